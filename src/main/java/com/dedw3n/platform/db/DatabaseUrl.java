@@ -1,0 +1,90 @@
+package com.dedw3n.platform.db;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A {@code DATABASE_URL} as Heroku and Neon hand it out ({@code
+ * postgresql://user:password@host:port/db?sslmode=require}), turned into the R2DBC and JDBC
+ * (Flyway) settings that point at the same database.
+ */
+record DatabaseUrl(
+    String host,
+    int port,
+    String database,
+    String username,
+    String password,
+    Map<String, String> params) {
+
+  static DatabaseUrl parse(String url) {
+    URI uri;
+    try {
+      uri = URI.create(url.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("DATABASE_URL is not a URL: " + e.getMessage());
+    }
+    String scheme = uri.getScheme();
+    if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
+      throw new IllegalArgumentException(
+          "DATABASE_URL must start with postgresql:// (or postgres://), not " + scheme + "://");
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("DATABASE_URL has no host");
+    }
+    String user = null;
+    String password = null;
+    if (uri.getRawUserInfo() != null) {
+      String[] parts = uri.getRawUserInfo().split(":", 2);
+      user = decode(parts[0]);
+      password = parts.length > 1 ? decode(parts[1]) : null;
+    }
+    String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+    Map<String, String> params = new LinkedHashMap<>();
+    if (uri.getRawQuery() != null) {
+      for (String pair : uri.getRawQuery().split("&")) {
+        if (pair.isEmpty()) {
+          continue;
+        }
+        String[] kv = pair.split("=", 2);
+        params.put(decode(kv[0]), kv.length > 1 ? decode(kv[1]) : "");
+      }
+    }
+    return new DatabaseUrl(
+        uri.getHost(),
+        uri.getPort() > 0 ? uri.getPort() : 5432,
+        path.isEmpty() ? "postgres" : decode(path),
+        user,
+        password,
+        params);
+  }
+
+  /** R2DBC spells {@code sslmode} as {@code sslMode}; other parameters pass through. */
+  String r2dbcUrl() {
+    return "r2dbc:postgresql://" + host + ":" + port + "/" + database + query(true);
+  }
+
+  String jdbcUrl() {
+    return "jdbc:postgresql://" + host + ":" + port + "/" + database + query(false);
+  }
+
+  private String query(boolean r2dbc) {
+    if (params.isEmpty()) {
+      return "";
+    }
+    return params.entrySet().stream()
+        .map(
+            e ->
+                (r2dbc && e.getKey().equalsIgnoreCase("sslmode") ? "sslMode" : e.getKey())
+                    + "="
+                    + e.getValue())
+        .collect(Collectors.joining("&", "?", ""));
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,47 @@
+package com.dedw3n.platform.db;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.proxy.core.QueryExecutionInfo;
+import io.r2dbc.proxy.listener.ProxyExecutionListener;
+import java.util.concurrent.atomic.LongAdder;
+import org.springframework.stereotype.Component;
+
+/**
+ * Counts every SQL statement that reaches the driver, as the metric {@code dedw3n.db.statements}.
+ * The N+1 tests and the benchmark read it to prove how many statements an operation costs, so it
+ * counts what was really sent, not what the code meant to send.
+ */
+@Component
+public class StatementCounter implements ProxyExecutionListener {
+
+  private final LongAdder total = new LongAdder();
+  private final Counter counter;
+
+  private final String validationQuery;
+
+  StatementCounter(MeterRegistry registry, DatabaseSettings settings) {
+    this.validationQuery = settings.pool().validationQuery();
+    this.counter =
+        Counter.builder("dedw3n.db.statements")
+            .description("SQL statements sent to PostgreSQL")
+            .register(registry);
+  }
+
+  @Override
+  public void afterQuery(QueryExecutionInfo execution) {
+    if (execution.getQueries().size() == 1
+        && execution.getQueries().get(0).getQuery().equals(validationQuery)) {
+      return; // the pool checking a connection, not work an operation asked for
+    }
+    // a batch of N statements is N statements
+    int statements = Math.max(1, execution.getQueries().size());
+    total.add(statements);
+    counter.increment(statements);
+  }
+
+  /** Statements sent since the process started. */
+  public long total() {
+    return total.sum();
+  }
+}

@@ -1,0 +1,81 @@
+package com.dedw3n.platform.graphql;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.springframework.data.domain.ScrollPosition;
+import org.springframework.data.domain.Window;
+
+/**
+ * One page of a keyset-paginated list: how many items (1..100, anything else is a BAD_REQUEST, not
+ * a silent clamp) and the position after which it starts ({@code null} for the first page).
+ *
+ * <p>Repositories fetch {@link #fetchSize()} rows (one more than the page) and hand them to {@link
+ * #window}, which tells from the extra row whether a next page exists; spring-graphql turns the
+ * {@link Window} into a Relay connection, with cursors made by {@link KeysetCursors}.
+ */
+public record Page(int size, @Nullable Map<String, Object> after) {
+
+  public static final int MAX_SIZE = 100;
+
+  /** Checks the page size argument (named for the error message) and decodes the cursor. */
+  public static Page of(
+      String sizeArgument, @Nullable Integer size, int defaultSize, @Nullable String cursor) {
+    int n = size == null ? defaultSize : size;
+    if (n < 1 || n > MAX_SIZE) {
+      throw ApiException.badRequest(sizeArgument + " must be from 1 to " + MAX_SIZE + ", not " + n);
+    }
+    return new Page(n, cursor == null || cursor.isEmpty() ? null : KeysetCursors.decode(cursor));
+  }
+
+  /** Rows to fetch: one more than the page, to know whether there is a next one. */
+  public int fetchSize() {
+    return size + 1;
+  }
+
+  /** The key of the cursor, or an error naming the key when the cursor lacks it. */
+  public long afterLong(String key) {
+    Object value = after == null ? null : after.get(key);
+    if (value instanceof Long l) {
+      return l;
+    }
+    throw ApiException.badRequest("The cursor does not belong to this list.");
+  }
+
+  public OffsetDateTime afterTime(String key) {
+    long micros = afterLong(key);
+    return Instant.ofEpochSecond(
+            Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1_000L)
+        .atOffset(ZoneOffset.UTC);
+  }
+
+  public boolean isFirst() {
+    return after == null;
+  }
+
+  /** The page of {@code rows} (fetched with {@link #fetchSize()}), each with its cursor key. */
+  public <T> Window<T> window(List<T> rows, Function<T, Map<String, Object>> keyOf) {
+    boolean hasNext = rows.size() > size;
+    List<T> items = hasNext ? rows.subList(0, size) : rows;
+    return Window.from(
+        items, index -> ScrollPosition.forward(keyOf.apply(items.get(index))), hasNext);
+  }
+
+  /** A cursor key of a timestamp and an id: the usual newest-first order. */
+  public static Map<String, Object> key(OffsetDateTime time, long id) {
+    Map<String, Object> key = new LinkedHashMap<>();
+    key.put("t", micros(time));
+    key.put("id", id);
+    return key;
+  }
+
+  public static long micros(OffsetDateTime time) {
+    Instant instant = time.toInstant();
+    return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1_000;
+  }
+}

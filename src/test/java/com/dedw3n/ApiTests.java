@@ -1,0 +1,92 @@
+package com.dedw3n;
+
+import com.dedw3n.platform.db.StatementCounter;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.graphql.support.ResourceDocumentSource;
+import org.springframework.graphql.test.tester.HttpGraphQlTester;
+import org.springframework.http.ResponseCookie;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * Base of the API tests: the whole server on a random port, over real HTTP, against a real
+ * PostgreSQL (a throw-away embedded one, or the one at DATABASE_URL). Operations are the documents
+ * in {@code api/}, the same ones clients send. All test classes share one server and one database,
+ * so every test makes its own users and data.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class ApiTests {
+
+  private static final AtomicInteger users = new AtomicInteger();
+
+  @LocalServerPort protected int port;
+  @Autowired protected DatabaseClient db;
+  @Autowired protected StatementCounter statements;
+
+  protected WebTestClient http() {
+    return WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+  }
+
+  /** A client with no session. */
+  protected HttpGraphQlTester anonymous() {
+    return tester(http());
+  }
+
+  /** Signs up a fresh user and returns a client that carries its session. */
+  protected Client signUp(String name) {
+    String email =
+        name.toLowerCase()
+            + "-"
+            + users.incrementAndGet()
+            + "-"
+            + UUID.randomUUID()
+            + "@example.com";
+    var result =
+        http()
+            .post()
+            .uri("/graphql")
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation($e:String!,$p:String!,$n:String!){signUp(email:$e,password:$p,displayName:$n){id}}",
+                    "variables",
+                    Map.of("e", email, "p", "correct horse battery", "n", name)))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult();
+    ResponseCookie cookie = result.getResponseCookies().getFirst("SESSION");
+    if (cookie == null) {
+      throw new AssertionError("signUp set no session cookie: " + result.getResponseBody());
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, String>> data =
+        (Map<String, Map<String, String>>) result.getResponseBody().get("data");
+    String id = data.get("signUp").get("id");
+    return new Client(
+        tester(http().mutate().defaultCookie("SESSION", cookie.getValue()).build()),
+        id,
+        email,
+        name);
+  }
+
+  protected HttpGraphQlTester tester(WebTestClient client) {
+    return HttpGraphQlTester.builder(client.mutate())
+        .url("http://localhost:" + port + "/graphql")
+        .documentSource(
+            new ResourceDocumentSource(
+                List.of(new FileSystemResource("api/")), List.of(".graphql")))
+        .build();
+  }
+
+  /** A signed-in user: its GraphQL client, id, email and display name. */
+  public record Client(HttpGraphQlTester graphQl, String id, String email, String name) {}
+}

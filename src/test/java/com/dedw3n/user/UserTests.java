@@ -1,0 +1,169 @@
+package com.dedw3n.user;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import org.junit.jupiter.api.Test;
+
+class UserTests extends ApiTests {
+
+  @Test
+  void signUpSignsTheNewUserIn() {
+    var alice = signUp("Alice");
+    alice
+        .graphQl()
+        .documentName("viewer")
+        .execute()
+        .path("viewer.id")
+        .entity(String.class)
+        .isEqualTo(alice.id())
+        .path("viewer.email")
+        .entity(String.class)
+        .isEqualTo(alice.email());
+  }
+
+  @Test
+  void anEmailIsVisibleToItsOwnerAlone() {
+    var alice = signUp("Alice");
+    var bob = signUp("Bob");
+    bob.graphQl()
+        .documentName("user")
+        .variable("id", alice.id())
+        .execute()
+        .path("user.displayName")
+        .entity(String.class)
+        .isEqualTo("Alice")
+        .path("user.email")
+        .valueIsNull();
+    anonymous()
+        .documentName("user")
+        .variable("id", alice.id())
+        .execute()
+        .path("user.email")
+        .valueIsNull();
+  }
+
+  @Test
+  void refusesASecondAccountWithTheSameEmail() {
+    var alice = signUp("Alice");
+    anonymous()
+        .documentName("signUp")
+        .variable("email", alice.email().toUpperCase())
+        .variable("password", "another password")
+        .variable("displayName", "Impostor")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("CONFLICT"))
+        .verify();
+    assertThat(countUsersWithEmail(alice.email())).isEqualTo(1);
+  }
+
+  @Test
+  void rejectsBadSignUpInput() {
+    for (String[] input :
+        new String[][] {
+          {"not-an-email", "long enough password", "Name"},
+          {"ok@example.com", "short", "Name"},
+          {"ok2@example.com", "long enough password", "  "},
+        }) {
+      anonymous()
+          .documentName("signUp")
+          .variable("email", input[0])
+          .variable("password", input[1])
+          .variable("displayName", input[2])
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+    }
+    assertThat(countUsersWithEmail("ok@example.com") + countUsersWithEmail("ok2@example.com"))
+        .isZero();
+  }
+
+  @Test
+  void signInWithTheRightPasswordOnly() {
+    var alice = signUp("Alice");
+    anonymous()
+        .documentName("signIn")
+        .variable("email", alice.email())
+        .variable("password", "wrong password")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+
+    var response =
+        http()
+            .post()
+            .uri("/graphql")
+            .bodyValue(
+                java.util.Map.of(
+                    "query",
+                    "mutation{signIn(email:\""
+                        + alice.email()
+                        + "\",password:\"correct horse battery\"){id}}"))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult();
+    assertThat(response.getResponseBody()).contains(alice.id());
+    assertThat(response.getResponseCookies().getFirst("SESSION")).isNotNull();
+  }
+
+  @Test
+  void signInReissuesTheSessionId() {
+    var alice = signUp("Alice");
+    // a session that exists before sign-in (as a planted one would)
+    var anonymousSession =
+        http()
+            .post()
+            .uri("/graphql")
+            .bodyValue(java.util.Map.of("query", "{viewer{id}}"))
+            .exchange()
+            .returnResult(String.class);
+    var before = anonymousSession.getResponseCookies().getFirst("SESSION");
+    var signIn =
+        http()
+            .post()
+            .uri("/graphql")
+            .cookies(
+                c -> {
+                  if (before != null) c.add("SESSION", before.getValue());
+                })
+            .bodyValue(
+                java.util.Map.of(
+                    "query",
+                    "mutation{signIn(email:\""
+                        + alice.email()
+                        + "\",password:\"correct horse battery\"){id}}"))
+            .exchange()
+            .returnResult(String.class);
+    var after = signIn.getResponseCookies().getFirst("SESSION");
+    assertThat(after).isNotNull();
+    if (before != null) {
+      assertThat(after.getValue()).isNotEqualTo(before.getValue());
+    }
+  }
+
+  @Test
+  void signOutEndsTheSession() {
+    var alice = signUp("Alice");
+    alice
+        .graphQl()
+        .documentName("signOut")
+        .execute()
+        .path("signOut")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    alice.graphQl().documentName("viewer").execute().path("viewer").valueIsNull();
+  }
+
+  private long countUsersWithEmail(String email) {
+    return db.sql("SELECT count(*) FROM users WHERE email = $1")
+        .bind(0, email.toLowerCase())
+        .map(row -> row.get(0, Long.class))
+        .one()
+        .block();
+  }
+}

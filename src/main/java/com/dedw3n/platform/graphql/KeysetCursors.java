@@ -7,14 +7,12 @@ import java.util.Map;
 import org.springframework.data.domain.KeysetScrollPosition;
 import org.springframework.data.domain.ScrollPosition;
 import org.springframework.graphql.data.pagination.CursorStrategy;
-import org.springframework.stereotype.Component;
 
 /**
  * Opaque cursors for keyset positions whose keys are all integers (timestamps travel as epoch
  * microseconds, PostgreSQL's own precision, so a cursor round-trips exactly). The text is {@code
  * base64url("t:1732780000000000,id:42")}: short, and with nothing for a client to parse.
  */
-@Component
 public class KeysetCursors implements CursorStrategy<ScrollPosition> {
 
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();

@@ -1,0 +1,179 @@
+package com.dedw3n.product;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.graphql.Money;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.product.ProductBatchLoaders.ReviewPageKey;
+import com.dedw3n.user.User;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.dataloader.DataLoader;
+import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.federation.EntityMapping;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/** Products and their reviews; the {@code Product} entity. */
+@Controller
+class ProductController {
+
+  private final Products products;
+  private final TransactionalOperator transaction;
+
+  ProductController(Products products, TransactionalOperator transaction) {
+    this.products = products;
+    this.transaction = transaction;
+  }
+
+  @QueryMapping
+  Mono<Product> product(@Argument String id) {
+    return products
+        .findById(Ids.parse("id", id))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", id)));
+  }
+
+  @QueryMapping
+  Mono<Window<Product>> products(
+      @Argument String category, @Argument Integer first, @Argument String after) {
+    Page page = Page.of("first", first, 20, after);
+    return products
+        .newest(category, page)
+        .collectList()
+        .map(rows -> page.window(rows, product -> Page.key(product.createdAt(), product.id())));
+  }
+
+  @SchemaMapping
+  CompletableFuture<User> seller(Product product, DataLoader<Long, User> users) {
+    return users.load(product.sellerId());
+  }
+
+  @SchemaMapping
+  CompletableFuture<Window<Review>> reviews(
+      Product product,
+      @Argument Integer first,
+      @Argument String after,
+      DataLoader<ReviewPageKey, Window<Review>> productReviews) {
+    return productReviews.load(new ReviewPageKey(product.id(), Page.of("first", first, 10, after)));
+  }
+
+  @SchemaMapping
+  ReviewSummary reviewSummary(Product product) {
+    return ReviewSummary.of(product);
+  }
+
+  @SchemaMapping(typeName = "Review")
+  CompletableFuture<User> author(Review review, DataLoader<Long, User> users) {
+    return users.load(review.authorId());
+  }
+
+  @SchemaMapping(typeName = "Review", field = "product")
+  CompletableFuture<Product> reviewedProduct(Review review, DataLoader<Long, Product> products) {
+    return products.load(review.productId());
+  }
+
+  @MutationMapping
+  Mono<Product> createProduct(@Argument Map<String, Object> input) {
+    String title = Inputs.text("input.title", (String) input.get("title"), 1, 200);
+    String description =
+        Inputs.text("input.description", (String) input.getOrDefault("description", ""), 0, 5000);
+    String category = category("input.category", (String) input.get("category"));
+    @SuppressWarnings("unchecked")
+    Money price = Money.fromInput("input.price", (Map<String, Object>) input.get("price"));
+    int stock = stock("input.stock", (Integer) input.get("stock"));
+    return Viewer.requireId()
+        .flatMap(seller -> products.insert(seller, category, title, description, price, stock));
+  }
+
+  @MutationMapping
+  Mono<Product> updateProduct(@Argument String id, @Argument Map<String, Object> input) {
+    long productId = Ids.parse("id", id);
+    @SuppressWarnings("unchecked")
+    var changes =
+        new ProductChanges(
+            input.get("title") == null
+                ? null
+                : Inputs.text("input.title", (String) input.get("title"), 1, 200),
+            input.get("description") == null
+                ? null
+                : Inputs.text("input.description", (String) input.get("description"), 0, 5000),
+            input.get("category") == null
+                ? null
+                : category("input.category", (String) input.get("category")),
+            input.get("price") == null
+                ? null
+                : Money.fromInput("input.price", (Map<String, Object>) input.get("price")),
+            input.get("stock") == null ? null : stock("input.stock", (Integer) input.get("stock")));
+    return Viewer.requireId()
+        .flatMap(
+            seller ->
+                products
+                    .update(productId, seller, changes)
+                    .switchIfEmpty(
+                        products
+                            .exists(productId)
+                            .flatMap(
+                                exists ->
+                                    Mono.error(
+                                        exists
+                                            ? ApiException.forbidden(
+                                                "Only the product's seller may change it.")
+                                            : ApiException.notFound("Product", id)))));
+  }
+
+  @MutationMapping
+  Mono<Review> addReview(@Argument String productId, @Argument int rating, @Argument String body) {
+    long product = Ids.parse("productId", productId);
+    Inputs.range("rating", rating, 1, 5);
+    String text = Inputs.text("body", body, 1, 2000);
+    return Viewer.requireId()
+        .flatMap(
+            author ->
+                products
+                    .findById(product)
+                    .switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", productId)))
+                    .flatMap(
+                        found ->
+                            found.sellerId() == author
+                                ? Mono.error(
+                                    ApiException.forbidden(
+                                        "Sellers cannot review their own products."))
+                                : products
+                                    .insertReview(product, author, rating, text)
+                                    .switchIfEmpty(
+                                        Mono.error(
+                                            () ->
+                                                ApiException.conflict(
+                                                    "You have already reviewed this product."))))
+                    .as(transaction::transactional));
+  }
+
+  @EntityMapping("Product")
+  Mono<List<Product>> productEntities(@Argument List<String> idList) {
+    List<Long> ids = Ids.parseAll("id", idList);
+    return products
+        .findAllById(ids)
+        .collectMap(Product::id)
+        .map(found -> ids.stream().map(found::get).toList());
+  }
+
+  private static String category(String argument, String category) {
+    String value = Inputs.text(argument, category, 1, 50);
+    if (!value.matches("[a-z0-9-]+")) {
+      throw ApiException.badRequest(argument + " must be lower-case letters, digits and dashes");
+    }
+    return value;
+  }
+
+  private static int stock(String argument, Integer stock) {
+    return Inputs.range(argument, stock == null ? -1 : stock, 0, 1_000_000);
+  }
+}

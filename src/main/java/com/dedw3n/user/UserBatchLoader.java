@@ -1,0 +1,20 @@
+package com.dedw3n.user;
+
+import org.springframework.graphql.execution.BatchLoaderRegistry;
+import org.springframework.stereotype.Component;
+
+/**
+ * The {@code DataLoader<Long, User>} every feature uses to resolve a user by id (a product's
+ * seller, a review's author, a message's sender, ...): one statement per request level, whatever
+ * the number of users on the page. Controllers take it as a {@code DataLoader<Long, User>}
+ * parameter.
+ */
+@Component
+class UserBatchLoader {
+
+  UserBatchLoader(BatchLoaderRegistry registry, Users users) {
+    registry
+        .forTypePair(Long.class, User.class)
+        .registerMappedBatchLoader((ids, env) -> users.findAllById(ids).collectMap(User::id));
+  }
+}

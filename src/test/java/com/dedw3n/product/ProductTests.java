@@ -1,0 +1,343 @@
+package com.dedw3n.product;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ProductTests extends ApiTests {
+
+  @Test
+  void sellerListsAndUpdatesAProduct() {
+    var seller = signUp("Seller");
+    String id = createProduct(seller, uniqueCategory(), 1999, 3);
+    seller
+        .graphQl()
+        .documentName("updateProduct")
+        .variable("id", id)
+        .variable("input", Map.of("title", "Renamed", "stock", 7))
+        .execute()
+        .path("updateProduct.title")
+        .entity(String.class)
+        .isEqualTo("Renamed")
+        .path("updateProduct.stock")
+        .entity(Integer.class)
+        .isEqualTo(7)
+        .path("updateProduct.price.amount")
+        .entity(Long.class)
+        .isEqualTo(1999L);
+  }
+
+  @Test
+  void onlyTheSellerMayUpdateAProduct() {
+    var seller = signUp("Seller");
+    var other = signUp("Other");
+    String id = createProduct(seller, uniqueCategory(), 1999, 3);
+    other
+        .graphQl()
+        .documentName("updateProduct")
+        .variable("id", id)
+        .variable("input", Map.of("title", "Stolen"))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("FORBIDDEN"))
+        .verify();
+    anonymous()
+        .documentName("updateProduct")
+        .variable("id", id)
+        .variable("input", Map.of("title", "Stolen"))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    assertThat(titleOf(id)).isEqualTo("Widget");
+  }
+
+  @Test
+  void rejectsInvalidProductsAndStoresNothing() {
+    var seller = signUp("Seller");
+    String category = uniqueCategory();
+    List<Map<String, Object>> invalid =
+        List.of(
+            product(category, -1, 3, "USD"),
+            product(category, 100, -1, "USD"),
+            product(category, 100, 1, "DOLLARS"),
+            Map.of(
+                "title",
+                "",
+                "category",
+                category,
+                "price",
+                Map.of("amount", 1, "currency", "USD"),
+                "stock",
+                1));
+    for (var input : invalid) {
+      seller
+          .graphQl()
+          .documentName("createProduct")
+          .variable("input", input)
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+    }
+    assertThat(countProducts(category)).isZero();
+  }
+
+  @Test
+  void reviewsUpdateTheSummaryAndAreCheckedForRange() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    var other = signUp("Other");
+    String id = createProduct(seller, uniqueCategory(), 500, 1);
+    review(buyer, id, 5);
+    review(other, id, 2)
+        .path("addReview.product.reviewSummary.count")
+        .entity(Integer.class)
+        .isEqualTo(2)
+        .path("addReview.product.reviewSummary.average")
+        .entity(Double.class)
+        .isEqualTo(3.5);
+
+    buyer
+        .graphQl()
+        .documentName("addReview")
+        .variable("productId", id)
+        .variable("rating", 4)
+        .variable("body", "again")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("CONFLICT"))
+        .verify();
+    other
+        .graphQl()
+        .documentName("addReview")
+        .variable("productId", id)
+        .variable("rating", 6)
+        .variable("body", "too good")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    seller
+        .graphQl()
+        .documentName("addReview")
+        .variable("productId", id)
+        .variable("rating", 5)
+        .variable("body", "mine is great")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("FORBIDDEN"))
+        .verify();
+    buyer
+        .graphQl()
+        .documentName("addReview")
+        .variable("productId", "999999999")
+        .variable("rating", 5)
+        .variable("body", "ghost")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    assertThat(reviewCount(id)).isEqualTo(2);
+  }
+
+  @Test
+  void productByMalformedOrUnknownId() {
+    anonymous()
+        .documentName("productDetail")
+        .variable("id", "abc")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    anonymous()
+        .documentName("productDetail")
+        .variable("id", "987654321")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+  }
+
+  @Test
+  void feedPagesNewestFirstWithCursors() {
+    String category = uniqueCategory();
+    seedFeed(category, 5, 4);
+    var first =
+        anonymous()
+            .documentName("productFeed")
+            .variable("category", category)
+            .variable("first", 3)
+            .execute();
+    List<String> titles = first.path("products.edges[*].node.title").entityList(String.class).get();
+    assertThat(titles).containsExactly("p5", "p4", "p3");
+    first.path("products.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(true);
+    String cursor = first.path("products.pageInfo.endCursor").entity(String.class).get();
+    var second =
+        anonymous()
+            .documentName("productFeed")
+            .variable("category", category)
+            .variable("first", 3)
+            .variable("after", cursor)
+            .execute();
+    assertThat(second.path("products.edges[*].node.title").entityList(String.class).get())
+        .containsExactly("p2", "p1");
+    second.path("products.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(false);
+    // each product shows its 3 newest reviews, newest first
+    assertThat(
+            first
+                .path("products.edges[0].node.reviews.edges[*].node.body")
+                .entityList(String.class)
+                .get())
+        .containsExactly("review 4", "review 3", "review 2");
+  }
+
+  @Test
+  void pageSizeOutsideOneToHundredIsABadRequest() {
+    for (int size : new int[] {0, 101, -5}) {
+      anonymous()
+          .documentName("productFeed")
+          .variable("category", "x")
+          .variable("first", size)
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+    }
+    anonymous()
+        .documentName("productFeed")
+        .variable("category", "x")
+        .variable("after", "not a cursor!")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+  }
+
+  @Test
+  void theFeedCostsTheSameFewStatementsForFiveAndFiftyProducts() {
+    String small = uniqueCategory();
+    String large = uniqueCategory();
+    seedFeed(small, 5, 4);
+    seedFeed(large, 50, 4);
+    long forFive = statementsFor(small, 5);
+    long forFifty = statementsFor(large, 50);
+    assertThat(forFifty).isEqualTo(forFive);
+    assertThat(forFifty).isLessThanOrEqualTo(4);
+  }
+
+  private long statementsFor(String category, int n) {
+    long before = statements.total();
+    anonymous()
+        .documentName("productFeed")
+        .variable("category", category)
+        .variable("first", n)
+        .execute()
+        .path("products.edges")
+        .entityList(Object.class)
+        .hasSize(n)
+        .path("products.edges[*].node.reviews.edges[*].node.author.displayName")
+        .entityList(String.class)
+        .hasSize(n * 3);
+    return statements.total() - before;
+  }
+
+  /** n products in the category, each by its own seller, each with the given number of reviews. */
+  private void seedFeed(String category, int n, int reviewsEach) {
+    String tag = UUID.randomUUID().toString();
+    db.sql(
+            "INSERT INTO users (email, display_name, password_hash) SELECT 'u' || g || '-' || $1 || '@example.com', 'User ' || g, 'x' FROM generate_series(1, $2) g")
+        .bind(0, tag)
+        .bind(1, n + reviewsEach)
+        .then()
+        .block();
+    db.sql(
+            "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock, created_at)"
+                + " SELECT u.id, $2, 'p' || g, 100 * g, 'USD', 10, now() - interval '1 hour' * ($3 - g)"
+                + " FROM generate_series(1, $3) g JOIN users u ON u.email = 'u' || g || '-' || $1 || '@example.com'")
+        .bind(0, tag)
+        .bind(1, category)
+        .bind(2, n)
+        .then()
+        .block();
+    db.sql(
+            "INSERT INTO reviews (product_id, author_id, rating, body, created_at)"
+                + " SELECT p.id, u.id, 1 + r % 5, 'review ' || r, p.created_at + interval '1 minute' * r"
+                + " FROM products p CROSS JOIN generate_series(1, $2) r"
+                + " JOIN users u ON u.email = 'u' || ($3 + r) || '-' || $1 || '@example.com'"
+                + " WHERE p.category = $4")
+        .bind(0, tag)
+        .bind(1, reviewsEach)
+        .bind(2, n)
+        .bind(3, category)
+        .then()
+        .block();
+  }
+
+  private String createProduct(Client seller, String category, long price, int stock) {
+    return seller
+        .graphQl()
+        .documentName("createProduct")
+        .variable("input", product(category, price, stock, "USD"))
+        .execute()
+        .path("createProduct.id")
+        .entity(String.class)
+        .get();
+  }
+
+  private static Map<String, Object> product(
+      String category, long price, int stock, String currency) {
+    return Map.of(
+        "title",
+        "Widget",
+        "category",
+        category,
+        "price",
+        Map.of("amount", price, "currency", currency),
+        "stock",
+        stock);
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response review(
+      Client author, String productId, int rating) {
+    return author
+        .graphQl()
+        .documentName("addReview")
+        .variable("productId", productId)
+        .variable("rating", rating)
+        .variable("body", "rated " + rating)
+        .execute();
+  }
+
+  private static String uniqueCategory() {
+    return "c-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private String titleOf(String id) {
+    return db.sql("SELECT title FROM products WHERE id = $1")
+        .bind(0, Long.parseLong(id))
+        .map(r -> r.get(0, String.class))
+        .one()
+        .block();
+  }
+
+  private long countProducts(String category) {
+    return db.sql("SELECT count(*) FROM products WHERE category = $1")
+        .bind(0, category)
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+
+  private long reviewCount(String id) {
+    return db.sql("SELECT count(*) FROM reviews WHERE product_id = $1")
+        .bind(0, Long.parseLong(id))
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+}

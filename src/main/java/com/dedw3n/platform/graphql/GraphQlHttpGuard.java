@@ -1,0 +1,136 @@
+package com.dedw3n.platform.graphql;
+
+import java.nio.charset.StandardCharsets;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Answers requests to the GraphQL endpoint that are not GraphQL the way GraphQL-over-HTTP expects:
+ * a 4xx status and a JSON body with {@code errors[].extensions.classification}, never a 500 nor an
+ * empty 200. Refuses GET (queries and mutations alike are POSTed here; WebSocket upgrades pass),
+ * bodies that are not JSON, empty or larger than the limit, and turns the endpoint's own 4xx
+ * failures (broken JSON, no query) into the same shape.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class GraphQlHttpGuard implements WebFilter {
+
+  private final String path;
+  private final int maxBodyBytes;
+
+  GraphQlHttpGuard(
+      @Value("${spring.graphql.http.path:/graphql}") String path,
+      @Value("${dedw3n.graphql.max-body-bytes:262144}") int maxBodyBytes) {
+    this.path = path;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+    ServerHttpRequest request = exchange.getRequest();
+    if (!request.getPath().value().equals(path)) {
+      return chain.filter(exchange);
+    }
+    if (HttpMethod.GET.equals(request.getMethod())
+        && "websocket".equalsIgnoreCase(request.getHeaders().getUpgrade())) {
+      return chain.filter(exchange);
+    }
+    if (!HttpMethod.POST.equals(request.getMethod())) {
+      exchange.getResponse().getHeaders().setAllow(java.util.Set.of(HttpMethod.POST));
+      return problem(
+          exchange,
+          HttpStatus.METHOD_NOT_ALLOWED,
+          "Send GraphQL operations as a POST with a JSON body; GET is not supported.");
+    }
+    MediaType type = request.getHeaders().getContentType();
+    if (type == null || !MediaType.APPLICATION_JSON.isCompatibleWith(type)) {
+      return problem(
+          exchange,
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          "The request body must be JSON (Content-Type: application/json).");
+    }
+    return DataBufferUtils.join(request.getBody(), maxBodyBytes)
+        .map(body -> Mono.<DataBuffer>just(body))
+        .defaultIfEmpty(Mono.empty())
+        .flatMap(
+            body ->
+                body.hasElement()
+                    .flatMap(
+                        present ->
+                            present
+                                ? chain
+                                    .filter(
+                                        exchange.mutate().request(replay(request, body)).build())
+                                    .onErrorResume(
+                                        ResponseStatusException.class,
+                                        e -> clientError(exchange, e))
+                                : problem(
+                                    exchange,
+                                    HttpStatus.BAD_REQUEST,
+                                    "The request body is empty: send {\"query\": \"...\"}.")))
+        .onErrorResume(
+            DataBufferLimitException.class,
+            e ->
+                problem(
+                    exchange,
+                    HttpStatus.PAYLOAD_TOO_LARGE,
+                    "The request body is larger than " + maxBodyBytes + " bytes."));
+  }
+
+  private static ServerHttpRequest replay(ServerHttpRequest request, Mono<DataBuffer> body) {
+    return new ServerHttpRequestDecorator(request) {
+      @Override
+      public Flux<DataBuffer> getBody() {
+        return Flux.from(body);
+      }
+    };
+  }
+
+  private static Mono<Void> clientError(ServerWebExchange exchange, ResponseStatusException e) {
+    if (!e.getStatusCode().is4xxClientError()) {
+      return Mono.error(e);
+    }
+    String message =
+        e.getStatusCode().value() == 400
+            ? "The request body is not a GraphQL request: it must be a JSON object with a"
+                + " \"query\" string and optional \"operationName\" and \"variables\"."
+            : "The request was refused (" + e.getStatusCode().value() + ").";
+    return problem(exchange, HttpStatus.valueOf(e.getStatusCode().value()), message);
+  }
+
+  private static Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, String message) {
+    var response = exchange.getResponse();
+    if (response.isCommitted()) {
+      return Mono.empty();
+    }
+    response.setStatusCode(status);
+    response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+    response.getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
+    // the messages are our own constants: nothing in them needs JSON escaping but the quotes
+    String json =
+        "{\"errors\":[{\"message\":\""
+            + message.replace("\"", "\\\"")
+            + "\",\"extensions\":{\"classification\":\""
+            + ErrorKind.BAD_REQUEST
+            + "\"}}]}";
+    DataBuffer buffer = response.bufferFactory().wrap(json.getBytes(StandardCharsets.UTF_8));
+    return response.writeWith(Mono.just(buffer));
+  }
+}

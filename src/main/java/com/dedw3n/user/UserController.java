@@ -15,7 +15,6 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Controller;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -103,13 +102,13 @@ class UserController {
     return sessions.signOut().thenReturn(true);
   }
 
-  @EntityMapping
-  Flux<User> user(@Argument List<String> idList) {
+  @EntityMapping("User")
+  Mono<List<User>> userEntities(@Argument List<String> idList) {
     List<Long> ids = Ids.parseAll("id", idList);
     return users
         .findAllById(ids)
         .collectMap(User::id)
-        .flatMapIterable(found -> ids.stream().map(found::get).toList());
+        .map(found -> ids.stream().map(found::get).toList());
   }
 
   private static String normalizeEmail(String email) {

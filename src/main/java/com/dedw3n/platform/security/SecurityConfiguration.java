@@ -2,6 +2,7 @@ package com.dedw3n.platform.security;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.graphql.server.WebSocketGraphQlInterceptor;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
@@ -9,6 +10,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.context.ServerSecurityContextRepository;
 import org.springframework.security.web.server.context.WebSessionServerSecurityContextRepository;
+import org.springframework.web.server.session.WebSessionManager;
 
 /**
  * HTTP-level security. Every GraphQL field decides for itself who may read or write it (see {@link
@@ -37,6 +39,12 @@ class SecurityConfiguration {
         .securityContextRepository(contexts)
         .authorizeExchange(exchanges -> exchanges.anyExchange().permitAll())
         .build();
+  }
+
+  /** Mobile clients identify a WebSocket by the session token in connection_init. */
+  @Bean
+  WebSocketGraphQlInterceptor sessionTokenAuthentication(WebSessionManager sessions) {
+    return SessionTokenAuthentication.interceptor(sessions);
   }
 
   /** Delegating encoder: BCrypt today, and hashes stay readable if the default ever changes. */

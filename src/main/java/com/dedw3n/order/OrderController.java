@@ -1,0 +1,181 @@
+package com.dedw3n.order;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.product.Product;
+import com.dedw3n.user.User;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.dataloader.DataLoader;
+import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.federation.EntityMapping;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/** Placing and reading orders; the {@code Order} entity. */
+@Controller
+class OrderController {
+
+  static final int MAX_ITEMS = 50;
+  static final int MAX_QUANTITY = 1000;
+
+  private final Orders orders;
+  private final TransactionalOperator transaction;
+
+  OrderController(Orders orders, TransactionalOperator transaction) {
+    this.orders = orders;
+    this.transaction = transaction;
+  }
+
+  @QueryMapping
+  Mono<Order> order(@Argument String id) {
+    long orderId = Ids.parse("id", id);
+    return Viewer.requireId()
+        .flatMap(viewer -> orders.visible(List.of(orderId), viewer).next())
+        // a stranger learns nothing, not even that the order exists
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", id)));
+  }
+
+  @QueryMapping
+  Mono<Window<Order>> myOrders(@Argument Integer first, @Argument String after) {
+    Page page = Page.of("first", first, 20, after);
+    return Viewer.requireId()
+        .flatMap(buyer -> orders.ofBuyer(buyer, page).collectList())
+        .map(rows -> page.window(rows, order -> Page.key(order.createdAt(), order.id())));
+  }
+
+  @SchemaMapping
+  CompletableFuture<User> buyer(Order order, DataLoader<Long, User> users) {
+    return users.load(order.buyerId());
+  }
+
+  /** One statement for the items of every order on the page, as their viewer may see them. */
+  @BatchMapping
+  Mono<Map<Order, List<OrderItem>>> items(List<Order> page) {
+    if (page.isEmpty()) {
+      return Mono.just(Map.of());
+    }
+    long viewer = page.get(0).viewerId();
+    return orders
+        .items(page.stream().map(Order::id).toList(), viewer)
+        .collectMultimap(OrderItem::orderId)
+        .map(
+            byOrder ->
+                page.stream()
+                    .collect(
+                        Collectors.toMap(
+                            order -> order,
+                            order -> List.copyOf(byOrder.getOrDefault(order.id(), List.of())),
+                            (a, b) -> a)));
+  }
+
+  @SchemaMapping
+  CompletableFuture<Product> product(OrderItem item, DataLoader<Long, Product> products) {
+    return products.load(item.productId());
+  }
+
+  @MutationMapping
+  Mono<Order> placeOrder(@Argument List<Map<String, Object>> items) {
+    Map<Long, Integer> wanted = wanted(items);
+    List<Long> productIds = new ArrayList<>(wanted.keySet());
+    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
+    return Viewer.requireId()
+        .flatMap(
+            buyer ->
+                orders
+                    .stockOf(productIds)
+                    .collectList()
+                    .flatMap(
+                        found -> {
+                          String currency = check(buyer, productIds, found);
+                          return orders
+                              .takeStock(productIds, quantities)
+                              .collectList()
+                              .flatMap(
+                                  taken -> {
+                                    if (taken.size() < productIds.size()) {
+                                      Set<Long> got =
+                                          taken.stream()
+                                              .map(Orders.Taken::productId)
+                                              .collect(Collectors.toSet());
+                                      List<Long> short_ =
+                                          productIds.stream()
+                                              .filter(id -> !got.contains(id))
+                                              .toList();
+                                      // the error rolls the transaction back: no stock moved
+                                      return Mono.error(
+                                          ApiException.conflict(
+                                              "Not enough stock for product "
+                                                  + short_
+                                                  + "; nothing was ordered."));
+                                    }
+                                    return orders.insert(buyer, taken, currency);
+                                  });
+                        })
+                    .as(transaction::transactional));
+  }
+
+  @EntityMapping("Order")
+  Mono<List<Order>> orderEntities(@Argument List<String> idList) {
+    List<Long> ids = Ids.parseAll("id", idList);
+    return Viewer.current()
+        .flatMap(viewer -> orders.visible(ids, viewer.userId()).collectMap(Order::id))
+        .defaultIfEmpty(Map.of())
+        .map(visible -> ids.stream().map(visible::get).toList());
+  }
+
+  /** The products and quantities asked for, checked; the same product twice is added up. */
+  private static Map<Long, Integer> wanted(List<Map<String, Object>> items) {
+    if (items == null || items.isEmpty() || items.size() > MAX_ITEMS) {
+      throw ApiException.badRequest("items must hold 1 to " + MAX_ITEMS + " entries");
+    }
+    Map<Long, Integer> wanted = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      Map<String, Object> item = items.get(i);
+      long productId =
+          Ids.parse("items[" + i + "].productId", String.valueOf(item.get("productId")));
+      Object quantity = item.get("quantity");
+      int q =
+          Inputs.range(
+              "items[" + i + "].quantity", quantity instanceof Integer n ? n : 0, 1, MAX_QUANTITY);
+      wanted.merge(productId, q, Integer::sum);
+    }
+    return wanted;
+  }
+
+  /** Every product exists, none is the buyer's own, all share one currency; returns it. */
+  private static String check(long buyer, List<Long> productIds, List<Orders.Stocked> found) {
+    Map<Long, Orders.Stocked> byId =
+        found.stream().collect(Collectors.toMap(Orders.Stocked::productId, s -> s));
+    for (Long id : productIds) {
+      Orders.Stocked product = byId.get(id);
+      if (product == null) {
+        throw ApiException.notFound("Product", id);
+      }
+      if (product.sellerId() == buyer) {
+        throw ApiException.badRequest("Product " + id + " is your own; you cannot order it.");
+      }
+    }
+    Set<String> currencies =
+        found.stream().map(Orders.Stocked::currency).collect(Collectors.toSet());
+    if (currencies.size() > 1) {
+      throw ApiException.badRequest(
+          "All items of an order must be in one currency; these are in " + currencies);
+    }
+    return currencies.iterator().next();
+  }
+}

@@ -4,9 +4,9 @@ import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Money;
+import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
-import com.dedw3n.product.ProductBatchLoaders.ReviewPageKey;
 import com.dedw3n.user.User;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +61,9 @@ class ProductController {
       Product product,
       @Argument Integer first,
       @Argument String after,
-      DataLoader<ReviewPageKey, Window<Review>> productReviews) {
-    return productReviews.load(new ReviewPageKey(product.id(), Page.of("first", first, 10, after)));
+      DataLoader<NestedPages.Key, Window<Review>> productReviews) {
+    return productReviews.load(
+        new NestedPages.Key(product.id(), Page.of("first", first, 10, after)));
   }
 
   @SchemaMapping

@@ -1,0 +1,94 @@
+package com.dedw3n.platform.graphql;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.springframework.data.domain.Window;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The batch loading behind a nested list ({@code Product.reviews(first)}, {@code
+ * Post.comments(first)}, ...): for every parent on a page, one page of its children. First pages of
+ * one size are fetched together by one statement (a lateral join, normally one statement for the
+ * whole request); later pages, which clients ask for one parent at a time, one by one.
+ *
+ * @param <T> the child type
+ */
+public final class NestedPages<T> {
+
+  /** Which page of which parent's children: the DataLoader key. */
+  public record Key(long parentId, Page page) {}
+
+  private final BiFunction<Collection<Long>, Integer, Flux<T>> firstPages;
+  private final BiFunction<Long, Page, Flux<T>> laterPage;
+  private final Function<T, Long> parentOf;
+  private final Function<T, Map<String, Object>> cursorKey;
+
+  /**
+   * @param firstPages up to {@code limit} newest children of each parent id, in one statement
+   * @param laterPage one parent's children after the page's cursor, {@code page.fetchSize()} rows
+   * @param parentOf a child's parent id
+   * @param cursorKey a child's position for its cursor (see {@link Page#key})
+   */
+  public NestedPages(
+      BiFunction<Collection<Long>, Integer, Flux<T>> firstPages,
+      BiFunction<Long, Page, Flux<T>> laterPage,
+      Function<T, Long> parentOf,
+      Function<T, Map<String, Object>> cursorKey) {
+    this.firstPages = firstPages;
+    this.laterPage = laterPage;
+    this.parentOf = parentOf;
+    this.cursorKey = cursorKey;
+  }
+
+  /** The mapped batch loader function: every key gets a window, empty when it has no children. */
+  public Mono<Map<Key, Window<T>>> load(Set<Key> keys) {
+    Map<Integer, List<Key>> firstPagesBySize =
+        keys.stream()
+            .filter(key -> key.page().isFirst())
+            .collect(Collectors.groupingBy(key -> key.page().size()));
+    Flux<Map<Key, Window<T>>> first =
+        Flux.fromIterable(firstPagesBySize.values())
+            .concatMap(
+                group ->
+                    firstPages
+                        .apply(
+                            group.stream().map(Key::parentId).toList(),
+                            group.get(0).page().fetchSize())
+                        .collectMultimap(parentOf)
+                        .map(byParent -> windows(group, byParent)));
+    Flux<Map<Key, Window<T>>> later =
+        Flux.fromIterable(keys)
+            .filter(key -> !key.page().isFirst())
+            .concatMap(
+                key ->
+                    laterPage
+                        .apply(key.parentId(), key.page())
+                        .collectList()
+                        .map(rows -> Map.of(key, key.page().window(rows, cursorKey))));
+    return Flux.concat(first, later)
+        .reduce(
+            new HashMap<>(),
+            (all, some) -> {
+              all.putAll(some);
+              return all;
+            });
+  }
+
+  private Map<Key, Window<T>> windows(List<Key> group, Map<Long, Collection<T>> byParent) {
+    Map<Key, Window<T>> result = new HashMap<>();
+    for (Key key : group) {
+      Collection<T> rows = byParent.get(key.parentId());
+      result.put(
+          key, key.page().window(rows == null ? List.of() : new ArrayList<>(rows), cursorKey));
+    }
+    return result;
+  }
+}

@@ -1,0 +1,213 @@
+package com.dedw3n.post;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class PostTests extends ApiTests {
+
+  @Test
+  void likesAreIdempotentAndCounted() {
+    var author = signUp("Author");
+    var fan = signUp("Fan");
+    String post = createPost(author, "hello");
+    like(fan, "likePost", post)
+        .path("likePost.likeCount")
+        .entity(Integer.class)
+        .isEqualTo(1)
+        .path("likePost.viewerHasLiked")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    like(fan, "likePost", post).path("likePost.likeCount").entity(Integer.class).isEqualTo(1);
+    like(author, "likePost", post).path("likePost.likeCount").entity(Integer.class).isEqualTo(2);
+    like(fan, "unlikePost", post)
+        .path("unlikePost.likeCount")
+        .entity(Integer.class)
+        .isEqualTo(1)
+        .path("unlikePost.viewerHasLiked")
+        .entity(Boolean.class)
+        .isEqualTo(false);
+    like(fan, "unlikePost", post).path("unlikePost.likeCount").entity(Integer.class).isEqualTo(1);
+    anonymous()
+        .documentName("post")
+        .variable("id", post)
+        .execute()
+        .path("post.viewerHasLiked")
+        .entity(Boolean.class)
+        .isEqualTo(false);
+    author
+        .graphQl()
+        .documentName("post")
+        .variable("id", post)
+        .execute()
+        .path("post.viewerHasLiked")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+  }
+
+  @Test
+  void commentsAreCountedAndPagedNewestFirst() {
+    var author = signUp("Author");
+    var reader = signUp("Reader");
+    String post = createPost(author, "discuss");
+    for (int i = 1; i <= 3; i++) {
+      reader
+          .graphQl()
+          .documentName("addComment")
+          .variable("postId", post)
+          .variable("body", "c" + i)
+          .execute()
+          .path("addComment.post.commentCount")
+          .entity(Integer.class)
+          .isEqualTo(i);
+    }
+    var page =
+        anonymous().documentName("post").variable("id", post).variable("comments", 2).execute();
+    assertThat(page.path("post.comments.edges[*].node.body").entityList(String.class).get())
+        .containsExactly("c3", "c2");
+    String cursor = page.path("post.comments.pageInfo.endCursor").entity(String.class).get();
+    anonymous()
+        .documentName("post")
+        .variable("id", post)
+        .variable("comments", 2)
+        .variable("after", cursor)
+        .execute()
+        .path("post.comments.edges[*].node.body")
+        .entityList(String.class)
+        .containsExactly("c1");
+  }
+
+  @Test
+  void writesNeedSignInValidInputAndAnExistingPost() {
+    var author = signUp("Author");
+    String post = createPost(author, "x");
+    anonymous()
+        .documentName("createPost")
+        .variable("body", "hi")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    anonymous()
+        .documentName("likePost")
+        .variable("postId", post)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    anonymous()
+        .documentName("addComment")
+        .variable("postId", post)
+        .variable("body", "hi")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    author
+        .graphQl()
+        .documentName("createPost")
+        .variable("body", " ")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    author
+        .graphQl()
+        .documentName("createPost")
+        .variable("body", "x".repeat(5001))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    author
+        .graphQl()
+        .documentName("addComment")
+        .variable("postId", "987654321")
+        .variable("body", "hi")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    author
+        .graphQl()
+        .documentName("likePost")
+        .variable("postId", "987654321")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    assertThat(
+            db.sql("SELECT count(*) FROM comments WHERE post_id = 987654321")
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isZero();
+  }
+
+  @Test
+  void theTimelineCostsTheSameFewStatementsForFiveAndTwentyPosts() {
+    // posts dated in the future top the shared timeline, so this test sees only its own
+    seedTimeline(5, 40);
+    long forFive = statementsFor(5);
+    seedTimeline(20, 50);
+    long forTwenty = statementsFor(20);
+    assertThat(forTwenty).isEqualTo(forFive);
+    assertThat(forTwenty).isLessThanOrEqualTo(4);
+  }
+
+  private long statementsFor(int n) {
+    long before = statements.total();
+    var response = anonymous().documentName("timeline").variable("first", n).execute();
+    response.path("timeline.edges").entityList(Object.class).hasSize(n);
+    response
+        .path("timeline.edges[*].node.comments.edges[*].node.author.displayName")
+        .entityList(String.class)
+        .hasSize(2 * n);
+    return statements.total() - before;
+  }
+
+  private void seedTimeline(int n, int yearsAhead) {
+    String tag = UUID.randomUUID().toString();
+    db.sql(
+            "INSERT INTO users (email, display_name, password_hash) SELECT 't' || g || '-' || $1 || '@example.com', 'T' || g, 'x' FROM generate_series(1, $2) g")
+        .bind(0, tag)
+        .bind(1, n)
+        .then()
+        .block();
+    db.sql(
+            "INSERT INTO posts (author_id, body, created_at, comment_count)"
+                + " SELECT u.id, 'post ' || g, now() + make_interval(years => $3) + g * interval '1 minute', 3"
+                + " FROM generate_series(1, $2) g JOIN users u ON u.email = 't' || g || '-' || $1 || '@example.com'")
+        .bind(0, tag)
+        .bind(1, n)
+        .bind(2, yearsAhead)
+        .then()
+        .block();
+    db.sql(
+            "INSERT INTO comments (post_id, author_id, body, created_at)"
+                + " SELECT p.id, p.author_id, 'comment ' || c, p.created_at + c * interval '1 second'"
+                + " FROM posts p CROSS JOIN generate_series(1, 3) c"
+                + " WHERE p.created_at >= now() + make_interval(years => $1)")
+        .bind(0, yearsAhead)
+        .then()
+        .block();
+  }
+
+  private String createPost(Client author, String body) {
+    return author
+        .graphQl()
+        .documentName("createPost")
+        .variable("body", body)
+        .execute()
+        .path("createPost.id")
+        .entity(String.class)
+        .get();
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response like(
+      Client user, String op, String post) {
+    return user.graphQl().documentName(op).variable("postId", post).execute();
+  }
+}

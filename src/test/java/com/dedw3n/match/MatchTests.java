@@ -1,0 +1,182 @@
+package com.dedw3n.match;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+class MatchTests extends ApiTests {
+
+  @Test
+  void aOneSidedLikeIsNoMatchAMutualOneIs() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    like(ann, ben).path("likeProfile.match").valueIsNull();
+    like(ann, ben).path("likeProfile.match").valueIsNull();
+    ann.graphQl()
+        .documentName("myMatches")
+        .execute()
+        .path("myMatches.edges")
+        .entityList(Object.class)
+        .hasSize(0);
+    String matchId = like(ben, ann).path("likeProfile.match.id").entity(String.class).get();
+    for (var user : List.of(ann, ben)) {
+      user.graphQl()
+          .documentName("myMatches")
+          .execute()
+          .path("myMatches.edges[*].node.id")
+          .entityList(String.class)
+          .containsExactly(matchId)
+          .path("myMatches.edges[0].node.users[*].id")
+          .entityList(String.class)
+          .hasSize(2)
+          .contains(ann.id(), ben.id());
+    }
+  }
+
+  @Test
+  void onlyTheTwoUsersCanSeeTheirMatch() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var eve = signUp("Eve");
+    like(ann, ben);
+    String matchId = like(ben, ann).path("likeProfile.match.id").entity(String.class).get();
+    ann.graphQl()
+        .documentName("match")
+        .variable("id", matchId)
+        .execute()
+        .path("match.id")
+        .entity(String.class)
+        .isEqualTo(matchId);
+    eve.graphQl()
+        .documentName("match")
+        .variable("id", matchId)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    anonymous()
+        .documentName("match")
+        .variable("id", matchId)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    eve.graphQl()
+        .documentName("unmatch")
+        .variable("matchId", matchId)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    eve.graphQl()
+        .document("query($r:[_Any!]!){_entities(representations:$r){... on Match{id}}}")
+        .variable("r", List.of(Map.of("__typename", "Match", "id", matchId)))
+        .execute()
+        .path("_entities[0]")
+        .valueIsNull();
+    assertThat(status(matchId)).isEqualTo("ACTIVE");
+  }
+
+  @Test
+  void unmatchEndsItAndLikingAgainRevivesIt() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    like(ann, ben);
+    String matchId = like(ben, ann).path("likeProfile.match.id").entity(String.class).get();
+    ann.graphQl()
+        .documentName("unmatch")
+        .variable("matchId", matchId)
+        .execute()
+        .path("unmatch.status")
+        .entity(String.class)
+        .isEqualTo("UNMATCHED");
+    ben.graphQl()
+        .documentName("myMatches")
+        .execute()
+        .path("myMatches.edges")
+        .entityList(Object.class)
+        .hasSize(0);
+    like(ben, ann).path("likeProfile.match").valueIsNull();
+    like(ann, ben)
+        .path("likeProfile.match.id")
+        .entity(String.class)
+        .isEqualTo(matchId)
+        .path("likeProfile.match.status")
+        .entity(String.class)
+        .isEqualTo("ACTIVE");
+  }
+
+  @Test
+  void selfLikesUnknownUsersAndAnonymousCallersAreRefused() {
+    var ann = signUp("Ann");
+    like(ann, ann.id())
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    like(ann, "987654321")
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    like(ann, "abc")
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    anonymous()
+        .documentName("likeProfile")
+        .variable("userId", ann.id())
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    anonymous()
+        .documentName("myMatches")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+  }
+
+  @RepeatedTest(3)
+  void simultaneousMutualLikesMakeExactlyOneMatch() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    Mono.zip(
+            Mono.fromCallable(() -> like(ann, ben)).subscribeOn(Schedulers.boundedElastic()),
+            Mono.fromCallable(() -> like(ben, ann)).subscribeOn(Schedulers.boundedElastic()))
+        .block(Duration.ofSeconds(30));
+    long pairs =
+        db.sql(
+                "SELECT count(*) FROM matches WHERE user_a_id = least($1, $2) AND user_b_id = greatest($1, $2) AND status = 'ACTIVE'")
+            .bind(0, Long.parseLong(ann.id()))
+            .bind(1, Long.parseLong(ben.id()))
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    assertThat(pairs).isEqualTo(1);
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response like(
+      Client liker, Client likee) {
+    return like(liker, likee.id());
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response like(
+      Client liker, String likee) {
+    return liker.graphQl().documentName("likeProfile").variable("userId", likee).execute();
+  }
+
+  private String status(String matchId) {
+    return db.sql("SELECT status FROM matches WHERE id = $1")
+        .bind(0, Long.parseLong(matchId))
+        .map(r -> r.get(0, String.class))
+        .one()
+        .block();
+  }
+}

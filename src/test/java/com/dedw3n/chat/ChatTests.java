@@ -1,0 +1,302 @@
+package com.dedw3n.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+class ChatTests extends ApiTests {
+
+  @Test
+  void participantsTalkAndReadBackNewestFirstWithGaplessNumbers() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben.id());
+    for (int i = 1; i <= 5; i++) {
+      send(i % 2 == 0 ? ben : ann, conversation, "m" + i)
+          .path("sendMessage.seq")
+          .entity(Integer.class)
+          .isEqualTo(i);
+    }
+    var page =
+        ben.graphQl()
+            .documentName("conversationPage")
+            .variable("id", conversation)
+            .variable("last", 3)
+            .execute();
+    assertThat(page.path("conversation.messages.edges[*].node.body").entityList(String.class).get())
+        .containsExactly("m5", "m4", "m3");
+    page.path("conversation.messages.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(true);
+    String before =
+        page.path("conversation.messages.pageInfo.endCursor").entity(String.class).get();
+    ben.graphQl()
+        .documentName("conversationPage")
+        .variable("id", conversation)
+        .variable("last", 3)
+        .variable("before", before)
+        .execute()
+        .path("conversation.messages.edges[*].node.body")
+        .entityList(String.class)
+        .containsExactly("m2", "m1")
+        .path("conversation.messages.pageInfo.hasNextPage")
+        .entity(Boolean.class)
+        .isEqualTo(false);
+    // the same two people keep their one conversation
+    assertThat(start(ben, ann.id())).isEqualTo(conversation);
+  }
+
+  @Test
+  void outsidersCanNeitherReadNorWriteAndNothingIsStored() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var eve = signUp("Eve");
+    String conversation = start(ann, ben.id());
+    send(ann, conversation, "secret");
+    eve.graphQl()
+        .documentName("conversationPage")
+        .variable("id", conversation)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    eve.graphQl()
+        .documentName("sendMessage")
+        .variable("conversationId", conversation)
+        .variable("body", "hi")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    anonymous()
+        .documentName("conversationPage")
+        .variable("id", conversation)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    anonymous()
+        .documentName("sendMessage")
+        .variable("conversationId", conversation)
+        .variable("body", "hi")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    eve.graphQl()
+        .document(
+            "query($r:[_Any!]!){_entities(representations:$r){... on Conversation{id} ... on Message{id body}}}")
+        .variable(
+            "r",
+            List.of(
+                Map.of("__typename", "Conversation", "id", conversation),
+                Map.of(
+                    "__typename", "Message", "id", String.valueOf(firstMessageId(conversation)))))
+        .execute()
+        .path("_entities[0]")
+        .valueIsNull()
+        .path("_entities[1]")
+        .valueIsNull();
+    assertThat(messageCount(conversation)).isEqualTo(1);
+  }
+
+  @Test
+  void badInputIsABadRequest() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben.id());
+    ann.graphQl()
+        .documentName("sendMessage")
+        .variable("conversationId", conversation)
+        .variable("body", " ")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    ann.graphQl()
+        .documentName("sendMessage")
+        .variable("conversationId", conversation)
+        .variable("body", "x".repeat(4001))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    ann.graphQl()
+        .documentName("sendMessage")
+        .variable("conversationId", "c-1")
+        .variable("body", "hi")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    ann.graphQl()
+        .documentName("startConversation")
+        .variable("participantIds", List.of())
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    ann.graphQl()
+        .documentName("startConversation")
+        .variable("participantIds", List.of(ann.id()))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    ann.graphQl()
+        .documentName("startConversation")
+        .variable("participantIds", List.of("987654321"))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify();
+    for (int size : new int[] {0, 101}) {
+      ann.graphQl()
+          .documentName("conversationPage")
+          .variable("id", conversation)
+          .variable("last", size)
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+    }
+    assertThat(messageCount(conversation)).isZero();
+  }
+
+  @Test
+  void concurrentSendersGetGaplessDistinctNumbers() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben.id());
+    Flux.range(1, 20)
+        .parallel(8)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(
+            i ->
+                send(i % 2 == 0 ? ann : ben, conversation, "m" + i)
+                    .path("sendMessage.id")
+                    .hasValue())
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    List<Long> seqs =
+        db.sql("SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq")
+            .bind(0, Long.parseLong(conversation))
+            .map(r -> r.get(0, Long.class))
+            .all()
+            .collectList()
+            .block();
+    assertThat(seqs)
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 20).mapToObj(i -> (long) i).toList());
+  }
+
+  @Test
+  void aConversationPageCostsTheSameStatementsForFiveAndFiftyMessages() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String small = start(ann, ben.id());
+    var carl = signUp("Carl");
+    String large = start(ann, carl.id());
+    seedMessages(small, ann, 5);
+    seedMessages(large, ann, 50);
+    long forFive = statementsFor(ann, small, 5);
+    long forFifty = statementsFor(ann, large, 50);
+    assertThat(forFifty).isEqualTo(forFive);
+    assertThat(forFifty).isLessThanOrEqualTo(4);
+  }
+
+  @Test
+  void myConversationsCostsTheSameStatementsForThreeAndTenConversations() {
+    var few = signUp("Few");
+    var many = signUp("Many");
+    for (int i = 0; i < 3; i++) send(few, start(few, signUp("P" + i).id()), "hi");
+    for (int i = 0; i < 10; i++) send(many, start(many, signUp("Q" + i).id()), "hi");
+    long forThree = myConversationsStatements(few, 3);
+    long forTen = myConversationsStatements(many, 10);
+    assertThat(forTen).isEqualTo(forThree);
+  }
+
+  private long myConversationsStatements(Client user, int n) {
+    long before = statements.total();
+    user.graphQl()
+        .documentName("myConversations")
+        .execute()
+        .path("myConversations.edges[*].node.participants[*].displayName")
+        .entityList(String.class)
+        .hasSize(2 * n)
+        .path("myConversations.edges[*].node.messages.edges[*].node.sender.displayName")
+        .entityList(String.class)
+        .hasSize(n);
+    return statements.total() - before;
+  }
+
+  private long statementsFor(Client reader, String conversation, int n) {
+    long before = statements.total();
+    reader
+        .graphQl()
+        .documentName("conversationPage")
+        .variable("id", conversation)
+        .variable("last", n)
+        .execute()
+        .path("conversation.messages.edges[*].node.sender.displayName")
+        .entityList(String.class)
+        .hasSize(n);
+    return statements.total() - before;
+  }
+
+  private void seedMessages(String conversation, Client sender, int n) {
+    db.sql(
+            "INSERT INTO messages (conversation_id, seq, sender_id, body) SELECT $1, g, $2, 'm' || g FROM generate_series(1, $3) g")
+        .bind(0, Long.parseLong(conversation))
+        .bind(1, Long.parseLong(sender.id()))
+        .bind(2, n)
+        .then()
+        .block();
+    db.sql("UPDATE conversations SET last_seq = $2 WHERE id = $1")
+        .bind(0, Long.parseLong(conversation))
+        .bind(1, (long) n)
+        .then()
+        .block();
+  }
+
+  private String start(Client starter, String other) {
+    return starter
+        .graphQl()
+        .documentName("startConversation")
+        .variable("participantIds", List.of(other))
+        .execute()
+        .path("startConversation.id")
+        .entity(String.class)
+        .get();
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response send(
+      Client sender, String conversation, String body) {
+    return sender
+        .graphQl()
+        .documentName("sendMessage")
+        .variable("conversationId", conversation)
+        .variable("body", body)
+        .execute();
+  }
+
+  private long messageCount(String conversation) {
+    return db.sql("SELECT count(*) FROM messages WHERE conversation_id = $1")
+        .bind(0, Long.parseLong(conversation))
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+
+  private long firstMessageId(String conversation) {
+    return db.sql("SELECT min(id) FROM messages WHERE conversation_id = $1")
+        .bind(0, Long.parseLong(conversation))
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+}

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class FederationTests extends ApiTests {
 
-  static final List<String> ENTITIES = List.of("User", "Product");
+  static final List<String> ENTITIES =
+      List.of("User", "Product", "Order", "Post", "Match", "Conversation", "Message");
 
   @Test
   void serviceSdlDeclaresEveryEntityWithItsKey() {
@@ -82,6 +83,84 @@ class FederationTests extends ApiTests {
     response.path("_entities[3]").valueIsNull();
     // users (1), products (1), and the product's seller comes from the users loader (1)
     assertThat(sent).isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void everyEntityTypeResolvesForItsOwnerInOneStatementPerType() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    long product =
+        insert(
+            "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock) VALUES ($1, 'fed', 'P', 100, 'USD', 5) RETURNING id",
+            ben.id());
+    long order =
+        insert(
+            "WITH o AS (INSERT INTO orders (buyer_id, total_amount, currency) VALUES ($1, 100, 'USD') RETURNING id) SELECT id FROM o",
+            ann.id());
+    long post =
+        insert(
+            "INSERT INTO posts (author_id, body) VALUES ($1, 'fed post') RETURNING id", ben.id());
+    long match =
+        insert(
+            "INSERT INTO matches (user_a_id, user_b_id) VALUES (least($1::bigint, "
+                + ben.id()
+                + "), greatest($1::bigint, "
+                + ben.id()
+                + ")) RETURNING id",
+            ann.id());
+    long conversation =
+        insert(
+            "WITH c AS (INSERT INTO conversations (created_by, last_seq) VALUES ($1, 1) RETURNING id), p AS (INSERT INTO conversation_participants (conversation_id, user_id) SELECT id, $1 FROM c) SELECT id FROM c",
+            ann.id());
+    long message =
+        insert(
+            "INSERT INTO messages (conversation_id, seq, sender_id, body) VALUES ("
+                + conversation
+                + ", 1, $1, 'fed message') RETURNING id",
+            ann.id());
+    List<Map<String, Object>> representations =
+        List.of(
+            rep("User", ben.id()),
+            rep("Product", String.valueOf(product)),
+            rep("Order", String.valueOf(order)),
+            rep("Post", String.valueOf(post)),
+            rep("Match", String.valueOf(match)),
+            rep("Conversation", String.valueOf(conversation)),
+            rep("Message", String.valueOf(message)),
+            rep("Message", String.valueOf(message)));
+    long before = statements.total();
+    var response =
+        ann.graphQl()
+            .documentName("entities")
+            .variable("representations", representations)
+            .execute();
+    long sent = statements.total() - before;
+    response
+        .path("_entities[*].__typename")
+        .entityList(String.class)
+        .containsExactly(
+            "User", "Product", "Order", "Post", "Match", "Conversation", "Message", "Message");
+    response.path("_entities[6].body").entity(String.class).isEqualTo("fed message");
+    // one statement per entity type, plus the product's seller through the users loader
+    assertThat(sent).isLessThanOrEqualTo(8);
+
+    // the same representations for someone outside: only the public ones resolve
+    var eve = signUp("Eve");
+    var outside =
+        eve.graphQl()
+            .documentName("entities")
+            .variable("representations", representations)
+            .execute();
+    outside.path("_entities[0].id").entity(String.class).isEqualTo(ben.id());
+    outside.path("_entities[1].id").entity(String.class).isEqualTo(String.valueOf(product));
+    outside.path("_entities[3].id").entity(String.class).isEqualTo(String.valueOf(post));
+    for (int hidden : new int[] {2, 4, 5, 6, 7}) {
+      outside.path("_entities[" + hidden + "]").valueIsNull();
+    }
+  }
+
+  private long insert(String sql, String userId) {
+    return db.sql(sql).bind(0, Long.parseLong(userId)).map(r -> r.get(0, Long.class)).one().block();
   }
 
   static Map<String, Object> rep(String type, String id) {

@@ -4,6 +4,7 @@ import com.dedw3n.platform.graphql.Page;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
+import java.util.List;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -93,25 +94,35 @@ class Matches {
         .one();
   }
 
-  /** Ends a match of this user, withdrawing both likes; empty when it is not theirs. */
+  /**
+   * Ends a match of this user, withdrawing both likes; empty when it is not theirs.
+   *
+   * <p>Takes the pair's lock first, as a like does: otherwise a like that saw both likes just
+   * before they were withdrawn would wait for the match row and then set it ACTIVE again, right
+   * after the unmatch, with no like left behind it.
+   */
   Mono<Match> end(long matchId, long userId) {
-    return db.sql(
-            "UPDATE matches SET status = 'UNMATCHED' WHERE id = $1 AND (user_a_id = $2 OR"
-                + " user_b_id = $2) RETURNING "
-                + COLUMNS)
-        .bind(0, matchId)
-        .bind(1, userId)
-        .map(Matches::match)
-        .one()
+    return visible(List.of(matchId), userId)
+        .next()
         .flatMap(
-            match ->
-                db.sql(
-                        "DELETE FROM profile_likes WHERE (liker_id = $1 AND likee_id = $2) OR"
-                            + " (liker_id = $2 AND likee_id = $1)")
-                    .bind(0, match.userAId())
-                    .bind(1, match.userBId())
-                    .then()
-                    .thenReturn(match));
+            found ->
+                lockPair(found.userAId(), found.userBId())
+                    .then(
+                        db.sql(
+                                "UPDATE matches SET status = 'UNMATCHED' WHERE id = $1 RETURNING "
+                                    + COLUMNS)
+                            .bind(0, matchId)
+                            .map(Matches::match)
+                            .one())
+                    .flatMap(
+                        match ->
+                            db.sql(
+                                    "DELETE FROM profile_likes WHERE (liker_id = $1 AND likee_id ="
+                                        + " $2) OR (liker_id = $2 AND likee_id = $1)")
+                                .bind(0, match.userAId())
+                                .bind(1, match.userBId())
+                                .then()
+                                .thenReturn(match)));
   }
 
   private static Match match(Readable row) {

@@ -1,0 +1,31 @@
+package com.dedw3n.platform;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.stereotype.Component;
+
+/** Tells whoever started the server where to point a client or a browser. */
+@Component
+class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
+
+  private static final Log log = LogFactory.getLog(StartupBanner.class);
+
+  private final String graphqlPath;
+  private final String graphiqlPath;
+
+  StartupBanner(
+      @Value("${spring.graphql.http.path:/graphql}") String graphqlPath,
+      @Value("${spring.graphql.graphiql.path:/graphiql}") String graphiqlPath) {
+    this.graphqlPath = graphqlPath;
+    this.graphiqlPath = graphiqlPath;
+  }
+
+  @Override
+  public void onApplicationEvent(WebServerInitializedEvent event) {
+    String base = "http://localhost:" + event.getWebServer().getPort();
+    log.info("Dedw3n API at " + base + graphqlPath + " (GraphiQL: " + base + graphiqlPath + ")");
+  }
+}

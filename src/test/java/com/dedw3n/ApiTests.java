@@ -31,7 +31,10 @@ public abstract class ApiTests {
   @Autowired protected StatementCounter statements;
 
   protected WebTestClient http() {
-    return WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+    return WebTestClient.bindToServer()
+        .baseUrl("http://localhost:" + port)
+        .responseTimeout(java.time.Duration.ofSeconds(30))
+        .build();
   }
 
   /** A client with no session. */
@@ -75,7 +78,8 @@ public abstract class ApiTests {
         tester(http().mutate().defaultCookie("SESSION", cookie.getValue()).build()),
         id,
         email,
-        name);
+        name,
+        cookie.getValue());
   }
 
   protected HttpGraphQlTester tester(WebTestClient client) {
@@ -87,6 +91,7 @@ public abstract class ApiTests {
         .build();
   }
 
-  /** A signed-in user: its GraphQL client, id, email and display name. */
-  public record Client(HttpGraphQlTester graphQl, String id, String email, String name) {}
+  /** A signed-in user: its GraphQL client, id, email, display name and session id. */
+  public record Client(
+      HttpGraphQlTester graphQl, String id, String email, String name, String session) {}
 }

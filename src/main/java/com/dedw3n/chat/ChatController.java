@@ -25,6 +25,7 @@ import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
@@ -38,10 +39,15 @@ class ChatController {
 
   private final Conversations conversations;
   private final Users users;
+  private final ChatBus bus;
+  private final TransactionalOperator transaction;
 
-  ChatController(Conversations conversations, Users users) {
+  ChatController(
+      Conversations conversations, Users users, ChatBus bus, TransactionalOperator transaction) {
     this.conversations = conversations;
     this.users = users;
+    this.bus = bus;
+    this.transaction = transaction;
   }
 
   @QueryMapping
@@ -152,7 +158,18 @@ class ChatController {
     long id = Ids.parse("conversationId", conversationId);
     String text = Inputs.text("body", body, 1, 4000);
     return Viewer.requireId()
-        .flatMap(sender -> conversations.append(id, sender, text))
+        .flatMap(
+            sender ->
+                conversations
+                    .append(id, sender, text)
+                    .flatMap(
+                        message ->
+                            conversations
+                                .deliver(message)
+                                .map(inboxSeqs -> ChatEvent.message(message, inboxSeqs)))
+                    .as(transaction::transactional))
+        // published only once committed; a lost notification is recovered by subscribers
+        .flatMap(event -> bus.publish(event).thenReturn(event.message()))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", conversationId)));
   }
 

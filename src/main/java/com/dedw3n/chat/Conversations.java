@@ -5,6 +5,7 @@ import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -104,9 +105,9 @@ class Conversations {
 
   /**
    * Stores a message from a participant with the conversation's next sequence number. One
-   * statement, so atomic on its own: the row lock on the conversation orders concurrent senders,
-   * and the number is taken and used in the same transaction, so there are no gaps. Empty when the
-   * sender does not take part in the conversation (or it does not exist).
+   * statement: the row lock on the conversation orders concurrent senders, and the number is taken
+   * and used in the same transaction, so there are no gaps. Empty when the sender does not take
+   * part in the conversation (or it does not exist). Run it in a transaction with {@link #deliver}.
    */
   Mono<Message> append(long conversationId, long senderId, String body) {
     return db.sql(
@@ -122,6 +123,85 @@ class Conversations {
         .bind(2, body)
         .map(Conversations::message)
         .one();
+  }
+
+  /**
+   * Files a stored message in every participant's inbox under the inbox's next number, and marks
+   * the conversation read up to it for its sender. Returns each participant's inbox number for it.
+   * Inbox rows are locked in user id order, so concurrent senders cannot deadlock.
+   */
+  Mono<Map<Long, Long>> deliver(Message message) {
+    return db.sql(
+            "WITH parts AS (SELECT user_id FROM conversation_participants"
+                + " WHERE conversation_id = $1 ORDER BY user_id),"
+                + " bumped AS (INSERT INTO inboxes (user_id, last_seq) SELECT user_id, 1 FROM parts"
+                + " ON CONFLICT (user_id) DO UPDATE SET last_seq = inboxes.last_seq + 1"
+                + " RETURNING user_id, last_seq),"
+                + " entries AS (INSERT INTO inbox_entries (user_id, seq, message_id,"
+                + " conversation_id) SELECT user_id, last_seq, $2, $1 FROM bumped),"
+                + " read AS (UPDATE conversation_participants SET last_read_seq ="
+                + " greatest(last_read_seq, $4) WHERE conversation_id = $1 AND user_id = $3)"
+                + " SELECT user_id, last_seq FROM bumped")
+        .bind(0, message.conversationId())
+        .bind(1, message.id())
+        .bind(2, message.senderId())
+        .bind(3, message.seq())
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all()
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+  }
+
+  /** A user's inbox messages numbered {@code from..to}, with their inbox numbers, in order. */
+  Flux<InboxMessage> inboxBetween(long userId, long from, long to) {
+    return db.sql(
+            "SELECT e.seq AS inbox_seq, m.id, m.conversation_id, m.seq, m.sender_id, m.body,"
+                + " m.created_at FROM inbox_entries e JOIN messages m ON m.id = e.message_id"
+                + " WHERE e.user_id = $1 AND e.seq BETWEEN $2 AND $3 ORDER BY e.seq")
+        .bind(0, userId)
+        .bind(1, from)
+        .bind(2, to)
+        .map(row -> new InboxMessage(row.get("inbox_seq", Long.class), message(row)))
+        .all();
+  }
+
+  /** The newest number of each of these users' inboxes (absent: nothing received yet). */
+  Flux<Map.Entry<Long, Long>> inboxHeads(Collection<Long> userIds) {
+    return db.sql("SELECT user_id, last_seq FROM inboxes WHERE user_id = ANY($1)")
+        .bind(0, userIds.toArray(Long[]::new))
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all();
+  }
+
+  /** The newest message number of each of these conversations. */
+  Flux<Map.Entry<Long, Long>> conversationHeads(Collection<Long> conversationIds) {
+    return db.sql("SELECT id, last_seq FROM conversations WHERE id = ANY($1)")
+        .bind(0, conversationIds.toArray(Long[]::new))
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all();
+  }
+
+  /** Marks a participant's conversation read up to {@code seq} (never backwards). */
+  Mono<Long> markRead(long conversationId, long userId, long seq) {
+    return db.sql(
+            "UPDATE conversation_participants SET last_read_seq = greatest(last_read_seq,"
+                + " least($3, (SELECT last_seq FROM conversations WHERE id = $1)))"
+                + " WHERE conversation_id = $1 AND user_id = $2 RETURNING last_read_seq")
+        .bind(0, conversationId)
+        .bind(1, userId)
+        .bind(2, seq)
+        .map(row -> row.get(0, Long.class))
+        .one();
+  }
+
+  /** How far the user has read each of these conversations; one statement. */
+  Flux<Map.Entry<Long, Long>> readUpTo(long userId, Collection<Long> conversationIds) {
+    return db.sql(
+            "SELECT conversation_id, last_read_seq FROM conversation_participants"
+                + " WHERE user_id = $1 AND conversation_id = ANY($2)")
+        .bind(0, userId)
+        .bind(1, conversationIds.toArray(Long[]::new))
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all();
   }
 
   /** Those of the messages whose conversation the user takes part in; one statement. */

@@ -1,6 +1,8 @@
 package com.dedw3n.platform.graphql;
 
+import graphql.execution.SubscriptionExecutionStrategy;
 import graphql.scalars.ExtendedScalars;
+import java.util.Map;
 import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -9,6 +11,7 @@ import org.springframework.data.domain.ScrollPosition;
 import org.springframework.graphql.data.federation.FederationSchemaFactory;
 import org.springframework.graphql.data.pagination.CursorStrategy;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
+import org.springframework.graphql.server.WebGraphQlInterceptor;
 
 /** Scalars and Apollo Federation 2 for the schema that Boot assembles from {@code schema/}. */
 @Configuration(proxyBeanMethods = false)
@@ -24,6 +27,23 @@ class GraphQlConfiguration {
   @Primary
   CursorStrategy<ScrollPosition> keysetCursorStrategy() {
     return new KeysetCursors();
+  }
+
+  /**
+   * Subscription events leave in the order they happened even when resolving one takes longer than
+   * the next (graphql-java otherwise lets a later, quicker event overtake).
+   */
+  @Bean
+  WebGraphQlInterceptor orderedSubscriptionEvents() {
+    return (request, chain) -> {
+      request.configureExecutionInput(
+          (input, builder) ->
+              builder
+                  .graphQLContext(
+                      Map.of(SubscriptionExecutionStrategy.KEEP_SUBSCRIPTION_EVENTS_ORDERED, true))
+                  .build());
+      return chain.next(request);
+    };
   }
 
   /** Finds the {@code @EntityMapping} methods of every feature's controller. */

@@ -42,6 +42,20 @@ public class KeysetCursors implements CursorStrategy<ScrollPosition> {
     return ScrollPosition.forward(decode(cursor));
   }
 
+  /** The cursor of a position with one integer key, e.g. a message's {@code seq}. */
+  public static String of(String key, long value) {
+    return new KeysetCursors().toCursor(ScrollPosition.forward(Map.of(key, value)));
+  }
+
+  /** The integer under {@code key} in a cursor; a BAD_REQUEST when it is malformed or lacks it. */
+  public static long read(String cursor, String key) {
+    Object value = decode(cursor).get(key);
+    if (value instanceof Long l) {
+      return l;
+    }
+    throw ApiException.badRequest("The cursor does not belong to this list.");
+  }
+
   static Map<String, Object> decode(String cursor) {
     try {
       String text = new String(DECODER.decode(cursor), StandardCharsets.UTF_8);

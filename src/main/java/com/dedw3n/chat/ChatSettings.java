@@ -1,0 +1,20 @@
+package com.dedw3n.chat;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Realtime chat settings.
+ *
+ * @param subscriptionBuffer events one subscription may hold for a client that does not keep up;
+ *     past it the subscription ends with an error telling the client to resume
+ * @param sweepInterval how often each instance checks PostgreSQL for messages whose notification
+ *     never arrived (a lost Redis message), and delivers them
+ * @param typingFor how long a typing indicator lasts unless renewed
+ */
+@ConfigurationProperties("dedw3n.chat")
+record ChatSettings(
+    @DefaultValue("256") int subscriptionBuffer,
+    @DefaultValue("5s") Duration sweepInterval,
+    @DefaultValue("5s") Duration typingFor) {}

@@ -1,0 +1,30 @@
+package com.dedw3n.chat;
+
+import java.time.Duration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/** The chat bus of a server that runs alone: events go straight to this instance's subscribers. */
+@Component
+@ConditionalOnBooleanProperty(
+    name = "dedw3n.redis.enabled",
+    havingValue = false,
+    matchIfMissing = true)
+class LocalChatBus implements ChatBus {
+
+  private final Sinks.Many<ChatEvent> sink = Sinks.many().multicast().directBestEffort();
+
+  @Override
+  public Mono<Void> publish(ChatEvent event) {
+    return Mono.fromRunnable(
+        () -> sink.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))));
+  }
+
+  @Override
+  public Flux<ChatEvent> events() {
+    return sink.asFlux();
+  }
+}

@@ -12,9 +12,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sweepInterval how often each instance checks PostgreSQL for messages whose notification
  *     never arrived (a lost Redis message), and delivers them
  * @param typingFor how long a typing indicator lasts unless renewed
+ * @param redisChannel the Redis channel the instances of one deployment share (deployments that
+ *     share a Redis need different channels)
  */
 @ConfigurationProperties("dedw3n.chat")
 record ChatSettings(
     @DefaultValue("256") int subscriptionBuffer,
     @DefaultValue("5s") Duration sweepInterval,
-    @DefaultValue("5s") Duration typingFor) {}
+    @DefaultValue("5s") Duration typingFor,
+    @DefaultValue("dedw3n:chat") String redisChannel) {}

@@ -26,9 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 @ConditionalOnBooleanProperty("dedw3n.redis.enabled")
 class RedisChatBus implements ChatBus, DisposableBean {
 
-  static final ChannelTopic CHANNEL = ChannelTopic.of("dedw3n:chat");
   private static final Log log = LogFactory.getLog(RedisChatBus.class);
 
+  private final ChannelTopic channel;
   private final ReactiveStringRedisTemplate redis;
   private final JsonMapper json;
   private final ReactiveRedisMessageListenerContainer container;
@@ -38,13 +38,15 @@ class RedisChatBus implements ChatBus, DisposableBean {
   RedisChatBus(
       ReactiveRedisConnectionFactory connections,
       ReactiveStringRedisTemplate redis,
-      JsonMapper json) {
+      JsonMapper json,
+      ChatSettings settings) {
+    this.channel = ChannelTopic.of(settings.redisChannel());
     this.redis = redis;
     this.json = json;
     this.container = new ReactiveRedisMessageListenerContainer(connections);
     // listen for the life of the instance, re-subscribing after a Redis outage
     this.listening =
-        Flux.defer(() -> container.receive(CHANNEL))
+        Flux.defer(() -> container.receive(channel))
             .map(message -> json.readValue(message.getMessage(), ChatEvent.class))
             .retryWhen(
                 Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
@@ -58,7 +60,7 @@ class RedisChatBus implements ChatBus, DisposableBean {
   @Override
   public Mono<Void> publish(ChatEvent event) {
     return Mono.fromCallable(() -> json.writeValueAsString(event))
-        .flatMap(text -> redis.convertAndSend(CHANNEL.getTopic(), text))
+        .flatMap(text -> redis.convertAndSend(channel.getTopic(), text))
         .doOnError(e -> log.warn("Chat event not published; subscribers will fill the gap: " + e))
         .onErrorComplete()
         .then();

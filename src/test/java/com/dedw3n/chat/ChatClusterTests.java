@@ -15,7 +15,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -35,6 +38,7 @@ import redis.embedded.RedisServer;
  * Two server instances sharing PostgreSQL and Redis: a message sent through either reaches the
  * subscribers of both. Uses the Redis at REDIS_URL when set, otherwise starts one.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChatClusterTests {
 
   static RedisServer redis;
@@ -64,6 +68,7 @@ class ChatClusterTests {
   }
 
   @Test
+  @Order(1)
   void twoHundredMessagesSentThroughBothInstancesReachEverySubscriberOnBoth() {
     String tag = UUID.randomUUID().toString().substring(0, 8);
     String annEmail = "ann-" + tag + "@example.com";
@@ -113,13 +118,49 @@ class ChatClusterTests {
           Map.of("c", conversation, "b", "message " + i));
     }
     List<Long> expected = LongStream.rangeClosed(1, 200).boxed().toList();
-    ChatRealtimeTests.await(() -> received.stream().allMatch(seqs -> seqs.size() >= 200));
+    try {
+      ChatRealtimeTests.await(() -> received.stream().allMatch(seqs -> seqs.size() >= 200));
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          "received per subscriber: " + received.stream().map(List::size).toList(), e);
+    }
     Mono.delay(Duration.ofMillis(300)).block(); // nothing more (no duplicates) arrives after
     subscriptions.forEach(Disposable::dispose);
     for (List<Long> seqs : received) {
       assertThat(seqs).containsExactlyElementsOf(expected);
     }
     assertThat(annId).isNotBlank();
+  }
+
+  @Test
+  @Order(2)
+  void anInstanceShuttingDownClosesItsSubscriptionsAsGoingAway() {
+    String email = "gone-" + UUID.randomUUID() + "@example.com";
+    signUp(a, email, "Gone");
+    String other = "other-" + UUID.randomUUID() + "@example.com";
+    signUp(a, other, "Other");
+    String session = signIn(b, email);
+    String conversation =
+        (String)
+            graphQl(
+                    b,
+                    session,
+                    "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
+                    Map.of("p", List.of(idOf(a, signIn(a, other)))))
+                .get("startConversation")
+                .get("id");
+    var ending = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+    ws(b, session)
+        .documentName("messageAdded")
+        .variable("conversationId", conversation)
+        .retrieveSubscription("messageAdded")
+        .toEntity(Map.class)
+        .subscribe(m -> {}, ending::set);
+    Mono.delay(Duration.ofSeconds(1)).block();
+    b.close(); // what SIGTERM does
+    b = null;
+    ChatRealtimeTests.await(() -> ending.get() != null);
+    assertThat(ending.get()).hasMessageContaining("1001");
   }
 
   private static ConfigurableApplicationContext instance(String redisUrl, String channel) {

@@ -1,5 +1,7 @@
 package com.dedw3n.order;
 
+import static java.util.stream.Collectors.toList;
+
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
@@ -24,6 +26,7 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.stereotype.Controller;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Placing and reading orders; the {@code Order} entity. */
@@ -63,24 +66,32 @@ class OrderController {
     return users.load(order.buyerId());
   }
 
-  /** One statement for the items of every order on the page, as their viewer may see them. */
+  /**
+   * The items of every order on the page, as their viewer may see them: one statement per viewer,
+   * and a request has one viewer, so one statement. (Each {@link Order} carries its viewer, so the
+   * batch is keyed by order and viewer.)
+   */
   @BatchMapping
   Mono<Map<Order, List<OrderItem>>> items(List<Order> page) {
-    if (page.isEmpty()) {
-      return Mono.just(Map.of());
-    }
-    long viewer = page.get(0).viewerId();
-    return orders
-        .items(page.stream().map(Order::id).toList(), viewer)
-        .collectMultimap(OrderItem::orderId)
-        .map(
-            byOrder ->
-                page.stream()
-                    .collect(
-                        Collectors.toMap(
-                            order -> order,
-                            order -> List.copyOf(byOrder.getOrDefault(order.id(), List.of())),
-                            (a, b) -> a)));
+    Map<Long, List<Order>> byViewer =
+        page.stream().collect(Collectors.groupingBy(Order::viewerId, LinkedHashMap::new, toList()));
+    return Flux.fromIterable(byViewer.entrySet())
+        .concatMap(
+            viewer ->
+                orders
+                    .items(viewer.getValue().stream().map(Order::id).toList(), viewer.getKey())
+                    .collectMultimap(OrderItem::orderId)
+                    .flatMapIterable(
+                        byOrder ->
+                            viewer.getValue().stream()
+                                .map(
+                                    order ->
+                                        Map.entry(
+                                            order,
+                                            List.copyOf(
+                                                byOrder.getOrDefault(order.id(), List.of()))))
+                                .toList()))
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
   @SchemaMapping
@@ -97,7 +108,7 @@ class OrderController {
         .flatMap(
             buyer ->
                 orders
-                    .stockOf(productIds)
+                    .lockProducts(productIds)
                     .collectList()
                     .flatMap(
                         found -> {
@@ -108,22 +119,10 @@ class OrderController {
                               .flatMap(
                                   taken -> {
                                     if (taken.size() < productIds.size()) {
-                                      Set<Long> got =
-                                          taken.stream()
-                                              .map(Orders.Taken::productId)
-                                              .collect(Collectors.toSet());
-                                      List<Long> short_ =
-                                          productIds.stream()
-                                              .filter(id -> !got.contains(id))
-                                              .toList();
                                       // the error rolls the transaction back: no stock moved
-                                      return Mono.error(
-                                          ApiException.conflict(
-                                              "Not enough stock for product "
-                                                  + short_
-                                                  + "; nothing was ordered."));
+                                      return Mono.error(outOfStock(productIds, taken));
                                     }
-                                    return orders.insert(buyer, taken, currency);
+                                    return orders.insert(buyer, taken, total(taken), currency);
                                   });
                         })
                     .as(transaction::transactional));
@@ -157,6 +156,31 @@ class OrderController {
     return wanted;
   }
 
+  /** CONFLICT naming every product whose stock could not cover its quantity. */
+  private static ApiException outOfStock(List<Long> productIds, List<Orders.Taken> taken) {
+    Set<Long> got = taken.stream().map(Orders.Taken::productId).collect(Collectors.toSet());
+    String missing =
+        productIds.stream()
+            .filter(id -> !got.contains(id))
+            .map(String::valueOf)
+            .collect(Collectors.joining(", "));
+    return ApiException.conflict(
+        "Not enough stock for product " + missing + "; nothing was ordered.");
+  }
+
+  /** Sum of unit price times quantity; an overflow is refused rather than stored wrapped. */
+  private static long total(List<Orders.Taken> taken) {
+    try {
+      long total = 0;
+      for (Orders.Taken t : taken) {
+        total = Math.addExact(total, Math.multiplyExact(t.price().amount(), t.quantity()));
+      }
+      return total;
+    } catch (ArithmeticException e) {
+      throw ApiException.badRequest("The order total is too large.");
+    }
+  }
+
   /** Every product exists, none is the buyer's own, all share one currency; returns it. */
   private static String check(long buyer, List<Long> productIds, List<Orders.Stocked> found) {
     Map<Long, Orders.Stocked> byId =
@@ -167,7 +191,8 @@ class OrderController {
         throw ApiException.notFound("Product", id);
       }
       if (product.sellerId() == buyer) {
-        throw ApiException.badRequest("Product " + id + " is your own; you cannot order it.");
+        // like reviewing one's own product: signed in, but not allowed (and it would fake sales)
+        throw ApiException.forbidden("Product " + id + " is your own; you cannot order it.");
       }
     }
     Set<String> currencies =

@@ -41,13 +41,6 @@ class Orders {
         .all();
   }
 
-  Mono<Boolean> exists(long id) {
-    return db.sql("SELECT EXISTS (SELECT 1 FROM orders WHERE id = $1)")
-        .bind(0, id)
-        .map(row -> row.get(0, Boolean.class))
-        .one();
-  }
-
   /** A buyer's orders, newest first. */
   Flux<Order> ofBuyer(long buyerId, Page page) {
     String sql =
@@ -85,8 +78,9 @@ class Orders {
 
   /**
    * Takes the stock of every requested product in one statement: a product's row is updated only if
-   * its stock covers the quantity, under the row lock, so of two orders racing for the last unit
-   * exactly one gets a row back. Returns the rows taken with their price and seller.
+   * its stock covers the quantity, under the row lock (READ COMMITTED re-checks the condition on
+   * the newest row version), so of two orders racing for the last unit exactly one gets a row back.
+   * Returns the rows taken with their price and seller; fewer rows than products means refusal.
    */
   Flux<Taken> takeStock(List<Long> productIds, List<Integer> quantities) {
     return db.sql(
@@ -110,9 +104,16 @@ class Orders {
 
   record Taken(long productId, long sellerId, Money price, int quantity) {}
 
-  /** Products of the list that exist, with their seller, stock and currency (no lock). */
-  Flux<Stocked> stockOf(List<Long> productIds) {
-    return db.sql("SELECT id, seller_id, stock, price_currency FROM products WHERE id = ANY($1)")
+  /**
+   * Products of the list that exist, with their seller, stock and currency, row-locked in id order
+   * for the rest of the caller's transaction. Taking the locks in one fixed order is what keeps two
+   * orders that name the same products in opposite order from deadlocking: the stock update alone
+   * would lock in whatever order its plan visits the rows (array order with an index nested loop).
+   */
+  Flux<Stocked> lockProducts(List<Long> productIds) {
+    return db.sql(
+            "SELECT id, seller_id, stock, price_currency FROM products WHERE id = ANY($1)"
+                + " ORDER BY id FOR NO KEY UPDATE")
         .bind(0, productIds.toArray(Long[]::new))
         .map(
             row ->
@@ -126,8 +127,8 @@ class Orders {
 
   record Stocked(long productId, long sellerId, int stock, String currency) {}
 
-  Mono<Order> insert(long buyerId, List<Taken> taken, String currency) {
-    long total = taken.stream().mapToLong(t -> t.price().amount() * t.quantity()).sum();
+  /** Records the order and its items at the prices taken; {@code total} is their sum. */
+  Mono<Order> insert(long buyerId, List<Taken> taken, long total, String currency) {
     return db.sql(
             "INSERT INTO orders (buyer_id, total_amount, currency) VALUES ($1, $2, $3)"
                 + " RETURNING id, buyer_id, status, created_at, currency, total_amount AS total")

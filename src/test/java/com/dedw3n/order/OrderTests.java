@@ -32,6 +32,26 @@ class OrderTests extends ApiTests {
   }
 
   @Test
+  void theSameProductTwiceIsOneItemWithTheQuantitiesAdded() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 700, 3, "USD");
+    var response =
+        buyer
+            .graphQl()
+            .documentName("placeOrder")
+            .variable("items", List.of(item(a, 1), item(a, 2)))
+            .execute();
+    response.path("placeOrder.items[*].quantity").entityList(Integer.class).containsExactly(3);
+    response.path("placeOrder.total.amount").entity(Long.class).isEqualTo(2100L);
+    assertThat(stock(a)).isZero();
+    // each line alone fits the one unit left, together they do not: refused whole
+    long b = product(seller, 700, 1, "USD");
+    expect(buyer, List.of(item(b, 1), item(b, 1)), "CONFLICT");
+    assertThat(stock(b)).isEqualTo(1);
+  }
+
+  @Test
   void anOrderThatStockCannotCoverChangesNothing() {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");
@@ -64,8 +84,14 @@ class OrderTests extends ApiTests {
     expect(buyer, List.of(item(usd, 0)), "BAD_REQUEST");
     expect(buyer, List.of(Map.of("productId", "x1", "quantity", 1)), "BAD_REQUEST");
     expect(buyer, List.of(item(usd, 1), item(eur, 1)), "BAD_REQUEST");
+    expect(buyer, List.of(item(usd, 1001)), "BAD_REQUEST");
+    expect(
+        buyer,
+        java.util.Collections.nCopies(OrderController.MAX_ITEMS + 1, item(usd, 1)),
+        "BAD_REQUEST");
+    expect(buyer, List.of(item(usd, 1), Map.of("productId", "-3", "quantity", 1)), "BAD_REQUEST");
     expect(buyer, List.of(item(usd, 1), item(987654321L, 1)), "NOT_FOUND");
-    expect(seller, List.of(item(usd, 1)), "BAD_REQUEST");
+    expect(seller, List.of(item(usd, 1)), "FORBIDDEN");
     anonymous()
         .documentName("placeOrder")
         .variable("items", List.of(item(usd, 1)))
@@ -115,6 +141,42 @@ class OrderTests extends ApiTests {
                 .one()
                 .block())
         .isEqualTo(1);
+  }
+
+  /**
+   * Guards the lock order: placeOrder locks its products in id order before taking stock, so
+   * crossed orders queue instead of deadlocking (a deadlock would surface as INTERNAL_ERROR).
+   */
+  @Test
+  void ordersNamingTheSameProductsInOppositeOrderNeverDeadlock() {
+    var seller = signUp("Seller");
+    long a = product(seller, 100, 1000, "USD");
+    long b = product(seller, 100, 1000, "USD");
+    List<Client> buyers = List.of(signUp("BuyerA"), signUp("BuyerB"));
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Flux.range(0, 16)
+        .parallel(8)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(
+            i -> {
+              var items =
+                  i % 2 == 0 ? List.of(item(a, 1), item(b, 1)) : List.of(item(b, 1), item(a, 1));
+              var errors =
+                  buyers
+                      .get(i % buyers.size())
+                      .graphQl()
+                      .documentName("placeOrder")
+                      .variable("items", items)
+                      .execute()
+                      .returnResponse()
+                      .getErrors();
+              errors.forEach(e -> failures.add(e.getErrorType() + ": " + e.getMessage()));
+            })
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(failures).isEmpty();
+    assertThat(stock(a)).isEqualTo(1000 - 16);
+    assertThat(stock(b)).isEqualTo(1000 - 16);
   }
 
   @Test
@@ -192,22 +254,20 @@ class OrderTests extends ApiTests {
   }
 
   @Test
-  void myOrdersPagesNewestFirstAtAConstantStatementCount() {
+  void myOrdersPagesNewestFirstOnlyTheBuyersOwn() {
     var seller = signUp("Seller");
-    var small = signUp("SmallBuyer");
-    var large = signUp("LargeBuyer");
-    long p = product(seller, 100, 1000, "USD");
-    long q = product(seller, 200, 1000, "USD");
-    for (int i = 0; i < 5; i++) order(small, p, q);
-    for (int i = 0; i < 20; i++) order(large, p, q);
-    long forFive = statementsForMyOrders(small, 5);
-    long forTwenty = statementsForMyOrders(large, 20);
-    assertThat(forTwenty).isEqualTo(forFive);
+    var buyer = signUp("Buyer");
+    long p = product(seller, 100, 10, "USD");
+    long q = product(seller, 200, 10, "USD");
+    seedOrders(buyer, 20, p, q);
 
-    var page = large.graphQl().documentName("myOrders").variable("first", 15).execute();
-    String cursor = page.path("myOrders.pageInfo.endCursor").entity(String.class).get();
+    var page = buyer.graphQl().documentName("myOrders").variable("first", 15).execute();
+    List<String> firstTimes =
+        page.path("myOrders.edges[*].node.createdAt").entityList(String.class).hasSize(15).get();
+    assertThat(firstTimes).isSortedAccordingTo(java.util.Comparator.reverseOrder());
     page.path("myOrders.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(true);
-    large
+    String cursor = page.path("myOrders.pageInfo.endCursor").entity(String.class).get();
+    buyer
         .graphQl()
         .documentName("myOrders")
         .variable("first", 15)
@@ -219,6 +279,45 @@ class OrderTests extends ApiTests {
         .path("myOrders.pageInfo.hasNextPage")
         .entity(Boolean.class)
         .isEqualTo(false);
+
+    // the seller received these orders but did not place them
+    seller
+        .graphQl()
+        .documentName("myOrders")
+        .execute()
+        .path("myOrders.edges")
+        .entityList(Object.class)
+        .hasSize(0);
+    anonymous()
+        .documentName("myOrders")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    buyer
+        .graphQl()
+        .documentName("myOrders")
+        .variable("first", 101)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+  }
+
+  @Test
+  void myOrdersWithItemsAndProductsCostsTheSameStatementsForFiveAndTwentyOrders() {
+    var seller = signUp("Seller");
+    var small = signUp("SmallBuyer");
+    var large = signUp("LargeBuyer");
+    long p = product(seller, 100, 10, "USD");
+    long q = product(seller, 200, 10, "USD");
+    seedOrders(small, 5, p, q);
+    seedOrders(large, 20, p, q);
+    long forFive = statementsForMyOrders(small, 5);
+    long forTwenty = statementsForMyOrders(large, 20);
+    assertThat(forTwenty).isEqualTo(forFive);
+    // orders, their items, their products
+    assertThat(forTwenty).isLessThanOrEqualTo(3);
   }
 
   private long statementsForMyOrders(Client buyer, int n) {
@@ -234,14 +333,21 @@ class OrderTests extends ApiTests {
     return statements.total() - before;
   }
 
-  private void order(Client buyer, long p, long q) {
-    buyer
-        .graphQl()
-        .documentName("placeOrder")
-        .variable("items", List.of(item(p, 1), item(q, 1)))
-        .execute()
-        .path("placeOrder.id")
-        .hasValue();
+  /** n orders of this buyer, a minute apart, each holding one unit of p and one of q. */
+  private void seedOrders(Client buyer, int n, long p, long q) {
+    db.sql(
+            "WITH o AS (INSERT INTO orders (buyer_id, total_amount, currency, created_at)"
+                + " SELECT $1, 300, 'USD', now() - interval '1 minute' * g"
+                + " FROM generate_series(1, $2) g RETURNING id)"
+                + " INSERT INTO order_items (order_id, product_id, seller_id, quantity,"
+                + " unit_amount, currency) SELECT o.id, p.id, p.seller_id, 1, p.price_amount,"
+                + " p.price_currency FROM o CROSS JOIN products p WHERE p.id IN ($3, $4)")
+        .bind(0, Long.parseLong(buyer.id()))
+        .bind(1, n)
+        .bind(2, p)
+        .bind(3, q)
+        .then()
+        .block();
   }
 
   private void expect(Client buyer, List<Map<String, Object>> items, String classification) {

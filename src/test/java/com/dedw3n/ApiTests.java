@@ -91,6 +91,21 @@ public abstract class ApiTests {
         .build();
   }
 
+  /**
+   * SQL statements one run of {@code request} sends. Background work (the chat sweep, say) can add
+   * statements to the process-wide count during a run, never remove any, so the least of a few runs
+   * is the request's own cost.
+   */
+  protected long statementsOf(Runnable request) {
+    long least = Long.MAX_VALUE;
+    for (int run = 0; run < 3; run++) {
+      long before = statements.total();
+      request.run();
+      least = Math.min(least, statements.total() - before);
+    }
+    return least;
+  }
+
   /** A signed-in user: its GraphQL client, id, email, display name and session id. */
   public record Client(
       HttpGraphQlTester graphQl, String id, String email, String name, String session) {}

@@ -211,18 +211,21 @@ class ChatRealtimeTests extends ApiTests {
           }
         };
     subscriptions.conversation(conversationId, 0).subscribe(neverReads);
+    publish(conversationId, 1);
+    await(() -> delivered.size() == 1);
     int flood = settings.subscriptionBuffer() + 100;
-    Flux.range(1, flood)
-        .concatMap(
-            i ->
-                bus.publish(
-                    ChatEvent.message(
-                        new Message(i, conversationId, i, 1, "m" + i, OffsetDateTime.now()),
-                        Map.of())))
+    Flux.range(2, flood)
+        .concatMap(i -> publish(conversationId, i))
         .blockLast(Duration.ofSeconds(10));
     await(() -> failure.get() != null);
     assertThat(failure.get()).hasMessageContaining("subscribe again with `after`");
     assertThat(delivered).hasSize(1);
+  }
+
+  private Mono<Void> publish(long conversationId, long seq) {
+    return bus.publish(
+        ChatEvent.message(
+            new Message(seq, conversationId, seq, 1, "m" + seq, OffsetDateTime.now()), Map.of()));
   }
 
   private List<Map<String, Object>> subscribe(Client user, String conversation, String after) {

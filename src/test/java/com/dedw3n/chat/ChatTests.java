@@ -221,31 +221,33 @@ class ChatTests extends ApiTests {
   }
 
   private long myConversationsStatements(Client user, int n) {
-    long before = statements.total();
-    user.graphQl()
-        .documentName("myConversations")
-        .execute()
-        .path("myConversations.edges[*].node.participants[*].displayName")
-        .entityList(String.class)
-        .hasSize(2 * n)
-        .path("myConversations.edges[*].node.messages.edges[*].node.sender.displayName")
-        .entityList(String.class)
-        .hasSize(n);
-    return statements.total() - before;
+    return statementsOf(
+        () -> {
+          user.graphQl()
+              .documentName("myConversations")
+              .execute()
+              .path("myConversations.edges[*].node.participants[*].displayName")
+              .entityList(String.class)
+              .hasSize(2 * n)
+              .path("myConversations.edges[*].node.messages.edges[*].node.sender.displayName")
+              .entityList(String.class)
+              .hasSize(n);
+        });
   }
 
   private long statementsFor(Client reader, String conversation, int n) {
-    long before = statements.total();
-    reader
-        .graphQl()
-        .documentName("conversationPage")
-        .variable("id", conversation)
-        .variable("last", n)
-        .execute()
-        .path("conversation.messages.edges[*].node.sender.displayName")
-        .entityList(String.class)
-        .hasSize(n);
-    return statements.total() - before;
+    return statementsOf(
+        () -> {
+          reader
+              .graphQl()
+              .documentName("conversationPage")
+              .variable("id", conversation)
+              .variable("last", n)
+              .execute()
+              .path("conversation.messages.edges[*].node.sender.displayName")
+              .entityList(String.class)
+              .hasSize(n);
+        });
   }
 
   private void seedMessages(String conversation, Client sender, int n) {

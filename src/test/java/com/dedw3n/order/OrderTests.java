@@ -321,16 +321,17 @@ class OrderTests extends ApiTests {
   }
 
   private long statementsForMyOrders(Client buyer, int n) {
-    long before = statements.total();
-    buyer
-        .graphQl()
-        .documentName("myOrders")
-        .variable("first", n)
-        .execute()
-        .path("myOrders.edges[*].node.items[*].product.title")
-        .entityList(String.class)
-        .hasSize(2 * n);
-    return statements.total() - before;
+    return statementsOf(
+        () -> {
+          buyer
+              .graphQl()
+              .documentName("myOrders")
+              .variable("first", n)
+              .execute()
+              .path("myOrders.edges[*].node.items[*].product.title")
+              .entityList(String.class)
+              .hasSize(2 * n);
+        });
   }
 
   /** n orders of this buyer, a minute apart, each holding one unit of p and one of q. */

@@ -66,14 +66,20 @@ class FederationTests extends ApiTests {
             rep("User", alice.id()),
             rep("User", "999999999"),
             rep("User", bob.id()));
-    long before = statements.total();
+    long sent =
+        statementsOf(
+            () ->
+                alice
+                    .graphQl()
+                    .documentName("entities")
+                    .variable("representations", representations)
+                    .execute());
     var response =
         alice
             .graphQl()
             .documentName("entities")
             .variable("representations", representations)
             .execute();
-    long sent = statements.total() - before;
 
     response.path("_entities[0].displayName").entity(String.class).isEqualTo("Carol");
     response.path("_entities[1].title").entity(String.class).isEqualTo("Federated");
@@ -128,13 +134,18 @@ class FederationTests extends ApiTests {
             rep("Conversation", String.valueOf(conversation)),
             rep("Message", String.valueOf(message)),
             rep("Message", String.valueOf(message)));
-    long before = statements.total();
+    long sent =
+        statementsOf(
+            () ->
+                ann.graphQl()
+                    .documentName("entities")
+                    .variable("representations", representations)
+                    .execute());
     var response =
         ann.graphQl()
             .documentName("entities")
             .variable("representations", representations)
             .execute();
-    long sent = statements.total() - before;
     response
         .path("_entities[*].__typename")
         .entityList(String.class)
@@ -157,6 +168,19 @@ class FederationTests extends ApiTests {
     for (int hidden : new int[] {2, 4, 5, 6, 7}) {
       outside.path("_entities[" + hidden + "]").valueIsNull();
     }
+  }
+
+  @Test
+  void aMalformedRepresentationIdIsABadRequest() {
+    anonymous()
+        .documentName("entities")
+        .variable("representations", List.of(rep("Product", "not-a-number")))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify()
+        .path("_entities[0]")
+        .valueIsNull();
   }
 
   private long insert(String sql, String userId) {

@@ -231,19 +231,20 @@ class ProductTests extends ApiTests {
   }
 
   private long statementsFor(String category, int n) {
-    long before = statements.total();
-    anonymous()
-        .documentName("productFeed")
-        .variable("category", category)
-        .variable("first", n)
-        .execute()
-        .path("products.edges")
-        .entityList(Object.class)
-        .hasSize(n)
-        .path("products.edges[*].node.reviews.edges[*].node.author.displayName")
-        .entityList(String.class)
-        .hasSize(n * 3);
-    return statements.total() - before;
+    return statementsOf(
+        () -> {
+          anonymous()
+              .documentName("productFeed")
+              .variable("category", category)
+              .variable("first", n)
+              .execute()
+              .path("products.edges")
+              .entityList(Object.class)
+              .hasSize(n)
+              .path("products.edges[*].node.reviews.edges[*].node.author.displayName")
+              .entityList(String.class)
+              .hasSize(n * 3);
+        });
   }
 
   /** n products in the category, each by its own seller, each with the given number of reviews. */

@@ -367,6 +367,13 @@ public class CryptoPrices implements AutoCloseable {
         .orElse(null);
   }
 
+  /** Forgets every cached price, breaker state and Retry-After; for tests sharing one server. */
+  void forget() {
+    refreshInFlight().block(Duration.ofSeconds(10));
+    entries.clear();
+    providers().forEach(GuardedProvider::forget);
+  }
+
   @Override
   public void close() {
     connections.dispose();

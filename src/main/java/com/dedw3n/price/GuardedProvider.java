@@ -79,6 +79,12 @@ final class GuardedProvider {
     return provider.disabledReason() == null && !clock.instant().isBefore(rateLimitedUntil);
   }
 
+  /** Back to a closed breaker and no Retry-After; for tests. */
+  void forget() {
+    breaker.reset();
+    rateLimitedUntil = Instant.MIN;
+  }
+
   /** The provider's answer, or an error once every guard has had its say. */
   Mono<ProviderAnswer> fetch(Set<PricePair> pairs) {
     Duration timeout = upstream.timeout();
@@ -110,13 +116,16 @@ final class GuardedProvider {
               .doOnNext(
                   answer -> {
                     sample.stop(timer("success"));
-                    answer
-                        .rejected()
-                        .forEach(
-                            (pair, reason) -> {
-                              rejected(reason).increment();
-                              log.warn("Price provider " + name() + ": " + pair + " " + reason);
-                            });
+                    if (!answer.rejected().isEmpty()) {
+                      answer.rejected().values().forEach(reason -> rejected(reason).increment());
+                      log.warn(
+                          "Price provider "
+                              + name()
+                              + ": "
+                              + answer.rejected().size()
+                              + " prices unusable "
+                              + answer.rejected());
+                    }
                   })
               .doOnError(e -> failed(e, sample));
         });

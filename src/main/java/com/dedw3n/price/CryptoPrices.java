@@ -80,7 +80,7 @@ public class CryptoPrices implements AutoCloseable {
   private final Map<PriceFreshness, Counter> served = new EnumMap<>(PriceFreshness.class);
   private final MeterRegistry meters;
 
-  public CryptoPrices(PriceSettings settings, Clock clock, MeterRegistry meters) {
+  CryptoPrices(PriceSettings settings, Clock clock, MeterRegistry meters) {
     this.settings = settings;
     this.clock = clock;
     this.meters = meters;

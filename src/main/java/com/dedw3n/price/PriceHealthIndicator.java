@@ -1,5 +1,6 @@
 package com.dedw3n.price;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -45,7 +46,7 @@ class PriceHealthIndicator implements ReactiveHealthIndicator {
               detail.put("failureRate", provider.breaker().getMetrics().getFailureRate());
               if (now.isBefore(provider.rateLimitedUntil())) {
                 detail.put("rateLimitedUntil", provider.rateLimitedUntil().toString());
-              } else if (state != io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) {
+              } else if (state != CircuitBreaker.State.OPEN) {
                 usable = true;
               }
             }

@@ -3,6 +3,7 @@ package com.dedw3n.price;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Currency;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,7 @@ record PriceSettings(
         throw new IllegalStateException(
             "dedw3n.price.currencies: '" + currency + "' is not an upper-case ISO 4217 code");
       }
-      java.util.Currency.getInstance(currency); // an unknown code fails here, at startup
+      Currency.getInstance(currency); // an unknown code fails here, at startup
     }
     for (var coin : coins.entrySet()) {
       if (!coin.getKey().matches("[A-Z0-9]{2,10}")) {

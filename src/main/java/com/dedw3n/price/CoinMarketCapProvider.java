@@ -16,10 +16,11 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * CoinMarketCap's {@code GET /v2/cryptocurrency/quotes/latest?symbol=BTC,ETH&convert=USD} with the
- * {@code X-CMC_PRO_API_KEY} header ({@code COINMARKETCAP_API_KEY}; there is no keyless API, so
- * without a key it is skipped). v2 answers each symbol with a list, since symbols are not unique:
- * {@code {"data":{"BTC":[{"symbol":"BTC","cmc_rank":1,"quote":{"USD":{"price":67185.1}}}]}}}; the
- * coin with the best rank is taken.
+ * {@code X-CMC_PRO_API_KEY} header and {@code skip_invalid=true} ({@code COINMARKETCAP_API_KEY};
+ * there is no keyless API, so without a key it is skipped). v2 answers each symbol with a list,
+ * since symbols are not unique: {@code
+ * {"data":{"BTC":[{"symbol":"BTC","cmc_rank":1,"quote":{"USD":{"price":67185.1}}}]}}}; the coin
+ * with the best rank is taken.
  *
  * <p>Free plans allow one {@code convert} currency per call, so by default a refresh costs one
  * request per currency (sequential, to stay polite); {@code convertsPerCall} lets paid plans ask
@@ -77,6 +78,8 @@ final class CoinMarketCapProvider implements PriceProvider {
             .path("/v2/cryptocurrency/quotes/latest")
             .queryParam("symbol", String.join(",", symbols))
             .queryParam("convert", String.join(",", convert))
+            // one symbol CoinMarketCap does not know must not fail the others
+            .queryParam("skip_invalid", "true")
             .encode()
             .build()
             .toUri();

@@ -392,6 +392,7 @@ class CryptoPricesTests {
     for (var cmc : coinMarketCap.requests()) {
       assertThat(cmc.path()).isEqualTo("/v2/cryptocurrency/quotes/latest");
       assertThat(cmc.param("symbol")).isEqualTo("BTC,ETH");
+      assertThat(cmc.param("skip_invalid")).isEqualTo("true");
       assertThat(cmc.headers()).containsEntry("x-cmc_pro_api_key", "cmc-test-key");
     }
     assertThat(coinMarketCap.requests().stream().map(r -> r.param("convert")))

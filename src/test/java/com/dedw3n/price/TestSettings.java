@@ -20,7 +20,7 @@ final class TestSettings {
   Duration failureCooldown = Duration.ofSeconds(30);
   Duration lockFor = Duration.ofMinutes(15);
   int quorum = 2;
-  Duration timeout = Duration.ofMillis(500);
+  Duration timeout = Duration.ofSeconds(2);
   int maxAttempts = 2;
   Duration backoff = Duration.ofMillis(10);
   int breakerFailures = 5;

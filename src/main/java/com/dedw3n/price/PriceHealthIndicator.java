@@ -43,7 +43,9 @@ class PriceHealthIndicator implements ReactiveHealthIndicator {
             } else {
               var state = provider.breaker().getState();
               detail.put("state", state.name());
-              detail.put("failureRate", provider.breaker().getMetrics().getFailureRate());
+              // failed calls among the last few the breaker weighs (it opens when all of them are)
+              detail.put(
+                  "recentFailures", provider.breaker().getMetrics().getNumberOfFailedCalls());
               if (now.isBefore(provider.rateLimitedUntil())) {
                 detail.put("rateLimitedUntil", provider.rateLimitedUntil().toString());
               } else if (state != CircuitBreaker.State.OPEN) {

@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -143,9 +142,7 @@ final class GuardedProvider {
       log.debug("Price provider " + name() + ": circuit breaker open, not asked");
     } else {
       sample.stop(timer("failure"));
-      String message =
-          error instanceof TimeoutException ? "timed out" : String.valueOf(error.getMessage());
-      log.warn("Price provider call failed: " + message);
+      log.warn("Price provider call failed: " + error.getMessage());
     }
   }
 

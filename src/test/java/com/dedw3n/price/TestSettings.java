@@ -34,6 +34,7 @@ final class TestSettings {
   String coinMarketCapUrl;
   String coinMarketCapKey = "cmc-test-key";
   int convertsPerCall = 1;
+  List<String> currencies = List.of("USD", "EUR");
 
   TestSettings(FakeProvider coinGecko, FakeProvider cryptoCompare, FakeProvider coinMarketCap) {
     this.coinGeckoUrl = coinGecko.baseUrl();
@@ -68,7 +69,7 @@ final class TestSettings {
         lockFor,
         quorum,
         new BigDecimal("0.10"),
-        List.of("USD", "EUR"),
+        currencies,
         coins,
         EMERGENCY_AS_OF,
         new PriceSettings.Upstream(

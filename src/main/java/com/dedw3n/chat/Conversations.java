@@ -111,7 +111,9 @@ class Conversations {
    */
   Mono<Message> append(long conversationId, long senderId, String body) {
     return db.sql(
-            "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now()"
+            "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1,"
+                // the clock when the row lock is ours, so times never run backwards against seq
+                + " last_message_at = clock_timestamp()"
                 + " WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_participants"
                 + " WHERE conversation_id = $1 AND user_id = $2)"
                 + " RETURNING id, last_seq, last_message_at)"

@@ -211,7 +211,7 @@ class ChatRealtimeTests extends ApiTests {
           }
         };
     subscriptions.conversation(conversationId, 0).subscribe(neverReads);
-    publish(conversationId, 1);
+    publish(conversationId, 1).block(Duration.ofSeconds(5));
     await(() -> delivered.size() == 1);
     int flood = settings.subscriptionBuffer() + 100;
     Flux.range(2, flood)

@@ -221,7 +221,9 @@ class PriceTests extends ApiTests {
     assertThat(answers.get(0)).contains("\"FRESH\"");
     assertThat(coinGecko.calls()).isEqualTo(1);
     assertThat(cryptoCompare.calls()).isEqualTo(1);
-    assertThat(coinMarketCap.calls()).isLessThanOrEqualTo(2); // one per currency, if asked at all
+    // asked only for pairs in doubt (a slow answer on a busy machine): one request per currency
+    // (two here), and one retry of a transient failure
+    assertThat(coinMarketCap.calls()).isLessThanOrEqualTo(3);
   }
 
   @Test

@@ -68,6 +68,80 @@ class ChatRealtimeTests extends ApiTests {
   }
 
   @Test
+  void theInboxGathersEveryConversationAndResumesFromItsCursor() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var cid = signUp("Cid");
+    String withAnn = start(ann, ben);
+    String withCid = start(cid, ben);
+    List<Map<String, Object>> inbox = new CopyOnWriteArrayList<>();
+    Disposable first =
+        client(ben.session(), null)
+            .documentName("inbox")
+            .retrieveSubscription("inbox")
+            .toEntity(Map.class)
+            .subscribe(m -> inbox.add(m));
+    awaitSubscribed(ann, withAnn);
+    send(ann, withAnn, "a1");
+    send(cid, withCid, "c1");
+    await(() -> inbox.size() == 2);
+    first.dispose();
+    send(ann, withAnn, "a2"); // while Ben is away
+    List<Map<String, Object>> resumed = new CopyOnWriteArrayList<>();
+    Disposable second =
+        client(ben.session(), null)
+            .documentName("inbox")
+            .variable("after", inbox.get(1).get("cursor"))
+            .retrieveSubscription("inbox")
+            .toEntity(Map.class)
+            .subscribe(m -> resumed.add(m));
+    try {
+      await(() -> resumed.size() == 1);
+      send(cid, withCid, "c2");
+      await(() -> resumed.size() == 2);
+    } finally {
+      second.dispose();
+    }
+    assertThat(inbox)
+        .extracting(m -> (Object) ((Map<?, ?>) m.get("message")).get("body"))
+        .containsExactly("a1", "c1");
+    assertThat(resumed)
+        .extracting(m -> (Object) ((Map<?, ?>) m.get("message")).get("body"))
+        .containsExactly("a2", "c2");
+  }
+
+  @Test
+  void serverSentEventsDeliverToClientsThatCannotUseWebSockets() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<String> events = new CopyOnWriteArrayList<>();
+    Disposable stream =
+        org.springframework.web.reactive.function.client.WebClient.create(
+                "http://localhost:" + port)
+            .post()
+            .uri("/graphql")
+            .cookie("SESSION", ben.session())
+            .accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "subscription($c:ID!){messageAdded(conversationId:$c){seq body}}",
+                    "variables",
+                    Map.of("c", conversation)))
+            .retrieve()
+            .bodyToFlux(String.class)
+            .subscribe(events::add);
+    try {
+      awaitSubscribed(ann, conversation);
+      send(ann, conversation, "over SSE");
+      await(() -> events.stream().anyMatch(e -> e.contains("over SSE")));
+    } finally {
+      stream.dispose();
+    }
+  }
+
+  @Test
   void aLostNotificationStillLeadsToDelivery() {
     var ann = signUp("Ann");
     var ben = signUp("Ben");

@@ -3,6 +3,7 @@ package com.dedw3n.platform.graphql;
 import graphql.ErrorClassification;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
+import graphql.execution.AbortExecutionException;
 import graphql.schema.DataFetchingEnvironment;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -23,6 +24,10 @@ class ErrorHandling extends DataFetcherExceptionResolverAdapter {
   protected GraphQLError resolveToSingleError(Throwable ex, DataFetchingEnvironment env) {
     if (ex instanceof ApiException api) {
       return error(env, api.kind(), api.getMessage());
+    }
+    if (ex instanceof AbortExecutionException) {
+      // the client went away mid-request: nothing to report, nobody to report it to
+      return error(env, ErrorKind.INTERNAL_ERROR, "The request was cancelled.");
     }
     String reference = env.getExecutionId().toString();
     log.error(

@@ -153,15 +153,20 @@ seed() {
   log "seeded in $((SECONDS - start)) s"
 }
 
-# A signed-in session cookie for the seeded user with this id.
+# A signed-in session cookie for the seeded user with this id (three tries: a server still busy
+# with the last run's requests may be slow to answer).
 sign_in() {
-  local id=$1
-  curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
-    --data "{\"query\":\"mutation(\$e:String!,\$p:String!){signIn(email:\$e,password:\$p){id}}\",\"variables\":{\"e\":\"user$id@bench.dedw3n.test\",\"p\":\"$PASSWORD\"}}" \
-    "$BENCH_URL/graphql" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: SESSION=\([^;]*\).*/\1/p'
+  local id=$1 cookie=
+  for _ in 1 2 3; do
+    cookie=$(curl -s --max-time 60 -D - -o "$WORK/sign-in.out" -H 'Content-Type: application/json' \
+      --data "{\"query\":\"mutation(\$e:String!,\$p:String!){signIn(email:\$e,password:\$p){id}}\",\"variables\":{\"e\":\"user$id@bench.dedw3n.test\",\"p\":\"$PASSWORD\"}}" \
+      "$BENCH_URL/graphql" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: SESSION=\([^;]*\).*/\1/p')
+    [[ -n "$cookie" ]] && break
+    log "sign-in of user$id failed: $(head -c 300 "$WORK/sign-in.out" 2>/dev/null); trying again"
+    sleep 2
+  done
+  echo "$cookie"
 }
-export -f sign_in
-export BENCH_URL PASSWORD
 
 # The facts the wrk script draws from (see bench/wrk/graphql.lua), one file per operation.
 write_data() {
@@ -305,6 +310,10 @@ for op in $OPS; do
     rss=$(peak_rss)
     after=$(statements)
     per_op=$(awk -v a="$after" -v b="$before" -v r="$requests" 'BEGIN { printf "%.2f", r ? (a - b) / r : 0 }')
+    if ((requests == 0)); then
+      log "$op: no response came back within the run: counted as an error"
+      errors=1
+    fi
     [[ "$op" != W5 ]] && read_errors=$((read_errors + errors))
     [[ "$op" == W5 ]] && acknowledged=$((acknowledged + ok))
     sql_part=$(printf '%7s %8s %8s %8s %6s' - - - - -)

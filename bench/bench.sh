@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# The reference benchmark (../shared/bench/WORKLOAD.md): seeds the data set, finds or starts the
+# server, warms it up, drives W1..W5 with wrk at each connection count, measures the raw-SQL
+# ceiling of W1..W4 with pgbench at the same client counts, and checks the database after W5.
+# docs/benchmark.md explains every setting and every column.
+#
+#   bench/bench.sh                                   # full size, 16/64/256 connections, 30 s each
+#   SCALE=0.1 CONNECTIONS="16 64" DURATION=10 bench/bench.sh
+#   OPS="W1" PROFILE=1 bench/bench.sh                # and a JFR recording of the server
+#
+# Needs: a JDK (the server), curl, and from Debian: wrk, postgresql-client (psql, pgbench).
+# Without psql the seed runs through bench/Seed.java (JDK only); pgbench is skipped when absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCALE=${SCALE:-1.0}
+CONNECTIONS=${CONNECTIONS:-"16 64 256"}
+DURATION=${DURATION:-30}          # seconds per measured run
+WARMUP=${WARMUP:-15}              # seconds of warm-up per operation, before its first run
+OPS=${OPS:-"W1 W2 W3 W4 W5 W6"}
+THREADS=${THREADS:-2}             # wrk and pgbench threads (the machine's cores)
+SEED=${SEED:-auto}                # auto: only when the database holds another scale; always; never
+SQL_CEILING=${SQL_CEILING:-1}     # 0 skips pgbench
+PROFILE=${PROFILE:-0}             # 1: a JFR recording of the server for every measured run
+BENCH_URL=${BENCH_URL:-http://127.0.0.1:8080}
+SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-}
+RESULTS=${RESULTS:-bench/results}
+PASSWORD=bench-password           # every seeded user's (bench/seed.sql)
+
+mkdir -p "$RESULTS"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT="$RESULTS/$STAMP.txt"
+WORK=$(mktemp -d)
+SERVER_PID=${SERVER_PID:-}
+STARTED_PID=
+trap cleanup EXIT
+
+cleanup() {
+  if [[ -n "$STARTED_PID" ]] && kill -0 "$STARTED_PID" 2>/dev/null; then
+    log "stopping the server we started (pid $STARTED_PID)"
+    kill "$STARTED_PID"
+    wait "$STARTED_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+
+log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+out() { printf '%s\n' "$*" | tee -a "$OUT"; }
+
+# ---------------------------------------------------------------------------------------------
+# The database: DATABASE_URL, else the embedded PostgreSQL of ./data/postgres (its port is in
+# postmaster.pid), the one `./mvnw spring-boot:run` and the jar started from here use.
+database_url() {
+  if [[ -n "${DATABASE_URL:-}" ]]; then
+    echo "$DATABASE_URL"
+  elif [[ -f data/postgres/postmaster.pid ]]; then
+    echo "postgresql://postgres@localhost:$(sed -n 4p data/postgres/postmaster.pid)/postgres"
+  else
+    return 1
+  fi
+}
+
+# postgresql://user:password@host:port/db?params -> jdbc:postgresql://host:port/db?user=..&password=..
+jdbc_url() {
+  local re='^postgres(ql)?://(([^:@/]*)(:([^@/]*))?@)?([^/?]+)(/([^?]*))?(\?(.*))?$'
+  [[ "$1" =~ $re ]] || die "cannot read the database URL $1"
+  local user=${BASH_REMATCH[3]} password=${BASH_REMATCH[5]} host=${BASH_REMATCH[6]}
+  local db=${BASH_REMATCH[8]:-postgres} params=${BASH_REMATCH[10]}
+  local url="jdbc:postgresql://$host/$db?"
+  [[ -n "$user" ]] && url+="user=$user&"
+  [[ -n "$password" ]] && url+="password=$password&"
+  echo "${url}${params}"
+}
+
+sql() { psql -qAtX -v ON_ERROR_STOP=1 "$DB" -c "$1"; }
+
+# ---------------------------------------------------------------------------------------------
+# The server: the one answering at BENCH_URL, else the jar started here (and stopped at the end).
+server_pid_on_port() {
+  local port=$1
+  ss -Htlnp "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+
+find_or_start_server() {
+  local port=${BENCH_URL##*:}
+  port=${port%%/*}
+  if curl -sf "$BENCH_URL/actuator/health" >/dev/null; then
+    SERVER_PID=${SERVER_PID:-$(server_pid_on_port "$port")}
+    log "found the server at $BENCH_URL (pid ${SERVER_PID:-unknown})"
+  else
+    local jar
+    jar=$(ls target/dedw3n-api-*.jar 2>/dev/null | grep -v original | head -1 || true)
+    if [[ -z "$jar" || "${BUILD:-0}" == 1 ]]; then
+      log "building the server jar (./mvnw -DskipTests package)"
+      ./mvnw -q -B -DskipTests package
+      jar=$(ls target/dedw3n-api-*.jar | grep -v original | head -1)
+    fi
+    local opts=($SERVER_JAVA_OPTS)
+    [[ "$PROFILE" == 1 ]] && opts+=(-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints)
+    log "starting $jar on port $port (${DATABASE_URL:+DATABASE_URL}${DATABASE_URL:-embedded PostgreSQL in ./data/postgres}) ${opts[*]:-}"
+    PORT=$port DEMO_DATA=false java "${opts[@]}" -jar "$jar" >"$RESULTS/server-$STAMP.log" 2>&1 &
+    STARTED_PID=$!
+    SERVER_PID=$STARTED_PID
+    for _ in $(seq 1 180); do
+      curl -sf "$BENCH_URL/actuator/health" >/dev/null && break
+      kill -0 "$STARTED_PID" 2>/dev/null || die "the server exited; see $RESULTS/server-$STAMP.log"
+      sleep 1
+    done
+    curl -sf "$BENCH_URL/actuator/health" >/dev/null || die "the server did not start in 180 s"
+    log "server up (pid $SERVER_PID), log in $RESULTS/server-$STAMP.log"
+  fi
+}
+
+statements() {
+  curl -sf "$BENCH_URL/actuator/metrics/dedw3n.db.statements" |
+    sed -n 's/.*"statistic":"COUNT","value":\([0-9.eE+]*\).*/\1/p'
+}
+
+# Peak resident memory of the server since the last reset, in MiB; reset it for the next run.
+peak_rss() {
+  [[ -n "$SERVER_PID" && -r /proc/$SERVER_PID/status ]] || { echo "n/a"; return; }
+  awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$SERVER_PID/status"
+}
+reset_peak_rss() {
+  [[ -n "$SERVER_PID" && -w /proc/$SERVER_PID/clear_refs ]] && echo 5 >"/proc/$SERVER_PID/clear_refs" || true
+}
+
+# ---------------------------------------------------------------------------------------------
+seed() {
+  local marker
+  marker=$(sql "SELECT coalesce(obj_description('users'::regclass), '')" 2>/dev/null || true)
+  if [[ "$SEED" == never ]]; then
+    log "SEED=never: using the data as it is ($marker)"
+    return
+  fi
+  if [[ "$SEED" == auto && "$marker" == dedw3n-bench-seed* ]] &&
+    [[ $(sql "SELECT split_part('$marker', '=', 2)::numeric = $SCALE::numeric") == t ]]; then
+    log "the database already holds the data set at scale $SCALE (SEED=always reloads it)"
+    return
+  fi
+  log "seeding the data set at scale $SCALE"
+  local start=$SECONDS
+  if have psql; then
+    PGOPTIONS="-c bench.scale=$SCALE" psql -qX -v ON_ERROR_STOP=1 -f bench/seed.sql "$DB" 2>&1 |
+      while IFS= read -r line; do printf '%6ss %s\n' "$((SECONDS - start))" "$line"; done
+  else
+    local driver
+    driver=$(ls ~/.m2/repository/org/postgresql/postgresql/*/postgresql-*.jar | grep -v sources | tail -1)
+    java -cp "$driver" bench/Seed.java "$(jdbc_url "$DB")" "$SCALE"
+  fi
+  log "seeded in $((SECONDS - start)) s"
+}
+
+# A signed-in session cookie for the seeded user with this id (three tries: a server still busy
+# with the last run's requests may be slow to answer).
+sign_in() {
+  local id=$1 cookie=
+  for _ in 1 2 3; do
+    cookie=$(curl -s --max-time 60 -D - -o "$WORK/sign-in.out" -H 'Content-Type: application/json' \
+      --data "{\"query\":\"mutation(\$e:String!,\$p:String!){signIn(email:\$e,password:\$p){id}}\",\"variables\":{\"e\":\"user$id@bench.dedw3n.test\",\"p\":\"$PASSWORD\"}}" \
+      "$BENCH_URL/graphql" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: SESSION=\([^;]*\).*/\1/p')
+    [[ -n "$cookie" ]] && break
+    log "sign-in of user$id failed: $(head -c 300 "$WORK/sign-in.out" 2>/dev/null); trying again"
+    sleep 2
+  done
+  echo "$cookie"
+}
+
+# The facts the wrk script draws from (see bench/wrk/graphql.lua), one file per operation.
+write_data() {
+  local op=$1 file=$WORK/$1.data
+  case $op in
+    W1) sql "SELECT DISTINCT category FROM products ORDER BY 1" | sed 's/^/category\t/' >"$file" ;;
+    W2) printf 'products\t%s\n' "$(sql 'SELECT max(id) FROM products')" >"$file" ;;
+    W3)
+      # 64 users who take part in conversations that have messages, each with its conversations
+      sql "SELECT user_id, string_agg(conversation_id::text, ',') FROM conversation_participants
+           WHERE conversation_id IN (SELECT id FROM conversations WHERE last_seq > 0)
+           GROUP BY user_id ORDER BY hashint8(user_id) LIMIT 64" | tr '|' ' ' >"$WORK/w3.users"
+      : >"$file"
+      while read -r id conversations; do
+        printf 'session\t%s\t%s\n' "$(sign_in "$id")" "$conversations" >>"$file"
+      done <"$WORK/w3.users"
+      ;;
+    W4) : >"$file" ;;
+    W5)
+      # buyers who sell nothing, so no order is for the buyer's own product
+      printf 'products\t%s\n' "$(sql 'SELECT max(id) FROM products')" >"$file"
+      for id in $(sql "SELECT id FROM users u WHERE NOT EXISTS
+                        (SELECT 1 FROM products p WHERE p.seller_id = u.id) ORDER BY id LIMIT 32"); do
+        printf 'session\t%s\t\n' "$(sign_in "$id")" >>"$file"
+      done
+      ;;
+  esac
+  if grep -q $'^session\t\t' "$file"; then die "sign-in failed for a seeded user of $op"; fi
+}
+
+declare -A DOCUMENT=([W1]=productFeed [W2]=productDetail [W3]=conversationPage [W4]=timeline [W5]=placeOrder)
+
+# One wrk run; prints "requests rps p50_ms p99_ms errors refused ok"
+drive() {
+  local op=$1 connections=$2 seconds=$3
+  local raw=$WORK/wrk.out
+  wrk -t"$THREADS" -c"$connections" -d"${seconds}s" --latency --timeout 10s \
+    -s bench/wrk/graphql.lua "$BENCH_URL/graphql" -- "$op" "api/${DOCUMENT[$op]}.graphql" "$WORK/$op.data" >"$raw" 2>&1 ||
+    { cat "$raw" >&2; die "wrk failed"; }
+  local line
+  line=$(grep '^RESULT ' "$raw") || { cat "$raw" >&2; die "wrk printed no result"; }
+  grep '^FIRST_ERROR ' "$raw" | cut -c1-400 >&2 || true
+  eval "${line#RESULT }"
+  # shellcheck disable=SC2154 # set by eval
+  awk -v r="$requests" -v d="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
+    -v e=$((http_errors + graphql_errors)) -v f="$refused" -v ok="$ok" \
+    'BEGIN { printf "%d %.0f %.1f %.1f %d %d %d", r, r / (d / 1e6), p50 / 1000, p99 / 1000, e, f, ok }'
+}
+
+# The raw-SQL ceiling of one read operation: pgbench with the same number of clients (capped by
+# the server's free connections); prints "clients tps p50_ms p99_ms".
+ceiling() {
+  local op=$1 clients=$2
+  local script=$WORK/$op.pgbench
+  local categories
+  categories=$(sql "SELECT quote_literal(array_agg(DISTINCT category ORDER BY category)::text) || '::text[]' FROM products")
+  sed -e "s/@CATEGORIES@/${categories//\//\\/}/" \
+    -e "s/@CATEGORY_COUNT@/$(sql 'SELECT count(DISTINCT category) FROM products')/" \
+    "bench/sql/$op.sql" >"$script"
+  local free
+  free=$(sql "SELECT current_setting('max_connections')::int - count(*) - 5 FROM pg_stat_activity")
+  ((clients > free)) && clients=$free
+  local threads=$THREADS
+  ((threads > clients)) && threads=$clients
+  (cd "$WORK" && rm -f pgbench_log.*)
+  pgbench -n -M prepared -c "$clients" -j "$threads" -T "$DURATION" -l --log-prefix="$WORK/pgbench_log" \
+    -D products="$(sql 'SELECT max(id) FROM products')" \
+    -D conversations="$(sql 'SELECT max(id) FROM conversations')" \
+    -f "$script" "$DB" >"$WORK/pgbench.out" 2>&1 || { cat "$WORK/pgbench.out" >&2; die "pgbench failed"; }
+  local tps
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$WORK/pgbench.out")
+  # per-transaction log: the third field is the latency in microseconds
+  cat "$WORK"/pgbench_log.* | awk '{ print $3 }' | sort -n >"$WORK/latencies"
+  local n
+  n=$(wc -l <"$WORK/latencies")
+  printf '%d %.0f %.1f %.1f' "$clients" "$tps" \
+    "$(sed -n "$(((n + 1) / 2))p" "$WORK/latencies" | awk '{ print $1 / 1000 }')" \
+    "$(sed -n "$(((n * 99 + 99) / 100))p" "$WORK/latencies" | awk '{ print $1 / 1000 }')"
+}
+
+# ---------------------------------------------------------------------------------------------
+have wrk || die "wrk is missing: apt-get install wrk"
+have curl || die "curl is missing"
+find_or_start_server
+DB=$(database_url) || die "no database: set DATABASE_URL (the server's) or start the server with its embedded PostgreSQL"
+have psql || log "psql is missing (apt-get install postgresql-client): seeding through bench/Seed.java, no SQL ceiling, no W5 check"
+if ! have psql || ! have pgbench; then SQL_CEILING=0; fi
+seed
+
+{
+  echo "# dedw3n benchmark $STAMP"
+  echo "# machine: $(nproc) cores $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory, $(uname -sr)"
+  echo "# server: $BENCH_URL pid ${SERVER_PID:-?} ($(java -version 2>&1 | head -1)); database: ${DB%%@*}@...; $(sql 'SELECT version()' | cut -d, -f1)"
+  echo "# scale $SCALE, $DURATION s per run, $WARMUP s warm-up per operation, wrk -t$THREADS, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee -a "$OUT"
+out "$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %7s %8s %8s %8s %6s' \
+  op conns req/s p50_ms p99_ms errors stmt/op rss_MiB sql_cl sql_rps sql_p50 sql_p99 ratio)"
+
+read_errors=0
+failed_checks=0
+for op in $OPS; do
+  if [[ "$op" == W6 ]]; then
+    # W6 chat fan-out needs real WebSocket subscribers (graphql-transport-ws), which wrk cannot
+    # open: it gets its own driver once the realtime chat issue lands (api/messageAdded.graphql).
+    if [[ -x bench/w6.sh && -f api/messageAdded.graphql ]]; then
+      bench/w6.sh | tee -a "$OUT"
+    else
+      out "# W6 skipped: chat fan-out needs a WebSocket subscriber driver (bench/w6.sh) and api/messageAdded.graphql; not there yet"
+    fi
+    continue
+  fi
+  doc=${DOCUMENT[$op]:-}
+  [[ -n "$doc" ]] || die "unknown operation $op (W1..W6)"
+  if [[ ! -f "api/$doc.graphql" ]]; then
+    out "# $op skipped: api/$doc.graphql does not exist yet"
+    continue
+  fi
+  write_data "$op"
+  if [[ "$op" == W5 ]] && have psql; then
+    read -r stock_before orders_before <<<"$(sql "SELECT (SELECT sum(stock) FROM products), (SELECT coalesce(max(id), 0) FROM orders)" | tr '|' ' ')"
+    acknowledged=0
+  fi
+  if ((WARMUP > 0)); then
+    log "$op: warming up for $WARMUP s"
+    drive "$op" 16 "$WARMUP" >/dev/null || die "$op: the warm-up failed"
+  fi
+  for c in $CONNECTIONS; do
+    log "$op: $c connections for $DURATION s"
+    before=$(statements)
+    reset_peak_rss
+    if [[ "$PROFILE" == 1 && -n "$SERVER_PID" ]]; then
+      jcmd "$SERVER_PID" JFR.start name=bench settings=profile >/dev/null
+    fi
+    result=$(drive "$op" "$c" "$DURATION") || die "$op: the run failed"
+    read -r requests rps p50 p99 errors refused ok <<<"$result"
+    if [[ "$PROFILE" == 1 && -n "$SERVER_PID" ]]; then
+      jfr="$RESULTS/$STAMP-$op-c$c.jfr"
+      jcmd "$SERVER_PID" JFR.stop name=bench filename="$(realpath "$jfr")" >/dev/null
+      log "JFR recording: $jfr (bench/jfr-top.sh $jfr)"
+    fi
+    rss=$(peak_rss)
+    after=$(statements)
+    per_op=$(awk -v a="$after" -v b="$before" -v r="$requests" 'BEGIN { printf "%.2f", r ? (a - b) / r : 0 }')
+    if ((requests == 0)); then
+      log "$op: no response came back within the run: counted as an error"
+      errors=1
+    fi
+    [[ "$op" != W5 ]] && read_errors=$((read_errors + errors))
+    [[ "$op" == W5 ]] && acknowledged=$((acknowledged + ok))
+    sql_part=$(printf '%7s %8s %8s %8s %6s' - - - - -)
+    if [[ "$SQL_CEILING" == 1 && -f "bench/sql/$op.sql" ]]; then
+      log "$op: raw-SQL ceiling, pgbench with $c clients for $DURATION s"
+      result=$(ceiling "$op" "$c") || die "$op: pgbench failed"
+      read -r sql_clients sql_rps sql_p50 sql_p99 <<<"$result"
+      ratio=$(awk -v g="$rps" -v s="$sql_rps" 'BEGIN { printf "%.2f", s ? g / s : 0 }')
+      sql_part=$(printf '%7s %8s %8s %8s %6s' "$sql_clients" "$sql_rps" "$sql_p50" "$sql_p99" "$ratio")
+    fi
+    line=$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %s' "$op" "$c" "$rps" "$p50" "$p99" "$errors" "$per_op" "$rss" "$sql_part")
+    [[ "$op" == W5 ]] && line+="  (refused for stock: $refused)"
+    out "$line"
+  done
+  if [[ "$op" == W5 ]] && have psql; then
+    # Correctness under load: every unit that left stock is in an order that was placed since the
+    # runs began, no stock is negative, and no order lacks its items or disagrees with their sum.
+    read -r stock_after new_orders units half negative <<<"$(sql "
+      SELECT (SELECT sum(stock) FROM products),
+             (SELECT count(*) FROM orders WHERE id > $orders_before),
+             (SELECT coalesce(sum(quantity), 0) FROM order_items WHERE order_id > $orders_before),
+             (SELECT count(*) FROM orders o WHERE o.id > $orders_before AND o.total_amount IS DISTINCT FROM
+                (SELECT sum(quantity * unit_amount) FROM order_items i WHERE i.order_id = o.id)),
+             (SELECT count(*) FROM products WHERE stock < 0)" | tr '|' ' ')"
+    decrement=$((stock_before - stock_after))
+    verdict=OK
+    if ((decrement != units || half != 0 || negative != 0 || new_orders < acknowledged)); then
+      verdict=FAILED
+      failed_checks=$((failed_checks + 1))
+    fi
+    out "# W5 check $verdict: $new_orders orders placed ($acknowledged acknowledged to wrk; the rest were in flight when a run stopped), $units units ordered, stock decreased by $decrement, $half half-written orders, $negative products with negative stock"
+  fi
+done
+out "# read errors: $read_errors; results in $OUT"
+((read_errors == 0 && failed_checks == 0)) || exit 1

@@ -1,0 +1,135 @@
+-- wrk script for one reference operation of WORKLOAD.md, sent as a GraphQL POST with the
+-- operation document from api/ and variables drawn at random for every request.
+--
+--   wrk -t2 -c16 -d30s --latency -s bench/wrk/graphql.lua http://host:port/graphql -- OP DOC DATA
+--
+-- OP is W1..W5, DOC the operation document (api/productFeed.graphql, ...), DATA a file the driver
+-- writes from the database, one fact per line, tab-separated:
+--   category <name>                     W1: the categories to draw from
+--   products <n>                        W2, W5: product ids are 1..n
+--   session  <SESSION cookie> [ids]     W3, W5: a signed-in user, with the conversations it is in (W3)
+-- At the end one line is printed for the driver to read:
+--   RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. http_errors=.. graphql_errors=.. refused=.. ok=..
+-- A response is an error when its status is not 200 or its body has "errors"; for W5 a CONFLICT
+-- (not enough stock: refused whole, nothing changed) is counted apart as refused, not as an error.
+
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+local op, document, operation_name
+local categories, products, sessions = {}, 0, {}
+-- globals, not locals: done() reads them from each thread with thread:get()
+ok, graphql_errors, refused, http_errors = 0, 0, 0, 0
+first_error = nil
+
+local function json_string(s)
+  s = s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\n', '\\n'):gsub('\r', ''):gsub('\t', ' ')
+  return '"' .. s .. '"'
+end
+
+local function read_file(path)
+  local f = assert(io.open(path, "r"), "cannot read " .. path)
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+function init(args)
+  op = args[1]
+  local text = read_file(args[2])
+  operation_name = text:match("query%s+([%w_]+)") or text:match("mutation%s+([%w_]+)")
+  document = json_string(text)
+  if args[3] then
+    for line in io.lines(args[3]) do
+      local kind, a, b = line:match("^(%S+)\t([^\t]*)\t?(.*)$")
+      if kind == "category" then
+        table.insert(categories, a)
+      elseif kind == "products" then
+        products = tonumber(a)
+      elseif kind == "session" then
+        local ids = {}
+        for id in b:gmatch("%d+") do table.insert(ids, id) end
+        table.insert(sessions, { cookie = "SESSION=" .. a, ids = ids })
+      end
+    end
+  end
+  math.randomseed(os.time() * 100 + (id or 0))
+  -- LuaJIT's first numbers after seeding are poorly spread
+  for _ = 1, 10 do math.random() end
+end
+
+local function post(variables, cookie)
+  local headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
+  if cookie then headers["Cookie"] = cookie end
+  local body = '{"operationName":"' .. operation_name .. '","query":' .. document
+    .. ',"variables":' .. variables .. '}'
+  return wrk.format("POST", nil, headers, body)
+end
+
+local function three_products()
+  local a = math.random(products)
+  local b, c
+  repeat b = math.random(products) until b ~= a
+  repeat c = math.random(products) until c ~= a and c ~= b
+  return a, b, c
+end
+
+function request()
+  if op == "W1" then
+    return post('{"category":' .. json_string(categories[math.random(#categories)]) .. ',"first":50}')
+  elseif op == "W2" then
+    return post('{"id":"' .. math.random(products) .. '"}')
+  elseif op == "W3" then
+    local s = sessions[math.random(#sessions)]
+    return post('{"id":"' .. s.ids[math.random(#s.ids)] .. '","last":50}', s.cookie)
+  elseif op == "W4" then
+    return post('{"first":20}')
+  elseif op == "W5" then
+    local s = sessions[math.random(#sessions)]
+    local a, b, c = three_products()
+    return post(string.format(
+      '{"items":[{"productId":"%d","quantity":%d},{"productId":"%d","quantity":%d},{"productId":"%d","quantity":%d}]}',
+      a, math.random(3), b, math.random(3), c, math.random(3)), s.cookie)
+  end
+  error("unknown operation " .. tostring(op))
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    http_errors = http_errors + 1
+    first_error = first_error or ("HTTP " .. status .. " " .. body:sub(1, 300))
+  elseif body:find('"errors"', 1, true) then
+    if op == "W5" and body:find('"CONFLICT"', 1, true) then
+      refused = refused + 1
+    else
+      graphql_errors = graphql_errors + 1
+      first_error = first_error or body:sub(1, 300)
+    end
+  else
+    ok = ok + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local totals = { ok = 0, graphql_errors = 0, refused = 0, http_errors = 0 }
+  local example
+  for _, t in ipairs(threads) do
+    for k in pairs(totals) do totals[k] = totals[k] + (t:get(k) or 0) end
+    example = example or t:get("first_error")
+  end
+  local e = summary.errors
+  -- socket errors (connect, read, write, timeout) are errors too; non-2xx statuses are counted
+  -- by response() already
+  local socket_errors = e.connect + e.read + e.write + e.timeout
+  io.write(string.format(
+    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d http_errors=%d graphql_errors=%d refused=%d ok=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    totals.http_errors + socket_errors, totals.graphql_errors, totals.refused, totals.ok))
+  if example then
+    io.write("FIRST_ERROR " .. example:gsub("\n", " ") .. "\n")
+  end
+end

@@ -2,7 +2,7 @@
 # The reference benchmark (../shared/bench/WORKLOAD.md): seeds the data set, finds or starts the
 # server, warms it up, drives W1..W5 with wrk at each connection count, measures the raw-SQL
 # ceiling of W1..W4 with pgbench at the same client counts, and checks the database after W5.
-# docs/benchmark.md explains every setting and every column.
+# The README (section Benchmark) explains the settings and the columns.
 #
 #   bench/bench.sh                                   # full size, 16/64/256 connections, 30 s each
 #   SCALE=0.1 CONNECTIONS="16 64" DURATION=10 bench/bench.sh

@@ -28,8 +28,13 @@ public class StatementCounter implements ProxyExecutionListener {
             .register(registry);
   }
 
+  /**
+   * Counted as the statement leaves, not when its result has been read: a request's response can be
+   * written before the driver reports the end of the last result, and a count taken after the
+   * response must already include every statement it cost.
+   */
   @Override
-  public void afterQuery(QueryExecutionInfo execution) {
+  public void beforeQuery(QueryExecutionInfo execution) {
     if (execution.getQueries().size() == 1
         && execution.getQueries().get(0).getQuery().equals(validationQuery)) {
       return; // the pool checking a connection, not work an operation asked for

@@ -2,9 +2,22 @@ package com.dedw3n.platform.db;
 
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.proxy.ProxyConnectionFactory;
+import io.r2dbc.proxy.callback.ProxyConfig;
+import io.r2dbc.proxy.callback.ProxyFactory;
+import io.r2dbc.proxy.callback.QueriesExecutionContext;
+import io.r2dbc.proxy.core.ConnectionInfo;
+import io.r2dbc.proxy.core.QueryExecutionInfo;
+import io.r2dbc.proxy.core.StatementInfo;
+import io.r2dbc.spi.Batch;
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Row;
+import io.r2dbc.spi.Statement;
 import java.time.Duration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -33,11 +46,16 @@ class DatabaseConfiguration {
     if (StringUtils.hasText(settings.password())) {
       options.option(ConnectionFactoryOptions.PASSWORD, settings.password());
     }
+    if (!options.build().hasOption(PostgresqlConnectionFactoryProvider.FORCE_BINARY)) {
+      // Results in PostgreSQL's binary format: a timestamptz is then 8 bytes to read instead of
+      // text for DateTimeFormatter to parse, which alone took 8 % of the CPU of the W1 feed.
+      options.option(PostgresqlConnectionFactoryProvider.FORCE_BINARY, true);
+    }
     DatabaseSettings.Pool pool = settings.pool();
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(
                 ProxyConnectionFactory.builder(ConnectionFactories.get(options.build()))
-                    .listener(counter)
+                    .proxyConfig(countingOnly(counter))
                     .build())
             .name("dedw3n")
             .initialSize(pool.minIdle())
@@ -53,5 +71,58 @@ class DatabaseConfiguration {
       config.validationQuery(pool.validationQuery());
     }
     return new ConnectionPool(config.build());
+  }
+
+  /**
+   * The proxy's configuration for counting statements only. By default r2dbc-proxy also wraps every
+   * row in a JDK proxy and calls {@code Row.get} through reflection (for listeners that watch each
+   * column read); we listen to statements only, so rows are handed out as the driver made them.
+   */
+  private static ProxyConfig countingOnly(StatementCounter counter) {
+    ProxyConfig config = ProxyConfig.builder().listener(counter).build();
+    ProxyFactory standard = config.getProxyFactory();
+    config.setProxyFactoryFactory(ignored -> new RowsAsTheyAre(standard));
+    return config;
+  }
+
+  private record RowsAsTheyAre(ProxyFactory standard) implements ProxyFactory {
+
+    @Override
+    public ConnectionFactory wrapConnectionFactory(ConnectionFactory connectionFactory) {
+      return standard.wrapConnectionFactory(connectionFactory);
+    }
+
+    @Override
+    public Connection wrapConnection(Connection connection, ConnectionInfo connectionInfo) {
+      return standard.wrapConnection(connection, connectionInfo);
+    }
+
+    @Override
+    public Batch wrapBatch(Batch batch, ConnectionInfo connectionInfo) {
+      return standard.wrapBatch(batch, connectionInfo);
+    }
+
+    @Override
+    public Statement wrapStatement(
+        Statement statement, StatementInfo statementInfo, ConnectionInfo connectionInfo) {
+      return standard.wrapStatement(statement, statementInfo, connectionInfo);
+    }
+
+    @Override
+    public Result wrapResult(
+        Result result, QueryExecutionInfo executionInfo, QueriesExecutionContext context) {
+      return standard.wrapResult(result, executionInfo, context);
+    }
+
+    @Override
+    public Row wrapRow(Row row, QueryExecutionInfo executionInfo) {
+      return row;
+    }
+
+    @Override
+    public Result.RowSegment wrapRowSegment(
+        Result.RowSegment segment, QueryExecutionInfo executionInfo) {
+      return segment;
+    }
   }
 }

@@ -46,6 +46,13 @@ class GraphQlConfiguration {
     };
   }
 
+  /** Up to 8 Mi characters of distinct valid documents, parsed and validated once each. */
+  @Bean
+  GraphQlSourceBuilderCustomizer documentCache() {
+    DocumentCache cache = new DocumentCache(8L << 20);
+    return builder -> builder.configureGraphQl(graphQl -> graphQl.preparsedDocumentProvider(cache));
+  }
+
   /** Finds the {@code @EntityMapping} methods of every feature's controller. */
   @Bean
   FederationSchemaFactory federationSchemaFactory() {

@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Gives every error in a response one of the six {@link ErrorKind} classifications: graphql-java
+ * Gives every error in a response one of the {@link ErrorKind} classifications: graphql-java
  * reports a syntax or validation failure (unknown field, wrong argument type, a mutation sent over
  * a GET) with its own names, which are all a client's mistake, so BAD_REQUEST.
  */

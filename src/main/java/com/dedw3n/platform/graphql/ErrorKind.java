@@ -3,7 +3,7 @@ package com.dedw3n.platform.graphql;
 import graphql.ErrorClassification;
 
 /**
- * The six classifications every error of this API carries in {@code extensions.classification}.
+ * The seven classifications every error of this API carries in {@code extensions.classification}.
  * Clients switch on these names, so they are part of the contract.
  */
 public enum ErrorKind implements ErrorClassification {
@@ -18,5 +18,7 @@ public enum ErrorKind implements ErrorClassification {
   /** The request is valid but conflicts with the current state: out of stock, already taken. */
   CONFLICT,
   /** Our fault; the message carries a reference for the logs and nothing else. */
-  INTERNAL_ERROR
+  INTERNAL_ERROR,
+  /** The server is saturated for now: retry after the response's Retry-After seconds. */
+  UNAVAILABLE
 }

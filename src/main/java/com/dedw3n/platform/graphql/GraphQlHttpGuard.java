@@ -28,7 +28,8 @@ import reactor.core.publisher.Mono;
  * a 4xx status and a JSON body with {@code errors[].extensions.classification}, never a 500 nor an
  * empty 200. Refuses GET (queries and mutations alike are POSTed here; WebSocket upgrades pass),
  * bodies that are not JSON, empty or larger than the limit, and turns the endpoint's own 4xx
- * failures (broken JSON, no query) into the same shape.
+ * failures (broken JSON, no query) into the same shape. Runs queries and mutations under the {@link
+ * ExecutionLimit}, and answers 503 UNAVAILABLE with Retry-After when its queue is full.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -37,14 +38,18 @@ class GraphQlHttpGuard implements WebFilter {
   private final String path;
   private final int maxBodyBytes;
   private final CorsConfiguration origins = new CorsConfiguration();
+  private final ExecutionLimit limit;
 
   GraphQlHttpGuard(
       @Value("${spring.graphql.http.path:/graphql}") String path,
       @Value("${dedw3n.graphql.max-body-bytes:262144}") int maxBodyBytes,
-      @Value("${dedw3n.web.allowed-origins}") List<String> allowedOrigins) {
+      @Value("${dedw3n.web.allowed-origins}") List<String> allowedOrigins,
+      @Value("${dedw3n.graphql.max-concurrent-requests:16}") int maxConcurrent,
+      @Value("${dedw3n.graphql.max-queued-requests:2048}") int maxQueued) {
     this.path = path;
     this.maxBodyBytes = maxBodyBytes;
     this.origins.setAllowedOriginPatterns(allowedOrigins);
+    this.limit = new ExecutionLimit(maxConcurrent, maxQueued);
   }
 
   @Override
@@ -87,9 +92,7 @@ class GraphQlHttpGuard implements WebFilter {
                     .flatMap(
                         present ->
                             present
-                                ? chain
-                                    .filter(
-                                        exchange.mutate().request(replay(request, body)).build())
+                                ? execute(exchange, chain, replay(request, body))
                                     .onErrorResume(
                                         ResponseStatusException.class,
                                         e -> clientError(exchange, e))
@@ -104,6 +107,27 @@ class GraphQlHttpGuard implements WebFilter {
                     exchange,
                     HttpStatus.PAYLOAD_TOO_LARGE,
                     "The request body is larger than " + maxBodyBytes + " bytes."));
+  }
+
+  /**
+   * Queries and mutations run under the {@link ExecutionLimit}; a subscription over Server-Sent
+   * Events lives as long as its client and is not counted (WebSocket upgrades never get here).
+   */
+  private Mono<Void> execute(
+      ServerWebExchange exchange, WebFilterChain chain, ServerHttpRequest request) {
+    ServerWebExchange replayed = exchange.mutate().request(request).build();
+    if (request.getHeaders().getAccept().contains(MediaType.TEXT_EVENT_STREAM)) {
+      return chain.filter(replayed);
+    }
+    return limit
+        .run(() -> chain.filter(replayed))
+        .onErrorResume(
+            ExecutionLimit.Saturated.class,
+            e -> {
+              exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+              return problem(
+                  exchange, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), ErrorKind.UNAVAILABLE);
+            });
   }
 
   private static ServerHttpRequest replay(ServerHttpRequest request, Mono<DataBuffer> body) {
@@ -128,6 +152,11 @@ class GraphQlHttpGuard implements WebFilter {
   }
 
   private static Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, String message) {
+    return problem(exchange, status, message, ErrorKind.BAD_REQUEST);
+  }
+
+  private static Mono<Void> problem(
+      ServerWebExchange exchange, HttpStatus status, String message, ErrorKind kind) {
     var response = exchange.getResponse();
     if (response.isCommitted()) {
       return Mono.empty();
@@ -140,7 +169,7 @@ class GraphQlHttpGuard implements WebFilter {
         "{\"errors\":[{\"message\":\""
             + message.replace("\"", "\\\"")
             + "\",\"extensions\":{\"classification\":\""
-            + ErrorKind.BAD_REQUEST
+            + kind
             + "\"}}]}";
     DataBuffer buffer = response.bufferFactory().wrap(json.getBytes(StandardCharsets.UTF_8));
     return response.writeWith(Mono.just(buffer));

@@ -1,0 +1,62 @@
+package com.dedw3n.platform.graphql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+class ExecutionLimitTests {
+
+  private final ExecutionLimit limit = new ExecutionLimit(2, 1);
+
+  @Test
+  void beyondTheLimitRequestsWaitTheirTurnAndBeyondTheQueueAreTurnedAway() {
+    Sinks.One<String> first = Sinks.one();
+    Sinks.One<String> second = Sinks.one();
+    AtomicReference<String> firstResult = new AtomicReference<>();
+    limit.run(first::asMono).subscribe(firstResult::set);
+    limit.run(second::asMono).subscribe();
+
+    AtomicBoolean thirdStarted = new AtomicBoolean();
+    AtomicReference<String> thirdResult = new AtomicReference<>();
+    limit
+        .run(
+            () -> {
+              thirdStarted.set(true);
+              return Mono.just("third");
+            })
+        .subscribe(thirdResult::set);
+    AtomicReference<Throwable> fourth = new AtomicReference<>();
+    limit.run(() -> Mono.just("fourth")).subscribe(v -> {}, fourth::set);
+
+    assertThat(limit.executing()).isEqualTo(2);
+    assertThat(limit.queued()).isEqualTo(1);
+    assertThat(thirdStarted).isFalse();
+    assertThat(fourth.get()).isInstanceOf(ExecutionLimit.Saturated.class);
+
+    first.tryEmitValue("first");
+
+    assertThat(firstResult).hasValue("first");
+    assertThat(thirdResult).hasValue("third");
+    assertThat(limit.queued()).isZero();
+    assertThat(limit.executing()).isEqualTo(1);
+  }
+
+  @Test
+  void aCancelledOrFailedRequestGivesItsPermitBack() {
+    Disposable cancelled = limit.run(() -> Sinks.<String>one().asMono()).subscribe();
+    limit
+        .run(() -> Mono.<String>error(new IllegalStateException("boom")))
+        .subscribe(v -> {}, e -> {});
+    assertThat(limit.executing()).isEqualTo(1);
+
+    cancelled.dispose();
+
+    assertThat(limit.executing()).isZero();
+    assertThat(limit.run(() -> Mono.just("next")).block()).isEqualTo("next");
+  }
+}

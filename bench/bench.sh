@@ -18,6 +18,8 @@ CONNECTIONS=${CONNECTIONS:-"16 64 256"}
 DURATION=${DURATION:-30}          # seconds per measured run
 WARMUP=${WARMUP:-15}              # seconds of warm-up per operation, before its first run
 OPS=${OPS:-"W1 W2 W3 W4 W5 W6"}
+W6_SUBSCRIPTIONS=${W6_SUBSCRIPTIONS:-1000}  # W6: open subscriptions, two per conversation
+W6_RATE=${W6_RATE:-100}           # W6: messages sent per second, over all its conversations
 THREADS=${THREADS:-2}             # wrk and pgbench threads (the machine's cores)
 SEED=${SEED:-auto}                # auto: only when the database holds another scale; always; never
 SQL_CEILING=${SQL_CEILING:-1}     # 0 skips pgbench
@@ -247,6 +249,38 @@ ceiling() {
     "$(sed -n "$(((n * 99 + 99) / 100))p" "$WORK/latencies" | awk '{ print $1 / 1000 }')"
 }
 
+# W6 chat fan-out (bench/W6.java, real graphql-transport-ws subscribers): W6_SUBSCRIPTIONS spread
+# over conversations of two participants, both subscribed, one message every 1/W6_RATE s for
+# DURATION s. One line; errors and lost or duplicated messages fail the run.
+run_w6() {
+  local conversations=$((W6_SUBSCRIPTIONS / 2))
+  sql "SELECT c.conversation_id, string_agg(c.user_id::text, ',' ORDER BY c.user_id)
+       FROM conversation_participants c
+       WHERE c.conversation_id IN (SELECT conversation_id FROM conversation_participants
+                                   GROUP BY conversation_id HAVING count(*) = 2)
+       GROUP BY c.conversation_id ORDER BY hashint8(c.conversation_id) LIMIT $conversations" |
+    tr '|' '\t' >"$WORK/W6.data"
+  log "W6: $(wc -l <"$WORK/W6.data") conversations, $W6_RATE messages/s for $DURATION s"
+  reset_peak_rss
+  java bench/W6.java "$BENCH_URL" "$WORK/W6.data" "$W6_RATE" "$DURATION" >"$WORK/w6.out" ||
+    { cat "$WORK/w6.out" >&2; die "W6 failed"; }
+  grep '^FIRST_ERROR ' "$WORK/w6.out" | cut -c1-400 >&2 || true
+  local line
+  line=$(grep '^RESULT ' "$WORK/w6.out") || { cat "$WORK/w6.out" >&2; die "W6 printed no result"; }
+  eval "${line#RESULT }"
+  # shellcheck disable=SC2154 # set by eval
+  local errors=$((send_errors + protocol_errors))
+  out "$(printf 'W6  %5s subscriptions over %s conversations, %s sent (%s/s): delivered %s/s, p50 %.1f ms, p99 %.1f ms, lost %s, duplicates %s, errors %s, stmt/message %s, rss %s MiB; send p50 %.1f ms, p99 %.1f ms; end to end p50 %.1f ms, p99 %.1f ms' \
+    "$subscriptions" "$conversations" "$sent" "$W6_RATE" "$delivered_per_s" \
+    "$(awk -v u="$p50_us" 'BEGIN { print u / 1000 }')" "$(awk -v u="$p99_us" 'BEGIN { print u / 1000 }')" \
+    "$lost" "$duplicates" "$errors" "$statements_per_message" "$(peak_rss)" \
+    "$(awk -v u="$send_p50_us" 'BEGIN { print u / 1000 }')" "$(awk -v u="$send_p99_us" 'BEGIN { print u / 1000 }')" \
+    "$(awk -v u="$end_to_end_p50_us" 'BEGIN { print u / 1000 }')" "$(awk -v u="$end_to_end_p99_us" 'BEGIN { print u / 1000 }')")"
+  if ((errors != 0 || lost != 0 || duplicates != 0)); then
+    failed_checks=$((failed_checks + 1))
+  fi
+}
+
 # ---------------------------------------------------------------------------------------------
 have wrk || die "wrk is missing: apt-get install wrk"
 have curl || die "curl is missing"
@@ -269,13 +303,7 @@ read_errors=0
 failed_checks=0
 for op in $OPS; do
   if [[ "$op" == W6 ]]; then
-    # W6 chat fan-out needs real WebSocket subscribers (graphql-transport-ws), which wrk cannot
-    # open: it gets its own driver once the realtime chat issue lands (api/messageAdded.graphql).
-    if [[ -x bench/w6.sh && -f api/messageAdded.graphql ]]; then
-      bench/w6.sh | tee -a "$OUT"
-    else
-      out "# W6 skipped: chat fan-out needs a WebSocket subscriber driver (bench/w6.sh) and api/messageAdded.graphql; not there yet"
-    fi
+    run_w6
     continue
   fi
   doc=${DOCUMENT[$op]:-}

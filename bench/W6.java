@@ -1,0 +1,444 @@
+// W6 chat fan-out of ../shared/bench/WORKLOAD.md: open subscriptions (graphql-transport-ws over
+// WebSocket, the protocol the apps speak) spread over conversations, senders posting at a steady
+// rate, and for every message the time from the sender's acknowledged mutation to each subscriber
+// of its conversation receiving it. JDK only, no build step:
+//
+//   java bench/W6.java URL DATA RATE SECONDS
+//
+// URL is the server (http://127.0.0.1:8080), DATA a file of "conversation<TAB>user,user,..." lines
+// (bench.sh writes it: every listed user subscribes to that conversation, the first one sends),
+// RATE messages per second over all conversations, SECONDS how long to send.
+//
+// Before measuring, one message goes to every conversation and the run waits until every
+// subscriber has it: that proves every subscription is live (graphql-transport-ws has no
+// "subscribed" acknowledgement) and warms the server up. The server publishes a message as soon
+// as its transaction commits, so subscribers usually have it before the sender has its
+// acknowledgement: those deliveries count as 0 ms after the acknowledgement, and the end-to-end
+// figures (from the moment the send request left) show the whole path.
+//
+// Prints one line for bench.sh:
+//   RESULT subscriptions=.. conversations=.. sent=.. send_errors=.. expected=.. delivered=..
+//          lost=.. duplicates=.. p50_us=.. p99_us=.. delivered_per_s=.. send_p50_us=.. send_p99_us=..
+//          end_to_end_p50_us=.. end_to_end_p99_us=.. protocol_errors=.. resumed=..
+// A subscription the server ends (type error or complete) is resumed from its last cursor, as
+// the apps do; it still counts as a protocol error, and `lost` counts what never arrived. statements_per_message=.. (everything the server sent while sending)
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public class W6 {
+
+  static final String PASSWORD = "bench-password"; // every seeded user's (bench/seed.sql)
+  static final Pattern MESSAGE_ID = Pattern.compile("\"messageAdded\":\\{\"id\":\"(\\d+)\"");
+  static final Pattern SENT_ID = Pattern.compile("\"sendMessage\":\\{\"id\":\"(\\d+)\"");
+  static final Pattern TYPE = Pattern.compile("\"type\":\"([a-z_]+)\"");
+  static final Pattern SUBSCRIPTION_ID = Pattern.compile("^\\{\"id\":\"(\\d+)\"");
+  static final Pattern CURSOR = Pattern.compile("\"cursor\":\"([^\"]+)\"");
+  static final AtomicInteger resumed = new AtomicInteger();
+
+  static final HttpClient http =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(10))
+          .executor(Executors.newFixedThreadPool(4))
+          .build();
+
+  static String url;
+  static String subscription;
+  static String send;
+  /** messageId -> nanoTime of the sender's acknowledgement */
+  static final Map<Long, Long> acknowledged = new ConcurrentHashMap<>();
+  /** messageId -> conversation, for the messages of the measured phase */
+  static final Map<Long, Long> measured = new ConcurrentHashMap<>();
+  /** messageId -> nanoTime its sendMessage request left, for the messages of the measured phase */
+  static final Map<Long, Long> sentAt = new ConcurrentHashMap<>();
+  static final AtomicInteger protocolErrors = new AtomicInteger();
+  static final AtomicInteger sendErrors = new AtomicInteger();
+  static final ConcurrentLinkedQueue<String> firstErrors = new ConcurrentLinkedQueue<>();
+
+  public static void main(String[] args) throws Exception {
+    url = args[0].replaceAll("/+$", "");
+    Path data = Path.of(args[1]);
+    double rate = Double.parseDouble(args[2]);
+    int seconds = Integer.parseInt(args[3]);
+    Path api = Path.of("api");
+    subscription = json(Files.readString(api.resolve("messageAdded.graphql")));
+    send = json(Files.readString(api.resolve("sendMessage.graphql")));
+
+    Map<Long, List<Long>> conversations = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(data)) {
+      if (line.isBlank()) continue;
+      String[] parts = line.split("\t");
+      conversations.put(
+          Long.parseLong(parts[0]), Arrays.stream(parts[1].split(",")).map(Long::parseLong).toList());
+    }
+    Set<Long> users = new LinkedHashSet<>();
+    conversations.values().forEach(users::addAll);
+    log("%d conversations, %d users: signing in", conversations.size(), users.size());
+    Map<Long, String> sessions = signIn(users);
+
+    // one WebSocket per user, one subscription per conversation of that user
+    Map<Long, List<Long>> conversationsOf = new HashMap<>();
+    conversations.forEach(
+        (c, members) -> members.forEach(u -> conversationsOf.computeIfAbsent(u, k -> new ArrayList<>()).add(c)));
+    List<Subscriber> subscribers = new ArrayList<>();
+    Semaphore opening = new Semaphore(32);
+    List<CompletableFuture<Void>> opened = new ArrayList<>();
+    for (var entry : conversationsOf.entrySet()) {
+      Subscriber s = new Subscriber(entry.getKey(), entry.getValue());
+      subscribers.add(s);
+      opening.acquire();
+      opened.add(s.open(sessions.get(s.user)).whenComplete((v, e) -> opening.release()));
+    }
+    CompletableFuture.allOf(opened.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+    int subscriptions = subscribers.stream().mapToInt(s -> s.conversations.size()).sum();
+    log("%d subscriptions open on %d WebSockets", subscriptions, subscribers.size());
+
+    // every subscription proves itself live with one message per conversation
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Map<Long, Long> warmUp = new HashMap<>();
+    for (long c : conversations.keySet()) {
+      Long id = send(sessions.get(conversations.get(c).get(0)), c).get(30, TimeUnit.SECONDS);
+      if (id == null) throw new IllegalStateException("warm-up send failed: " + firstErrors.peek());
+      warmUp.put(id, c);
+    }
+    while (!allReceived(subscribers, warmUp) && System.nanoTime() < deadline) Thread.sleep(50);
+    if (!allReceived(subscribers, warmUp)) {
+      throw new IllegalStateException("not every subscription received its warm-up message in 60 s");
+    }
+    log("every subscription is live; sending %.0f messages/s for %d s", rate, seconds);
+
+    // the measured phase: a steady rate, conversations in turn, each message sent by a member
+    List<Long> order = new ArrayList<>(conversations.keySet());
+    int total = (int) Math.round(rate * seconds);
+    List<CompletableFuture<Long>> sends = new ArrayList<>();
+    List<Long> sendLatencies = new ArrayList<>();
+    double statementsBefore = statements();
+    long start = System.nanoTime();
+    for (int i = 0; i < total; i++) {
+      long due = start + (long) (i * 1e9 / rate);
+      long wait = due - System.nanoTime();
+      if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+      long c = order.get(i % order.size());
+      List<Long> members = conversations.get(c);
+      long sender = members.get((i / order.size()) % members.size());
+      long leftAt = System.nanoTime();
+      sends.add(
+          send(sessions.get(sender), c)
+              .thenApply(
+                  id -> {
+                    if (id != null) {
+                      measured.put(id, c);
+                      sentAt.put(id, leftAt);
+                      synchronized (sendLatencies) {
+                        sendLatencies.add(acknowledged.get(id) - leftAt);
+                      }
+                    }
+                    return id;
+                  }));
+    }
+    CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    long sendingEnded = System.nanoTime();
+
+    // wait for stragglers: up to 10 s after the last acknowledgement
+    Map<Long, Integer> subscribersOf = new HashMap<>();
+    conversations.forEach((c, members) -> subscribersOf.put(c, members.size()));
+    long expected = measured.values().stream().mapToLong(subscribersOf::get).sum();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (delivered(subscribers) < expected && System.nanoTime() < end) Thread.sleep(50);
+
+    double statementsPerMessage = (statements() - statementsBefore) / Math.max(1, measured.size());
+    List<Long> latencies = new ArrayList<>();
+    List<Long> endToEnd = new ArrayList<>();
+    long delivered = 0;
+    long duplicates = 0;
+    long lastReceipt = start;
+    for (Subscriber s : subscribers) {
+      for (var r : s.received.entrySet()) {
+        Long conversation = measured.get(r.getKey());
+        if (conversation == null) continue; // a warm-up message
+        delivered++;
+        latencies.add(Math.max(0, r.getValue() - acknowledged.get(r.getKey())));
+        endToEnd.add(r.getValue() - sentAt.get(r.getKey()));
+        lastReceipt = Math.max(lastReceipt, r.getValue());
+      }
+      duplicates += s.duplicates.get();
+    }
+    for (Subscriber s : subscribers) s.close();
+    latencies.sort(null);
+    endToEnd.sort(null);
+    sendLatencies.sort(null);
+    double window = (Math.max(lastReceipt, sendingEnded) - start) / 1e9;
+    System.out.printf(
+        "RESULT subscriptions=%d conversations=%d sent=%d send_errors=%d expected=%d delivered=%d"
+            + " lost=%d duplicates=%d p50_us=%d p99_us=%d delivered_per_s=%.0f send_p50_us=%d"
+            + " send_p99_us=%d end_to_end_p50_us=%d end_to_end_p99_us=%d protocol_errors=%d"
+            + " statements_per_message=%.2f resumed=%d%n",
+        subscriptions, conversations.size(), measured.size(), sendErrors.get(), expected, delivered,
+        expected - delivered, duplicates, percentile(latencies, 50) / 1000,
+        percentile(latencies, 99) / 1000, delivered / window, percentile(sendLatencies, 50) / 1000,
+        percentile(sendLatencies, 99) / 1000, percentile(endToEnd, 50) / 1000,
+        percentile(endToEnd, 99) / 1000, protocolErrors.get(), statementsPerMessage,
+        resumed.get());
+    if (!firstErrors.isEmpty()) System.out.println("FIRST_ERROR " + firstErrors.peek());
+    System.exit(0);
+  }
+
+  /** SQL statements the server has sent so far (its dedw3n.db.statements counter). */
+  static double statements() throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url + "/actuator/metrics/dedw3n.db.statements")).build();
+    String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+    Matcher m = Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.eE+]+)").matcher(body);
+    if (!m.find()) throw new IllegalStateException("no statement count in " + body);
+    return Double.parseDouble(m.group(1));
+  }
+
+  static boolean allReceived(List<Subscriber> subscribers, Map<Long, Long> messages) {
+    for (Subscriber s : subscribers) {
+      for (var m : messages.entrySet()) {
+        if (s.conversations.contains(m.getValue()) && !s.received.containsKey(m.getKey())) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  static long delivered(List<Subscriber> subscribers) {
+    long n = 0;
+    for (Subscriber s : subscribers) {
+      for (Long id : s.received.keySet()) if (measured.containsKey(id)) n++;
+    }
+    return n;
+  }
+
+  static long percentile(List<Long> sorted, int p) {
+    if (sorted.isEmpty()) return 0;
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * p / 100.0) - 1));
+  }
+
+  /** Signs every user in, a few at a time (BCrypt makes each sign-in cost the server ~50 ms). */
+  static Map<Long, String> signIn(Set<Long> users) throws Exception {
+    Map<Long, String> sessions = new ConcurrentHashMap<>();
+    Semaphore inFlight = new Semaphore(4);
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    for (long user : users) {
+      inFlight.acquire();
+      String body =
+          "{\"query\":\"mutation($e:String!,$p:String!){signIn(email:$e,password:$p){id}}\","
+              + "\"variables\":{\"e\":\"user" + user + "@bench.dedw3n.test\",\"p\":\"" + PASSWORD + "\"}}";
+      all.add(
+          http.sendAsync(post(body, null), HttpResponse.BodyHandlers.ofString())
+              .thenAccept(
+                  response -> {
+                    String cookie =
+                        response.headers().allValues("set-cookie").stream()
+                            .filter(v -> v.startsWith("SESSION="))
+                            .map(v -> v.substring(0, v.indexOf(';') < 0 ? v.length() : v.indexOf(';')))
+                            .findFirst()
+                            .orElseThrow(
+                                () -> new IllegalStateException("sign-in of user" + user + " failed: " + response.body()));
+                    sessions.put(user, cookie);
+                  })
+              .whenComplete((v, e) -> inFlight.release()));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
+    return sessions;
+  }
+
+  /** Sends one message; completes with its id, or null when the server refused or failed. */
+  static CompletableFuture<Long> send(String cookie, long conversation) {
+    String body =
+        "{\"operationName\":\"sendMessage\",\"query\":" + send + ",\"variables\":{\"conversationId\":\""
+            + conversation + "\",\"body\":\"bench message " + System.nanoTime() + "\"}}";
+    return http.sendAsync(post(body, cookie), HttpResponse.BodyHandlers.ofString())
+        .handle(
+            (response, failure) -> {
+              long now = System.nanoTime();
+              Matcher m = response == null ? null : SENT_ID.matcher(response.body());
+              if (m == null || response.statusCode() != 200 || !m.find()) {
+                sendErrors.incrementAndGet();
+                firstErrors.add(failure != null ? failure.toString() : response.statusCode() + " " + response.body());
+                return null;
+              }
+              long id = Long.parseLong(m.group(1));
+              acknowledged.put(id, now);
+              return id;
+            });
+  }
+
+  static HttpRequest post(String body, String cookie) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url + "/graphql"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (cookie != null) request.header("Cookie", cookie);
+    return request.build();
+  }
+
+  /** One user's WebSocket with a messageAdded subscription per conversation of that user. */
+  static final class Subscriber implements WebSocket.Listener {
+    final long user;
+    final Set<Long> conversations;
+    /** messageId -> nanoTime it arrived */
+    final Map<Long, Long> received = new ConcurrentHashMap<>();
+    final AtomicInteger duplicates = new AtomicInteger();
+    final CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+    final StringBuilder partial = new StringBuilder();
+    /** conversation -> cursor of the last message received, to resume from */
+    final Map<Long, String> cursors = new ConcurrentHashMap<>();
+    WebSocket socket;
+
+    Subscriber(long user, List<Long> conversations) {
+      this.user = user;
+      this.conversations = new LinkedHashSet<>(conversations);
+    }
+
+    CompletableFuture<Void> open(String cookie) {
+      String ws = url.replaceFirst("^http", "ws") + "/graphql";
+      return http.newWebSocketBuilder()
+          .header("Cookie", cookie)
+          .subprotocols("graphql-transport-ws")
+          .buildAsync(URI.create(ws), this)
+          .thenCompose(
+              socket -> {
+                this.socket = socket;
+                return sendText("{\"type\":\"connection_init\"}");
+              })
+          .thenCompose(socket -> acknowledged)
+          .thenCompose(
+              ignored -> {
+                CompletableFuture<WebSocket> chain = CompletableFuture.completedFuture(socket);
+                for (long c : conversations) {
+                  chain = chain.thenCompose(s -> subscribe(c));
+                }
+                return chain.thenApply(s -> null);
+              });
+    }
+
+    /** Subscribes to one conversation, from its last received cursor when there is one. */
+    synchronized CompletableFuture<WebSocket> subscribe(long conversation) {
+      String after = cursors.get(conversation);
+      String subscribe =
+          "{\"id\":\"" + conversation + "\",\"type\":\"subscribe\",\"payload\":{\"operationName\":"
+              + "\"messageAdded\",\"query\":" + subscription
+              + ",\"variables\":{\"conversationId\":\"" + conversation + "\""
+              + (after == null ? "" : ",\"after\":\"" + after + "\"") + "}}}";
+      return sendText(subscribe);
+    }
+
+    /** The JDK's WebSocket takes one send at a time: each waits for the one before. */
+    private CompletableFuture<WebSocket> sending;
+
+    synchronized CompletableFuture<WebSocket> sendText(String text) {
+      sending =
+          (sending == null ? CompletableFuture.completedFuture(socket) : sending)
+              .handle((s, e) -> socket)
+              .thenCompose(s -> s.sendText(text, true));
+      return sending;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+      long now = System.nanoTime();
+      partial.append(data);
+      if (last) {
+        String message = partial.toString();
+        partial.setLength(0);
+        handle(socket, message, now);
+      }
+      socket.request(1);
+      return null;
+    }
+
+    private void handle(WebSocket socket, String message, long now) {
+      Matcher type = TYPE.matcher(message);
+      String kind = type.find() ? type.group(1) : "";
+      switch (kind) {
+        case "connection_ack" -> acknowledged.complete(null);
+        case "ping" -> sendText("{\"type\":\"pong\"}");
+        case "pong" -> {}
+        case "next" -> {
+          Matcher id = MESSAGE_ID.matcher(message);
+          if (!id.find() || message.contains("\"errors\"")) {
+            protocolError(message);
+            return;
+          }
+          if (received.putIfAbsent(Long.parseLong(id.group(1)), now) != null) {
+            duplicates.incrementAndGet();
+          }
+          Matcher subscriptionId = SUBSCRIPTION_ID.matcher(message);
+          Matcher cursor = CURSOR.matcher(message);
+          if (subscriptionId.find() && cursor.find()) {
+            cursors.put(Long.parseLong(subscriptionId.group(1)), cursor.group(1));
+          }
+        }
+        case "error", "complete" -> {
+          // the server ended a subscription (overload, shutdown, a slow reader): resume from the
+          // last cursor, as the README tells client developers to
+          protocolError(message);
+          Matcher subscriptionId = SUBSCRIPTION_ID.matcher(message);
+          if (subscriptionId.find()) {
+            resumed.incrementAndGet();
+            subscribe(Long.parseLong(subscriptionId.group(1)));
+          }
+        }
+        default -> protocolError(message);
+      }
+    }
+
+    private void protocolError(String message) {
+      protocolErrors.incrementAndGet();
+      firstErrors.add("user" + user + ": " + message);
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
+      if (status != WebSocket.NORMAL_CLOSURE) protocolError("closed " + status + " " + reason);
+      acknowledged.completeExceptionally(new IllegalStateException("closed " + status + " " + reason));
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket socket, Throwable error) {
+      protocolError(error.toString());
+      acknowledged.completeExceptionally(error);
+    }
+
+    void close() {
+      if (socket != null) socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+    }
+  }
+
+  static String json(String text) {
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", " ") + "\"";
+  }
+
+  static void log(String format, Object... args) {
+    System.err.printf("%tT W6: %s%n", System.currentTimeMillis(), String.format(format, args));
+  }
+}

@@ -11,7 +11,7 @@ import reactor.pool.PoolBuilder;
  * beyond it are turned away at once. Everything a request resolves stays in memory until its
  * response is written, so 256 feed requests executing together on 2 cores (all waiting for the 10
  * database connections) made the heap thrash: W1 fell from 341 to 102 requests/s between 16 and 256
- * connections. Executing a few at a time gives the same throughput with a bounded live set.
+ * connections. Executing a few at a time gives more throughput with a bounded live set.
  *
  * <p>Permits come from reactor-pool (the pool library under r2dbc-pool): an acquire that cannot be
  * served yet waits without a thread, in arrival order, and a cancelled request gives its permit

@@ -206,6 +206,48 @@ class BenchSmokeTests extends ApiTests {
     assertThat(negative).as("products with negative stock").isZero();
   }
 
+  /**
+   * W6 through its driver (bench/W6.java, real graphql-transport-ws subscribers): both members of
+   * 20 two-person conversations subscribed, messages sent at a steady rate, and every one of them
+   * reaches every subscriber once.
+   */
+  @Test
+  void chatFanOutDeliversEveryMessageToEverySubscriberOnce() throws Exception {
+    List<String> conversations =
+        query(
+            "SELECT conversation_id || E'\\t' || string_agg(user_id::text, ',' ORDER BY user_id)"
+                + " FROM conversation_participants WHERE conversation_id IN (SELECT"
+                + " conversation_id FROM conversation_participants GROUP BY conversation_id"
+                + " HAVING count(*) = 2) GROUP BY conversation_id ORDER BY conversation_id LIMIT 20",
+            r -> r.getString(1));
+    Path data = Files.createTempFile("w6", ".data");
+    Files.write(data, conversations);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process driver =
+        new ProcessBuilder(java, "bench/W6.java", baseUrl, data.toString(), "20", "2")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(driver.getInputStream().readAllBytes());
+    boolean finished = driver.waitFor(3, TimeUnit.MINUTES);
+    Files.delete(data);
+    System.out.println(output);
+    assertThat(finished && driver.exitValue() == 0).as("W6 ran: %s", output).isTrue();
+    Matcher result = Pattern.compile("(?m)^RESULT (.*)$").matcher(output);
+    assertThat(result.find()).as("W6 printed its result: %s", output).isTrue();
+    Map<String, String> figures = new java.util.HashMap<>();
+    for (String pair : result.group(1).split(" ")) {
+      figures.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+    }
+    assertThat(figures.get("subscriptions")).isEqualTo("40");
+    assertThat(Long.parseLong(figures.get("sent"))).isEqualTo(40);
+    assertThat(figures.get("delivered")).isEqualTo(figures.get("expected")).isEqualTo("80");
+    assertThat(figures)
+        .containsEntry("lost", "0")
+        .containsEntry("duplicates", "0")
+        .containsEntry("send_errors", "0")
+        .containsEntry("protocol_errors", "0");
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private static void seed() throws Exception {

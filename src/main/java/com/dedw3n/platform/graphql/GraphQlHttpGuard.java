@@ -1,5 +1,7 @@
 package com.dedw3n.platform.graphql;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
@@ -45,7 +47,8 @@ class GraphQlHttpGuard implements WebFilter {
       @Value("${dedw3n.graphql.max-body-bytes:262144}") int maxBodyBytes,
       @Value("${dedw3n.web.allowed-origins}") List<String> allowedOrigins,
       @Value("${dedw3n.graphql.max-concurrent-requests:0}") int maxConcurrent,
-      @Value("${dedw3n.graphql.max-queued-requests:2048}") int maxQueued) {
+      @Value("${dedw3n.graphql.max-queued-requests:2048}") int maxQueued,
+      MeterRegistry meters) {
     this.path = path;
     this.maxBodyBytes = maxBodyBytes;
     this.origins.setAllowedOriginPatterns(allowedOrigins);
@@ -54,6 +57,12 @@ class GraphQlHttpGuard implements WebFilter {
     int cores = Runtime.getRuntime().availableProcessors();
     this.limit =
         new ExecutionLimit(maxConcurrent > 0 ? maxConcurrent : Math.max(4, 2 * cores), maxQueued);
+    Gauge.builder("dedw3n.graphql.executing", limit, ExecutionLimit::executing)
+        .description("GraphQL queries and mutations executing now")
+        .register(meters);
+    Gauge.builder("dedw3n.graphql.queued", limit, ExecutionLimit::queued)
+        .description("GraphQL queries and mutations waiting for their turn")
+        .register(meters);
   }
 
   @Override
@@ -120,7 +129,8 @@ class GraphQlHttpGuard implements WebFilter {
   private Mono<Void> execute(
       ServerWebExchange exchange, WebFilterChain chain, ServerHttpRequest request) {
     ServerWebExchange replayed = exchange.mutate().request(request).build();
-    if (request.getHeaders().getAccept().contains(MediaType.TEXT_EVENT_STREAM)) {
+    if (request.getHeaders().getAccept().stream()
+        .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM))) {
       return chain.filter(replayed);
     }
     return limit

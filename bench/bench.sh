@@ -26,7 +26,7 @@ SQL_CEILING=${SQL_CEILING:-1}     # 0 skips pgbench
 PROFILE=${PROFILE:-0}             # 1: a JFR recording of the server for every measured run
 BENCH_URL=${BENCH_URL:-http://127.0.0.1:8080}
 # the production sizing of the README (section Environment variables): peak RSS under 512 MiB
-SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-"-Xmx256m -XX:+UseG1GC -Xss512k -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m"}
+SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-"-Xmx224m -XX:+UseG1GC -Xss512k -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m"}
 RESULTS=${RESULTS:-bench/results}
 PASSWORD=bench-password           # every seeded user's (bench/seed.sql)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The reference benchmark (../shared/bench/WORKLOAD.md): seeds the data set, finds or starts the
-# server, warms it up, drives W1..W5 with wrk at each connection count, measures the raw-SQL
-# ceiling of W1..W4 with pgbench at the same client counts, and checks the database after W5.
+# server, warms it up, drives W1..W5 with wrk at each connection count and W6 with bench/W6.java,
+# measures the raw-SQL ceiling of W1..W4 with pgbench at the same client counts, and checks the
+# database after W5.
 # The README (section Benchmark) explains the settings and the columns.
 #
 #   bench/bench.sh                                   # full size, 16/64/256 connections, 30 s each
@@ -295,6 +296,10 @@ seed
   echo "# dedw3n benchmark $STAMP"
   echo "# machine: $(nproc) cores $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory, $(uname -sr)"
   echo "# server: $BENCH_URL pid ${SERVER_PID:-?} ($(java -version 2>&1 | head -1)); database: ${DB%%@*}@...; $(sql 'SELECT version()' | cut -d, -f1)"
+  # which jar with which flags: a server found already running may not be the one just built
+  if [[ -n "$SERVER_PID" && -r /proc/$SERVER_PID/cmdline ]]; then
+    echo "# server command: $(tr '\0' ' ' <"/proc/$SERVER_PID/cmdline")"
+  fi
   echo "# scale $SCALE, $DURATION s per run, $WARMUP s warm-up per operation, wrk -t$THREADS, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$OUT"
 out "$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %7s %8s %8s %8s %6s' \

@@ -226,8 +226,12 @@ class ProductTests extends ApiTests {
     seedFeed(large, 50, 4);
     long forFive = statementsFor(small, 5);
     long forFifty = statementsFor(large, 50);
-    assertThat(forFifty).isEqualTo(forFive);
-    assertThat(forFifty).isLessThanOrEqualTo(4);
+    // Four statements (products, sellers, reviews, authors) at any size. In full-suite runs the
+    // small feed sometimes cost three; sellers and authors share the users DataLoader, and our
+    // likeliest explanation (not proven) is that the authors then joined the sellers' batch.
+    // Fewer is fine; one statement per product would make it 50 or more.
+    assertThat(forFive).isBetween(3L, 4L);
+    assertThat(forFifty).isBetween(3L, 4L);
   }
 
   private long statementsFor(String category, int n) {

@@ -25,6 +25,7 @@ THREADS=${THREADS:-2}             # wrk and pgbench threads (the machine's cores
 SEED=${SEED:-auto}                # auto: only when the database holds another scale; always; never
 SQL_CEILING=${SQL_CEILING:-1}     # 0 skips pgbench
 PROFILE=${PROFILE:-0}             # 1: a JFR recording of the server for every measured run
+FLOOR=${FLOOR:-1}                 # 1: after W1, graphql-java's own cost of W1 (bench/GraphQlFloor.java)
 BENCH_URL=${BENCH_URL:-http://127.0.0.1:8080}
 # the production sizing of the README (section Environment variables): peak RSS under 512 MiB
 SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-"-Xmx224m -XX:+UseG1GC -Xss512k -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m"}
@@ -254,6 +255,20 @@ ceiling() {
 # W6 chat fan-out (bench/W6.java, real graphql-transport-ws subscribers): W6_SUBSCRIPTIONS spread
 # over conversations of two participants, both subscribed, one message every 1/W6_RATE s for
 # DURATION s. One line; errors and lost or duplicated messages fail the run.
+# The floor under W1: graphql-java alone executing the W1 document over in-memory data, one
+# thread, while the server idles; prints the microseconds a request and the implied requests/s.
+run_floor() {
+  log "W1: the graphql-java floor (bench/GraphQlFloor.java, 20 s warm-up, one thread)"
+  local classpath=target/bench-classpath.txt
+  [[ -s "$classpath" ]] || ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$classpath" >&2
+  java -cp "$(cat "$classpath")" bench/GraphQlFloor.java 20 10 >"$WORK/floor.out" ||
+    { cat "$WORK/floor.out" >&2; die "the floor run failed"; }
+  local preloaded dataloader
+  preloaded=$(grep '^FLOOR round=2 shape=preloaded' "$WORK/floor.out" | sed 's/.*us_per_request=\([0-9]*\).*/\1/')
+  dataloader=$(grep '^FLOOR round=2 shape=dataloader' "$WORK/floor.out" | sed 's/.*us_per_request=\([0-9]*\).*/\1/')
+  out "# W1 floor (graphql-java alone, data in memory, no HTTP or SQL, one core): $dataloader us a request with DataLoaders as the server ($((1000000 / dataloader)) requests/s a core), $preloaded us with the data preloaded ($((1000000 / preloaded))/s)"
+}
+
 run_w6() {
   local conversations=$((W6_SUBSCRIPTIONS / 2))
   sql "SELECT c.conversation_id, string_agg(c.user_id::text, ',' ORDER BY c.user_id)
@@ -362,6 +377,9 @@ for op in $OPS; do
     [[ "$op" == W5 ]] && line+="  (refused for stock: $refused)"
     out "$line"
   done
+  if [[ "$op" == W1 && "$FLOOR" == 1 ]]; then
+    run_floor
+  fi
   if [[ "$op" == W5 ]] && have psql; then
     # Correctness under load: every unit that left stock is in an order that was placed since the
     # runs began, no stock is negative, and no order lacks its items or disagrees with their sum.

@@ -248,6 +248,39 @@ class BenchSmokeTests extends ApiTests {
         .containsEntry("protocol_errors", "0");
   }
 
+  /**
+   * The floor under W1 (bench/GraphQlFloor.java) still executes the W1 document of api/ without
+   * errors, in both shapes, and writes the same response from both.
+   */
+  @Test
+  void theGraphQlFloorRunsTheW1Document() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process floor =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "bench/GraphQlFloor.java",
+                "0",
+                "1")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(floor.getInputStream().readAllBytes());
+    boolean finished = floor.waitFor(2, TimeUnit.MINUTES);
+    System.out.println(output);
+    assertThat(finished && floor.exitValue() == 0).as("the floor ran: %s", output).isTrue();
+    Matcher line =
+        Pattern.compile("(?m)^FLOOR round=2 shape=(\\w+) us_per_request=\\d+ bytes=(\\d+)")
+            .matcher(output);
+    Map<String, String> bytes = new java.util.HashMap<>();
+    while (line.find()) {
+      bytes.put(line.group(1), line.group(2));
+    }
+    assertThat(bytes).containsOnlyKeys("preloaded", "dataloader");
+    assertThat(bytes.get("dataloader")).isEqualTo(bytes.get("preloaded"));
+    assertThat(Integer.parseInt(bytes.get("preloaded"))).as("response bytes").isGreaterThan(30_000);
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private static void seed() throws Exception {

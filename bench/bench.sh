@@ -260,7 +260,8 @@ ceiling() {
 run_floor() {
   log "W1: the graphql-java floor (bench/GraphQlFloor.java, 20 s warm-up, one thread)"
   local classpath=target/bench-classpath.txt
-  [[ -s "$classpath" ]] || ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$classpath" >&2
+  # written each time: a classpath kept from an older pom would name jars that have moved on
+  ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$classpath" >&2
   java -cp "$(cat "$classpath")" bench/GraphQlFloor.java 20 10 >"$WORK/floor.out" ||
     { cat "$WORK/floor.out" >&2; die "the floor run failed"; }
   local preloaded dataloader

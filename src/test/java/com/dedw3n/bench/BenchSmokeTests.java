@@ -222,16 +222,12 @@ class BenchSmokeTests extends ApiTests {
             r -> r.getString(1));
     Path data = Files.createTempFile("w6", ".data");
     Files.write(data, conversations);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process driver =
-        new ProcessBuilder(java, "bench/W6.java", baseUrl, data.toString(), "20", "2")
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(driver.getInputStream().readAllBytes());
-    boolean finished = driver.waitFor(3, TimeUnit.MINUTES);
-    Files.delete(data);
-    System.out.println(output);
-    assertThat(finished && driver.exitValue() == 0).as("W6 ran: %s", output).isTrue();
+    String output;
+    try {
+      output = runBenchProgram("W6", false, "bench/W6.java", baseUrl, data.toString(), "20", "2");
+    } finally {
+      Files.delete(data);
+    }
     Matcher result = Pattern.compile("(?m)^RESULT (.*)$").matcher(output);
     assertThat(result.find()).as("W6 printed its result: %s", output).isTrue();
     Map<String, String> figures = new java.util.HashMap<>();
@@ -254,21 +250,7 @@ class BenchSmokeTests extends ApiTests {
    */
   @Test
   void theGraphQlFloorRunsTheW1Document() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process floor =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "bench/GraphQlFloor.java",
-                "0",
-                "1")
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(floor.getInputStream().readAllBytes());
-    boolean finished = floor.waitFor(2, TimeUnit.MINUTES);
-    System.out.println(output);
-    assertThat(finished && floor.exitValue() == 0).as("the floor ran: %s", output).isTrue();
+    String output = runBenchProgram("the floor", true, "bench/GraphQlFloor.java", "0", "1");
     Matcher line =
         Pattern.compile("(?m)^FLOOR round=2 shape=(\\w+) us_per_request=\\d+ bytes=(\\d+)")
             .matcher(output);
@@ -284,26 +266,40 @@ class BenchSmokeTests extends ApiTests {
   // ---------------------------------------------------------------------------------------------
 
   private static void seed() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process seeder =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "bench/Seed.java",
-                benchJdbcUrl
-                    + (benchJdbcUrl.contains("?") ? "&" : "?")
-                    + "user="
-                    + adminLogin.getProperty("user")
-                    + "&password="
-                    + adminLogin.getProperty("password"),
-                SCALE)
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(seeder.getInputStream().readAllBytes());
-    boolean finished = seeder.waitFor(2, TimeUnit.MINUTES);
+    runBenchProgram(
+        "the seeder",
+        true,
+        "bench/Seed.java",
+        benchJdbcUrl
+            + (benchJdbcUrl.contains("?") ? "&" : "?")
+            + "user="
+            + adminLogin.getProperty("user")
+            + "&password="
+            + adminLogin.getProperty("password"),
+        SCALE);
+  }
+
+  /**
+   * Runs one of bench/'s single-file programs on this JDK, with the test classpath when it needs
+   * libraries (the PostgreSQL driver, graphql-java) and without when it must need the JDK alone
+   * (W6); fails unless it ends well within 3 minutes. Returns its output.
+   */
+  private static String runBenchProgram(
+      String what, boolean withLibraries, String file, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (withLibraries) {
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+    }
+    command.add(file);
+    command.addAll(List.of(args));
+    Process program = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(program.getInputStream().readAllBytes());
+    boolean finished = program.waitFor(3, TimeUnit.MINUTES);
     System.out.println(output);
-    assertThat(finished && seeder.exitValue() == 0).as("the seeder succeeded: %s", output).isTrue();
+    assertThat(finished && program.exitValue() == 0).as("%s ran: %s", what, output).isTrue();
+    return output;
   }
 
   private static void assumeDocumentExists(String op) {

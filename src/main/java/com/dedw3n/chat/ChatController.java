@@ -106,17 +106,6 @@ class ChatController {
         new NestedPages.Key(conversation.id(), Page.of("last", last, 50, before)));
   }
 
-  @SchemaMapping
-  CompletableFuture<User> sender(Message message, DataLoader<Long, User> users) {
-    return users.load(message.senderId());
-  }
-
-  @SchemaMapping
-  CompletableFuture<Conversation> conversation(
-      Message message, DataLoader<Long, Conversation> conversations) {
-    return conversations.load(message.conversationId());
-  }
-
   @MutationMapping
   Mono<Conversation> startConversation(@Argument List<String> participantIds) {
     if (participantIds == null || participantIds.isEmpty()) {

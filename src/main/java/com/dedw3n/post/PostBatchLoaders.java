@@ -1,14 +1,23 @@
 package com.dedw3n.post;
 
+import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.user.User;
+import graphql.schema.idl.RuntimeWiring;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
+import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.stereotype.Component;
 
-/** Posts by id, and a page of comments per post in one statement for the whole timeline page. */
+/**
+ * Posts by id, and a page of comments per post in one statement for the whole timeline page.
+ *
+ * <p>It also wires the fields that are one load by a key of their parent (a post's author, a
+ * comment's author and post) as {@link LoadedField}s, which cost less than controller methods.
+ */
 @Component
-class PostBatchLoaders {
+class PostBatchLoaders implements RuntimeWiringConfigurer {
 
   static final String POST_COMMENTS = "postComments";
 
@@ -25,5 +34,16 @@ class PostBatchLoaders {
     registry
         .<NestedPages.Key, Window<Comment>>forName(POST_COMMENTS)
         .registerMappedBatchLoader((keys, env) -> comments.load(keys));
+  }
+
+  @Override
+  public void configure(RuntimeWiring.Builder wiring) {
+    wiring.type(
+        "Post", type -> type.dataFetcher("author", LoadedField.of(User.class, Post::authorId)));
+    wiring.type(
+        "Comment",
+        type ->
+            type.dataFetcher("author", LoadedField.of(User.class, Comment::authorId))
+                .dataFetcher("post", LoadedField.of(Post.class, Comment::postId)));
   }
 }

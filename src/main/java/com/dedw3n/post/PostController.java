@@ -6,7 +6,6 @@ import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
-import com.dedw3n.user.User;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,11 +50,6 @@ class PostController {
   }
 
   @SchemaMapping
-  CompletableFuture<User> author(Post post, DataLoader<Long, User> users) {
-    return users.load(post.authorId());
-  }
-
-  @SchemaMapping
   CompletableFuture<Window<Comment>> comments(
       Post post,
       @Argument Integer first,
@@ -80,16 +74,6 @@ class PostController {
                     .collect(
                         Collectors.toMap(
                             Function.identity(), post -> liked.contains(post.id()), (a, b) -> a)));
-  }
-
-  @SchemaMapping(typeName = "Comment")
-  CompletableFuture<User> author(Comment comment, DataLoader<Long, User> users) {
-    return users.load(comment.authorId());
-  }
-
-  @SchemaMapping(typeName = "Comment", field = "post")
-  CompletableFuture<Post> commentedPost(Comment comment, DataLoader<Long, Post> posts) {
-    return posts.load(comment.postId());
   }
 
   @MutationMapping

@@ -7,7 +7,6 @@ import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
-import com.dedw3n.user.User;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -52,11 +51,6 @@ class ProductController {
   }
 
   @SchemaMapping
-  CompletableFuture<User> seller(Product product, DataLoader<Long, User> users) {
-    return users.load(product.sellerId());
-  }
-
-  @SchemaMapping
   CompletableFuture<Window<Review>> reviews(
       Product product,
       @Argument Integer first,
@@ -69,16 +63,6 @@ class ProductController {
   @SchemaMapping
   ReviewSummary reviewSummary(Product product) {
     return ReviewSummary.of(product);
-  }
-
-  @SchemaMapping(typeName = "Review")
-  CompletableFuture<User> author(Review review, DataLoader<Long, User> users) {
-    return users.load(review.authorId());
-  }
-
-  @SchemaMapping(typeName = "Review", field = "product")
-  CompletableFuture<Product> reviewedProduct(Review review, DataLoader<Long, Product> products) {
-    return products.load(review.productId());
   }
 
   @MutationMapping

@@ -1,11 +1,14 @@
 package com.dedw3n.post;
 
+import com.dedw3n.platform.graphql.LoadedConnection;
 import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.user.User;
 import graphql.schema.idl.RuntimeWiring;
+import org.springframework.data.domain.ScrollPosition;
 import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.pagination.CursorStrategy;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.stereotype.Component;
@@ -14,14 +17,19 @@ import org.springframework.stereotype.Component;
  * Posts by id, and a page of comments per post in one statement for the whole timeline page.
  *
  * <p>It also wires the fields that are one load by a key of their parent (a post's author, a
- * comment's author and post) as {@link LoadedField}s, which cost less than controller methods.
+ * comment's author and post) as {@link LoadedField}s and a post's comments as a {@link
+ * LoadedConnection}, which cost less than controller methods.
  */
 @Component
 class PostBatchLoaders implements RuntimeWiringConfigurer {
 
   static final String POST_COMMENTS = "postComments";
 
-  PostBatchLoaders(BatchLoaderRegistry registry, Posts posts) {
+  private final CursorStrategy<ScrollPosition> cursors;
+
+  PostBatchLoaders(
+      BatchLoaderRegistry registry, Posts posts, CursorStrategy<ScrollPosition> cursors) {
+    this.cursors = cursors;
     registry
         .forTypePair(Long.class, Post.class)
         .registerMappedBatchLoader((ids, env) -> posts.findAllById(ids).collectMap(Post::id));
@@ -39,7 +47,11 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
   @Override
   public void configure(RuntimeWiring.Builder wiring) {
     wiring.type(
-        "Post", type -> type.dataFetcher("author", LoadedField.of(User.class, Post::authorId)));
+        "Post",
+        type ->
+            type.dataFetcher("author", LoadedField.of(User.class, Post::authorId))
+                .dataFetcher(
+                    "comments", LoadedConnection.forward(POST_COMMENTS, Post::id, 10, cursors)));
     wiring.type(
         "Comment",
         type ->

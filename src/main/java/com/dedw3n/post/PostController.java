@@ -3,23 +3,19 @@ package com.dedw3n.post;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
-import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.dataloader.DataLoader;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
-import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.stereotype.Controller;
 import reactor.core.publisher.Mono;
 
@@ -47,15 +43,6 @@ class PostController {
         .newest(page)
         .collectList()
         .map(rows -> page.window(rows, post -> Page.key(post.createdAt(), post.id())));
-  }
-
-  @SchemaMapping
-  CompletableFuture<Window<Comment>> comments(
-      Post post,
-      @Argument Integer first,
-      @Argument String after,
-      DataLoader<NestedPages.Key, Window<Comment>> postComments) {
-    return postComments.load(new NestedPages.Key(post.id(), Page.of("first", first, 10, after)));
   }
 
   /** One statement for the page; none when nobody is signed in. */

@@ -4,13 +4,10 @@ import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Money;
-import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import org.dataloader.DataLoader;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -48,16 +45,6 @@ class ProductController {
         .newest(category, page)
         .collectList()
         .map(rows -> page.window(rows, product -> Page.key(product.createdAt(), product.id())));
-  }
-
-  @SchemaMapping
-  CompletableFuture<Window<Review>> reviews(
-      Product product,
-      @Argument Integer first,
-      @Argument String after,
-      DataLoader<NestedPages.Key, Window<Review>> productReviews) {
-    return productReviews.load(
-        new NestedPages.Key(product.id(), Page.of("first", first, 10, after)));
   }
 
   @SchemaMapping

@@ -67,16 +67,19 @@ class PostTests extends ApiTests {
         anonymous().documentName("post").variable("id", post).variable("comments", 2).execute();
     assertThat(page.path("post.comments.edges[*].node.body").entityList(String.class).get())
         .containsExactly("c3", "c2");
+    page.path("post.comments.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(true);
     String cursor = page.path("post.comments.pageInfo.endCursor").entity(String.class).get();
-    anonymous()
-        .documentName("post")
-        .variable("id", post)
-        .variable("comments", 2)
-        .variable("after", cursor)
-        .execute()
-        .path("post.comments.edges[*].node.body")
-        .entityList(String.class)
-        .containsExactly("c1");
+    // the last edge's cursor is the page's end cursor: either resumes after "c2"
+    page.path("post.comments.edges[1].cursor").entity(String.class).isEqualTo(cursor);
+    var last =
+        anonymous()
+            .documentName("post")
+            .variable("id", post)
+            .variable("comments", 2)
+            .variable("after", cursor)
+            .execute();
+    last.path("post.comments.edges[*].node.body").entityList(String.class).containsExactly("c1");
+    last.path("post.comments.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(false);
   }
 
   @Test

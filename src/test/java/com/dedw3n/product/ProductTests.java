@@ -3,6 +3,7 @@ package com.dedw3n.product;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -194,6 +195,58 @@ class ProductTests extends ApiTests {
                 .entityList(String.class)
                 .get())
         .containsExactly("review 4", "review 3", "review 2");
+  }
+
+  @Test
+  void aProductsReviewsPageWithCursorsAndCheckTheirArguments() {
+    String category = uniqueCategory();
+    seedFeed(category, 1, 5);
+    String id =
+        anonymous()
+            .documentName("productFeed")
+            .variable("category", category)
+            .execute()
+            .path("products.edges[0].node.id")
+            .entity(String.class)
+            .get();
+    List<String> seen = new ArrayList<>();
+    List<Integer> ratings = new ArrayList<>();
+    String after = null;
+    boolean hasNext = true;
+    while (hasNext) {
+      var page =
+          anonymous()
+              .documentName("productReviews")
+              .variable("id", id)
+              .variable("first", 2)
+              .variable("after", after)
+              .execute();
+      List<String> ids =
+          page.path("product.reviews.edges[*].node.id").entityList(String.class).get();
+      seen.addAll(ids);
+      ratings.addAll(
+          page.path("product.reviews.edges[*].node.rating").entityList(Integer.class).get());
+      after = page.path("product.reviews.pageInfo.endCursor").entity(String.class).get();
+      // the end cursor is the last edge's
+      page.path("product.reviews.edges[" + (ids.size() - 1) + "].cursor")
+          .entity(String.class)
+          .isEqualTo(after);
+      hasNext = page.path("product.reviews.pageInfo.hasNextPage").entity(Boolean.class).get();
+      assertThat(ids).hasSize(hasNext ? 2 : 1);
+    }
+    // 2 + 2 + 1: every review once, newest first (review r was rated 1 + r % 5, r = 5 newest)
+    assertThat(seen).hasSize(5).doesNotHaveDuplicates();
+    assertThat(ratings).containsExactly(1, 5, 4, 3, 2);
+    for (var variables :
+        List.of(Map.of("first", 0), Map.<String, Object>of("after", "not a cursor!"))) {
+      var tester = anonymous().documentName("productReviews").variable("id", id);
+      variables.forEach(tester::variable);
+      tester
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+    }
   }
 
   @Test

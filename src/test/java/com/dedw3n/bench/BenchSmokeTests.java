@@ -167,9 +167,14 @@ class BenchSmokeTests extends ApiTests {
     long forLarge = statementsOf(op, large, cookie);
     System.out.printf(
         "%s statements: %d for a page of 2, %d for a page of 20%n", op, forSmall, forLarge);
-    assertThat(forLarge).as("%s statements for 20 items vs 2", op).isEqualTo(forSmall);
+    // Not growing, give or take one: when two loads of one DataLoader (W1's sellers and review
+    // authors, both users) happen to be dispatched together they cost one statement, a timing
+    // effect seen at either size. A statement per item would add 18 here.
+    assertThat(forLarge)
+        .as("%s statements for 20 items vs 2", op)
+        .isLessThanOrEqualTo(forSmall + 1);
     if (op.equals("W1")) {
-      assertThat(forLarge).as("W1 statements").isLessThanOrEqualTo(4);
+      assertThat(List.of(forSmall, forLarge)).as("W1 statements").allMatch(n -> n <= 4);
     }
   }
 

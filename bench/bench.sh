@@ -7,7 +7,8 @@
 #
 #   bench/bench.sh                                   # full size, 16/64/256 connections, 30 s each
 #   SCALE=0.1 CONNECTIONS="16 64" DURATION=10 bench/bench.sh
-#   OPS="W1" PROFILE=1 bench/bench.sh                # and a JFR recording of the server
+#   OPS="W1" PROFILE=async bench/bench.sh            # and a CPU profile of the server (async-profiler)
+#   OPS="W1" PROFILE=1 bench/bench.sh                # and a JFR recording of the server (slows it ~4x)
 #
 # Needs: a JDK (the server), curl, and from Debian: wrk, postgresql-client (psql, pgbench).
 # Without psql the seed runs through bench/Seed.java (JDK only); pgbench is skipped when absent.
@@ -24,7 +25,8 @@ W6_RATE=${W6_RATE:-100}           # W6: messages sent per second, over all its c
 THREADS=${THREADS:-2}             # wrk and pgbench threads (the machine's cores)
 SEED=${SEED:-auto}                # auto: only when the database holds another scale; always; never
 SQL_CEILING=${SQL_CEILING:-1}     # 0 skips pgbench
-PROFILE=${PROFILE:-0}             # 1: a JFR recording of the server for every measured run
+PROFILE=${PROFILE:-0}             # async: async-profiler, 1: JFR, for every measured run (a .jfr file each)
+ASYNC_PROFILER=${ASYNC_PROFILER:-4.2}  # the tools.profiler:async-profiler version from Maven Central
 FLOOR=${FLOOR:-1}                 # 1: after W1, graphql-java's own cost of W1 (bench/GraphQlFloor.java)
 BENCH_URL=${BENCH_URL:-http://127.0.0.1:8080}
 # the production sizing of the README (section Environment variables): peak RSS under 512 MiB
@@ -81,6 +83,20 @@ jdbc_url() {
 
 sql() { psql -qAtX -v ON_ERROR_STOP=1 "$DB" -c "$1"; }
 
+# async-profiler's native library for this machine, unpacked from its Maven Central jar (JDK only)
+async_profiler() {
+  local dir=target/async-profiler-$ASYNC_PROFILER
+  local arch=linux-x64
+  [[ "$(uname -m)" == aarch64 ]] && arch=linux-arm64
+  if [[ ! -f "$dir/$arch/libasyncProfiler.so" ]]; then
+    ./mvnw -q -B dependency:get -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER" >&2 ||
+      die "cannot fetch tools.profiler:async-profiler:$ASYNC_PROFILER"
+    mkdir -p "$dir"
+    (cd "$dir" && jar xf ~/.m2/repository/tools/profiler/async-profiler/"$ASYNC_PROFILER"/async-profiler-"$ASYNC_PROFILER".jar "$arch/libasyncProfiler.so")
+  fi
+  realpath "$dir/$arch/libasyncProfiler.so"
+}
+
 # ---------------------------------------------------------------------------------------------
 # The server: the one answering at BENCH_URL, else the jar started here (and stopped at the end).
 server_pid_on_port() {
@@ -103,7 +119,7 @@ find_or_start_server() {
       jar=$(ls target/dedw3n-api-*.jar | grep -v original | head -1)
     fi
     local opts=($SERVER_JAVA_OPTS)
-    [[ "$PROFILE" == 1 ]] && opts+=(-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints)
+    [[ "$PROFILE" != 0 ]] && opts+=(-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints)
     log "starting $jar on port $port (${DATABASE_URL:+DATABASE_URL}${DATABASE_URL:-embedded PostgreSQL in ./data/postgres}) ${opts[*]:-}"
     PORT=$port DEMO_DATA=false java "${opts[@]}" -jar "$jar" >"$RESULTS/server-$STAMP.log" 2>&1 &
     STARTED_PID=$!
@@ -349,6 +365,10 @@ for op in $OPS; do
     reset_peak_rss
     if [[ "$PROFILE" == 1 && -n "$SERVER_PID" ]]; then
       jcmd "$SERVER_PID" JFR.start name=bench settings=profile >/dev/null
+    elif [[ "$PROFILE" == async && -n "$SERVER_PID" ]]; then
+      # a JFR-format recording is named when it starts and written out at stop
+      jfr="$(realpath "$RESULTS")/$STAMP-$op-c$c.jfr"
+      java bench/Profile.java "$SERVER_PID" "$(async_profiler)" "start,event=cpu,interval=1ms,file=$jfr,jfr"
     fi
     result=$(drive "$op" "$c" "$DURATION") || die "$op: the run failed"
     read -r requests rps p50 p99 errors refused ok <<<"$result"
@@ -356,6 +376,9 @@ for op in $OPS; do
       jfr="$RESULTS/$STAMP-$op-c$c.jfr"
       jcmd "$SERVER_PID" JFR.stop name=bench filename="$(realpath "$jfr")" >/dev/null
       log "JFR recording: $jfr (bench/jfr-top.sh $jfr)"
+    elif [[ "$PROFILE" == async && -n "$SERVER_PID" ]]; then
+      java bench/Profile.java "$SERVER_PID" "$(async_profiler)" stop
+      log "async-profiler recording: $jfr (bench/jfr-top.sh $jfr)"
     fi
     rss=$(peak_rss)
     after=$(statements)

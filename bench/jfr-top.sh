@@ -19,9 +19,10 @@ total=$(wc -l <"$samples")
 echo "$total execution samples in $file"
 echo
 echo "Top $top methods (self time):"
-sort "$samples" | uniq -c | sort -rn | head -"$top" |
+# awk, not head, takes the first lines: head's early exit fails the pipeline under pipefail
+sort "$samples" | uniq -c | sort -rn | awk -v n="$top" 'NR <= n' |
   awk -v t="$total" '{ n = $1; $1 = ""; printf "%6.1f%%  %s\n", 100 * n / t, substr($0, 2) }'
 echo
 echo "By library (package of the executing method, first three parts):"
-sed -E 's/^([a-zA-Z0-9_$]+(\.[a-zA-Z0-9_$]+){0,2}).*/\1/' "$samples" | sort | uniq -c | sort -rn | head -15 |
+sed -E 's/^([a-zA-Z0-9_$]+(\.[a-zA-Z0-9_$]+){0,2}).*/\1/' "$samples" | sort | uniq -c | sort -rn | awk 'NR <= 15' |
   awk -v t="$total" '{ printf "%6.1f%%  %s\n", 100 * $1 / t, $2 }'

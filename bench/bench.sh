@@ -89,11 +89,11 @@ async_profiler() {
   local arch=linux-x64
   [[ "$(uname -m)" == aarch64 ]] && arch=linux-arm64
   if [[ ! -f "$dir/$arch/libasyncProfiler.so" ]]; then
-    ./mvnw -q -B dependency:get -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER" >&2 ||
-      die "cannot fetch tools.profiler:async-profiler:$ASYNC_PROFILER"
-    mkdir -p "$dir"
-    (cd "$dir" && jar xf ~/.m2/repository/tools/profiler/async-profiler/"$ASYNC_PROFILER"/async-profiler-"$ASYNC_PROFILER".jar "$arch/libasyncProfiler.so")
+    ./mvnw -q -B dependency:copy -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER" \
+      -DoutputDirectory="$dir" >&2 || die "cannot fetch tools.profiler:async-profiler:$ASYNC_PROFILER"
+    (cd "$dir" && jar xf "async-profiler-$ASYNC_PROFILER.jar" "$arch/libasyncProfiler.so")
   fi
+  [[ -f "$dir/$arch/libasyncProfiler.so" ]] || die "no $arch/libasyncProfiler.so in async-profiler $ASYNC_PROFILER"
   realpath "$dir/$arch/libasyncProfiler.so"
 }
 
@@ -319,6 +319,12 @@ run_w6() {
 have wrk || die "wrk is missing: apt-get install wrk"
 have curl || die "curl is missing"
 find_or_start_server
+if [[ "$PROFILE" != 0 && -z "$SERVER_PID" ]]; then
+  die "PROFILE=$PROFILE needs the server's pid: set SERVER_PID for a server this script did not start"
+fi
+if [[ "$PROFILE" == async ]]; then
+  ASYNC_LIBRARY=$(async_profiler) || die "async-profiler is not available"
+fi
 DB=$(database_url) || die "no database: set DATABASE_URL (the server's) or start the server with its embedded PostgreSQL"
 have psql || log "psql is missing (apt-get install postgresql-client): seeding through bench/Seed.java, no SQL ceiling, no W5 check"
 if ! have psql || ! have pgbench; then SQL_CEILING=0; fi
@@ -368,7 +374,7 @@ for op in $OPS; do
     elif [[ "$PROFILE" == async && -n "$SERVER_PID" ]]; then
       # a JFR-format recording is named when it starts and written out at stop
       jfr="$(realpath "$RESULTS")/$STAMP-$op-c$c.jfr"
-      java bench/Profile.java "$SERVER_PID" "$(async_profiler)" "start,event=cpu,interval=1ms,file=$jfr,jfr"
+      java bench/Profile.java "$SERVER_PID" "$ASYNC_LIBRARY" "start,event=cpu,interval=1ms,file=$jfr,jfr"
     fi
     result=$(drive "$op" "$c" "$DURATION") || die "$op: the run failed"
     read -r requests rps p50 p99 errors refused ok <<<"$result"
@@ -377,7 +383,7 @@ for op in $OPS; do
       jcmd "$SERVER_PID" JFR.stop name=bench filename="$(realpath "$jfr")" >/dev/null
       log "JFR recording: $jfr (bench/jfr-top.sh $jfr)"
     elif [[ "$PROFILE" == async && -n "$SERVER_PID" ]]; then
-      java bench/Profile.java "$SERVER_PID" "$(async_profiler)" stop
+      java bench/Profile.java "$SERVER_PID" "$ASYNC_LIBRARY" stop
       log "async-profiler recording: $jfr (bench/jfr-top.sh $jfr)"
     fi
     rss=$(peak_rss)

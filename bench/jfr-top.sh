@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the server's CPU time went in a JFR recording (bench.sh PROFILE=1): the methods most often
+# Where the server's CPU time went in a JFR recording (bench.sh PROFILE=async or PROFILE=1): the methods most often
 # on top of the stack in the execution samples (self time), and the same grouped by library.
 #
 #   bench/jfr-top.sh bench/results/20261129T020000Z-W1-c16.jfr [how-many]

@@ -268,9 +268,6 @@ ceiling() {
     "$(sed -n "$(((n * 99 + 99) / 100))p" "$WORK/latencies" | awk '{ print $1 / 1000 }')"
 }
 
-# W6 chat fan-out (bench/W6.java, real graphql-transport-ws subscribers): W6_SUBSCRIPTIONS spread
-# over conversations of two participants, both subscribed, one message every 1/W6_RATE s for
-# DURATION s. One line; errors and lost or duplicated messages fail the run.
 # The floor under W1: graphql-java alone executing the W1 document over in-memory data, one
 # thread, while the server idles; prints the microseconds a request and the implied requests/s.
 run_floor() {
@@ -286,6 +283,9 @@ run_floor() {
   out "# W1 floor (graphql-java alone, data in memory, no HTTP or SQL, one core): $dataloader us a request with DataLoaders as the server ($((1000000 / dataloader)) requests/s a core), $preloaded us with the data preloaded ($((1000000 / preloaded))/s)"
 }
 
+# W6 chat fan-out (bench/W6.java, real graphql-transport-ws subscribers): W6_SUBSCRIPTIONS spread
+# over conversations of two participants, both subscribed, one message every 1/W6_RATE s for
+# DURATION s. One line; errors and lost or duplicated messages fail the run.
 run_w6() {
   local conversations=$((W6_SUBSCRIPTIONS / 2))
   sql "SELECT c.conversation_id, string_agg(c.user_id::text, ',' ORDER BY c.user_id)
@@ -369,22 +369,22 @@ for op in $OPS; do
     log "$op: $c connections for $DURATION s"
     before=$(statements)
     reset_peak_rss
-    if [[ "$PROFILE" == 1 && -n "$SERVER_PID" ]]; then
+    jfr="$(realpath "$RESULTS")/$STAMP-$op-c$c.jfr"
+    if [[ "$PROFILE" == 1 ]]; then
       jcmd "$SERVER_PID" JFR.start name=bench settings=profile >/dev/null
-    elif [[ "$PROFILE" == async && -n "$SERVER_PID" ]]; then
+    elif [[ "$PROFILE" == async ]]; then
       # a JFR-format recording is named when it starts and written out at stop
-      jfr="$(realpath "$RESULTS")/$STAMP-$op-c$c.jfr"
       java bench/Profile.java "$SERVER_PID" "$ASYNC_LIBRARY" "start,event=cpu,interval=1ms,file=$jfr,jfr"
     fi
     result=$(drive "$op" "$c" "$DURATION") || die "$op: the run failed"
     read -r requests rps p50 p99 errors refused ok <<<"$result"
-    if [[ "$PROFILE" == 1 && -n "$SERVER_PID" ]]; then
-      jfr="$RESULTS/$STAMP-$op-c$c.jfr"
-      jcmd "$SERVER_PID" JFR.stop name=bench filename="$(realpath "$jfr")" >/dev/null
-      log "JFR recording: $jfr (bench/jfr-top.sh $jfr)"
-    elif [[ "$PROFILE" == async && -n "$SERVER_PID" ]]; then
+    if [[ "$PROFILE" == 1 ]]; then
+      jcmd "$SERVER_PID" JFR.stop name=bench filename="$jfr" >/dev/null
+    elif [[ "$PROFILE" == async ]]; then
       java bench/Profile.java "$SERVER_PID" "$ASYNC_LIBRARY" stop
-      log "async-profiler recording: $jfr (bench/jfr-top.sh $jfr)"
+    fi
+    if [[ "$PROFILE" != 0 ]]; then
+      log "profile recording: $jfr (bench/jfr-top.sh $jfr)"
     fi
     rss=$(peak_rss)
     after=$(statements)

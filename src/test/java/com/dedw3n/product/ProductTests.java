@@ -213,7 +213,8 @@ class ProductTests extends ApiTests {
     List<Integer> ratings = new ArrayList<>();
     String after = null;
     boolean hasNext = true;
-    while (hasNext) {
+    for (int pages = 1; hasNext; pages++) {
+      assertThat(pages).as("pages of 2 for 5 reviews").isLessThanOrEqualTo(3);
       var page =
           anonymous()
               .documentName("productReviews")

@@ -18,8 +18,8 @@ import org.springframework.graphql.data.pagination.CursorStrategy;
 import org.springframework.graphql.data.query.WindowConnectionAdapter;
 
 /**
- * A nested connection field ({@code Product.reviews(first, after)}) whose page comes from a {@link
- * NestedPages} DataLoader, wired as a plain graphql-java DataFetcher instead of a
+ * A nested forward connection field ({@code Product.reviews(first, after)}) whose page comes from a
+ * {@link NestedPages} DataLoader, wired as a plain graphql-java DataFetcher instead of a
  * {@code @SchemaMapping} method returning a {@link Window}.
  *
  * <p>Why: the same per-call costs as {@link LoadedField}, and one more. spring-graphql's adaptation
@@ -31,19 +31,12 @@ import org.springframework.graphql.data.query.WindowConnectionAdapter;
  *
  * @param loader the name of the {@code DataLoader<NestedPages.Key, Window<?>>}
  * @param parentId the parent's id, the first half of the DataLoader key
- * @param sizeArgument the field's page size argument ({@code first})
- * @param defaultSize the page size when the argument is absent
- * @param cursorArgument the field's cursor argument ({@code after})
+ * @param defaultSize the page size when {@code first} is absent
  * @param adapter reads windows and makes cursors, with the application's cursor strategy
  * @param <S> the parent (source) type
  */
 public record LoadedConnection<S>(
-    String loader,
-    ToLongFunction<S> parentId,
-    String sizeArgument,
-    int defaultSize,
-    String cursorArgument,
-    WindowConnectionAdapter adapter)
+    String loader, ToLongFunction<S> parentId, int defaultSize, WindowConnectionAdapter adapter)
     implements TrivialDataFetcher<CompletableFuture<Connection<Object>>> {
 
   /**
@@ -55,17 +48,17 @@ public record LoadedConnection<S>(
       int defaultSize,
       CursorStrategy<ScrollPosition> cursors) {
     return new LoadedConnection<>(
-        loader, parentId, "first", defaultSize, "after", new WindowConnectionAdapter(cursors));
+        loader, parentId, defaultSize, new WindowConnectionAdapter(cursors));
   }
 
   @Override
   public CompletableFuture<Connection<Object>> get(DataFetchingEnvironment environment) {
     Page page =
         Page.of(
-            sizeArgument,
-            environment.getArgument(sizeArgument),
+            "first",
+            environment.getArgument("first"),
             defaultSize,
-            environment.getArgument(cursorArgument));
+            environment.getArgument("after"));
     S source = environment.getSource();
     var dataLoader = environment.<NestedPages.Key, Window<Object>>getDataLoader(loader);
     if (dataLoader == null) {

@@ -1,5 +1,7 @@
 package com.dedw3n.chat;
 
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
@@ -41,13 +43,19 @@ class ChatController {
   private final Users users;
   private final ChatBus bus;
   private final TransactionalOperator transaction;
+  private final Budgets budgets;
 
   ChatController(
-      Conversations conversations, Users users, ChatBus bus, TransactionalOperator transaction) {
+      Conversations conversations,
+      Users users,
+      ChatBus bus,
+      TransactionalOperator transaction,
+      Budgets budgets) {
     this.conversations = conversations;
     this.users = users;
     this.bus = bus;
     this.transaction = transaction;
+    this.budgets = budgets;
   }
 
   @QueryMapping
@@ -147,6 +155,7 @@ class ChatController {
     long id = Ids.parse("conversationId", conversationId);
     String text = Inputs.text("body", body, 1, 4000);
     return Viewer.requireId()
+        .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
         .flatMap(
             sender ->
                 conversations

@@ -1,5 +1,7 @@
 package com.dedw3n.post;
 
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
@@ -24,9 +26,11 @@ import reactor.core.publisher.Mono;
 class PostController {
 
   private final Posts posts;
+  private final Budgets budgets;
 
-  PostController(Posts posts) {
+  PostController(Posts posts, Budgets budgets) {
     this.posts = posts;
+    this.budgets = budgets;
   }
 
   @QueryMapping
@@ -66,7 +70,9 @@ class PostController {
   @MutationMapping
   Mono<Post> createPost(@Argument String body) {
     String text = Inputs.text("body", body, 1, 5000);
-    return Viewer.requireId().flatMap(author -> posts.insert(author, text));
+    return Viewer.requireId()
+        .flatMap(author -> budgets.spendAs(Action.POST, author))
+        .flatMap(author -> posts.insert(author, text));
   }
 
   @MutationMapping
@@ -74,6 +80,7 @@ class PostController {
     long post = Ids.parse("postId", postId);
     String text = Inputs.text("body", body, 1, 2000);
     return Viewer.requireId()
+        .flatMap(author -> budgets.spendAs(Action.COMMENT, author))
         .flatMap(author -> posts.insertComment(post, author, text))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
   }

@@ -1,5 +1,7 @@
 package com.dedw3n.price;
 
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.Ids;
@@ -20,10 +22,12 @@ class PriceController {
 
   private final CryptoPrices prices;
   private final PriceQuotes quotes;
+  private final Budgets budgets;
 
-  PriceController(CryptoPrices prices, PriceQuotes quotes) {
+  PriceController(CryptoPrices prices, PriceQuotes quotes, Budgets budgets) {
     this.prices = prices;
     this.quotes = quotes;
+    this.budgets = budgets;
   }
 
   @QueryMapping
@@ -41,6 +45,7 @@ class PriceController {
   Mono<LockedPriceQuote> lockPriceQuote(@Argument String symbol, @Argument String currency) {
     PricePair pair = prices.pair("symbol", symbol, currency);
     return Viewer.requireId()
+        .flatMap(buyer -> budgets.spendAs(Action.PRICE_QUOTE, buyer))
         .flatMap(
             buyer ->
                 prices

@@ -73,6 +73,29 @@ public class PriceQuotes {
                                 + "; lock a new quote.")));
   }
 
+  /**
+   * Deletes quotes that expired before {@code cutoff}, in batches of {@code batch} rows so that no
+   * statement holds many locks for long; returns how many were deleted.
+   */
+  Mono<Long> deleteExpiredBefore(Instant cutoff, int batch) {
+    Mono<Long> oneBatch =
+        db.sql(
+                "DELETE FROM price_quotes WHERE id IN (SELECT id FROM price_quotes"
+                    + " WHERE expires_at < $1 LIMIT $2)")
+            .bind(0, cutoff.atOffset(ZoneOffset.UTC))
+            .bind(1, batch)
+            .fetch()
+            .rowsUpdated();
+    return oneBatch
+        .expand(deleted -> deleted < batch ? Mono.empty() : oneBatch)
+        .reduce(0L, Long::sum);
+  }
+
+  /** Quotes that expired before the retention period began, gone; runs every hour. */
+  Mono<Long> deleteExpired() {
+    return deleteExpiredBefore(clock.instant().minus(settings.quoteRetention()), 10_000);
+  }
+
   private static LockedPriceQuote locked(Readable row) {
     return new LockedPriceQuote(
         row.get("id", Long.class),

@@ -13,8 +13,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.StringUtils;
 
 /**
- * How crypto prices are fetched, cached and served (defaults in application.yml, explained in
- * docs/prices.md).
+ * How crypto prices are fetched, cached and served (defaults in application.yml, explained in the
+ * README's Crypto prices section).
  *
  * @param fresh age up to which a cached price is FRESH ({@code CACHE_TTL_CRYPTO} seconds)
  * @param stale age up to which it is still served, as STALE, while a refresh runs or fails
@@ -24,6 +24,8 @@ import org.springframework.util.StringUtils;
  * @param failureCooldown after a refresh brought no price for a pair, reads of that pair neither
  *     wait nor start another refresh for this long
  * @param lockFor how long a locked quote is honoured
+ * @param quoteRetention how long an expired locked quote is kept before it is deleted (a payment
+ *     records the rate it charged itself)
  * @param quorum how many providers each refresh asks at once, so that an outlier can be seen
  * @param outlierMargin a provider's price further than this fraction from the median of all answers
  *     for a pair is ignored (0.10 = 10%)
@@ -39,6 +41,7 @@ record PriceSettings(
     Duration maxWait,
     Duration failureCooldown,
     Duration lockFor,
+    Duration quoteRetention,
     int quorum,
     BigDecimal outlierMargin,
     List<String> currencies,

@@ -1,5 +1,7 @@
 package com.dedw3n.product;
 
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
@@ -24,10 +26,12 @@ class ProductController {
 
   private final Products products;
   private final TransactionalOperator transaction;
+  private final Budgets budgets;
 
-  ProductController(Products products, TransactionalOperator transaction) {
+  ProductController(Products products, TransactionalOperator transaction, Budgets budgets) {
     this.products = products;
     this.transaction = transaction;
+    this.budgets = budgets;
   }
 
   @QueryMapping
@@ -41,6 +45,9 @@ class ProductController {
   Mono<Window<Product>> products(
       @Argument String category, @Argument Integer first, @Argument String after) {
     Page page = Page.of("first", first, 20, after);
+    if (category != null && category.length() > 50) {
+      throw ApiException.badRequest("category must be at most 50 characters long");
+    }
     return products
         .newest(category, page)
         .collectList()
@@ -107,6 +114,7 @@ class ProductController {
     Inputs.range("rating", rating, 1, 5);
     String text = Inputs.text("body", body, 1, 2000);
     return Viewer.requireId()
+        .flatMap(author -> budgets.spendAs(Action.REVIEW, author))
         .flatMap(
             author ->
                 products

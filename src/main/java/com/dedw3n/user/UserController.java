@@ -1,12 +1,18 @@
 package com.dedw3n.user;
 
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.security.PasswordHashing;
 import com.dedw3n.platform.security.Sessions;
 import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.platform.web.ClientAddress;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -16,7 +22,6 @@ import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Controller;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /** Accounts and sign-in; the {@code User} entity. */
 @Controller
@@ -25,17 +30,27 @@ class UserController {
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
 
   private final Users users;
-  private final PasswordEncoder passwords;
+  private final PasswordHashing passwords;
   private final Sessions sessions;
+  private final Budgets budgets;
+  private final ClientAddress clientAddress;
 
   /** Compared against when the email is unknown, so a miss costs as long as a wrong password. */
   private final String decoyHash;
 
-  UserController(Users users, PasswordEncoder passwords, Sessions sessions) {
+  UserController(
+      Users users,
+      PasswordEncoder encoder,
+      PasswordHashing passwords,
+      Sessions sessions,
+      Budgets budgets,
+      ClientAddress clientAddress) {
     this.users = users;
     this.passwords = passwords;
     this.sessions = sessions;
-    this.decoyHash = passwords.encode("decoy password for timing");
+    this.budgets = budgets;
+    this.clientAddress = clientAddress;
+    this.decoyHash = encoder.encode("decoy password for timing");
   }
 
   @QueryMapping
@@ -66,33 +81,50 @@ class UserController {
     if (password == null || password.length() < 8 || password.length() > 128) {
       throw ApiException.badRequest("password must be 8 to 128 characters long");
     }
-    // BCrypt is deliberately slow: keep it off the event loop
-    return Mono.fromCallable(() -> passwords.encode(password))
-        .subscribeOn(Schedulers.boundedElastic())
+    // sign-ups per address are limited before any work: hashing is deliberately slow
+    return clientAddress
+        .current()
+        .flatMap(address -> budgets.spend(Action.SIGN_UP_ADDRESS, address))
+        .then(passwords.hash(password))
         .flatMap(hash -> users.insert(normalizedEmail, name, hash))
         .switchIfEmpty(
             Mono.error(() -> ApiException.conflict("An account with this email already exists.")))
         .flatMap(user -> sessions.signIn(user.id()).thenReturn(user));
   }
 
+  /**
+   * Password guessing is throttled per address and per account (an unknown email has a budget like
+   * any account, so the answer does not tell whether it exists). An attempt is counted before the
+   * password is checked, so parallel guesses cannot slip past the count; a right password gives its
+   * account's attempt back, so signing in often is never throttled, only failing.
+   */
   @MutationMapping
   Mono<User> signIn(@Argument String email, @Argument String password) {
     String normalizedEmail = normalizeEmail(email);
-    return users
-        .credentialsByEmail(normalizedEmail)
-        .map(found -> found)
-        .defaultIfEmpty(new Users.Credentials(0, decoyHash))
-        .publishOn(Schedulers.boundedElastic())
-        .filter(
-            credentials ->
-                passwords.matches(password == null ? "" : password, credentials.passwordHash())
-                    && credentials.userId() != 0)
-        .switchIfEmpty(
-            Mono.error(
-                () ->
-                    new ApiException(
-                        com.dedw3n.platform.graphql.ErrorKind.UNAUTHORIZED,
-                        "Wrong email or password.")))
+    return clientAddress
+        .current()
+        .flatMap(address -> budgets.spend(Action.SIGN_IN_ADDRESS, address))
+        .then(budgets.spend(Action.SIGN_IN_ACCOUNT, normalizedEmail).map(Optional::of))
+        .defaultIfEmpty(Optional.empty())
+        .flatMap(
+            attempt ->
+                users
+                    .credentialsByEmail(normalizedEmail)
+                    .defaultIfEmpty(new Users.Credentials(0, decoyHash))
+                    .flatMap(
+                        credentials ->
+                            passwords
+                                .matches(
+                                    password == null ? "" : password, credentials.passwordHash())
+                                .filter(matches -> matches && credentials.userId() != 0)
+                                .map(matches -> credentials))
+                    .switchIfEmpty(
+                        Mono.error(
+                            () ->
+                                new ApiException(
+                                    ErrorKind.UNAUTHORIZED, "Wrong email or password.")))
+                    .doOnNext(
+                        credentials -> attempt.ifPresent(spent -> budgets.giveBack(spent, 1))))
         .flatMap(credentials -> sessions.signIn(credentials.userId()).thenReturn(credentials))
         .flatMap(credentials -> users.findById(credentials.userId()));
   }

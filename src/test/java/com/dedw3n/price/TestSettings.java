@@ -67,6 +67,7 @@ final class TestSettings {
         maxWait,
         failureCooldown,
         lockFor,
+        Duration.ofDays(30),
         quorum,
         new BigDecimal("0.10"),
         currencies,

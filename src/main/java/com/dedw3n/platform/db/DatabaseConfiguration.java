@@ -10,38 +10,33 @@ import io.r2dbc.proxy.callback.QueriesExecutionContext;
 import io.r2dbc.proxy.core.ConnectionInfo;
 import io.r2dbc.proxy.core.QueryExecutionInfo;
 import io.r2dbc.proxy.core.StatementInfo;
+import io.r2dbc.proxy.listener.ProxyExecutionListener;
 import io.r2dbc.spi.Batch;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
-import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Row;
-import io.r2dbc.spi.RowMetadata;
 import io.r2dbc.spi.Statement;
 import java.time.Duration;
-import java.util.function.BiFunction;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import org.reactivestreams.Publisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
-import reactor.core.publisher.Flux;
-import reactor.util.context.Context;
 
 /**
  * The one connection pool of the process, created once and disposed on shutdown. Its connections
- * come from the driver through a statement-counting proxy, so every statement any feature sends is
- * counted; the pool itself stays the one connection factory bean, which transactions use as their
- * key (a proxy in front of the pool would not be equal to itself as a key).
+ * come from the driver through a proxy that counts every statement any feature sends and tracks the
+ * statements of each request (so a request that runs out of time stops them); the pool itself stays
+ * the one connection factory bean, which transactions use as their key (a proxy in front of the
+ * pool would not be equal to itself as a key).
  */
 @Configuration(proxyBeanMethods = false)
 class DatabaseConfiguration {
 
   @Bean(destroyMethod = "dispose")
-  ConnectionPool connectionFactory(DatabaseSettings settings, StatementCounter counter) {
+  ConnectionPool connectionFactory(
+      DatabaseSettings settings, DatabaseLimits limits, StatementCounter counter) {
     if (!StringUtils.hasText(settings.url())) {
       throw new IllegalStateException(
           "No database configured: set DATABASE_URL or spring.r2dbc.url");
@@ -59,11 +54,24 @@ class DatabaseConfiguration {
       // text for DateTimeFormatter to parse, which alone took 8 % of the CPU of the W1 feed.
       options.option(PostgresqlConnectionFactoryProvider.FORCE_BINARY, true);
     }
+    if (!options.build().hasOption(PostgresqlConnectionFactoryProvider.STATEMENT_TIMEOUT)) {
+      // PostgreSQL's own backstop behind the execution timeout, which cancels a stopped request's
+      // statements itself: no statement outlives it, whatever happens to the request
+      options.option(
+          PostgresqlConnectionFactoryProvider.STATEMENT_TIMEOUT, limits.statementTimeout());
+    }
+    if (!options.build().hasOption(ConnectionFactoryOptions.CONNECT_TIMEOUT)) {
+      options.option(ConnectionFactoryOptions.CONNECT_TIMEOUT, limits.connectTimeout());
+    }
+    // a database host that vanishes without closing the connection is noticed
+    options.option(PostgresqlConnectionFactoryProvider.TCP_KEEPALIVE, true);
     DatabaseSettings.Pool pool = settings.pool();
+    ConnectionFactory driver =
+        new ContextFreeConnectionFactory(ConnectionFactories.get(options.build()));
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(
-                ProxyConnectionFactory.builder(ConnectionFactories.get(options.build()))
-                    .proxyConfig(countingOnly(counter))
+                ProxyConnectionFactory.builder(driver)
+                    .proxyConfig(proxyConfig(counter, new RequestStatements.Listener()))
                     .build())
             .name("dedw3n")
             .initialSize(pool.minIdle())
@@ -82,12 +90,16 @@ class DatabaseConfiguration {
   }
 
   /**
-   * The proxy's configuration for counting statements only. By default r2dbc-proxy also wraps every
-   * row in a JDK proxy and calls {@code Row.get} through reflection (for listeners that watch each
-   * column read); we listen to statements only, so rows are handed out as the driver made them.
+   * The proxy's configuration: the statement listeners, and rows handed out as the driver made
+   * them. By default r2dbc-proxy also wraps every row in a JDK proxy and calls {@code Row.get}
+   * through reflection (for listeners that watch each column read); ours listen to statements only.
    */
-  private static ProxyConfig countingOnly(StatementCounter counter) {
-    ProxyConfig config = ProxyConfig.builder().listener(counter).build();
+  private static ProxyConfig proxyConfig(ProxyExecutionListener... listeners) {
+    ProxyConfig.Builder builder = ProxyConfig.builder();
+    for (ProxyExecutionListener listener : listeners) {
+      builder.listener(listener);
+    }
+    ProxyConfig config = builder.build();
     ProxyFactory standard = config.getProxyFactory();
     config.setProxyFactoryFactory(ignored -> new RowsAsTheyAre(standard));
     return config;
@@ -113,14 +125,13 @@ class DatabaseConfiguration {
     @Override
     public Statement wrapStatement(
         Statement statement, StatementInfo statementInfo, ConnectionInfo connectionInfo) {
-      return new ContextFreeStatement(
-          standard.wrapStatement(statement, statementInfo, connectionInfo));
+      return standard.wrapStatement(statement, statementInfo, connectionInfo);
     }
 
     @Override
     public Result wrapResult(
         Result result, QueryExecutionInfo executionInfo, QueriesExecutionContext context) {
-      return new ContextFreeResult(standard.wrapResult(result, executionInfo, context));
+      return standard.wrapResult(result, executionInfo, context);
     }
 
     @Override
@@ -132,96 +143,6 @@ class DatabaseConfiguration {
     public Result.RowSegment wrapRowSegment(
         Result.RowSegment segment, QueryExecutionInfo executionInfo) {
       return segment;
-    }
-  }
-
-  /**
-   * The driver decodes every result message in a Reactor {@code handle} operator, and Reactor
-   * restores all thread-locals known to context-propagation (the HTTP observation's scope, Spring
-   * Security's holders) from the subscriber's context around each call: measured 8 % of W1's CPU,
-   * per row, for row decoding that reads no thread-local. The driver's publishers therefore run
-   * with an empty Reactor context. Nothing below the statement needs it: the connection (and with
-   * it any transaction) was chosen before the statement was created.
-   */
-  private static <T> Flux<T> withoutContext(Publisher<T> publisher) {
-    return Flux.from(publisher).contextWrite(ignored -> Context.empty());
-  }
-
-  private record ContextFreeStatement(Statement delegate) implements Statement {
-
-    @Override
-    public Statement add() {
-      delegate.add();
-      return this;
-    }
-
-    @Override
-    public Statement bind(int index, Object value) {
-      delegate.bind(index, value);
-      return this;
-    }
-
-    @Override
-    public Statement bind(String name, Object value) {
-      delegate.bind(name, value);
-      return this;
-    }
-
-    @Override
-    public Statement bindNull(int index, Class<?> type) {
-      delegate.bindNull(index, type);
-      return this;
-    }
-
-    @Override
-    public Statement bindNull(String name, Class<?> type) {
-      delegate.bindNull(name, type);
-      return this;
-    }
-
-    @Override
-    public Statement returnGeneratedValues(String... columns) {
-      delegate.returnGeneratedValues(columns);
-      return this;
-    }
-
-    @Override
-    public Statement fetchSize(int rows) {
-      delegate.fetchSize(rows);
-      return this;
-    }
-
-    @Override
-    public Publisher<? extends Result> execute() {
-      return withoutContext(delegate.execute());
-    }
-  }
-
-  private record ContextFreeResult(Result delegate) implements Result {
-
-    @Override
-    public Publisher<Long> getRowsUpdated() {
-      return withoutContext(delegate.getRowsUpdated());
-    }
-
-    @Override
-    public <T> Publisher<T> map(BiFunction<Row, RowMetadata, ? extends T> mapping) {
-      return withoutContext(delegate.map(mapping));
-    }
-
-    @Override
-    public <T> Publisher<T> map(Function<? super Readable, ? extends T> mapping) {
-      return withoutContext(delegate.map(mapping));
-    }
-
-    @Override
-    public Result filter(Predicate<Segment> filter) {
-      return new ContextFreeResult(delegate.filter(filter));
-    }
-
-    @Override
-    public <T> Publisher<T> flatMap(Function<Segment, ? extends Publisher<? extends T>> mapping) {
-      return withoutContext(delegate.flatMap(mapping));
     }
   }
 }

@@ -11,6 +11,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.StringUtils;
@@ -22,8 +24,10 @@ import org.springframework.util.StringUtils;
  * <ol>
  *   <li>{@code spring.r2dbc.url} set explicitly: used as it is (Flyway's URL derived if unset);
  *   <li>{@code DATABASE_URL} set: parsed for both R2DBC and Flyway;
- *   <li>neither: a real PostgreSQL is started from the embedded binaries, keeping its data under
- *       {@code ./data/postgres} (or in a throw-away directory for tests).
+ *   <li>neither, in the development profile ({@code dedw3n.embedded-postgres.enabled}): a real
+ *       PostgreSQL is started from the embedded binaries, keeping its data under {@code
+ *       ./data/postgres} (or in a throw-away directory for tests);
+ *   <li>neither in production: the server refuses to start, naming {@code DATABASE_URL}.
  * </ol>
  *
  * The properties are added last, so any explicit {@code spring.r2dbc.*} or {@code spring.flyway.*}
@@ -60,6 +64,8 @@ public class DatabaseEnvironment implements EnvironmentPostProcessor {
         props.put("spring.r2dbc.password", url.password());
         props.put("spring.flyway.password", url.password());
       }
+    } else if (!env.getProperty("dedw3n.embedded-postgres.enabled", Boolean.class, false)) {
+      throw new NoDatabaseConfigured();
     } else {
       EmbeddedPostgres pg = startEmbedded(env);
       props.put("spring.r2dbc.url", "r2dbc:postgresql://localhost:" + pg.getPort() + "/postgres");
@@ -71,6 +77,28 @@ public class DatabaseEnvironment implements EnvironmentPostProcessor {
       props.put(EMBEDDED_FLAG, "true");
     }
     env.getPropertySources().addLast(new MapPropertySource("dedw3n-database", props));
+  }
+
+  /** Production without a database: the failure analyzer below explains what to set. */
+  static final class NoDatabaseConfigured extends IllegalStateException {
+    NoDatabaseConfigured() {
+      super("DATABASE_URL is not set");
+    }
+  }
+
+  /** Turns {@link NoDatabaseConfigured} into a short message instead of a stack trace. */
+  public static final class NoDatabaseAnalyzer
+      extends AbstractFailureAnalyzer<NoDatabaseConfigured> {
+    @Override
+    protected FailureAnalysis analyze(Throwable rootFailure, NoDatabaseConfigured cause) {
+      return new FailureAnalysis(
+          "DATABASE_URL is not set, and the production configuration never starts a database of"
+              + " its own.",
+          "Set DATABASE_URL (postgresql://user:password@host:5432/db), or run the development"
+              + " profile (./mvnw spring-boot:run, or SPRING_PROFILES_ACTIVE=dev) for an embedded"
+              + " PostgreSQL.",
+          cause);
+    }
   }
 
   private static synchronized EmbeddedPostgres startEmbedded(ConfigurableEnvironment env) {

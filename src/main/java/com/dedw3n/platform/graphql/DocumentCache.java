@@ -3,45 +3,157 @@ package com.dedw3n.platform.graphql;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import graphql.ExecutionInput;
+import graphql.ParseAndValidate;
+import graphql.ParseAndValidateResult;
 import graphql.execution.preparsed.PreparsedDocumentEntry;
 import graphql.execution.preparsed.PreparsedDocumentProvider;
+import graphql.language.Document;
+import graphql.language.OperationDefinition;
+import graphql.parser.exceptions.ParseCancelledException;
+import graphql.schema.GraphQLSchema;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Parsed and validated documents, by their text. Clients send the same few operations over and over
- * (the apps' documents are fixed at build time), and parsing plus validating one took about 5 % of
- * the server's CPU on the W1 feed. Validation does not depend on variables, so a document valid
- * once is valid for every request that sends the same text.
+ * Parsed, measured and validated documents, by their text. Clients send the same few operations
+ * over and over (the apps' documents are fixed at build time), and parsing plus validating one took
+ * about 5 % of the server's CPU on the W1 feed. Validation does not depend on variables, so a
+ * document valid once is valid for every request that sends the same text; its shape (depth,
+ * aliases...) and the priced plan of each of its operations do not depend on them either.
  *
  * <p>Only valid documents are kept, and the cache is bounded by the total length of the texts it
  * holds, so a client sending endless distinct or invalid documents cannot grow it or push the apps'
  * documents out with junk that fails anyway.
  */
-final class DocumentCache implements PreparsedDocumentProvider {
+public final class DocumentCache implements PreparsedDocumentProvider {
 
-  private final Cache<String, PreparsedDocumentEntry> documents;
+  /** What the {@link OperationGuard} learns about a request's document before it executes. */
+  sealed interface Analysis {}
+
+  /** The document exceeds a limit, or the parser's: refused with this code, nothing executes. */
+  record Refused(String code, String message) implements Analysis {}
+
+  /** Syntax or validation errors, or no such operation: graphql-java reports them as usual. */
+  record Invalid() implements Analysis {}
+
+  /** A valid operation: its kind, its priced plan, and whether it reads {@code _service}. */
+  record Valid(OperationDefinition.Operation kind, OperationCost.Plan plan, boolean readsServiceSdl)
+      implements Analysis {}
+
+  private static final Invalid INVALID = new Invalid();
+
+  private final Cache<String, Entry> documents;
 
   DocumentCache(long maxTotalChars) {
     this.documents =
         Caffeine.newBuilder()
             .maximumWeight(maxTotalChars)
-            .<String, PreparsedDocumentEntry>weigher((text, entry) -> text.length())
+            .<String, Entry>weigher((text, entry) -> text.length())
             .build();
+  }
+
+  /** A valid document, its shape (checked once) and the plans of the operations asked for. */
+  private static final class Entry {
+    final PreparsedDocumentEntry parsed;
+    final Map<String, Optional<Valid>> operations = new ConcurrentHashMap<>();
+    volatile @Nullable Optional<Refused> shape;
+
+    Entry(PreparsedDocumentEntry parsed) {
+      this.parsed = parsed;
+    }
   }
 
   @Override
   public CompletableFuture<PreparsedDocumentEntry> getDocumentAsync(
       ExecutionInput input, Function<ExecutionInput, PreparsedDocumentEntry> parseAndValidate) {
     String text = input.getQuery();
-    PreparsedDocumentEntry entry = documents.getIfPresent(text);
+    Entry entry = documents.getIfPresent(text);
+    if (entry != null) {
+      return CompletableFuture.completedFuture(entry.parsed);
+    }
+    PreparsedDocumentEntry parsed = parseAndValidate.apply(input);
+    if (!parsed.hasErrors()) {
+      documents.put(text, new Entry(parsed));
+    }
+    return CompletableFuture.completedFuture(parsed);
+  }
+
+  /**
+   * Parses (with the parser's own token limits), measures against the limits, validates and prices
+   * the operation {@code operationName} of {@code text}; each step once per distinct text.
+   */
+  Analysis analyse(
+      String text, @Nullable String operationName, GraphQLSchema schema, OperationLimits limits) {
+    Entry entry = documents.getIfPresent(text);
     if (entry == null) {
-      entry = parseAndValidate.apply(input);
-      if (!entry.hasErrors()) {
-        documents.put(text, entry);
+      ParseAndValidateResult parsed =
+          ParseAndValidate.parse(ExecutionInput.newExecutionInput(text).build());
+      if (parsed.isFailure()) {
+        if (parsed.getSyntaxException() instanceof ParseCancelledException cancelled) {
+          return new Refused("TOO_MANY_TOKENS", cancelled.getMessage());
+        }
+        return INVALID;
+      }
+      Document document = parsed.getDocument();
+      OperationShape.Violation violation = OperationShape.check(document, limits);
+      if (violation != null) {
+        return new Refused(violation.code(), violation.message());
+      }
+      if (!ParseAndValidate.validate(schema, document).isEmpty()) {
+        return INVALID;
+      }
+      entry = new Entry(new PreparsedDocumentEntry(document));
+      entry.shape = Optional.empty();
+      documents.put(text, entry);
+    }
+    if (entry.shape == null) {
+      // kept by graphql-java's own path, before anyone measured it
+      OperationShape.Violation violation = OperationShape.check(entry.parsed.getDocument(), limits);
+      entry.shape =
+          Optional.ofNullable(
+              violation == null ? null : new Refused(violation.code(), violation.message()));
+    }
+    if (entry.shape.isPresent()) {
+      return entry.shape.get();
+    }
+    Document document = entry.parsed.getDocument();
+    Optional<Valid> operation =
+        entry.operations.computeIfAbsent(
+            operationName == null ? "" : operationName,
+            name -> plan(document, operationName, schema, limits));
+    return operation.isPresent() ? operation.get() : INVALID;
+  }
+
+  private static Optional<Valid> plan(
+      Document document,
+      @Nullable String operationName,
+      GraphQLSchema schema,
+      OperationLimits limits) {
+    List<OperationDefinition> operations = document.getDefinitionsOfType(OperationDefinition.class);
+    OperationDefinition chosen = null;
+    if (operationName == null || operationName.isEmpty()) {
+      chosen = operations.size() == 1 ? operations.get(0) : null;
+    } else {
+      for (OperationDefinition operation : operations) {
+        if (operationName.equals(operation.getName())) {
+          chosen = operation;
+        }
       }
     }
-    return CompletableFuture.completedFuture(entry);
+    if (chosen == null) {
+      return Optional.empty();
+    }
+    OperationCost.Plan plan =
+        OperationCost.plan(schema, document, chosen, limits.defaultListSize());
+    // from the plan, where fragments are spread: a fragment cannot hide _service at the root
+    boolean readsServiceSdl =
+        plan.roots().stream().anyMatch(node -> node.field().equals("_service"));
+    return Optional.of(new Valid(chosen.getOperation(), plan, readsServiceSdl));
   }
 
   long size() {

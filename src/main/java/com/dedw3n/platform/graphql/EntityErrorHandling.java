@@ -1,7 +1,6 @@
 package com.dedw3n.platform.graphql;
 
 import graphql.GraphQLError;
-import graphql.GraphqlErrorBuilder;
 import graphql.schema.DataFetchingEnvironment;
 import org.springframework.graphql.data.method.annotation.GraphQlExceptionHandler;
 import org.springframework.web.bind.annotation.ControllerAdvice;
@@ -16,6 +15,6 @@ class EntityErrorHandling {
 
   @GraphQlExceptionHandler
   GraphQLError apiException(ApiException e, DataFetchingEnvironment env) {
-    return GraphqlErrorBuilder.newError(env).errorType(e.kind()).message(e.getMessage()).build();
+    return GraphQlErrors.of(e, env);
   }
 }

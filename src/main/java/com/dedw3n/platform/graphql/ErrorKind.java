@@ -19,6 +19,14 @@ public enum ErrorKind implements ErrorClassification {
   CONFLICT,
   /** Our fault; the message carries a reference for the logs and nothing else. */
   INTERNAL_ERROR,
-  /** The server is saturated for now: retry after the response's Retry-After seconds. */
-  UNAVAILABLE
+  /**
+   * The server cannot answer now (saturated, a dependency down, out of time): retry after the
+   * response's Retry-After seconds. HTTP 503 when nothing of the response could be answered.
+   */
+  UNAVAILABLE,
+  /**
+   * The caller spent its budget (query cost, sign-in attempts, messages per minute...): retry after
+   * {@code extensions.retryAfter} seconds. HTTP 429 with Retry-After when nothing was answered.
+   */
+  RATE_LIMITED
 }

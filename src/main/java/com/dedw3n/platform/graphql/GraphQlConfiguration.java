@@ -11,7 +11,10 @@ import org.springframework.data.domain.ScrollPosition;
 import org.springframework.graphql.data.federation.FederationSchemaFactory;
 import org.springframework.graphql.data.pagination.CursorStrategy;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
+import org.springframework.graphql.server.WebGraphQlHandler;
 import org.springframework.graphql.server.WebGraphQlInterceptor;
+import org.springframework.graphql.server.webflux.GraphQlHttpHandler;
+import org.springframework.http.codec.ServerCodecConfigurer;
 
 /** Scalars and Apollo Federation 2 for the schema that Boot assembles from {@code schema/}. */
 @Configuration(proxyBeanMethods = false)
@@ -48,9 +51,20 @@ class GraphQlConfiguration {
 
   /** Up to 8 Mi characters of distinct valid documents, parsed and validated once each. */
   @Bean
-  GraphQlSourceBuilderCustomizer documentCache() {
-    DocumentCache cache = new DocumentCache(8L << 20);
+  DocumentCache documentCache() {
+    return new DocumentCache(8L << 20);
+  }
+
+  @Bean
+  GraphQlSourceBuilderCustomizer cachedDocuments(DocumentCache cache) {
     return builder -> builder.configureGraphQl(graphQl -> graphQl.preparsedDocumentProvider(cache));
+  }
+
+  /** spring-graphql's HTTP handler with this API's status codes and response size limit. */
+  @Bean
+  GraphQlHttpHandler graphQlHttpHandler(
+      WebGraphQlHandler handler, ServerCodecConfigurer codecs, OperationLimits limits) {
+    return new GraphQlHttpResponses(handler, codecs, limits.maxResponseSize());
   }
 
   /** Finds the {@code @EntityMapping} methods of every feature's controller. */

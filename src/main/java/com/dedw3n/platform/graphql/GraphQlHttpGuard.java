@@ -1,12 +1,17 @@
 package com.dedw3n.platform.graphql;
 
+import com.dedw3n.platform.web.WebSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -31,32 +36,38 @@ import reactor.core.publisher.Mono;
  * empty 200. Refuses GET (queries and mutations alike are POSTed here; WebSocket upgrades pass),
  * bodies that are not JSON, empty or larger than the limit, and turns the endpoint's own 4xx
  * failures (broken JSON, no query) into the same shape. Runs queries and mutations under the {@link
- * ExecutionLimit}, and answers 503 UNAVAILABLE with Retry-After when its queue is full.
+ * ExecutionLimit}, and answers 503 UNAVAILABLE with Retry-After when its queue is full or a request
+ * waited too long for its turn.
+ *
+ * <p>It is also the last guard against a request that never ends, whatever the cause: a query or
+ * mutation not answered within {@link OperationLimits#requestDeadline()} (its wait for a turn, its
+ * execution timeout and a second) is answered 503 and logged with its operation name.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class GraphQlHttpGuard implements WebFilter {
 
+  private static final Log log = LogFactory.getLog(GraphQlHttpGuard.class);
+
   private final String path;
   private final int maxBodyBytes;
   private final CorsConfiguration origins = new CorsConfiguration();
   private final ExecutionLimit limit;
+  private final Duration deadline;
 
   GraphQlHttpGuard(
       @Value("${spring.graphql.http.path:/graphql}") String path,
-      @Value("${dedw3n.graphql.max-body-bytes:262144}") int maxBodyBytes,
-      @Value("${dedw3n.web.allowed-origins}") List<String> allowedOrigins,
-      @Value("${dedw3n.graphql.max-concurrent-requests:0}") int maxConcurrent,
-      @Value("${dedw3n.graphql.max-queued-requests:2048}") int maxQueued,
+      GraphQlHttpSettings settings,
+      OperationLimits limits,
+      WebSettings web,
       MeterRegistry meters) {
     this.path = path;
-    this.maxBodyBytes = maxBodyBytes;
-    this.origins.setAllowedOriginPatterns(allowedOrigins);
-    // 0: twice the cores, at least 4. Measured on 2 cores (W1 at 64 connections): 4 at once gave
-    // 440 requests/s, 16 gave 250, no limit 130; W3 and W5 were also best at 4.
-    int cores = Runtime.getRuntime().availableProcessors();
+    this.maxBodyBytes = settings.maxBodyBytes();
+    this.origins.setAllowedOriginPatterns(web.allowedOrigins());
+    this.deadline = limits.requestDeadline();
     this.limit =
-        new ExecutionLimit(maxConcurrent > 0 ? maxConcurrent : Math.max(4, 2 * cores), maxQueued);
+        new ExecutionLimit(
+            settings.concurrency(), settings.maxQueuedRequests(), limits.queueTimeout());
     Gauge.builder("dedw3n.graphql.executing", limit, ExecutionLimit::executing)
         .description("GraphQL queries and mutations executing now")
         .register(meters);
@@ -109,6 +120,13 @@ class GraphQlHttpGuard implements WebFilter {
                                     .onErrorResume(
                                         ResponseStatusException.class,
                                         e -> clientError(exchange, e))
+                                    .onErrorResume(
+                                        DecodingException.class,
+                                        e ->
+                                            clientError(
+                                                exchange,
+                                                new ResponseStatusException(
+                                                    HttpStatus.BAD_REQUEST, e.getMessage())))
                                 : problem(
                                     exchange,
                                     HttpStatus.BAD_REQUEST,
@@ -135,12 +153,33 @@ class GraphQlHttpGuard implements WebFilter {
     }
     return limit
         .run(() -> chain.filter(replayed))
+        .timeout(deadline)
         .onErrorResume(
             ExecutionLimit.Saturated.class,
             e -> {
               exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
               return problem(
                   exchange, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), ErrorKind.UNAVAILABLE);
+            })
+        .onErrorResume(
+            TimeoutException.class,
+            e -> {
+              log.error(
+                  "A request to "
+                      + path
+                      + " (operation "
+                      + exchange
+                          .getAttributes()
+                          .getOrDefault(OperationGuard.OPERATION_NAME, "unnamed")
+                      + ") had no answer after "
+                      + deadline.toMillis()
+                      + " ms; answered 503");
+              exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+              return problem(
+                  exchange,
+                  HttpStatus.SERVICE_UNAVAILABLE,
+                  "The request could not be answered in time; retry shortly.",
+                  ErrorKind.UNAVAILABLE);
             });
   }
 

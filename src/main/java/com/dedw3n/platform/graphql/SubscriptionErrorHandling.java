@@ -20,7 +20,7 @@ class SubscriptionErrorHandling extends SubscriptionExceptionResolverAdapter {
   @Override
   protected GraphQLError resolveToSingleError(Throwable ex) {
     if (ex instanceof ApiException api) {
-      return GraphqlErrorBuilder.newError().errorType(api.kind()).message(api.getMessage()).build();
+      return GraphQlErrors.of(api, null);
     }
     log.error("Subscription failed", ex);
     return GraphqlErrorBuilder.newError()

@@ -2,6 +2,8 @@ package com.dedw3n.platform.security;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.graphql.server.WebSocketGraphQlInterceptor;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
@@ -41,8 +43,12 @@ class SecurityConfiguration {
         .build();
   }
 
-  /** Mobile clients identify a WebSocket by the session token in connection_init. */
+  /**
+   * Mobile clients identify a WebSocket by the session token in connection_init. First of the
+   * interceptors, so that everything after it (the budgets) knows the socket's user.
+   */
   @Bean
+  @Order(Ordered.HIGHEST_PRECEDENCE)
   WebSocketGraphQlInterceptor sessionTokenAuthentication(WebSessionManager sessions) {
     return SessionTokenAuthentication.interceptor(sessions);
   }

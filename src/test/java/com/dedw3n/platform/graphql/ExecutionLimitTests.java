@@ -2,16 +2,18 @@ package com.dedw3n.platform.graphql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
 
 class ExecutionLimitTests {
 
-  private final ExecutionLimit limit = new ExecutionLimit(2, 1);
+  private final ExecutionLimit limit = new ExecutionLimit(2, 1, Duration.ofSeconds(30));
 
   @Test
   void beyondTheLimitRequestsWaitTheirTurnAndBeyondTheQueueAreTurnedAway() {
@@ -44,6 +46,22 @@ class ExecutionLimitTests {
     assertThat(thirdResult).hasValue("third");
     assertThat(limit.queued()).isZero();
     assertThat(limit.executing()).isEqualTo(1);
+  }
+
+  @Test
+  void aRequestThatWaitsLongerThanTheQueueTimeoutIsTurnedAwayAndLeavesTheQueue() {
+    ExecutionLimit busy = new ExecutionLimit(1, 10, Duration.ofMillis(100));
+    busy.run(() -> Sinks.<String>one().asMono()).subscribe(); // holds the only permit
+
+    StepVerifier.create(busy.run(() -> Mono.just("never")))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(ExecutionLimit.Saturated.class)
+                    .hasMessageContaining("within 100 ms"))
+        .verify(Duration.ofSeconds(5));
+    assertThat(busy.queued()).isZero();
+    assertThat(busy.executing()).isEqualTo(1);
   }
 
   @Test

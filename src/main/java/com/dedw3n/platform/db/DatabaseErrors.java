@@ -1,0 +1,69 @@
+package com.dedw3n.platform.db;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.ErrorKind;
+import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.r2dbc.spi.R2dbcTimeoutException;
+import io.r2dbc.spi.R2dbcTransientResourceException;
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import reactor.pool.PoolAcquireTimeoutException;
+import reactor.pool.PoolShutdownException;
+
+/**
+ * Tells the database failures a client can do something about from our bugs: PostgreSQL down,
+ * restarting, out of connections or too slow is UNAVAILABLE (retry shortly, HTTP 503), not an
+ * INTERNAL_ERROR with a stack trace per request.
+ */
+public final class DatabaseErrors {
+
+  /**
+   * SQLSTATEs of a database that cannot serve now: admin shutdown, crash shutdown, starting up, too
+   * many connections, and a statement stopped by statement_timeout or a cancel request.
+   */
+  private static final Set<String> UNAVAILABLE =
+      Set.of("57P01", "57P02", "57P03", "53300", "53400", "57014");
+
+  private DatabaseErrors() {}
+
+  /** The client-facing error for a database failure, or null when it is not one we can explain. */
+  public static @Nullable ApiException classify(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
+        String state = r2dbc.getSqlState();
+        if (state.startsWith("08") || UNAVAILABLE.contains(state)) {
+          return unavailable();
+        }
+        if (state.equals("22021") || state.equals("22P05")) {
+          return new ApiException(
+              ErrorKind.BAD_REQUEST,
+              "INVALID_STRING",
+              "A string holds characters that cannot be stored.",
+              0);
+        }
+      }
+      if (cause instanceof R2dbcTransientResourceException
+          || cause instanceof R2dbcNonTransientResourceException
+          || cause instanceof R2dbcTimeoutException
+          || cause instanceof PoolAcquireTimeoutException
+          || cause instanceof PoolShutdownException
+          || cause instanceof ConnectException
+          || cause instanceof ClosedChannelException
+          || cause instanceof TimeoutException
+          || cause.getClass().getName().startsWith("io.r2dbc.postgresql.client.ReactorNettyClient$")
+          || cause.getClass().getName().endsWith("PostgresConnectionException")) {
+        return unavailable();
+      }
+    }
+    return null;
+  }
+
+  private static ApiException unavailable() {
+    return ApiException.unavailable(
+        "DATABASE_UNAVAILABLE", "The database is not reachable right now; retry shortly.", 2);
+  }
+}

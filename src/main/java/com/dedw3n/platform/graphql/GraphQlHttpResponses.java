@@ -1,0 +1,138 @@
+package com.dedw3n.platform.graphql;
+
+import java.util.List;
+import java.util.Map;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.graphql.MediaTypes;
+import org.springframework.graphql.ResponseError;
+import org.springframework.graphql.server.WebGraphQlHandler;
+import org.springframework.graphql.server.WebGraphQlResponse;
+import org.springframework.graphql.server.webflux.GraphQlHttpHandler;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.CodecConfigurer;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * spring-graphql's HTTP handler with this API's status codes and response size limit:
+ *
+ * <ul>
+ *   <li>a response that answered nothing (no root field has a value) because a budget is spent is
+ *       HTTP 429, and because the server or a dependency cannot answer now HTTP 503; both carry
+ *       {@code Retry-After} (the largest {@code extensions.retryAfter} of the errors). Anything
+ *       else keeps spring-graphql's status: 200, or 400 for a request error when the client accepts
+ *       {@code application/graphql-response+json};
+ *   <li>a response body larger than {@code dedw3n.graphql.limits.max-response-size} is replaced by
+ *       a {@code RESPONSE_TOO_LARGE} error, so one request cannot make the server write megabytes.
+ * </ul>
+ */
+class GraphQlHttpResponses extends GraphQlHttpHandler {
+
+  private static final List<MediaType> SUPPORTED =
+      List.of(
+          MediaTypes.APPLICATION_GRAPHQL_RESPONSE,
+          MediaType.APPLICATION_JSON,
+          new MediaType("application", "graphql+json"));
+
+  private final DataSize maxResponseSize;
+
+  GraphQlHttpResponses(
+      WebGraphQlHandler handler, CodecConfigurer codecs, DataSize maxResponseSize) {
+    super(handler, codecs);
+    this.maxResponseSize = maxResponseSize;
+  }
+
+  @Override
+  protected Mono<ServerResponse> prepareResponse(
+      ServerRequest request, WebGraphQlResponse response) {
+    DataBuffer body = encode(response.toMap());
+    if (body.readableByteCount() > maxResponseSize.toBytes()) {
+      int size = body.readableByteCount();
+      DataBufferUtils.release(body);
+      response =
+          response.transform(
+              builder ->
+                  builder
+                      .data(null)
+                      .errors(
+                          List.of(
+                              GraphQlErrors.refusal(
+                                  ErrorKind.BAD_REQUEST,
+                                  "RESPONSE_TOO_LARGE",
+                                  "The response would be "
+                                      + size
+                                      + " bytes; the limit is "
+                                      + maxResponseSize.toBytes()
+                                      + ". Ask for fewer items or fields.",
+                                  0))));
+      body = encode(response.toMap());
+    }
+    MediaType type = responseType(request);
+    ServerResponse.BodyBuilder builder = ServerResponse.status(status(response, type));
+    WebGraphQlResponse answered = response;
+    builder.headers(headers -> headers.putAll(answered.getResponseHeaders()));
+    long retryAfter = retryAfter(response.getErrors());
+    if (retryAfter > 0) {
+      builder.header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+    }
+    return builder.contentType(type).bodyValue(body);
+  }
+
+  private HttpStatus status(WebGraphQlResponse response, MediaType type) {
+    if (!answeredAnything(response)) {
+      boolean unavailable = false;
+      for (ResponseError error : response.getErrors()) {
+        if (error.getErrorType() == ErrorKind.RATE_LIMITED) {
+          return HttpStatus.TOO_MANY_REQUESTS;
+        }
+        unavailable |= error.getErrorType() == ErrorKind.UNAVAILABLE;
+      }
+      if (unavailable) {
+        return HttpStatus.SERVICE_UNAVAILABLE;
+      }
+    }
+    return selectResponseStatus(response, type);
+  }
+
+  /** Whether any root field has a value (a partial answer keeps its 200). */
+  private static boolean answeredAnything(WebGraphQlResponse response) {
+    Object data = response.getExecutionResult().getData();
+    if (data instanceof Map<?, ?> fields) {
+      for (Object value : fields.values()) {
+        if (value != null) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static long retryAfter(List<ResponseError> errors) {
+    long most = 0;
+    for (ResponseError error : errors) {
+      Object value = error.getExtensions().get("retryAfter");
+      if (value instanceof Number seconds) {
+        most = Math.max(most, seconds.longValue());
+      }
+    }
+    return most;
+  }
+
+  private static MediaType responseType(ServerRequest request) {
+    try {
+      for (MediaType accepted : request.headers().accept()) {
+        if (SUPPORTED.contains(accepted)) {
+          return accepted;
+        }
+      }
+    } catch (RuntimeException e) {
+      // an unreadable Accept header: answer with the default
+    }
+    return MediaType.APPLICATION_JSON;
+  }
+}

@@ -1,0 +1,318 @@
+package com.dedw3n.platform.graphql;
+
+import com.dedw3n.platform.budget.BudgetSettings;
+import com.dedw3n.platform.budget.Budgets;
+import com.dedw3n.platform.budget.Payer;
+import com.dedw3n.platform.db.RequestStatements;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.platform.web.ClientAddress;
+import graphql.ExecutionResult;
+import graphql.GraphQLError;
+import graphql.language.OperationDefinition;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.graphql.execution.GraphQlSource;
+import org.springframework.graphql.server.WebGraphQlInterceptor;
+import org.springframework.graphql.server.WebGraphQlRequest;
+import org.springframework.graphql.server.WebGraphQlResponse;
+import org.springframework.graphql.support.DefaultExecutionGraphQlResponse;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * What every GraphQL request passes before it executes, over HTTP, SSE and WebSocket alike, and
+ * what its response carries after:
+ *
+ * <ol>
+ *   <li>its strings: no NUL, no broken UTF-16 (BAD_REQUEST, {@code INVALID_STRING});
+ *   <li>its document, measured against the {@link OperationLimits} (depth, aliases, root fields,
+ *       directives, the parser's token limit) and validated, once per distinct text ({@link
+ *       DocumentCache});
+ *   <li>{@code _service}: the subgraph's whole schema, for the gateway only;
+ *   <li>its static cost ({@link OperationCost}) against the cost limit ({@code QUERY_TOO_COSTLY});
+ *   <li>the payer's budget: the cost is taken from it before execution (RATE_LIMITED, HTTP 429 when
+ *       it does not hold that much), and the difference to the actual cost given back after;
+ *   <li>the execution timeout: a request still executing then is answered UNAVAILABLE ({@code
+ *       EXECUTION_TIMEOUT}) and its SQL statements are cancelled in PostgreSQL;
+ *   <li>after: at most {@code maxErrors} errors, and {@code extensions.cost} (Shopify's format:
+ *       requested and actual cost, and the payer's bucket).
+ * </ol>
+ *
+ * A refused request executes nothing and costs no SQL. It runs inside the WebSocket authentication
+ * interceptor (so a socket's user pays) and outside the error classification (so it sees the final
+ * errors).
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 100)
+class OperationGuard implements WebGraphQlInterceptor {
+
+  /** The request attribute holding the operation's name, for logs about the request. */
+  static final String OPERATION_NAME = OperationGuard.class.getName() + ".operationName";
+
+  static final String GATEWAY_SECRET_HEADER = "X-Gateway-Secret";
+
+  private final DocumentCache documents;
+  private final GraphQlSource graphQl;
+  private final OperationLimits limits;
+  private final Budgets budgets;
+  private final ClientAddress clientAddress;
+  private final byte[] gatewaySecret;
+
+  OperationGuard(
+      DocumentCache documents,
+      GraphQlSource graphQl,
+      OperationLimits limits,
+      Budgets budgets,
+      ClientAddress clientAddress) {
+    this.documents = documents;
+    this.graphQl = graphQl;
+    this.limits = limits;
+    this.budgets = budgets;
+    this.clientAddress = clientAddress;
+    this.gatewaySecret = limits.gatewaySecret().getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public Mono<WebGraphQlResponse> intercept(WebGraphQlRequest request, Chain chain) {
+    if (request.getOperationName() == null) {
+      return guard(request, chain);
+    }
+    // the HTTP guard names the operation if the request never gets an answer
+    return Mono.deferContextual(
+        context -> {
+          context
+              .<ServerWebExchange>getOrEmpty(ServerWebExchange.class)
+              .ifPresent(
+                  exchange ->
+                      exchange.getAttributes().put(OPERATION_NAME, request.getOperationName()));
+          return guard(request, chain);
+        });
+  }
+
+  private Mono<WebGraphQlResponse> guard(WebGraphQlRequest request, Chain chain) {
+    String badString = InputStrings.problemIn(request.getVariables());
+    if (badString != null) {
+      return refuse(request, ErrorKind.BAD_REQUEST, "INVALID_STRING", badString, 0, null);
+    }
+    DocumentCache.Analysis analysis =
+        documents.analyse(
+            request.getDocument(), request.getOperationName(), graphQl.schema(), limits);
+    if (analysis instanceof DocumentCache.Refused refused) {
+      return refuse(request, ErrorKind.BAD_REQUEST, refused.code(), refused.message(), 0, null);
+    }
+    if (!(analysis instanceof DocumentCache.Valid operation)) {
+      return execute(request, chain, null, 0, null); // graphql-java reports what is wrong
+    }
+    if (operation.readsServiceSdl() && !mayReadServiceSdl(request)) {
+      return refuse(
+          request,
+          ErrorKind.FORBIDDEN,
+          "SERVICE_SDL_FORBIDDEN",
+          "_service is for the federation gateway: send its " + GATEWAY_SECRET_HEADER + " header.",
+          0,
+          null);
+    }
+    long cost = operation.plan().staticCost(request.getVariables());
+    if (cost > limits.maxCost()) {
+      return refuse(
+          request,
+          ErrorKind.BAD_REQUEST,
+          "QUERY_TOO_COSTLY",
+          "The query may cost "
+              + cost
+              + " points; the limit is "
+              + limits.maxCost()
+              + ". Ask for smaller pages (first/last) or fewer nested lists.",
+          0,
+          cost(cost, null, null));
+    }
+    if (!budgets.enabled()) {
+      return execute(request, chain, operation, cost, null);
+    }
+    return payer(request)
+        .flatMap(
+            payer -> {
+              BudgetSettings.Rate rate = budgets.costRate(payer);
+              if (cost > rate.capacity()) {
+                return refuse(
+                    request,
+                    ErrorKind.BAD_REQUEST,
+                    "QUERY_TOO_COSTLY",
+                    "The query may cost "
+                        + cost
+                        + " points, more than your budget holds ("
+                        + rate.capacity()
+                        + ").",
+                    0,
+                    cost(cost, null, null));
+              }
+              return budgets
+                  .take(payer.costKey(), rate, cost)
+                  .flatMap(
+                      spent -> {
+                        if (!spent.allowed()) {
+                          budgets.refused("cost");
+                          return refuse(
+                              request,
+                              ErrorKind.RATE_LIMITED,
+                              "RATE_LIMITED",
+                              "Query cost budget spent: this query may cost "
+                                  + cost
+                                  + " points and "
+                                  + spent.remaining()
+                                  + " are left; "
+                                  + (long) rate.perSecond()
+                                  + " come back every second. Retry in "
+                                  + spent.retryAfterSeconds()
+                                  + " s.",
+                              spent.retryAfterSeconds(),
+                              cost(cost, null, spent));
+                        }
+                        return execute(request, chain, operation, cost, spent);
+                      });
+            });
+  }
+
+  /** Executes within the timeout; prices the response and bounds its errors. */
+  private Mono<WebGraphQlResponse> execute(
+      WebGraphQlRequest request,
+      Chain chain,
+      DocumentCache.@Nullable Valid operation,
+      long cost,
+      Budgets.@Nullable Spent spent) {
+    RequestStatements statements = new RequestStatements();
+    return chain
+        .next(request)
+        .timeout(limits.executionTimeout())
+        .onErrorResume(
+            TimeoutException.class,
+            e -> {
+              statements.cancel();
+              return refuse(
+                  request,
+                  ErrorKind.UNAVAILABLE,
+                  "EXECUTION_TIMEOUT",
+                  "The request ran for more than "
+                      + limits.executionTimeout().toSeconds()
+                      + " s and was stopped; its database work was cancelled.",
+                  1,
+                  null);
+            })
+        .doOnCancel(statements::cancel)
+        .contextWrite(context -> context.put(RequestStatements.KEY, statements))
+        .map(response -> finish(response, operation, cost, spent));
+  }
+
+  private WebGraphQlResponse finish(
+      WebGraphQlResponse response,
+      DocumentCache.@Nullable Valid operation,
+      long cost,
+      Budgets.@Nullable Spent spent) {
+    ExecutionResult result = response.getExecutionResult();
+    List<GraphQLError> errors = result.getErrors();
+    boolean tooManyErrors = errors.size() > limits.maxErrors();
+    boolean priced =
+        operation != null && operation.kind() != OperationDefinition.Operation.SUBSCRIPTION;
+    if (!tooManyErrors && !priced) {
+      return response;
+    }
+    return response.transform(
+        builder -> {
+          if (tooManyErrors) {
+            List<GraphQLError> kept = new ArrayList<>(errors.subList(0, limits.maxErrors() - 1));
+            kept.add(
+                GraphQlErrors.refusal(
+                    ErrorKind.BAD_REQUEST,
+                    "TOO_MANY_ERRORS",
+                    (errors.size() - kept.size())
+                        + " more errors were left out; at most "
+                        + limits.maxErrors()
+                        + " are reported.",
+                    0));
+            builder.errors(kept);
+          }
+          if (priced) {
+            long actual = operation.plan().actualCost(result.getData());
+            if (spent != null && spent.allowed()) {
+              budgets.giveBack(spent, cost - Math.min(cost, actual));
+            }
+            Map<Object, Object> extensions = new LinkedHashMap<>();
+            if (result.getExtensions() != null) {
+              extensions.putAll(result.getExtensions());
+            }
+            extensions.put("cost", cost(cost, actual, spent));
+            builder.extensions(extensions);
+          }
+        });
+  }
+
+  /** Shopify's {@code extensions.cost}: requested and actual cost, and the payer's bucket. */
+  private Map<String, Object> cost(
+      long requested, @Nullable Long actual, Budgets.@Nullable Spent spent) {
+    Map<String, Object> cost = new LinkedHashMap<>();
+    cost.put("requestedQueryCost", requested);
+    cost.put("actualQueryCost", actual);
+    if (spent != null) {
+      long givenBack =
+          actual == null || !spent.allowed() ? 0 : requested - Math.min(requested, actual);
+      cost.put(
+          "throttleStatus",
+          Map.of(
+              "maximumAvailable",
+              spent.rate().capacity(),
+              "currentlyAvailable",
+              Math.min(spent.rate().capacity(), spent.remaining() + givenBack),
+              "restoreRate",
+              spent.rate().perSecond()));
+    }
+    return cost;
+  }
+
+  private Mono<Payer> payer(WebGraphQlRequest request) {
+    return Viewer.current()
+        .map(viewer -> Payer.user(viewer.userId()))
+        .switchIfEmpty(
+            Mono.fromSupplier(
+                () ->
+                    Payer.address(
+                        clientAddress.of(request.getRemoteAddress(), request.getHeaders()))));
+  }
+
+  private boolean mayReadServiceSdl(WebGraphQlRequest request) {
+    if (limits.serviceOpen()) {
+      return true;
+    }
+    String given = request.getHeaders().getFirst(GATEWAY_SECRET_HEADER);
+    return gatewaySecret.length > 0
+        && given != null
+        && MessageDigest.isEqual(gatewaySecret, given.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A response that executed nothing: one error, and the cost when there is one. */
+  private static Mono<WebGraphQlResponse> refuse(
+      WebGraphQlRequest request,
+      ErrorKind kind,
+      String code,
+      String message,
+      long retryAfter,
+      @Nullable Map<String, Object> cost) {
+    ExecutionResult.Builder<?> result =
+        ExecutionResult.newExecutionResult()
+            .addError(GraphQlErrors.refusal(kind, code, message, retryAfter));
+    if (cost != null) {
+      result.extensions(Map.of("cost", cost));
+    }
+    return Mono.just(
+        new WebGraphQlResponse(
+            new DefaultExecutionGraphQlResponse(request.toExecutionInput(), result.build())));
+  }
+}

@@ -1,0 +1,118 @@
+package com.dedw3n.platform.web;
+
+import io.netty.util.NetUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * The address of the client behind a request, for the budgets of anonymous traffic and of sign-in
+ * attempts. Behind a load balancer or the gateway every request comes from the proxy, so when the
+ * direct peer is a trusted proxy ({@code dedw3n.web.trusted-proxies}, by default loopback and the
+ * private networks, like Tomcat's RemoteIpValve), the client is the right-most address of {@code
+ * X-Forwarded-For} that is not itself a trusted proxy. A header from any other peer is ignored: a
+ * client cannot pick its own address to escape its budget.
+ */
+@Component
+public class ClientAddress {
+
+  private final List<Cidr> trusted = new ArrayList<>();
+
+  ClientAddress(WebSettings settings) {
+    for (String range : settings.trustedProxies()) {
+      if (!range.isBlank()) {
+        trusted.add(Cidr.parse(range.strip()));
+      }
+    }
+  }
+
+  /**
+   * The client address of the request whose Reactor context this runs in (data fetchers see the
+   * HTTP exchange, or a WebSocket's upgrade request, through it); "unknown" outside a request.
+   */
+  public Mono<String> current() {
+    return Mono.deferContextual(
+        context ->
+            Mono.just(
+                context
+                    .<ServerWebExchange>getOrEmpty(ServerWebExchange.class)
+                    .map(exchange -> of(exchange.getRequest()))
+                    .orElse("unknown")));
+  }
+
+  /** The client address of an HTTP request (or of a WebSocket's upgrade request). */
+  public String of(ServerHttpRequest request) {
+    return of(request.getRemoteAddress(), request.getHeaders());
+  }
+
+  /** The client address from the direct peer and the request headers. */
+  public String of(@Nullable InetSocketAddress peer, HttpHeaders headers) {
+    byte[] peerBytes =
+        peer == null || peer.getAddress() == null ? null : peer.getAddress().getAddress();
+    String peerText =
+        peer == null
+            ? "unknown"
+            : peer.getAddress() == null ? peer.getHostString() : peer.getAddress().getHostAddress();
+    if (peerBytes == null || !isTrusted(peerBytes)) {
+      return peerText;
+    }
+    List<String> forwarded = headers.getValuesAsList("X-Forwarded-For");
+    String client = peerText;
+    for (int i = forwarded.size() - 1; i >= 0; i--) {
+      String hop = forwarded.get(i).strip();
+      byte[] bytes = NetUtil.createByteArrayFromIpAddressString(hop);
+      if (bytes == null) {
+        break; // not an address: nothing to its left can be trusted either
+      }
+      client = hop;
+      if (!isTrusted(bytes)) {
+        break;
+      }
+    }
+    return client;
+  }
+
+  private boolean isTrusted(byte[] address) {
+    for (Cidr range : trusted) {
+      if (range.contains(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** An address range such as 10.0.0.0/8 or ::1/128. */
+  record Cidr(byte[] network, int prefix) {
+
+    static Cidr parse(String text) {
+      int slash = text.indexOf('/');
+      String address = slash < 0 ? text : text.substring(0, slash);
+      byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
+      if (bytes == null) {
+        throw new IllegalArgumentException("Not an address range: " + text);
+      }
+      int prefix = slash < 0 ? bytes.length * 8 : Integer.parseInt(text.substring(slash + 1));
+      return new Cidr(bytes, prefix);
+    }
+
+    boolean contains(byte[] address) {
+      if (address.length != network.length) {
+        return false;
+      }
+      int bits = prefix;
+      for (int i = 0; i < address.length && bits > 0; i++, bits -= 8) {
+        int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+        if ((address[i] & mask) != (network[i] & mask)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+}

@@ -66,6 +66,7 @@ public class W6 {
           .build();
 
   static String url;
+  static String metricsUrl;
   static String subscription;
   static String send;
   /** messageId -> nanoTime of the sender's acknowledgement */
@@ -83,6 +84,8 @@ public class W6 {
     Path data = Path.of(args[1]);
     double rate = Double.parseDouble(args[2]);
     int seconds = Integer.parseInt(args[3]);
+    // metrics: on the API's port in development, on MANAGEMENT_PORT in production
+    metricsUrl = args.length > 4 ? args[4].replaceAll("/+$", "") : url;
     Path api = Path.of("api");
     subscription = json(Files.readString(api.resolve("messageAdded.graphql")));
     send = json(Files.readString(api.resolve("sendMessage.graphql")));
@@ -209,7 +212,7 @@ public class W6 {
   /** SQL statements the server has sent so far (its dedw3n.db.statements counter). */
   static double statements() throws Exception {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url + "/actuator/metrics/dedw3n.db.statements")).build();
+        HttpRequest.newBuilder(URI.create(metricsUrl + "/actuator/metrics/dedw3n.db.statements")).build();
     String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
     Matcher m = Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.eE+]+)").matcher(body);
     if (!m.find()) throw new IllegalStateException("no statement count in " + body);

@@ -29,6 +29,15 @@ PROFILE=${PROFILE:-0}             # async: async-profiler, 1: JFR, for every mea
 ASYNC_PROFILER=${ASYNC_PROFILER:-4.2}  # the tools.profiler:async-profiler version from Maven Central
 FLOOR=${FLOOR:-1}                 # 1: after W1, graphql-java's own cost of W1 (bench/GraphQlFloor.java)
 BENCH_URL=${BENCH_URL:-http://127.0.0.1:8080}
+# metrics and health: the same port for a development server, MANAGEMENT_PORT (BENCH_URL's + 1
+# when started here) for the production jar
+MANAGEMENT_URL=${MANAGEMENT_URL:-}
+# The server started here runs the production configuration with budgets: the cost of every
+# request is computed and charged, but wrk drives everything from one address and signs in a
+# thousand users, so the buckets are made large enough never to refuse. SERVER_ARGS adds more
+# (for example --dedw3n.graphql.limits.enabled=false to measure what the limits cost).
+BENCH_BUDGETS=${BENCH_BUDGETS:-"--dedw3n.budgets.anonymous-cost.capacity=1000000000 --dedw3n.budgets.anonymous-cost.refill=1000000000 --dedw3n.budgets.user-cost.capacity=1000000000 --dedw3n.budgets.user-cost.refill=1000000000 --dedw3n.budgets.sign-in-per-address.capacity=1000000 --dedw3n.budgets.sign-in-per-address.refill=1000000 --dedw3n.budgets.sign-up-per-address.capacity=1000000 --dedw3n.budgets.sign-up-per-address.refill=1000000 --dedw3n.budgets.messages.capacity=1000000 --dedw3n.budgets.messages.refill=1000000"}
+SERVER_ARGS=${SERVER_ARGS:-}
 # the production sizing of the README (section Environment variables): peak RSS under 512 MiB
 SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-"-Xmx224m -XX:+UseG1GC -Xss512k -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m"}
 RESULTS=${RESULTS:-bench/results}
@@ -108,8 +117,11 @@ find_or_start_server() {
   local port=${BENCH_URL##*:}
   port=${port%%/*}
   if curl -sf "$BENCH_URL/actuator/health" >/dev/null; then
+    MANAGEMENT_URL=${MANAGEMENT_URL:-$BENCH_URL}
+  fi
+  if [[ -n "$MANAGEMENT_URL" ]] && curl -sf "$MANAGEMENT_URL/actuator/health" >/dev/null; then
     SERVER_PID=${SERVER_PID:-$(server_pid_on_port "$port")}
-    log "found the server at $BENCH_URL (pid ${SERVER_PID:-unknown})"
+    log "found the server at $BENCH_URL (pid ${SERVER_PID:-unknown}), metrics at $MANAGEMENT_URL"
   else
     local jar
     jar=$(ls target/dedw3n-api-*.jar 2>/dev/null | grep -v original | head -1 || true)
@@ -120,22 +132,29 @@ find_or_start_server() {
     fi
     local opts=($SERVER_JAVA_OPTS)
     [[ "$PROFILE" != 0 ]] && opts+=(-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints)
-    log "starting $jar on port $port (${DATABASE_URL:+DATABASE_URL}${DATABASE_URL:-embedded PostgreSQL in ./data/postgres}) ${opts[*]:-}"
-    PORT=$port DEMO_DATA=false java "${opts[@]}" -jar "$jar" >"$RESULTS/server-$STAMP.log" 2>&1 &
+    local args=($BENCH_BUDGETS $SERVER_ARGS)
+    # the production jar never starts a database of its own unless told to: the bench's embedded
+    # one lives in ./data/postgres, as for ./mvnw spring-boot:run
+    [[ -z "${DATABASE_URL:-}" ]] && args+=(--dedw3n.embedded-postgres.enabled=true)
+    local management=$((port + 1))
+    MANAGEMENT_URL=${MANAGEMENT_URL:-http://127.0.0.1:$management}
+    log "starting $jar on port $port, management $management (${DATABASE_URL:+DATABASE_URL}${DATABASE_URL:-embedded PostgreSQL in ./data/postgres}) ${opts[*]:-} ${SERVER_ARGS}"
+    PORT=$port MANAGEMENT_PORT=$management java "${opts[@]}" -jar "$jar" "${args[@]}" \
+      >"$RESULTS/server-$STAMP.log" 2>&1 &
     STARTED_PID=$!
     SERVER_PID=$STARTED_PID
     for _ in $(seq 1 180); do
-      curl -sf "$BENCH_URL/actuator/health" >/dev/null && break
+      curl -sf "$MANAGEMENT_URL/actuator/health" >/dev/null && break
       kill -0 "$STARTED_PID" 2>/dev/null || die "the server exited; see $RESULTS/server-$STAMP.log"
       sleep 1
     done
-    curl -sf "$BENCH_URL/actuator/health" >/dev/null || die "the server did not start in 180 s"
+    curl -sf "$MANAGEMENT_URL/actuator/health" >/dev/null || die "the server did not start in 180 s"
     log "server up (pid $SERVER_PID), log in $RESULTS/server-$STAMP.log"
   fi
 }
 
 statements() {
-  curl -sf "$BENCH_URL/actuator/metrics/dedw3n.db.statements" |
+  curl -sf "$MANAGEMENT_URL/actuator/metrics/dedw3n.db.statements" |
     sed -n 's/.*"statistic":"COUNT","value":\([0-9.eE+]*\).*/\1/p'
 }
 
@@ -296,7 +315,7 @@ run_w6() {
     tr '|' '\t' >"$WORK/W6.data"
   log "W6: $(wc -l <"$WORK/W6.data") conversations, $W6_RATE messages/s for $DURATION s"
   reset_peak_rss
-  java bench/W6.java "$BENCH_URL" "$WORK/W6.data" "$W6_RATE" "$DURATION" >"$WORK/w6.out" ||
+  java bench/W6.java "$BENCH_URL" "$WORK/W6.data" "$W6_RATE" "$DURATION" "$MANAGEMENT_URL" >"$WORK/w6.out" ||
     { cat "$WORK/w6.out" >&2; die "W6 failed"; }
   grep '^FIRST_ERROR ' "$WORK/w6.out" | cut -c1-400 >&2 || true
   local line

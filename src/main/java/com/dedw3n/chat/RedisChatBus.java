@@ -3,6 +3,7 @@ package com.dedw3n.chat;
 import java.time.Duration;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
@@ -14,6 +15,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -31,7 +33,7 @@ class RedisChatBus implements ChatBus, DisposableBean {
   private final ChannelTopic channel;
   private final ReactiveStringRedisTemplate redis;
   private final JsonMapper json;
-  private final ReactiveRedisMessageListenerContainer container;
+  private volatile @Nullable ReactiveRedisMessageListenerContainer container;
   private final Sinks.Many<ChatEvent> sink = Sinks.many().multicast().directBestEffort();
   private final Disposable listening;
 
@@ -43,10 +45,19 @@ class RedisChatBus implements ChatBus, DisposableBean {
     this.channel = ChannelTopic.of(settings.redisChannel());
     this.redis = redis;
     this.json = json;
-    this.container = new ReactiveRedisMessageListenerContainer(connections);
-    // listen for the life of the instance, re-subscribing after a Redis outage
+    // Listen for the life of the instance, re-subscribing after a Redis outage. The container
+    // connects when it is made, so it is made inside the retry (off the event loop: connecting
+    // blocks): an instance started while Redis is down starts, and listens once Redis is back.
     this.listening =
-        Flux.defer(() -> container.receive(channel))
+        Flux.defer(
+                () -> {
+                  var listener = new ReactiveRedisMessageListenerContainer(connections);
+                  container = listener;
+                  return listener
+                      .receive(channel)
+                      .doFinally(signal -> listener.destroyLater().subscribe());
+                })
+            .subscribeOn(Schedulers.boundedElastic())
             .map(message -> json.readValue(message.getMessage(), ChatEvent.class))
             .retryWhen(
                 Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
@@ -74,6 +85,9 @@ class RedisChatBus implements ChatBus, DisposableBean {
   @Override
   public void destroy() {
     listening.dispose();
-    container.destroyLater().subscribe();
+    var listener = container;
+    if (listener != null) {
+      listener.destroyLater().subscribe();
+    }
   }
 }

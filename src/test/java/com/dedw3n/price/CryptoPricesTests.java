@@ -3,6 +3,7 @@ package com.dedw3n.price;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.dedw3n.TestClock;
 import com.dedw3n.platform.graphql.Money;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,5 +1,6 @@
 package com.dedw3n.platform.db;
 
+import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Batch;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -31,8 +32,8 @@ import reactor.util.context.Context;
  * Spring Security's holders) from the subscriber's context around each call: measured 8 % of W1's
  * CPU, per row, for row decoding that reads no thread-local. Nothing below the statement needs the
  * context: the connection (and with it any transaction) was chosen before the statement was
- * created. The statement-counting proxy sits above this layer, so it still sees the caller's
- * context (which {@link RequestStatements} reads).
+ * created. Each statement registers with its request's {@link RequestStatements} (from the context,
+ * before dropping it), so that a request that is stopped can cancel it.
  */
 record ContextFreeConnectionFactory(ConnectionFactory delegate) implements ConnectionFactory {
 
@@ -60,7 +61,7 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
 
     @Override
     public Statement createStatement(String sql) {
-      return new ContextFreeStatement(delegate.createStatement(sql));
+      return new ContextFreeStatement(delegate.createStatement(sql), delegate);
     }
 
     @Override
@@ -161,7 +162,12 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
     }
   }
 
-  private record ContextFreeStatement(Statement delegate) implements Statement {
+  /**
+   * A statement of the driver. It runs without the caller's context, and registers itself with the
+   * caller's {@link RequestStatements} (read from the context before it is dropped) while it runs.
+   */
+  private record ContextFreeStatement(Statement delegate, Connection connection)
+      implements Statement {
 
     @Override
     public Statement add() {
@@ -207,35 +213,60 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
 
     @Override
     public Publisher<? extends Result> execute() {
-      return withoutContext(delegate.execute()).map(ContextFreeResult::new);
+      return Flux.deferContextual(
+          context -> {
+            RequestStatements request = context.getOrDefault(RequestStatements.KEY, null);
+            if (request == null || !(connection instanceof PostgresqlConnection postgres)) {
+              return withoutContext(delegate.execute()).map(ContextFreeResult::new);
+            }
+            RequestStatements.Running running = request.started(postgres);
+            return withoutContext(delegate.execute())
+                .<Result>map(
+                    result -> {
+                      running.resultProduced();
+                      return new ContextFreeResult(result, running::resultRead);
+                    })
+                .doOnComplete(running::executionCompleted)
+                .doOnError(e -> running.executionAbandoned())
+                .doOnCancel(running::executionAbandoned);
+          });
     }
   }
 
-  private record ContextFreeResult(Result delegate) implements Result {
+  /** A result read without the caller's context; {@code onRead} runs once reading has ended. */
+  private record ContextFreeResult(Result delegate, Runnable onRead) implements Result {
+
+    ContextFreeResult(Result delegate) {
+      this(delegate, () -> {});
+    }
+
+    private <T> Flux<T> read(Publisher<T> publisher) {
+      return withoutContext(publisher).doFinally(signal -> onRead.run());
+    }
 
     @Override
     public Publisher<Long> getRowsUpdated() {
-      return withoutContext(delegate.getRowsUpdated());
+      return read(delegate.getRowsUpdated());
     }
 
     @Override
     public <T> Publisher<T> map(BiFunction<Row, RowMetadata, ? extends T> mapping) {
-      return withoutContext(delegate.map(mapping));
+      return read(delegate.map(mapping));
     }
 
     @Override
     public <T> Publisher<T> map(Function<? super Readable, ? extends T> mapping) {
-      return withoutContext(delegate.map(mapping));
+      return read(delegate.map(mapping));
     }
 
     @Override
     public Result filter(Predicate<Segment> filter) {
-      return new ContextFreeResult(delegate.filter(filter));
+      return new ContextFreeResult(delegate.filter(filter), onRead);
     }
 
     @Override
     public <T> Publisher<T> flatMap(Function<Segment, ? extends Publisher<? extends T>> mapping) {
-      return withoutContext(delegate.flatMap(mapping));
+      return read(delegate.flatMap(mapping));
     }
   }
 }

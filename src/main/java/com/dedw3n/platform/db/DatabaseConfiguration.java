@@ -26,10 +26,10 @@ import org.springframework.util.StringUtils;
 
 /**
  * The one connection pool of the process, created once and disposed on shutdown. Its connections
- * come from the driver through a proxy that counts every statement any feature sends and tracks the
- * statements of each request (so a request that runs out of time stops them); the pool itself stays
- * the one connection factory bean, which transactions use as their key (a proxy in front of the
- * pool would not be equal to itself as a key).
+ * come from the driver, whose statements register with their request (so a request that runs out of
+ * time stops them), through a proxy that counts every statement any feature sends; the pool itself
+ * stays the one connection factory bean, which transactions use as their key (a proxy in front of
+ * the pool would not be equal to itself as a key).
  */
 @Configuration(proxyBeanMethods = false)
 class DatabaseConfiguration {
@@ -70,9 +70,7 @@ class DatabaseConfiguration {
         new ContextFreeConnectionFactory(ConnectionFactories.get(options.build()));
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(
-                ProxyConnectionFactory.builder(driver)
-                    .proxyConfig(proxyConfig(counter, new RequestStatements.Listener()))
-                    .build())
+                ProxyConnectionFactory.builder(driver).proxyConfig(proxyConfig(counter)).build())
             .name("dedw3n")
             .initialSize(pool.minIdle())
             .minIdle(pool.minIdle())

@@ -23,10 +23,13 @@ public final class DatabaseErrors {
 
   /**
    * SQLSTATEs of a database that cannot serve now: admin shutdown, crash shutdown, starting up, too
-   * many connections, and a statement stopped by statement_timeout or a cancel request.
+   * many connections.
    */
   private static final Set<String> UNAVAILABLE =
-      Set.of("57P01", "57P02", "57P03", "53300", "53400", "57014");
+      Set.of("57P01", "57P02", "57P03", "53300", "53400");
+
+  /** A statement stopped by statement_timeout or by a stopped request's cancel request. */
+  private static final String QUERY_CANCELED = "57014";
 
   private DatabaseErrors() {}
 
@@ -37,6 +40,12 @@ public final class DatabaseErrors {
         String state = r2dbc.getSqlState();
         if (state.startsWith("08") || UNAVAILABLE.contains(state)) {
           return unavailable();
+        }
+        if (state.equals(QUERY_CANCELED)) {
+          return ApiException.unavailable(
+              "EXECUTION_TIMEOUT",
+              "The request took too long and its database work was stopped.",
+              1);
         }
         if (state.equals("22021") || state.equals("22P05")) {
           return new ApiException(

@@ -1,14 +1,14 @@
 package com.dedw3n.platform.db;
 
 import io.r2dbc.postgresql.api.PostgresqlConnection;
-import io.r2dbc.proxy.core.QueryExecutionInfo;
-import io.r2dbc.proxy.listener.ProxyExecutionListener;
-import io.r2dbc.spi.Connection;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import reactor.util.context.ContextView;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * The SQL statements one request has in flight, so that a request that runs out of time (or whose
@@ -17,10 +17,16 @@ import reactor.util.context.ContextView;
  *
  * <p>A request puts its {@code RequestStatements} into its Reactor context ({@link #KEY}); every
  * statement executed under that context, by a data fetcher or a batch loader alike, is registered
- * when it starts and removed when its results have been read (r2dbc-proxy's before- and after-query
- * callbacks, which see the subscriber's context). {@link #cancel} sends PostgreSQL a cancel request
- * for each statement still registered: the statement ends with "canceling statement due to user
+ * with the connection it runs on when it starts ({@link ContextFreeConnectionFactory}, just above
+ * the driver), and removed once its results have been read. {@link #cancel} sends PostgreSQL a
+ * cancel request for each statement still registered: it ends with "canceling statement due to user
  * request", and its connection goes back to the pool.
+ *
+ * <p>The connection is the driver's own, recorded by the statement itself. r2dbc-proxy's {@code
+ * ConnectionInfo} cannot tell it: r2dbc-pool calls {@code ConnectionFactory.create()} once and
+ * subscribes to it for every connection, so all pooled connections share one {@code
+ * ConnectionInfo}, whose "original connection" is the last one created (found when a cancel went to
+ * the wrong backend).
  */
 public final class RequestStatements {
 
@@ -29,14 +35,14 @@ public final class RequestStatements {
 
   private static final Log log = LogFactory.getLog(RequestStatements.class);
 
-  private final Set<QueryExecutionInfo> running = ConcurrentHashMap.newKeySet();
+  private final Set<Running> running = ConcurrentHashMap.newKeySet();
   private volatile boolean cancelled;
 
   /** Cancels every statement of this request that is still running, and any it starts later. */
   public void cancel() {
     cancelled = true;
-    for (QueryExecutionInfo statement : running) {
-      cancel(statement);
+    for (Running statement : running) {
+      statement.cancel();
     }
   }
 
@@ -45,56 +51,70 @@ public final class RequestStatements {
     return running.size();
   }
 
-  private void started(QueryExecutionInfo statement) {
+  /** Registers a statement starting on the connection. */
+  Running started(PostgresqlConnection connection) {
+    Running statement = new Running(connection);
     running.add(statement);
     if (cancelled) {
-      cancel(statement);
+      statement.cancel();
     }
+    return statement;
   }
 
-  private void finished(QueryExecutionInfo statement) {
-    running.remove(statement);
-  }
+  /**
+   * One statement from its start until its results have been read: the execution has ended and
+   * every result it produced has been consumed (or the execution was cancelled or failed, so no
+   * result will be read).
+   */
+  final class Running {
+    private final PostgresqlConnection connection;
+    private final AtomicInteger unreadResults = new AtomicInteger();
+    private volatile boolean executed;
 
-  private void cancel(QueryExecutionInfo statement) {
-    if (!running.contains(statement)) {
-      return;
+    private Running(PostgresqlConnection connection) {
+      this.connection = connection;
     }
-    Connection connection = statement.getConnectionInfo().getOriginalConnection();
-    if (connection instanceof ContextFreeConnectionFactory.ContextFreeConnection wrapped) {
-      connection = wrapped.delegate();
-    }
-    if (connection instanceof PostgresqlConnection postgres) {
-      postgres
-          .cancelRequest()
-          .subscribe(
-              ignored -> {},
-              e -> log.warn("Could not cancel a statement of a stopped request: " + e));
-    }
-  }
 
-  /** Registers statements with the request whose context they run in. */
-  static final class Listener implements ProxyExecutionListener {
+    void resultProduced() {
+      unreadResults.incrementAndGet();
+    }
 
-    @Override
-    public void beforeQuery(QueryExecutionInfo execution) {
-      RequestStatements request = of(execution);
-      if (request != null) {
-        request.started(execution);
+    void resultRead() {
+      if (unreadResults.decrementAndGet() <= 0 && executed) {
+        running.remove(this);
       }
     }
 
-    @Override
-    public void afterQuery(QueryExecutionInfo execution) {
-      RequestStatements request = of(execution);
-      if (request != null) {
-        request.finished(execution);
+    void executionCompleted() {
+      executed = true;
+      if (unreadResults.get() <= 0) {
+        running.remove(this);
       }
     }
 
-    private static RequestStatements of(QueryExecutionInfo execution) {
-      ContextView context = execution.getValueStore().get(ContextView.class, ContextView.class);
-      return context == null ? null : context.getOrDefault(KEY, null);
+    void executionAbandoned() {
+      running.remove(this);
+    }
+
+    /**
+     * Sends PostgreSQL a cancel request, and again every 250 ms while the statement still runs, ten
+     * times at most: PostgreSQL ignores a cancel request that arrives while the backend is between
+     * protocol messages. The statement timeout is the last resort.
+     */
+    void cancel() {
+      Flux.interval(Duration.ZERO, Duration.ofMillis(250))
+          .take(10)
+          .takeWhile(attempt -> running.contains(this))
+          .concatMap(
+              attempt ->
+                  connection
+                      .cancelRequest()
+                      .onErrorResume(
+                          e -> {
+                            log.warn("Could not cancel a statement of a stopped request: " + e);
+                            return Mono.empty();
+                          }))
+          .subscribe();
     }
   }
 }

@@ -50,12 +50,22 @@ class ErrorClassifications implements WebGraphQlInterceptor {
     if (!error.getParsedPath().isEmpty()) {
       builder.path(error.getParsedPath());
     }
-    if (extensions != null && !extensions.isEmpty()) {
-      var copy = new java.util.LinkedHashMap<>(extensions);
+    var copy = new java.util.LinkedHashMap<String, Object>();
+    if (extensions != null) {
+      copy.putAll(extensions);
       copy.remove("classification");
+    }
+    if (isIntrospectionDisabled(error.getErrorType())) {
+      copy.put("code", "INTROSPECTION_DISABLED");
+    }
+    if (!copy.isEmpty()) {
       builder.extensions(copy);
     }
     return builder.build();
+  }
+
+  private static boolean isIntrospectionDisabled(ErrorClassification type) {
+    return type != null && "IntrospectionDisabled".equals(type.toString());
   }
 
   private static ErrorClassification classification(ErrorClassification type) {
@@ -70,6 +80,8 @@ class ErrorClassifications implements WebGraphQlInterceptor {
     }
     return switch (name) {
       case "ValidationError", "InvalidSyntax", "OperationNotSupported" -> ErrorKind.BAD_REQUEST;
+      // introspection is switched off outside the development profile
+      case "IntrospectionDisabled" -> ErrorKind.FORBIDDEN;
       default -> ErrorKind.INTERNAL_ERROR;
     };
   }

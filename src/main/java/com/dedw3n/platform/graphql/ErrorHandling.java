@@ -31,7 +31,9 @@ class ErrorHandling extends DataFetcherExceptionResolverAdapter {
     }
     ApiException database = DatabaseErrors.classify(ex);
     if (database != null) {
-      log.warn("Database unavailable in " + env.getExecutionStepInfo().getPath(), ex);
+      if ("DATABASE_UNAVAILABLE".equals(database.code())) {
+        log.warn("Database unavailable in " + env.getExecutionStepInfo().getPath(), ex);
+      }
       return GraphQlErrors.of(database, env);
     }
     String reference = env.getExecutionId().toString();

@@ -3,11 +3,14 @@ package com.dedw3n.platform.graphql;
 import com.dedw3n.platform.web.WebSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -29,6 +32,7 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Answers requests to the GraphQL endpoint that are not GraphQL the way GraphQL-over-HTTP expects:
@@ -54,14 +58,17 @@ class GraphQlHttpGuard implements WebFilter {
   private final CorsConfiguration origins = new CorsConfiguration();
   private final ExecutionLimit limit;
   private final Duration deadline;
+  private final JsonMapper json;
 
   GraphQlHttpGuard(
       @Value("${spring.graphql.http.path:/graphql}") String path,
       GraphQlHttpSettings settings,
       OperationLimits limits,
       WebSettings web,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      JsonMapper json) {
     this.path = path;
+    this.json = json;
     this.maxBodyBytes = settings.maxBodyBytes();
     this.origins.setAllowedOriginPatterns(web.allowedOrigins());
     this.deadline = limits.requestDeadline();
@@ -159,7 +166,11 @@ class GraphQlHttpGuard implements WebFilter {
             e -> {
               exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
               return problem(
-                  exchange, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), ErrorKind.UNAVAILABLE);
+                  exchange,
+                  HttpStatus.SERVICE_UNAVAILABLE,
+                  e.getMessage(),
+                  ErrorKind.UNAVAILABLE,
+                  "SATURATED");
             })
         .onErrorResume(
             TimeoutException.class,
@@ -179,7 +190,8 @@ class GraphQlHttpGuard implements WebFilter {
                   exchange,
                   HttpStatus.SERVICE_UNAVAILABLE,
                   "The request could not be answered in time; retry shortly.",
-                  ErrorKind.UNAVAILABLE);
+                  ErrorKind.UNAVAILABLE,
+                  "REQUEST_DEADLINE");
             });
   }
 
@@ -192,7 +204,7 @@ class GraphQlHttpGuard implements WebFilter {
     };
   }
 
-  private static Mono<Void> clientError(ServerWebExchange exchange, ResponseStatusException e) {
+  private Mono<Void> clientError(ServerWebExchange exchange, ResponseStatusException e) {
     if (!e.getStatusCode().is4xxClientError()) {
       return Mono.error(e);
     }
@@ -204,12 +216,16 @@ class GraphQlHttpGuard implements WebFilter {
     return problem(exchange, HttpStatus.valueOf(e.getStatusCode().value()), message);
   }
 
-  private static Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, String message) {
-    return problem(exchange, status, message, ErrorKind.BAD_REQUEST);
+  private Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, String message) {
+    return problem(exchange, status, message, ErrorKind.BAD_REQUEST, null);
   }
 
-  private static Mono<Void> problem(
-      ServerWebExchange exchange, HttpStatus status, String message, ErrorKind kind) {
+  private Mono<Void> problem(
+      ServerWebExchange exchange,
+      HttpStatus status,
+      String message,
+      ErrorKind kind,
+      @Nullable String code) {
     var response = exchange.getResponse();
     if (response.isCommitted()) {
       return Mono.empty();
@@ -217,14 +233,18 @@ class GraphQlHttpGuard implements WebFilter {
     response.setStatusCode(status);
     response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
     response.getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
-    // the messages are our own constants: nothing in them needs JSON escaping but the quotes
-    String json =
-        "{\"errors\":[{\"message\":\""
-            + message.replace("\"", "\\\"")
-            + "\",\"extensions\":{\"classification\":\""
-            + kind
-            + "\"}}]}";
-    DataBuffer buffer = response.bufferFactory().wrap(json.getBytes(StandardCharsets.UTF_8));
+    Map<String, Object> extensions = new LinkedHashMap<>();
+    extensions.put("classification", kind.name());
+    if (code != null) {
+      extensions.put("code", code);
+    }
+    if (kind == ErrorKind.UNAVAILABLE) {
+      extensions.put("retryAfter", 1);
+    }
+    byte[] json =
+        this.json.writeValueAsBytes(
+            Map.of("errors", List.of(Map.of("message", message, "extensions", extensions))));
+    DataBuffer buffer = response.bufferFactory().wrap(json);
     return response.writeWith(Mono.just(buffer));
   }
 }

@@ -83,6 +83,9 @@ class OperationGuard implements WebGraphQlInterceptor {
 
   @Override
   public Mono<WebGraphQlResponse> intercept(WebGraphQlRequest request, Chain chain) {
+    if (!limits.enabled()) {
+      return chain.next(request);
+    }
     if (request.getOperationName() == null) {
       return guard(request, chain);
     }
@@ -121,7 +124,8 @@ class OperationGuard implements WebGraphQlInterceptor {
           0,
           null);
     }
-    long cost = operation.plan().staticCost(request.getVariables());
+    // every request costs at least one point, introspection and __typename included
+    long cost = Math.max(1, operation.plan().staticCost(request.getVariables()));
     if (cost > limits.maxCost()) {
       return refuse(
           request,
@@ -241,7 +245,7 @@ class OperationGuard implements WebGraphQlInterceptor {
             builder.errors(kept);
           }
           if (priced) {
-            long actual = operation.plan().actualCost(result.getData());
+            long actual = Math.max(1, operation.plan().actualCost(result.getData()));
             if (spent != null && spent.allowed()) {
               budgets.giveBack(spent, cost - Math.min(cost, actual));
             }

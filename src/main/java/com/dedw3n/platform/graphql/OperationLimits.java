@@ -23,6 +23,8 @@ import org.springframework.util.unit.DataSize;
  * @param gatewaySecret the value of the {@code X-Gateway-Secret} header that lets a request read
  *     {@code _service} when {@code serviceOpen} is false; empty: nobody may
  * @param serviceOpen whether anyone may read {@code _service} (the development profile)
+ * @param enabled false switches every check of {@link OperationGuard} off, cost and budgets
+ *     included: only to measure what they cost (the benchmark's A/B), never in production
  */
 @ConfigurationProperties("dedw3n.graphql.limits")
 public record OperationLimits(
@@ -38,7 +40,8 @@ public record OperationLimits(
     @DefaultValue("10s") Duration executionTimeout,
     @DefaultValue("2s") Duration queueTimeout,
     @DefaultValue("") String gatewaySecret,
-    @DefaultValue("false") boolean serviceOpen) {
+    @DefaultValue("false") boolean serviceOpen,
+    @DefaultValue("true") boolean enabled) {
 
   /** The whole request's deadline: its wait for a turn, its execution and a moment to answer. */
   public Duration requestDeadline() {

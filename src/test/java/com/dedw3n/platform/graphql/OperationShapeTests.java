@@ -26,7 +26,8 @@ class OperationShapeTests {
           Duration.ofSeconds(10),
           Duration.ofSeconds(2),
           "",
-          false);
+          false,
+          true);
 
   private static String codeOf(String document) {
     OperationShape.Violation violation = OperationShape.check(Parser.parse(document), LIMITS);

@@ -1,4 +1,4 @@
-package com.dedw3n.price;
+package com.dedw3n;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,16 +6,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand; prices age, quotes expire and breakers wait by it. */
-final class TestClock extends Clock {
+/**
+ * A clock the test moves by hand; prices age, quotes expire, breakers wait and budgets refill by
+ * it.
+ */
+public final class TestClock extends Clock {
 
   private volatile Instant now;
 
-  TestClock(Instant start) {
+  public TestClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration duration) {
+  public void advance(Duration duration) {
     now = now.plus(duration);
   }
 

@@ -1,0 +1,173 @@
+package com.dedw3n.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The packaged jar as production runs it (no profile, only the environment variables of the
+ * deployment contract): it refuses to start without {@code DATABASE_URL}, and with one it loads no
+ * demo data and keeps GraphiQL, introspection, the schema printer, {@code _service}, metrics and
+ * detailed health away from the public port. Runs after {@code package}, as a real process.
+ */
+class ProductionModeIT {
+
+  @Test
+  void withoutDatabaseUrlTheJarRefusesToStartAndSaysWhy() throws Exception {
+    Path log = Files.createTempFile("dedw3n-prod-", ".log");
+    Process server = start(Map.of("PORT", Integer.toString(freePort())), log);
+    assertThat(server.waitFor(90, TimeUnit.SECONDS)).as("the jar exits").isTrue();
+    assertThat(server.exitValue()).isNotZero();
+    assertThat(Files.readString(log)).contains("DATABASE_URL is not set");
+  }
+
+  @Test
+  void withADatabaseEverythingButTheApiIsClosedToThePublic() throws Exception {
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+      int port = freePort();
+      int management = freePort();
+      Path log = Files.createTempFile("dedw3n-prod-", ".log");
+      Process server =
+          start(
+              Map.of(
+                  "DATABASE_URL",
+                  "postgresql://postgres@localhost:" + postgres.getPort() + "/postgres",
+                  "PORT",
+                  Integer.toString(port),
+                  "MANAGEMENT_PORT",
+                  Integer.toString(management)),
+              log);
+      try {
+        WebTestClient operator = client(management);
+        awaitHealthy(operator, server, log);
+        WebTestClient api = client(port);
+
+        assertThat(graphQl(api, "{ products(first: 1) { edges { cursor } } }").toString())
+            .doesNotContain("errors");
+        assertThat(graphQl(api, "{ __schema { types { name } } }").toString())
+            .contains("INTROSPECTION_DISABLED")
+            .contains("FORBIDDEN")
+            .doesNotContain("Product");
+        assertThat(graphQl(api, "{ _service { sdl } }").toString())
+            .contains("SERVICE_SDL_FORBIDDEN")
+            .doesNotContain("type Product");
+        // no demo accounts
+        assertThat(
+                graphQl(
+                        api,
+                        "mutation { signIn(email: \"alice@dedw3n.test\", password: \"dedw3n-demo\")"
+                            + " { id } }")
+                    .toString())
+            .contains("UNAUTHORIZED");
+        for (String closed :
+            List.of(
+                "/graphiql",
+                "/graphql/schema",
+                "/actuator/health",
+                "/actuator/prometheus",
+                "/actuator/metrics")) {
+          api.get().uri(closed).exchange().expectStatus().isNotFound();
+        }
+        operator
+            .get()
+            .uri("/actuator/health")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .jsonPath("$.components.database.details.max")
+            .isEqualTo(10);
+        operator.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
+      } finally {
+        server.destroy();
+        server.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Map<?, ?> graphQl(WebTestClient api, String query) {
+    return api.post()
+        .uri("/graphql")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(Map.of("query", query))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult()
+        .getResponseBody();
+  }
+
+  private static void awaitHealthy(WebTestClient operator, Process server, Path log)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      assertThat(server.isAlive()).as("server running; log:%n%s", read(log)).isTrue();
+      try {
+        var status = operator.get().uri("/actuator/health").exchange().returnResult(String.class);
+        if (status.getStatus().is2xxSuccessful()) {
+          return;
+        }
+      } catch (RuntimeException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("the server did not become healthy; log:\n" + read(log));
+  }
+
+  private static String read(Path log) throws IOException {
+    return Files.readString(log, StandardCharsets.UTF_8);
+  }
+
+  /** The packaged jar in a JVM of its own, with only the given environment of ours. */
+  private static Process start(Map<String, String> environment, Path log) throws IOException {
+    File[] jars =
+        new File("target")
+            .listFiles((dir, name) -> name.startsWith("dedw3n-api-") && name.endsWith(".jar"));
+    assertThat(jars).as("the packaged jar in target/").isNotEmpty();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar"));
+    command.add(Arrays.stream(jars).findFirst().orElseThrow().getPath());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    var env = builder.environment();
+    for (String inherited :
+        List.of(
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SPRING_PROFILES_ACTIVE",
+            "DEMO_DATA",
+            "MANAGEMENT_PORT")) {
+      env.remove(inherited);
+    }
+    env.putAll(environment);
+    return builder.start();
+  }
+
+  private static WebTestClient client(int port) {
+    return WebTestClient.bindToServer()
+        .baseUrl("http://localhost:" + port)
+        .responseTimeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

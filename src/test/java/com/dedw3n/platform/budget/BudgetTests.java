@@ -1,0 +1,349 @@
+package com.dedw3n.platform.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.Application;
+import com.dedw3n.TestClock;
+import com.dedw3n.platform.db.StatementCounter;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.util.StringUtils;
+import redis.embedded.RedisServer;
+
+/**
+ * Budgets through the API: two instances sharing one Redis spend one budget, refusals are HTTP 429
+ * with Retry-After, budgets come back as the (test's) clock moves, password guessing is throttled
+ * per account and per address, and an instance whose Redis is unreachable keeps its budgets in
+ * memory without waiting for Redis. Uses the Redis at REDIS_URL when set, otherwise starts one.
+ */
+class BudgetTests {
+
+  static RedisServer redis;
+  static String redisUrl;
+  static final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
+  static ConfigurableApplicationContext a;
+  static ConfigurableApplicationContext b;
+  static ConfigurableApplicationContext alone;
+
+  @BeforeAll
+  static void startTwoInstances() throws IOException {
+    redisUrl = System.getenv("REDIS_URL");
+    if (!StringUtils.hasText(redisUrl)) {
+      int port = freePort();
+      redis = RedisServer.newRedisServer().port(port).setting("bind 127.0.0.1").build();
+      redis.start();
+      redisUrl = "redis://127.0.0.1:" + port;
+    }
+    // keys of our own, so other runs sharing this Redis cannot spend these budgets
+    String prefix = "dedw3n:test:" + UUID.randomUUID() + ":";
+    a = instance(redisUrl, prefix);
+    b = instance(redisUrl, prefix);
+    // an instance whose Redis never answers: nothing listens on that port
+    alone = instance("redis://127.0.0.1:" + freePort(), "dedw3n:test:" + UUID.randomUUID() + ":");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (a != null) a.close();
+    if (b != null) b.close();
+    if (alone != null) alone.close();
+    if (redis != null) redis.stop();
+  }
+
+  static ConfigurableApplicationContext instance(String redisUrl, String prefix, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=0",
+                "--spring.data.redis.url=" + redisUrl,
+                "--dedw3n.chat.redis-channel=" + prefix + "chat",
+                "--dedw3n.budgets.redis-key-prefix=" + prefix,
+                "--dedw3n.budgets.anonymous-cost.capacity=30",
+                "--dedw3n.budgets.anonymous-cost.refill=5",
+                "--dedw3n.budgets.anonymous-cost.per=1s",
+                "--dedw3n.budgets.sign-in-per-account.capacity=3",
+                "--dedw3n.budgets.sign-in-per-account.refill=3",
+                "--dedw3n.budgets.sign-in-per-account.per=10m",
+                "--dedw3n.budgets.sign-in-per-address.capacity=5",
+                "--dedw3n.budgets.sign-in-per-address.refill=5",
+                "--dedw3n.budgets.sign-in-per-address.per=1m",
+                "--dedw3n.budgets.messages.capacity=3",
+                "--dedw3n.budgets.messages.refill=3",
+                "--dedw3n.budgets.messages.per=1m"));
+    args.addAll(List.of(more));
+    return new SpringApplicationBuilder(Application.class)
+        .initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock))
+        .run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void twoInstancesSpendOneCostBudgetAndItComesBackWithTime() {
+    String user = signUp(a, "cost-" + UUID.randomUUID() + "@example.com").id();
+    // ten users: 10 points, and ten come back, so the actual cost gives nothing back
+    String ten =
+        "{ "
+            + java.util.stream.IntStream.range(0, 10)
+                .mapToObj(i -> "u" + i + ": user(id: \"" + user + "\") { id }")
+                .collect(java.util.stream.Collectors.joining(" "))
+            + " }";
+    String address = randomAddress();
+
+    var first = post(a, ten, address);
+    assertThat(first.getStatus().value()).isEqualTo(200);
+    assertThat(throttle(first).get("currentlyAvailable")).isEqualTo(20);
+    var second = post(b, ten, address);
+    assertThat(second.getStatus().value()).isEqualTo(200);
+    assertThat(throttle(second).get("currentlyAvailable")).isEqualTo(10);
+    assertThat(post(a, ten, address).getStatus().value()).isEqualTo(200);
+
+    long statementsBefore = statements(b);
+    var refused = post(b, ten, address);
+    assertThat(refused.getStatus().value()).isEqualTo(429);
+    // 10 points at 5 a second
+    assertThat(refused.getResponseHeaders().getFirst("Retry-After")).isEqualTo("2");
+    assertThat(refused.getResponseBody().toString()).contains("RATE_LIMITED");
+    assertThat(throttle(refused))
+        .containsEntry("maximumAvailable", 30)
+        .containsEntry("currentlyAvailable", 0);
+    assertThat(statements(b)).isEqualTo(statementsBefore);
+
+    // another address has its own budget
+    assertThat(post(b, ten, randomAddress()).getStatus().value()).isEqualTo(200);
+
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(post(a, ten, address).getStatus().value()).isEqualTo(200);
+  }
+
+  @Test
+  void passwordGuessingIsThrottledPerAccountOnEveryInstance() {
+    String email = "guess-" + UUID.randomUUID() + "@example.com";
+    signUp(a, email);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      assertThat(signIn(a, email, "wrong password", randomAddress()).getResponseBody().toString())
+          .contains("UNAUTHORIZED");
+    }
+    var right = signIn(a, email, "correct horse battery", randomAddress());
+    assertThat(right.getStatus().value()).isEqualTo(429);
+    assertThat(Long.parseLong(right.getResponseHeaders().getFirst("Retry-After"))).isPositive();
+    assertThat(signIn(b, email, "correct horse battery", randomAddress()).getStatus().value())
+        .isEqualTo(429);
+  }
+
+  @Test
+  void signingInWithTheRightPasswordIsNeverThrottled() {
+    String email = "often-" + UUID.randomUUID() + "@example.com";
+    signUp(a, email);
+    for (int attempt = 0; attempt < 6; attempt++) {
+      var answer =
+          signIn(attempt % 2 == 0 ? a : b, email, "correct horse battery", randomAddress());
+      assertThat(answer.getStatus().value()).isEqualTo(200);
+      assertThat(answer.getResponseBody().get("errors")).isNull();
+    }
+  }
+
+  @Test
+  void passwordGuessingIsThrottledPerAddressAcrossAccounts() {
+    String address = randomAddress();
+    for (int attempt = 0; attempt < 5; attempt++) {
+      String unknown = "nobody-" + UUID.randomUUID() + "@example.com";
+      assertThat(signIn(attempt % 2 == 0 ? a : b, unknown, "anything", address).getStatus().value())
+          .isEqualTo(200);
+    }
+    String another = "nobody-" + UUID.randomUUID() + "@example.com";
+    var refused = signIn(a, another, "anything", address);
+    assertThat(refused.getStatus().value()).isEqualTo(429);
+    assertThat(refused.getResponseBody().toString()).contains("from your address");
+
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(signIn(b, another, "anything", address).getStatus().value()).isEqualTo(200);
+  }
+
+  @Test
+  void messagesBeyondTheBudgetAreRefusedAndNotStored() {
+    var ann = signUp(a, "ann-" + UUID.randomUUID() + "@example.com");
+    var ben = signUp(a, "ben-" + UUID.randomUUID() + "@example.com");
+    String conversation =
+        (String)
+            ((Map<?, ?>)
+                    data(graphQl(
+                            a,
+                            ann.session(),
+                            "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
+                            Map.of("p", List.of(ben.id()))))
+                        .get("startConversation"))
+                .get("id");
+    String send = "mutation($c:ID!,$b:String!){sendMessage(conversationId:$c,body:$b){seq}}";
+    for (int i = 1; i <= 3; i++) {
+      // sessions live in one instance's memory (until the sessions issue), so all through a
+      var sent = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "m" + i));
+      assertThat(sent.getStatus().value()).isEqualTo(200);
+    }
+    var refused = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "m4"));
+    assertThat(refused.getStatus().value()).as("%s", refused.getResponseBody()).isEqualTo(429);
+    assertThat(refused.getResponseBody().toString()).contains("Too many messages");
+    var page =
+        graphQl(
+            a,
+            ben.session(),
+            "query($c:ID!){conversation(id:$c){messages(last:10){edges{node{body}}}}}",
+            Map.of("c", conversation));
+    assertThat(page.getResponseBody().toString()).contains("m3").doesNotContain("m4");
+  }
+
+  @Test
+  void withRedisUnreachableTheBudgetsStayInMemoryAndNeverWait() {
+    {
+      String query = "{ a: __typename b: viewer { id } }";
+      long started = System.nanoTime();
+      for (int i = 0; i < 5; i++) {
+        var answer = post(alone, query, randomAddress());
+        assertThat(answer.getStatus().value()).isEqualTo(200);
+        assertThat(throttle(answer)).containsKey("currentlyAvailable");
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+      WebTestClient.bindToServer()
+          .baseUrl(base(alone))
+          .build()
+          .get()
+          .uri("/actuator/health")
+          .exchange()
+          .expectBody()
+          .jsonPath("$.components.budgets.status")
+          .isEqualTo("UP")
+          .jsonPath("$.components.budgets.details.store")
+          .value(store -> assertThat(store.toString()).startsWith("memory"));
+    }
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  /** A client address of its own (from the documentation ranges), so budgets do not mix. */
+  static String randomAddress() {
+    var random = java.util.concurrent.ThreadLocalRandom.current();
+    return "10."
+        + random.nextInt(1, 255)
+        + "."
+        + random.nextInt(1, 255)
+        + "."
+        + random.nextInt(1, 255);
+  }
+
+  record Account(String id, String session) {}
+
+  static Account signUp(ConfigurableApplicationContext instance, String email) {
+    var result =
+        client(instance)
+            .post()
+            .uri("/graphql")
+            .header("X-Forwarded-For", randomAddress())
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation($e:String!,$p:String!){signUp(email:$e,password:$p,displayName:\"B\"){id}}",
+                    "variables",
+                    Map.of("e", email, "p", "correct horse battery")))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult();
+    String id = (String) ((Map<?, ?>) data(result).get("signUp")).get("id");
+    return new Account(id, result.getResponseCookies().getFirst("SESSION").getValue());
+  }
+
+  static EntityExchangeResult<Map> signIn(
+      ConfigurableApplicationContext instance, String email, String password, String address) {
+    return client(instance)
+        .post()
+        .uri("/graphql")
+        .header("X-Forwarded-For", address)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            Map.of(
+                "query",
+                "mutation($e:String!,$p:String!){signIn(email:$e,password:$p){id}}",
+                "variables",
+                Map.of("e", email, "p", password)))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult();
+  }
+
+  static EntityExchangeResult<Map> post(
+      ConfigurableApplicationContext instance, String query, String address) {
+    return client(instance)
+        .post()
+        .uri("/graphql")
+        .header("X-Forwarded-For", address)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(Map.of("query", query))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult();
+  }
+
+  static EntityExchangeResult<Map> graphQl(
+      ConfigurableApplicationContext instance,
+      String session,
+      String query,
+      Map<String, Object> variables) {
+    return client(instance)
+        .post()
+        .uri("/graphql")
+        .cookie("SESSION", session)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(Map.of("query", query, "variables", variables))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult();
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> data(EntityExchangeResult<Map> result) {
+    return (Map<String, Object>) result.getResponseBody().get("data");
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> throttle(EntityExchangeResult<Map> result) {
+    var extensions = (Map<String, Object>) result.getResponseBody().get("extensions");
+    assertThat(extensions).as("extensions of %s", result.getResponseBody()).isNotNull();
+    return (Map<String, Object>)
+        ((Map<String, Object>) extensions.get("cost")).get("throttleStatus");
+  }
+
+  static long statements(ConfigurableApplicationContext instance) {
+    return instance.getBean(StatementCounter.class).total();
+  }
+
+  static WebTestClient client(ConfigurableApplicationContext instance) {
+    return WebTestClient.bindToServer()
+        .baseUrl(base(instance))
+        .responseTimeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  static String base(ConfigurableApplicationContext instance) {
+    return "http://localhost:" + instance.getEnvironment().getProperty("local.server.port");
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,7 +1,6 @@
 package com.dedw3n.chat;
 
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * Carries chat events between server instances: through Redis pub/sub when {@code REDIS_URL} is set
@@ -10,8 +9,12 @@ import reactor.core.publisher.Mono;
  */
 interface ChatBus {
 
-  /** Sends an event to every instance, this one included. Never fails: loss is recovered. */
-  Mono<Void> publish(ChatEvent event);
+  /**
+   * Sends an event to every instance, this one included, without making the caller wait: a message
+   * is already committed when it is published, and a send must not wait for Redis. Never fails: a
+   * notification that does not arrive is recovered by subscribers from PostgreSQL.
+   */
+  void publish(ChatEvent event);
 
   /** Every event any instance published, as it arrives here; hot, never completes. */
   Flux<ChatEvent> events();

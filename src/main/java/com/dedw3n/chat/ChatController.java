@@ -166,8 +166,13 @@ class ChatController {
                                 .deliver(message)
                                 .map(inboxSeqs -> ChatEvent.message(message, inboxSeqs)))
                     .as(transaction::transactional))
-        // published only once committed; a lost notification is recovered by subscribers
-        .flatMap(event -> bus.publish(event).thenReturn(event.message()))
+        // published once committed, in the background: a send never waits for Redis, and a lost
+        // notification is recovered by subscribers
+        .map(
+            event -> {
+              bus.publish(event);
+              return event.message();
+            })
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", conversationId)));
   }
 

@@ -91,7 +91,7 @@ class ChatRealtimeController {
         .flatMap(
             viewer ->
                 participant(id)
-                    .flatMap(
+                    .doOnNext(
                         c ->
                             bus.publish(
                                 ChatEvent.typing(

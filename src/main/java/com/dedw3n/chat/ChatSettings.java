@@ -14,10 +14,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param typingFor how long a typing indicator lasts unless renewed
  * @param redisChannel the Redis channel the instances of one deployment share (deployments that
  *     share a Redis need different channels)
+ * @param publishTimeout how long publishing one event to Redis may take, in the background
  */
 @ConfigurationProperties("dedw3n.chat")
 record ChatSettings(
     @DefaultValue("256") int subscriptionBuffer,
     @DefaultValue("5s") Duration sweepInterval,
     @DefaultValue("5s") Duration typingFor,
-    @DefaultValue("dedw3n:chat") String redisChannel) {}
+    @DefaultValue("dedw3n:chat") String redisChannel,
+    @DefaultValue("1s") Duration publishTimeout) {}

@@ -178,6 +178,11 @@ class ChatSubscriptions implements DisposableBean {
         });
   }
 
+  /** How many conversations and inboxes have subscribers here (for diagnostics). */
+  Map<String, Integer> watched() {
+    return Map.of("conversations", watchedConversations.size(), "inboxes", watchedInboxes.size());
+  }
+
   /** Feeds the newest numbers of every watched conversation and inbox to their subscribers. */
   Mono<Void> sweep() {
     Mono<Void> conversationHeads =

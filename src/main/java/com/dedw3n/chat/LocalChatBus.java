@@ -4,7 +4,6 @@ import java.time.Duration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /** The chat bus of a server that runs alone: events go straight to this instance's subscribers. */
@@ -18,9 +17,8 @@ class LocalChatBus implements ChatBus {
   private final Sinks.Many<ChatEvent> sink = Sinks.many().multicast().directBestEffort();
 
   @Override
-  public Mono<Void> publish(ChatEvent event) {
-    return Mono.fromRunnable(
-        () -> sink.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))));
+  public void publish(ChatEvent event) {
+    sink.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
   }
 
   @Override

@@ -1,8 +1,9 @@
 package com.dedw3n.chat;
 
+import com.dedw3n.platform.ThrottledLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -28,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 @ConditionalOnBooleanProperty("dedw3n.redis.enabled")
 class RedisChatBus implements ChatBus, DisposableBean {
 
-  private static final Log log = LogFactory.getLog(RedisChatBus.class);
+  private static final ThrottledLog log = new ThrottledLog(RedisChatBus.class);
 
   private final ChannelTopic channel;
   private final ReactiveStringRedisTemplate redis;
@@ -36,12 +37,20 @@ class RedisChatBus implements ChatBus, DisposableBean {
   private volatile @Nullable ReactiveRedisMessageListenerContainer container;
   private final Sinks.Many<ChatEvent> sink = Sinks.many().multicast().directBestEffort();
   private final Disposable listening;
+  private final Duration publishTimeout;
+  private final Counter publishFailures;
 
   RedisChatBus(
       ReactiveRedisConnectionFactory connections,
       ReactiveStringRedisTemplate redis,
       JsonMapper json,
-      ChatSettings settings) {
+      ChatSettings settings,
+      MeterRegistry meters) {
+    this.publishTimeout = settings.publishTimeout();
+    this.publishFailures =
+        Counter.builder("dedw3n.chat.publish.failures")
+            .description("Chat events not published to Redis in time (recovered from PostgreSQL)")
+            .register(meters);
     this.channel = ChannelTopic.of(settings.redisChannel());
     this.redis = redis;
     this.json = json;
@@ -68,13 +77,23 @@ class RedisChatBus implements ChatBus, DisposableBean {
                         event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))));
   }
 
+  /**
+   * Publishes in the background, at most {@code dedw3n.chat.publish-timeout} (1 s): a send is
+   * answered as soon as its message is committed, Redis or not. A failure is counted ({@code
+   * dedw3n.chat.publish.failures}) and logged; the subscribers' gap fill and sweep deliver the
+   * message from PostgreSQL.
+   */
   @Override
-  public Mono<Void> publish(ChatEvent event) {
-    return Mono.fromCallable(() -> json.writeValueAsString(event))
+  public void publish(ChatEvent event) {
+    Mono.fromCallable(() -> json.writeValueAsString(event))
         .flatMap(text -> redis.convertAndSend(channel.getTopic(), text))
-        .doOnError(e -> log.warn("Chat event not published; subscribers will fill the gap: " + e))
-        .onErrorComplete()
-        .then();
+        .timeout(publishTimeout)
+        .subscribe(
+            receivers -> {},
+            e -> {
+              publishFailures.increment();
+              log.warn("Chat event not published; subscribers will fill the gap", e);
+            });
   }
 
   @Override

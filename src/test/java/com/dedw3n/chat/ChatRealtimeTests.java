@@ -297,9 +297,12 @@ class ChatRealtimeTests extends ApiTests {
   }
 
   private Mono<Void> publish(long conversationId, long seq) {
-    return bus.publish(
-        ChatEvent.message(
-            new Message(seq, conversationId, seq, 1, "m" + seq, OffsetDateTime.now()), Map.of()));
+    return Mono.fromRunnable(
+        () ->
+            bus.publish(
+                ChatEvent.message(
+                    new Message(seq, conversationId, seq, 1, "m" + seq, OffsetDateTime.now()),
+                    Map.of())));
   }
 
   private List<Map<String, Object>> subscribe(Client user, String conversation, String after) {

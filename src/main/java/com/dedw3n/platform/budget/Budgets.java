@@ -114,14 +114,25 @@ public class Budgets implements DisposableBean {
   }
 
   /**
+   * {@link #take} at once when the buckets are in memory (no Redis): the spending, or null when it
+   * has to go to Redis (then use {@link #take}).
+   */
+  public @Nullable Spent takeNow(String key, BudgetSettings.Rate rate, long tokens) {
+    if (redis != null) {
+      return null;
+    }
+    return spent(key, rate, local.takeNow(key, configuration(rate), tokens), local);
+  }
+
+  /**
    * Takes {@code tokens} from the bucket {@code key} (its rate decides its capacity and refill).
    * Never fails: a refusal is a {@link Spent} that is not {@code allowed}.
    */
   public Mono<Spent> take(String key, BudgetSettings.Rate rate, long tokens) {
     BucketConfiguration configuration = configuration(rate);
+    // memory answers at once: no future to adapt (and tokens are taken on subscription only)
     Mono<Spent> fromMemory =
-        Mono.fromFuture(() -> local.take(key, configuration, tokens))
-            .map(probe -> spent(key, rate, probe, local));
+        Mono.fromSupplier(() -> spent(key, rate, local.takeNow(key, configuration, tokens), local));
     if (redis == null) {
       return fromMemory;
     }
@@ -139,6 +150,10 @@ public class Budgets implements DisposableBean {
   /** Returns tokens to the bucket they were taken from, without waiting for it. */
   public void giveBack(Spent spent, long tokens) {
     if (tokens <= 0) {
+      return;
+    }
+    if (spent.store() == local) {
+      local.giveBack(spent.key(), configuration(spent.rate()), tokens);
       return;
     }
     Mono.fromFuture(() -> spent.store().giveBack(spent.key(), configuration(spent.rate()), tokens))

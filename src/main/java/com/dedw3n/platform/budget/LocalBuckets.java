@@ -31,8 +31,12 @@ final class LocalBuckets implements BucketStore {
   @Override
   public CompletableFuture<ConsumptionProbe> take(
       String key, BucketConfiguration rate, long tokens) {
-    return CompletableFuture.completedFuture(
-        bucket(key, rate).tryConsumeAndReturnRemaining(tokens));
+    return CompletableFuture.completedFuture(takeNow(key, rate, tokens));
+  }
+
+  /** {@link #take}, without a future: memory answers at once. */
+  ConsumptionProbe takeNow(String key, BucketConfiguration rate, long tokens) {
+    return bucket(key, rate).tryConsumeAndReturnRemaining(tokens);
   }
 
   @Override
@@ -47,6 +51,10 @@ final class LocalBuckets implements BucketStore {
   }
 
   private Bucket bucket(String key, BucketConfiguration rate) {
+    Bucket known = buckets.getIfPresent(key); // the common case, without computeIfAbsent's locking
+    if (known != null) {
+      return known;
+    }
     return buckets.get(
         key,
         k -> {

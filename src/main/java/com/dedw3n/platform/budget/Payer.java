@@ -26,6 +26,10 @@ public record Payer(Kind kind, String id, BudgetSettings.@Nullable Rate rate) {
 
   /** The bucket key of this payer's query-cost budget. */
   public String costKey() {
-    return "cost:" + kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + id;
+    return switch (kind) {
+      case USER -> "cost:user:" + id;
+      case PARTNER -> "cost:partner:" + id;
+      case ADDRESS -> "cost:address:" + id;
+    };
   }
 }

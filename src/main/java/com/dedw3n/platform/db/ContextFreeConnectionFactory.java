@@ -22,6 +22,7 @@ import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.util.context.Context;
 
 /**
@@ -226,9 +227,14 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
                       running.resultProduced();
                       return new ContextFreeResult(result, running::resultRead);
                     })
-                .doOnComplete(running::executionCompleted)
-                .doOnError(e -> running.executionAbandoned())
-                .doOnCancel(running::executionAbandoned);
+                .doFinally(
+                    signal -> {
+                      if (signal == SignalType.ON_COMPLETE) {
+                        running.executionCompleted();
+                      } else {
+                        running.executionAbandoned();
+                      }
+                    });
           });
     }
   }

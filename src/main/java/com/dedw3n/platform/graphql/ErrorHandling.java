@@ -1,5 +1,6 @@
 package com.dedw3n.platform.graphql;
 
+import com.dedw3n.platform.ThrottledLog;
 import com.dedw3n.platform.db.DatabaseErrors;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;

@@ -1,5 +1,6 @@
 package com.dedw3n.platform.graphql;
 
+import com.dedw3n.platform.Deadlines;
 import com.dedw3n.platform.web.WebSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,7 +8,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -158,30 +159,19 @@ class GraphQlHttpGuard implements WebFilter {
         .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM))) {
       return chain.filter(replayed);
     }
-    return limit
-        .run(() -> chain.filter(replayed))
-        .timeout(deadline)
-        .onErrorResume(
-            ExecutionLimit.Saturated.class,
-            e -> {
-              exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-              return problem(
-                  exchange,
-                  HttpStatus.SERVICE_UNAVAILABLE,
-                  e.getMessage(),
-                  ErrorKind.UNAVAILABLE,
-                  "SATURATED");
-            })
-        .onErrorResume(
-            TimeoutException.class,
-            e -> {
+    // OperationGuard fills it in once the request is read: a request that never gets an answer is
+    // logged with its operation's name
+    AtomicReference<String> operationName = new AtomicReference<>();
+    exchange.getAttributes().put(OperationGuard.OPERATION_NAME, operationName);
+    return Deadlines.within(
+            limit.run(() -> chain.filter(replayed)),
+            deadline,
+            () -> {
               log.error(
                   "A request to "
                       + path
                       + " (operation "
-                      + exchange
-                          .getAttributes()
-                          .getOrDefault(OperationGuard.OPERATION_NAME, "unnamed")
+                      + (operationName.get() == null ? "unnamed" : operationName.get())
                       + ") had no answer after "
                       + deadline.toMillis()
                       + " ms; answered 503");
@@ -192,6 +182,17 @@ class GraphQlHttpGuard implements WebFilter {
                   "The request could not be answered in time; retry shortly.",
                   ErrorKind.UNAVAILABLE,
                   "REQUEST_DEADLINE");
+            })
+        .onErrorResume(
+            ExecutionLimit.Saturated.class,
+            e -> {
+              exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+              return problem(
+                  exchange,
+                  HttpStatus.SERVICE_UNAVAILABLE,
+                  e.getMessage(),
+                  ErrorKind.UNAVAILABLE,
+                  "SATURATED");
             });
   }
 

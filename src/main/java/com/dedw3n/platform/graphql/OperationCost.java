@@ -53,7 +53,8 @@ import org.jspecify.annotations.Nullable;
  *
  * The <em>static</em> cost is computed from the document and variables before execution, as the
  * most the operation can fetch; the <em>actual</em> cost counts the same way over the data that
- * came back (lists as long as they really were).
+ * came back: lists as long as they really were, and below them every selected object counted as
+ * returned.
  */
 final class OperationCost {
 
@@ -114,11 +115,23 @@ final class OperationCost {
       return multiply(one, size);
     }
 
+    /**
+     * Walks only what can vary: a subtree without lists costs the same whenever it is there (its
+     * {@link Node#fixed} cost), so only lists are measured. The W3 page (50 messages with their
+     * senders) is one list length read, not 150 objects visited.
+     */
     private static long actual(List<Node> nodes, Map<?, ?> object) {
       long total = 0;
       for (Node node : nodes) {
         Object value = object.get(node.key());
+        if (value == null) {
+          continue;
+        }
         if (value instanceof List<?> items) {
+          if (!node.varies()) {
+            total = add(total, multiply(node.fixed(), items.size()));
+            continue;
+          }
           for (Object item : items) {
             if (item != null) {
               total =
@@ -129,9 +142,11 @@ final class OperationCost {
                           item instanceof Map<?, ?> m ? actual(node.children(), m) : 0));
             }
           }
+        } else if (!node.varies()) {
+          total = add(total, node.fixed());
         } else if (value instanceof Map<?, ?> child) {
           total = add(total, add(node.weight(), actual(node.children(), child)));
-        } else if (value != null) {
+        } else {
           total = add(total, node.weight());
         }
       }
@@ -149,7 +164,39 @@ final class OperationCost {
       int weight,
       boolean list,
       @Nullable Sizing sizing,
-      List<Node> children) {}
+      List<Node> children,
+      boolean varies,
+      long fixed) {
+
+    Node(
+        String key,
+        String field,
+        int weight,
+        boolean list,
+        @Nullable Sizing sizing,
+        List<Node> children) {
+      this(key, field, weight, list, sizing, children, varies(children), fixed(weight, children));
+    }
+
+    /** Whether a list hides somewhere below (so the actual cost needs a look at the data). */
+    private static boolean varies(List<Node> children) {
+      for (Node child : children) {
+        if (child.list() || child.varies()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** One value's cost when nothing below it varies: its weight and all of its children's. */
+    private static long fixed(int weight, List<Node> children) {
+      long total = weight;
+      for (Node child : children) {
+        total = add(total, child.list() ? 0 : child.fixed());
+      }
+      return total;
+    }
+  }
 
   /**
    * How a list is sized: the largest of the slicing arguments given (each a literal, a variable or

@@ -1,5 +1,6 @@
 package com.dedw3n.platform.graphql;
 
+import com.dedw3n.platform.Deadlines;
 import com.dedw3n.platform.budget.BudgetSettings;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.budget.Payer;
@@ -15,7 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -23,9 +24,9 @@ import org.springframework.graphql.execution.GraphQlSource;
 import org.springframework.graphql.server.WebGraphQlInterceptor;
 import org.springframework.graphql.server.WebGraphQlRequest;
 import org.springframework.graphql.server.WebGraphQlResponse;
+import org.springframework.graphql.server.WebSocketGraphQlRequest;
 import org.springframework.graphql.support.DefaultExecutionGraphQlResponse;
 import org.springframework.stereotype.Component;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -86,19 +87,13 @@ class OperationGuard implements WebGraphQlInterceptor {
     if (!limits.enabled()) {
       return chain.next(request);
     }
-    if (request.getOperationName() == null) {
-      return guard(request, chain);
-    }
     // the HTTP guard names the operation if the request never gets an answer
-    return Mono.deferContextual(
-        context -> {
-          context
-              .<ServerWebExchange>getOrEmpty(ServerWebExchange.class)
-              .ifPresent(
-                  exchange ->
-                      exchange.getAttributes().put(OPERATION_NAME, request.getOperationName()));
-          return guard(request, chain);
-        });
+    if (request.getAttributes().get(OPERATION_NAME) instanceof AtomicReference<?> name) {
+      @SuppressWarnings("unchecked")
+      var operationName = (AtomicReference<String>) name;
+      operationName.set(request.getOperationName());
+    }
+    return guard(request, chain);
   }
 
   private Mono<WebGraphQlResponse> guard(WebGraphQlRequest request, Chain chain) {
@@ -142,48 +137,72 @@ class OperationGuard implements WebGraphQlInterceptor {
     if (!budgets.enabled()) {
       return execute(request, chain, operation, cost, null);
     }
-    return payer(request)
-        .flatMap(
-            payer -> {
-              BudgetSettings.Rate rate = budgets.costRate(payer);
-              if (cost > rate.capacity()) {
-                return refuse(
-                    request,
-                    ErrorKind.BAD_REQUEST,
-                    "QUERY_TOO_COSTLY",
-                    "The query may cost "
-                        + cost
-                        + " points, more than your budget holds ("
-                        + rate.capacity()
-                        + ").",
-                    0,
-                    cost(cost, null, null));
-              }
-              return budgets
-                  .take(payer.costKey(), rate, cost)
-                  .flatMap(
-                      spent -> {
-                        if (!spent.allowed()) {
-                          budgets.refused("cost");
-                          return refuse(
-                              request,
-                              ErrorKind.RATE_LIMITED,
-                              "RATE_LIMITED",
-                              "Query cost budget spent: this query may cost "
-                                  + cost
-                                  + " points and "
-                                  + spent.remaining()
-                                  + " are left; "
-                                  + (long) rate.perSecond()
-                                  + " come back every second. Retry in "
-                                  + spent.retryAfterSeconds()
-                                  + " s.",
-                              spent.retryAfterSeconds(),
-                              cost(cost, null, spent));
-                        }
-                        return execute(request, chain, operation, cost, spent);
-                      });
-            });
+    Payer anonymous = anonymousPayer(request);
+    if (anonymous != null) {
+      return charge(request, chain, operation, cost, anonymous);
+    }
+    return Viewer.current()
+        .map(viewer -> Payer.user(viewer.userId()))
+        .defaultIfEmpty(addressPayer(request))
+        .flatMap(payer -> charge(request, chain, operation, cost, payer));
+  }
+
+  /** Takes the cost from the payer's budget, then executes; or refuses. */
+  private Mono<WebGraphQlResponse> charge(
+      WebGraphQlRequest request,
+      Chain chain,
+      DocumentCache.Valid operation,
+      long cost,
+      Payer payer) {
+    BudgetSettings.Rate rate = budgets.costRate(payer);
+    if (cost > rate.capacity()) {
+      return refuse(
+          request,
+          ErrorKind.BAD_REQUEST,
+          "QUERY_TOO_COSTLY",
+          "The query may cost "
+              + cost
+              + " points, more than your budget holds ("
+              + rate.capacity()
+              + ").",
+          0,
+          cost(cost, null, null));
+    }
+    Budgets.Spent now = budgets.takeNow(payer.costKey(), rate, cost);
+    if (now != null) {
+      return charged(request, chain, operation, cost, rate, now);
+    }
+    return budgets
+        .take(payer.costKey(), rate, cost)
+        .flatMap(spent -> charged(request, chain, operation, cost, rate, spent));
+  }
+
+  private Mono<WebGraphQlResponse> charged(
+      WebGraphQlRequest request,
+      Chain chain,
+      DocumentCache.Valid operation,
+      long cost,
+      BudgetSettings.Rate rate,
+      Budgets.Spent spent) {
+    if (spent.allowed()) {
+      return execute(request, chain, operation, cost, spent);
+    }
+    budgets.refused("cost");
+    return refuse(
+        request,
+        ErrorKind.RATE_LIMITED,
+        "RATE_LIMITED",
+        "Query cost budget spent: this query may cost "
+            + cost
+            + " points and "
+            + spent.remaining()
+            + " are left; "
+            + (long) rate.perSecond()
+            + " come back every second. Retry in "
+            + spent.retryAfterSeconds()
+            + " s.",
+        spent.retryAfterSeconds(),
+        cost(cost, null, spent));
   }
 
   /** Executes within the timeout; prices the response and bounds its errors. */
@@ -194,12 +213,10 @@ class OperationGuard implements WebGraphQlInterceptor {
       long cost,
       Budgets.@Nullable Spent spent) {
     RequestStatements statements = new RequestStatements();
-    return chain
-        .next(request)
-        .timeout(limits.executionTimeout())
-        .onErrorResume(
-            TimeoutException.class,
-            e -> {
+    return Deadlines.within(
+            chain.next(request),
+            limits.executionTimeout(),
+            () -> {
               statements.cancel();
               return refuse(
                   request,
@@ -281,14 +298,20 @@ class OperationGuard implements WebGraphQlInterceptor {
     return cost;
   }
 
-  private Mono<Payer> payer(WebGraphQlRequest request) {
-    return Viewer.current()
-        .map(viewer -> Payer.user(viewer.userId()))
-        .switchIfEmpty(
-            Mono.fromSupplier(
-                () ->
-                    Payer.address(
-                        clientAddress.of(request.getRemoteAddress(), request.getHeaders()))));
+  /**
+   * The payer of a request that cannot be signed in: over HTTP, one without a session cookie
+   * (looking its session up would only make, and throw away, a new one per request). Null when the
+   * request may carry a signed-in user.
+   */
+  private @Nullable Payer anonymousPayer(WebGraphQlRequest request) {
+    if (request instanceof WebSocketGraphQlRequest || request.getCookies().containsKey("SESSION")) {
+      return null;
+    }
+    return addressPayer(request);
+  }
+
+  private Payer addressPayer(WebGraphQlRequest request) {
+    return Payer.address(clientAddress.of(request.getRemoteAddress(), request.getHeaders()));
   }
 
   private boolean mayReadServiceSdl(WebGraphQlRequest request) {

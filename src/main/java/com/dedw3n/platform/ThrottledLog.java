@@ -1,4 +1,4 @@
-package com.dedw3n.platform.graphql;
+package com.dedw3n.platform;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

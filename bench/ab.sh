@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A/B in one session: the same operations against two servers that are already running, warmed up
+# alike, then measured in alternating runs (A, B, A, B, ...) so that the machine's drift hits both
+# the same. Prints every run and, per operation, the median requests/s of each side and B/A.
+#
+#   A_URL=http://127.0.0.1:8080 A_MANAGEMENT=http://127.0.0.1:8081 \
+#   B_URL=http://127.0.0.1:8090 B_MANAGEMENT=http://127.0.0.1:8091 \
+#   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench OPS="W1 W2" ROUNDS=3 bench/ab.sh
+#
+# Both servers must use the same database (bench.sh seeds it on the first run: SEED=auto).
+# Besides requests/s it reports each server's CPU time per request (from /proc, over the measured
+# run): on a shared, noisy machine throughput swings by tens of percent from one run to the next,
+# while the CPU a request costs stays put.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${A_URL:?}" "${A_MANAGEMENT:?}" "${B_URL:?}" "${B_MANAGEMENT:?}" "${DATABASE_URL:?}"
+OPS=${OPS:-"W1 W2 W3 W4 W5 W6"}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-16}
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-60}
+SCALE=${SCALE:-1.0}
+export SCALE DATABASE_URL
+
+pid_on() { # url -> pid of the server listening on its port
+  local port=${1##*:}
+  ss -Htlnp "sport = :${port%%/*}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+run() { # side op warmup duration -> the result line of bench.sh
+  local url=$1 management=$2 op=$3 warmup=$4 duration=$5
+  BENCH_URL=$url MANAGEMENT_URL=$management OPS=$op WARMUP=$warmup DURATION=$duration \
+    CONNECTIONS=$CONNECTIONS SQL_CEILING=0 FLOOR=0 SEED=${SEED:-auto} RESULTS=${RESULTS:-bench/results} \
+    bench/bench.sh 2>/dev/null | grep -E "^$op " | head -1
+}
+
+declare -A rps cpu
+for op in $OPS; do
+  echo "# $op: warming both servers up ($WARMUP s each)"
+  run "$A_URL" "$A_MANAGEMENT" "$op" "$WARMUP" 5 >/dev/null
+  SEED=never run "$B_URL" "$B_MANAGEMENT" "$op" "$WARMUP" 5 >/dev/null
+  for round in $(seq 1 "$ROUNDS"); do
+    # A first in odd rounds, B first in even ones: neither side always runs right after warm-up
+    order="A B"
+    ((round % 2 == 0)) && order="B A"
+    for side in $order; do
+      url=${side}_URL management=${side}_MANAGEMENT
+      pid=$(pid_on "${!url}")
+      before=$(cpu_ticks "$pid")
+      line=$(SEED=never run "${!url}" "${!management}" "$op" 0 "$DURATION")
+      after=$(cpu_ticks "$pid")
+      if [[ $op == W6 ]]; then
+        requests=$(sed -n 's/.*, \([0-9]*\) sent.*/\1/p' <<<"$line")
+      else
+        requests=$(awk -v d="$DURATION" '{ printf "%d", $3 * d }' <<<"$line")
+      fi
+      ms=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? t * 1000 / hz / n : 0) }')
+      cpu[$op,$side]="${cpu[$op,$side]:-} $ms"
+      echo "$side r$round $line | server CPU $ms ms/request"
+      if [[ $op == W6 ]]; then
+        value=$(sed -n 's/.*delivered \([0-9.]*\)\/s.*send p50 \([0-9.]*\) ms.*/\2/p' <<<"$line")
+      else
+        value=$(awk '{ print $3 }' <<<"$line")
+      fi
+      rps[$op,$side]="${rps[$op,$side]:-} $value"
+    done
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "# medians over $ROUNDS rounds: requests/s (W6: send p50 ms), and server CPU ms per request"
+for op in $OPS; do
+  a=$(median <<<"${rps[$op,A]}")
+  b=$(median <<<"${rps[$op,B]}")
+  ca=$(median <<<"${cpu[$op,A]}")
+  cb=$(median <<<"${cpu[$op,B]}")
+  echo "$op rps A $a B $b B/A $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", (a > 0 ? b / a : 0) }') | CPU ms/request A $ca B $cb A/B $(awk -v a="$ca" -v b="$cb" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
+done

@@ -1,23 +1,18 @@
 package com.dedw3n.chat;
 
+import com.dedw3n.platform.RedisChannel;
 import com.dedw3n.platform.ThrottledLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
-import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -31,13 +26,9 @@ class RedisChatBus implements ChatBus, DisposableBean {
 
   private static final ThrottledLog log = new ThrottledLog(RedisChatBus.class);
 
-  private final ChannelTopic channel;
-  private final ReactiveStringRedisTemplate redis;
+  private final RedisChannel channel;
   private final JsonMapper json;
-  private volatile @Nullable ReactiveRedisMessageListenerContainer container;
   private final Sinks.Many<ChatEvent> sink = Sinks.many().multicast().directBestEffort();
-  private final Disposable listening;
-  private final Duration publishTimeout;
   private final Counter publishFailures;
 
   RedisChatBus(
@@ -46,35 +37,18 @@ class RedisChatBus implements ChatBus, DisposableBean {
       JsonMapper json,
       ChatSettings settings,
       MeterRegistry meters) {
-    this.publishTimeout = settings.publishTimeout();
     this.publishFailures =
         Counter.builder("dedw3n.chat.publish.failures")
             .description("Chat events not published to Redis in time (recovered from PostgreSQL)")
             .register(meters);
-    this.channel = ChannelTopic.of(settings.redisChannel());
-    this.redis = redis;
     this.json = json;
-    // Listen for the life of the instance, re-subscribing after a Redis outage. The container
-    // connects when it is made, so it is made inside the retry (off the event loop: connecting
-    // blocks): an instance started while Redis is down starts, and listens once Redis is back.
-    this.listening =
-        Flux.defer(
-                () -> {
-                  var listener = new ReactiveRedisMessageListenerContainer(connections);
-                  container = listener;
-                  return listener
-                      .receive(channel)
-                      .doFinally(signal -> listener.destroyLater().subscribe());
-                })
-            .subscribeOn(Schedulers.boundedElastic())
-            .map(message -> json.readValue(message.getMessage(), ChatEvent.class))
-            .retryWhen(
-                Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
-                    .maxBackoff(Duration.ofSeconds(5)))
-            .subscribe(
-                event ->
-                    sink.emitNext(
-                        event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))));
+    this.channel =
+        new RedisChannel(settings.redisChannel(), connections, redis, settings.publishTimeout());
+    channel.listen(
+        message ->
+            sink.emitNext(
+                json.readValue(message, ChatEvent.class),
+                Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))));
   }
 
   /**
@@ -86,8 +60,7 @@ class RedisChatBus implements ChatBus, DisposableBean {
   @Override
   public void publish(ChatEvent event) {
     Mono.fromCallable(() -> json.writeValueAsString(event))
-        .flatMap(text -> redis.convertAndSend(channel.getTopic(), text))
-        .timeout(publishTimeout)
+        .flatMap(channel::publish)
         .subscribe(
             receivers -> {},
             e -> {
@@ -103,10 +76,6 @@ class RedisChatBus implements ChatBus, DisposableBean {
 
   @Override
   public void destroy() {
-    listening.dispose();
-    var listener = container;
-    if (listener != null) {
-      listener.destroyLater().subscribe();
-    }
+    channel.close();
   }
 }

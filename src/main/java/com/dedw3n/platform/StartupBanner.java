@@ -15,17 +15,28 @@ class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
 
   private final String graphqlPath;
   private final String graphiqlPath;
+  private final boolean graphiql;
 
   StartupBanner(
       @Value("${spring.graphql.http.path:/graphql}") String graphqlPath,
-      @Value("${spring.graphql.graphiql.path:/graphiql}") String graphiqlPath) {
+      @Value("${spring.graphql.graphiql.path:/graphiql}") String graphiqlPath,
+      @Value("${spring.graphql.graphiql.enabled:false}") boolean graphiql) {
     this.graphqlPath = graphqlPath;
     this.graphiqlPath = graphiqlPath;
+    this.graphiql = graphiql;
   }
 
   @Override
   public void onApplicationEvent(WebServerInitializedEvent event) {
+    // the management server (its own port in production) has its own event: not the API
+    if ("management".equals(event.getApplicationContext().getServerNamespace())) {
+      return;
+    }
     String base = "http://localhost:" + event.getWebServer().getPort();
-    log.info("Dedw3n API at " + base + graphqlPath + " (GraphiQL: " + base + graphiqlPath + ")");
+    log.info(
+        "Dedw3n API at "
+            + base
+            + graphqlPath
+            + (graphiql ? " (GraphiQL: " + base + graphiqlPath + ")" : ""));
   }
 }

@@ -7,8 +7,8 @@ import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.security.PasswordHashing;
-import com.dedw3n.platform.security.Sessions;
 import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.platform.session.Sessions;
 import com.dedw3n.platform.web.ClientAddress;
 import java.util.List;
 import java.util.Locale;
@@ -78,9 +78,7 @@ class UserController {
       @Argument String email, @Argument String password, @Argument String displayName) {
     String normalizedEmail = normalizeEmail(email);
     String name = Inputs.text("displayName", displayName, 1, 80);
-    if (password == null || password.length() < 8 || password.length() > 128) {
-      throw ApiException.badRequest("password must be 8 to 128 characters long");
-    }
+    checkPassword("password", password);
     // sign-ups per address are limited before any work: hashing is deliberately slow
     return clientAddress
         .current()
@@ -89,7 +87,7 @@ class UserController {
         .flatMap(hash -> users.insert(normalizedEmail, name, hash))
         .switchIfEmpty(
             Mono.error(() -> ApiException.conflict("An account with this email already exists.")))
-        .flatMap(user -> sessions.signIn(user.id()).thenReturn(user));
+        .flatMap(user -> sessions.signIn(user.id(), false).thenReturn(user));
   }
 
   /**
@@ -100,6 +98,30 @@ class UserController {
    */
   @MutationMapping
   Mono<User> signIn(@Argument String email, @Argument String password) {
+    return authenticate(email, password)
+        .flatMap(userId -> sessions.signIn(userId, false))
+        .flatMap(issued -> users.findById(issued.userId()));
+  }
+
+  /** For clients that keep the token themselves: no cookie is set. */
+  @MutationMapping
+  Mono<SessionToken> signInForToken(@Argument String email, @Argument String password) {
+    return authenticate(email, password)
+        .flatMap(userId -> sessions.signIn(userId, true))
+        .flatMap(
+            issued ->
+                users
+                    .findById(issued.userId())
+                    .map(
+                        user ->
+                            new SessionToken(
+                                issued.token(),
+                                issued.expiresAt().atOffset(java.time.ZoneOffset.UTC),
+                                user)));
+  }
+
+  /** The user id behind an email and password, or UNAUTHORIZED. */
+  private Mono<Long> authenticate(String email, String password) {
     String normalizedEmail = normalizeEmail(email);
     return clientAddress
         .current()
@@ -125,13 +147,54 @@ class UserController {
                                     ErrorKind.UNAUTHORIZED, "Wrong email or password.")))
                     .doOnNext(
                         credentials -> attempt.ifPresent(spent -> budgets.giveBack(spent, 1))))
-        .flatMap(credentials -> sessions.signIn(credentials.userId()).thenReturn(credentials))
-        .flatMap(credentials -> users.findById(credentials.userId()));
+        .map(Users.Credentials::userId);
   }
 
   @MutationMapping
   Mono<Boolean> signOut() {
     return sessions.signOut().thenReturn(true);
+  }
+
+  @MutationMapping
+  Mono<Boolean> signOutEverywhere() {
+    return sessions.signOutEverywhere().thenReturn(true);
+  }
+
+  /**
+   * Checks the current password (with the sign-in budgets: it is a password guess like any other),
+   * stores the new one, and ends every other session of the user.
+   */
+  @MutationMapping
+  Mono<Boolean> changePassword(@Argument String currentPassword, @Argument String newPassword) {
+    checkPassword("newPassword", newPassword);
+    return Viewer.requireId()
+        .flatMap(
+            userId ->
+                budgets
+                    .spend(Action.SIGN_IN_ACCOUNT, "user:" + userId)
+                    .then(users.passwordHash(userId))
+                    .flatMap(
+                        hash ->
+                            passwords.matches(currentPassword == null ? "" : currentPassword, hash))
+                    .filter(Boolean::booleanValue)
+                    .switchIfEmpty(
+                        Mono.error(
+                            () ->
+                                new ApiException(
+                                    ErrorKind.UNAUTHORIZED, "The current password is wrong.")))
+                    .then(passwords.hash(newPassword))
+                    .flatMap(hash -> users.updatePassword(userId, hash))
+                    .then(sessions.endOthers(userId)))
+        .thenReturn(true);
+  }
+
+  /** What {@code signInForToken} answers. */
+  record SessionToken(String token, java.time.OffsetDateTime expiresAt, User user) {}
+
+  private static void checkPassword(String name, String password) {
+    if (password == null || password.length() < 8 || password.length() > 128) {
+      throw ApiException.badRequest(name + " must be 8 to 128 characters long");
+    }
   }
 
   @EntityMapping("User")

@@ -62,6 +62,20 @@ public class Users {
         .one();
   }
 
+  Mono<String> passwordHash(long userId) {
+    return db.sql("SELECT password_hash FROM users WHERE id = $1")
+        .bind(0, userId)
+        .map(row -> row.get(0, String.class))
+        .one();
+  }
+
+  Mono<Void> updatePassword(long userId, String passwordHash) {
+    return db.sql("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(0, userId)
+        .bind(1, passwordHash)
+        .then();
+  }
+
   record Credentials(long userId, String passwordHash) {}
 
   private static User user(Readable row) {

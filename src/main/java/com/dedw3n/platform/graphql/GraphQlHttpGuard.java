@@ -27,6 +27,9 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.reactive.CorsProcessor;
+import org.springframework.web.cors.reactive.CorsUtils;
+import org.springframework.web.cors.reactive.DefaultCorsProcessor;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -57,6 +60,7 @@ class GraphQlHttpGuard implements WebFilter {
   private final String path;
   private final int maxBodyBytes;
   private final CorsConfiguration origins = new CorsConfiguration();
+  private final CorsProcessor cors = new DefaultCorsProcessor();
   private final ExecutionLimit limit;
   private final Duration deadline;
   private final JsonMapper json;
@@ -72,6 +76,12 @@ class GraphQlHttpGuard implements WebFilter {
     this.json = json;
     this.maxBodyBytes = settings.maxBodyBytes();
     this.origins.setAllowedOriginPatterns(web.allowedOrigins());
+    // one origin policy for HTTP and WebSocket: listed origins may call with credentials
+    this.origins.setAllowCredentials(true);
+    this.origins.setAllowedMethods(List.of("POST", "GET"));
+    this.origins.setAllowedHeaders(List.of(CorsConfiguration.ALL));
+    this.origins.setExposedHeaders(List.of(HttpHeaders.RETRY_AFTER));
+    this.origins.setMaxAge(Duration.ofHours(1));
     this.deadline = limits.requestDeadline();
     this.limit =
         new ExecutionLimit(
@@ -94,12 +104,41 @@ class GraphQlHttpGuard implements WebFilter {
         && "websocket".equalsIgnoreCase(request.getHeaders().getUpgrade())) {
       // Browsers always send Origin on a WebSocket upgrade, and the session cookie rides along:
       // refusing foreign origins stops cross-site WebSocket hijacking. Native clients send none.
+      // (a page of this server's own origin, such as GraphiQL, is not cross-origin)
       String origin = request.getHeaders().getOrigin();
-      if (origin != null && origins.checkOrigin(origin) == null) {
+      if (CorsUtils.isCorsRequest(request) && origins.checkOrigin(origin) == null) {
         return problem(
-            exchange, HttpStatus.FORBIDDEN, "WebSocket connections from this origin are refused.");
+            exchange,
+            HttpStatus.FORBIDDEN,
+            "WebSocket connections from this origin are refused (see ALLOWED_ORIGINS).",
+            ErrorKind.FORBIDDEN,
+            "ORIGIN_NOT_ALLOWED");
       }
-      return chain.filter(exchange);
+      return chain.filter(exchange).onErrorResume(ApiException.class, e -> refused(exchange, e));
+    }
+    if (CorsUtils.isCorsRequest(request)) {
+      // a browser calling from another origin: a listed one gets the CORS headers (a preflight
+      // ends here), any other a documented refusal and no CORS headers at all
+      if (!cors.process(origins, exchange)) {
+        exchange.getResponse().getHeaders().remove(HttpHeaders.VARY);
+        return problem(
+            exchange,
+            HttpStatus.FORBIDDEN,
+            "Requests from this origin are refused (see ALLOWED_ORIGINS).",
+            ErrorKind.FORBIDDEN,
+            "ORIGIN_NOT_ALLOWED");
+      }
+      if (CorsUtils.isPreFlightRequest(request)) {
+        return exchange.getResponse().setComplete();
+      }
+    } else if ("cross-site".equals(request.getHeaders().getFirst("Sec-Fetch-Site"))) {
+      // a cross-site request that hides its origin: never with the user's cookie
+      return problem(
+          exchange,
+          HttpStatus.FORBIDDEN,
+          "Cross-site requests must carry their Origin.",
+          ErrorKind.FORBIDDEN,
+          "ORIGIN_NOT_ALLOWED");
     }
     if (!HttpMethod.POST.equals(request.getMethod())) {
       exchange.getResponse().getHeaders().setAllow(java.util.Set.of(HttpMethod.POST));
@@ -183,6 +222,8 @@ class GraphQlHttpGuard implements WebFilter {
                   ErrorKind.UNAVAILABLE,
                   "REQUEST_DEADLINE");
             })
+        // before GraphQL: the session store could not say who the caller is (fail closed)
+        .onErrorResume(ApiException.class, e -> refused(exchange, e))
         .onErrorResume(
             ExecutionLimit.Saturated.class,
             e -> {
@@ -194,6 +235,24 @@ class GraphQlHttpGuard implements WebFilter {
                   ErrorKind.UNAVAILABLE,
                   "SATURATED");
             });
+  }
+
+  private Mono<Void> refused(ServerWebExchange exchange, ApiException e) {
+    HttpStatus status =
+        switch (e.kind()) {
+          case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+          case RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
+          case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
+          case FORBIDDEN -> HttpStatus.FORBIDDEN;
+          default -> HttpStatus.BAD_REQUEST;
+        };
+    if (e.retryAfterSeconds() > 0) {
+      exchange
+          .getResponse()
+          .getHeaders()
+          .set(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
+    }
+    return problem(exchange, status, e.getMessage(), e.kind(), e.code());
   }
 
   private static ServerHttpRequest replay(ServerHttpRequest request, Mono<DataBuffer> body) {

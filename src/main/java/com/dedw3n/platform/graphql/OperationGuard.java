@@ -6,6 +6,7 @@ import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.budget.Payer;
 import com.dedw3n.platform.db.RequestStatements;
 import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.platform.session.SessionSettings;
 import com.dedw3n.platform.web.ClientAddress;
 import graphql.ExecutionResult;
 import graphql.GraphQLError;
@@ -26,6 +27,7 @@ import org.springframework.graphql.server.WebGraphQlRequest;
 import org.springframework.graphql.server.WebGraphQlResponse;
 import org.springframework.graphql.server.WebSocketGraphQlRequest;
 import org.springframework.graphql.support.DefaultExecutionGraphQlResponse;
+import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -68,12 +70,16 @@ class OperationGuard implements WebGraphQlInterceptor {
   private final ClientAddress clientAddress;
   private final byte[] gatewaySecret;
 
+  private final String sessionCookie;
+
   OperationGuard(
       DocumentCache documents,
       GraphQlSource graphQl,
       OperationLimits limits,
       Budgets budgets,
-      ClientAddress clientAddress) {
+      ClientAddress clientAddress,
+      SessionSettings sessions) {
+    this.sessionCookie = sessions.cookieName();
     this.documents = documents;
     this.graphQl = graphQl;
     this.limits = limits;
@@ -142,9 +148,21 @@ class OperationGuard implements WebGraphQlInterceptor {
       return charge(request, chain, operation, cost, anonymous);
     }
     return Viewer.current()
-        .map(viewer -> Payer.user(viewer.userId()))
+        .<Object>map(viewer -> Payer.user(viewer.userId()))
         .defaultIfEmpty(addressPayer(request))
-        .flatMap(payer -> charge(request, chain, operation, cost, payer));
+        // a session store that cannot answer fails the request closed, before anything runs
+        .onErrorResume(ApiException.class, Mono::just)
+        .flatMap(
+            payer ->
+                payer instanceof ApiException refused
+                    ? refuse(
+                        request,
+                        refused.kind(),
+                        refused.code(),
+                        refused.getMessage(),
+                        refused.retryAfterSeconds(),
+                        null)
+                    : charge(request, chain, operation, cost, (Payer) payer));
   }
 
   /** Takes the cost from the payer's budget, then executes; or refuses. */
@@ -299,12 +317,13 @@ class OperationGuard implements WebGraphQlInterceptor {
   }
 
   /**
-   * The payer of a request that cannot be signed in: over HTTP, one without a session cookie
-   * (looking its session up would only make, and throw away, a new one per request). Null when the
-   * request may carry a signed-in user.
+   * The payer of a request that cannot be signed in: over HTTP, one with neither a session cookie
+   * nor a bearer token (nothing to look up). Null when the request may carry a signed-in user.
    */
   private @Nullable Payer anonymousPayer(WebGraphQlRequest request) {
-    if (request instanceof WebSocketGraphQlRequest || request.getCookies().containsKey("SESSION")) {
+    if (request instanceof WebSocketGraphQlRequest
+        || request.getCookies().containsKey(sessionCookie)
+        || request.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION)) {
       return null;
     }
     return addressPayer(request);

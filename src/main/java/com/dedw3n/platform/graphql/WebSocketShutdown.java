@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -20,12 +21,13 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * On shutdown (SIGTERM), closes every GraphQL WebSocket with 1001 "going away" before the server
- * drains its requests, so clients reconnect to another instance at once and resume their
- * subscriptions from their last cursor, instead of waiting out the drain on a dying instance.
+ * Knows the open GraphQL WebSockets. On shutdown (SIGTERM), closes every one with 1001 "going away"
+ * before the server drains its requests, so clients reconnect to another instance at once and
+ * resume their subscriptions from their last cursor, instead of waiting out the drain on a dying
+ * instance.
  */
 @Configuration(proxyBeanMethods = false)
-class WebSocketShutdown implements SmartLifecycle {
+public class WebSocketShutdown implements SmartLifecycle {
 
   private final Set<WebSocketSession> open = ConcurrentHashMap.newKeySet();
   private volatile boolean running;
@@ -51,6 +53,15 @@ class WebSocketShutdown implements SmartLifecycle {
         new SimpleUrlHandlerMapping(Map.of(path, tracked), Ordered.HIGHEST_PRECEDENCE);
     mapping.setHandlerPredicate(new WebSocketUpgradeHandlerPredicate());
     return mapping;
+  }
+
+  /** Closes the open GraphQL WebSockets whose attributes match, with this status. */
+  public void closeWhere(Predicate<Map<String, Object>> attributes, CloseStatus status) {
+    for (WebSocketSession session : open) {
+      if (attributes.test(session.getAttributes())) {
+        session.close(status).onErrorComplete().subscribe();
+      }
+    }
   }
 
   @Override

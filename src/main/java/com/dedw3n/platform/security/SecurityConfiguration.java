@@ -2,34 +2,27 @@ package com.dedw3n.platform.security;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
-import org.springframework.graphql.server.WebSocketGraphQlInterceptor;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.context.ServerSecurityContextRepository;
-import org.springframework.security.web.server.context.WebSessionServerSecurityContextRepository;
-import org.springframework.web.server.session.WebSessionManager;
+import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 
 /**
  * HTTP-level security. Every GraphQL field decides for itself who may read or write it (see {@link
- * Viewer}); at this level the API only restores the signed-in user from the session.
+ * Viewer}); at this level the API only restores the signed-in user from the request's session token
+ * (the session feature's {@link ServerSecurityContextRepository}), and keeps Spring Security's
+ * web-session machinery (request cache, session-stored contexts) out of the way.
  *
  * <p>CSRF tokens are off: the API accepts only {@code application/json} POSTs, which a foreign site
- * cannot send with the user's cookies without a CORS preflight that we do not allow, and the
- * session cookie is {@code SameSite=Lax}.
+ * cannot send with the user's cookies without a CORS preflight that only listed origins pass, and
+ * the session cookie is {@code SameSite=Lax}; see GraphQlHttpGuard for the origin policy.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
 class SecurityConfiguration {
-
-  @Bean
-  ServerSecurityContextRepository securityContextRepository() {
-    return new WebSessionServerSecurityContextRepository();
-  }
 
   @Bean
   SecurityWebFilterChain securityWebFilterChain(
@@ -38,19 +31,10 @@ class SecurityConfiguration {
         .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
         .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
         .logout(ServerHttpSecurity.LogoutSpec::disable)
+        .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
         .securityContextRepository(contexts)
         .authorizeExchange(exchanges -> exchanges.anyExchange().permitAll())
         .build();
-  }
-
-  /**
-   * Mobile clients identify a WebSocket by the session token in connection_init. First of the
-   * interceptors, so that everything after it (the budgets) knows the socket's user.
-   */
-  @Bean
-  @Order(Ordered.HIGHEST_PRECEDENCE)
-  WebSocketGraphQlInterceptor sessionTokenAuthentication(WebSessionManager sessions) {
-    return SessionTokenAuthentication.interceptor(sessions);
   }
 
   /** Delegating encoder: BCrypt today, and hashes stay readable if the default ever changes. */

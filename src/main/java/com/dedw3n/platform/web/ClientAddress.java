@@ -78,6 +78,22 @@ public class ClientAddress {
     return client;
   }
 
+  /**
+   * Whether the client's connection was HTTPS: this server's own TLS, or a trusted proxy's {@code
+   * X-Forwarded-Proto} (a client's own header is not believed).
+   */
+  public boolean overHttps(ServerHttpRequest request) {
+    if (request.getSslInfo() != null) {
+      return true;
+    }
+    InetSocketAddress peer = request.getRemoteAddress();
+    if (peer == null || peer.getAddress() == null || !isTrusted(peer.getAddress().getAddress())) {
+      return false;
+    }
+    List<String> protos = request.getHeaders().getValuesAsList("X-Forwarded-Proto");
+    return !protos.isEmpty() && "https".equalsIgnoreCase(protos.get(0).strip());
+  }
+
   private boolean isTrusted(byte[] address) {
     for (Cidr range : trusted) {
       if (range.contains(address)) {

@@ -1,0 +1,42 @@
+package com.dedw3n.platform.session;
+
+import com.dedw3n.platform.graphql.WebSocketShutdown;
+import java.time.Duration;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.socket.CloseStatus;
+import reactor.core.Disposable;
+
+/**
+ * Closes the WebSockets of every session that ends (signed out, everywhere, password changed,
+ * limit, lifetime), whichever instance ended it, with graphql-transport-ws's 4403 Forbidden: a
+ * socket's subscriptions were authorised when it opened, so only closing it takes them away.
+ */
+@Component
+class EndedSessionSockets implements DisposableBean {
+
+  static final CloseStatus SESSION_ENDED = new CloseStatus(4403, "Forbidden: the session ended");
+
+  private final Disposable closing;
+
+  EndedSessionSockets(SessionStore store, WebSocketShutdown sockets) {
+    // batched: ending everywhere names many sessions, and every socket is checked once per batch
+    this.closing =
+        store
+            .ended()
+            .bufferTimeout(256, Duration.ofMillis(20))
+            .subscribe(
+                ended ->
+                    sockets.closeWhere(
+                        attributes ->
+                            SessionTokenAuthentication.sessionOf(attributes)
+                                .map(ended::contains)
+                                .orElse(false),
+                        SESSION_ENDED));
+  }
+
+  @Override
+  public void destroy() {
+    closing.dispose();
+  }
+}

@@ -1,0 +1,123 @@
+package com.dedw3n.platform.session;
+
+import com.dedw3n.platform.ThrottledLog;
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.security.Viewer;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.http.HttpCookie;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextImpl;
+import org.springframework.security.web.server.context.ServerSecurityContextRepository;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Restores the signed-in user of a request from its session token: {@code Authorization: Bearer
+ * <token>} (mobile apps, scripts) or the session cookie (browsers). At most one store lookup per
+ * request, however many fields ask who the viewer is. An unknown or ended session is simply
+ * anonymous: no cookie is ever deleted for it. A store that cannot answer fails the request with
+ * UNAVAILABLE, never serving it as anonymous.
+ */
+@Component
+public class SessionContextRepository implements ServerSecurityContextRepository {
+
+  private static final ThrottledLog log = new ThrottledLog(SessionContextRepository.class);
+
+  private static final String LOADED = SessionContextRepository.class.getName() + ".loaded";
+  private static final String CURRENT = SessionContextRepository.class.getName() + ".current";
+
+  /** Where a request's session token came from. */
+  public enum Carrier {
+    COOKIE,
+    BEARER
+  }
+
+  /** A request's session token and its carrier. */
+  public record Credential(String token, Carrier carrier) {}
+
+  private final SessionStore store;
+  private final SessionCookie cookie;
+
+  SessionContextRepository(SessionStore store, SessionCookie cookie) {
+    this.store = store;
+    this.cookie = cookie;
+  }
+
+  /** The request's session token, if it carries one. */
+  public Optional<Credential> credential(ServerHttpRequest request) {
+    String authorization = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.of(new Credential(authorization.substring(7).strip(), Carrier.BEARER));
+    }
+    List<HttpCookie> cookies = request.getCookies().get(cookie.name());
+    if (cookies != null && !cookies.isEmpty()) {
+      return Optional.of(new Credential(cookies.get(0).getValue(), Carrier.COOKIE));
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Mono<SecurityContext> load(ServerWebExchange exchange) {
+    return (Mono<SecurityContext>)
+        exchange.getAttributes().computeIfAbsent(LOADED, key -> loadOnce(exchange));
+  }
+
+  /** The session of this request, if it carries a live one. */
+  public Mono<SessionStore.SignedIn> current(ServerWebExchange exchange) {
+    return load(exchange).then(Mono.fromSupplier(() -> exchange.getAttribute(CURRENT)));
+  }
+
+  /** Sessions are made by {@code Sessions}, never by Spring Security. */
+  @Override
+  public Mono<Void> save(ServerWebExchange exchange, SecurityContext context) {
+    return Mono.empty();
+  }
+
+  /** The security context of a signed-in user. */
+  public static SecurityContext contextOf(long userId) {
+    return new SecurityContextImpl(
+        UsernamePasswordAuthenticationToken.authenticated(
+            new Viewer(userId), null, List.of(new SimpleGrantedAuthority("ROLE_USER"))));
+  }
+
+  /**
+   * A failure of the session store (Spring's translated exceptions, or Lettuce's own, such as
+   * "Currently not connected"), as opposed to a refusal the API made itself.
+   */
+  static boolean storeFailure(Throwable e) {
+    return !(e instanceof ApiException);
+  }
+
+  /** The store cannot answer: the request fails closed (logged, at most every few seconds). */
+  public static ApiException unavailable(Throwable cause) {
+    log.warn("The session store failed; requests with a session are refused meanwhile", cause);
+    return ApiException.unavailable(
+        "SESSIONS_UNAVAILABLE", "Sessions cannot be checked right now; retry shortly.", 1);
+  }
+
+  private Mono<SecurityContext> loadOnce(ServerWebExchange exchange) {
+    var credential = credential(exchange.getRequest());
+    if (credential.isEmpty()) {
+      return Mono.empty();
+    }
+    return store
+        .find(credential.get().token())
+        .doOnNext(
+            session -> {
+              exchange.getAttributes().put(CURRENT, session);
+              if (session.touched() && credential.get().carrier() == Carrier.COOKIE) {
+                cookie.issue(exchange, session.token()); // its Max-Age follows the new expiry
+              }
+            })
+        .map(session -> contextOf(session.userId()))
+        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable)
+        .cache();
+  }
+}

@@ -1,0 +1,274 @@
+package com.dedw3n.platform.session;
+
+import com.dedw3n.platform.RedisChannel;
+import com.dedw3n.platform.ThrottledLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.session.ReactiveSessionRepository;
+import org.springframework.session.Session;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The API's sessions: created at sign-in, found by their signed token, touched at most once per
+ * {@code touchAfter}, ended one by one, all of a user's at once, or by their lifetimes. The session
+ * records are Spring Session's (Redis with {@code REDIS_URL}, a map without); the {@link
+ * SessionIndex} beside them knows each user's sessions and every session's expiry.
+ *
+ * <p>Reading a session never writes it: a signed-in request costs one Redis read (HGETALL), and a
+ * write (the new expiry) happens only when {@code touchAfter} has passed since the last one.
+ *
+ * <p>Every ended session is announced ({@link #ended()}), on every instance when there is Redis, so
+ * that each closes the WebSockets the session opened.
+ */
+public final class SessionStore implements DisposableBean {
+
+  private static final ThrottledLog log = new ThrottledLog(SessionStore.class);
+  static final String USER_ID = "userId";
+  static final String CREATED_AT = "createdAt";
+
+  /** A session found by its token. {@code touched}: its expiry was just pushed back. */
+  public record SignedIn(String id, long userId, String token, boolean touched) {}
+
+  /** A session just created. */
+  public record Issued(String id, long userId, String token, Instant expiresAt) {}
+
+  /** Why sessions end, as counted in {@code dedw3n.sessions.ended}. */
+  public enum Reason {
+    SIGN_OUT,
+    SIGN_OUT_EVERYWHERE,
+    PASSWORD_CHANGED,
+    REPLACED,
+    LIMIT,
+    LIFETIME,
+    EXPIRED
+  }
+
+  private final ReactiveSessionRepository<Session> repository;
+  private final SessionIndex index;
+  private final SessionTokens tokens;
+  private final SessionSettings settings;
+  private final Clock clock;
+  private final @Nullable RedisChannel announcements;
+  private final Sinks.Many<String> endedHere = Sinks.many().multicast().directBestEffort();
+  private final MeterRegistry meters;
+  private final Counter created;
+  private final Counter writes;
+  private final AtomicLong active = new AtomicLong();
+  private final Disposable sweeping;
+
+  @SuppressWarnings("unchecked")
+  SessionStore(
+      ReactiveSessionRepository<? extends Session> repository,
+      SessionIndex index,
+      SessionTokens tokens,
+      SessionSettings settings,
+      Clock clock,
+      @Nullable RedisChannel announcements,
+      MeterRegistry meters) {
+    // the repository only ever gets back the sessions it made
+    this.repository = (ReactiveSessionRepository<Session>) repository;
+    this.index = index;
+    this.tokens = tokens;
+    this.settings = settings;
+    this.clock = clock;
+    this.announcements = announcements;
+    this.meters = meters;
+    this.created =
+        Counter.builder("dedw3n.sessions.created").description("Sessions created").register(meters);
+    this.writes =
+        Counter.builder("dedw3n.sessions.writes")
+            .description("Session records written (creation and touches)")
+            .register(meters);
+    Gauge.builder("dedw3n.sessions.active", active, AtomicLong::get)
+        .description("Sessions not yet ended or expired, as of the last sweep")
+        .register(meters);
+    if (announcements != null) {
+      announcements.listen(message -> Arrays.stream(message.split(",")).forEach(this::emitEnded));
+    }
+    this.sweeping =
+        Flux.interval(Duration.ZERO, settings.sweepInterval())
+            .onBackpressureDrop()
+            .concatMap(tick -> sweep().onErrorResume(e -> logged("Session sweep failed", e)))
+            .subscribe();
+  }
+
+  /** Creates a session for the user; beyond {@code maxPerUser}, the user's oldest end. */
+  public Mono<Issued> create(long userId) {
+    return repository
+        .createSession()
+        .flatMap(
+            session -> {
+              Instant now = clock.instant();
+              Duration idle = settings.idleTimeout();
+              session.setAttribute(USER_ID, userId);
+              session.setAttribute(CREATED_AT, now.toEpochMilli());
+              session.setLastAccessedTime(now);
+              session.setMaxInactiveInterval(idle);
+              Instant expiresAt = now.plus(idle);
+              return repository
+                  .save(session)
+                  .doOnSuccess(done -> writes.increment())
+                  .then(index.add(userId, session.getId(), now, expiresAt))
+                  .then(endBeyondLimit(userId))
+                  .doOnSuccess(done -> created.increment())
+                  .thenReturn(
+                      new Issued(session.getId(), userId, tokens.sign(session.getId()), expiresAt));
+            });
+  }
+
+  /**
+   * The session a token names, or empty when the token is not ours or its session has ended. Pushes
+   * its expiry back when {@code touchAfter} has passed since the last time.
+   */
+  public Mono<SignedIn> find(String token) {
+    var id = tokens.verify(token);
+    if (id.isEmpty()) {
+      return Mono.empty();
+    }
+    return repository
+        .findById(id.get())
+        .flatMap(
+            session -> {
+              Long userId = session.getAttribute(USER_ID);
+              Long createdAt = session.getAttribute(CREATED_AT);
+              if (userId == null || createdAt == null) {
+                return Mono.empty();
+              }
+              Instant now = clock.instant();
+              Instant end = Instant.ofEpochMilli(createdAt).plus(settings.absoluteTimeout());
+              if (!now.isBefore(end)) {
+                return end(userId, List.of(session.getId()), Reason.LIFETIME).then(Mono.empty());
+              }
+              if (now.isBefore(session.getLastAccessedTime().plus(settings.touchAfter()))) {
+                return Mono.just(new SignedIn(session.getId(), userId, token, false));
+              }
+              // the idle expiry never outlives the absolute one, in the store's own TTL too
+              Duration idle = min(settings.idleTimeout(), Duration.between(now, end));
+              session.setLastAccessedTime(now);
+              session.setMaxInactiveInterval(idle);
+              return repository
+                  .save(session)
+                  .doOnSuccess(done -> writes.increment())
+                  .then(index.touch(userId, session.getId(), now.plus(idle)))
+                  .thenReturn(new SignedIn(session.getId(), userId, token, true));
+            });
+  }
+
+  /** The session id a token names, if this deployment signed it (the store is not asked). */
+  public java.util.Optional<String> idOf(String token) {
+    return tokens.verify(token);
+  }
+
+  /** Ends these sessions of the user, on every instance. */
+  public Mono<Void> end(long userId, Collection<String> sessionIds, Reason reason) {
+    if (sessionIds.isEmpty()) {
+      return Mono.empty();
+    }
+    return Flux.fromIterable(sessionIds)
+        .concatMap(repository::deleteById)
+        .then(index.remove(userId, sessionIds))
+        .then(Mono.fromRunnable(() -> ended(sessionIds, reason)));
+  }
+
+  /** Ends every session of the user but {@code keep} (which may be null). */
+  public Mono<Void> endAll(long userId, @Nullable String keep, Reason reason) {
+    return index
+        .sessionsOf(userId)
+        .filter(id -> !id.equals(keep))
+        .collectList()
+        .flatMap(ids -> end(userId, ids, reason));
+  }
+
+  /**
+   * Ids of sessions that ended, on any instance (best effort: a socket may also find out later).
+   */
+  public Flux<String> ended() {
+    return endedHere.asFlux();
+  }
+
+  public Duration idleTimeout() {
+    return settings.idleTimeout();
+  }
+
+  private Mono<Void> endBeyondLimit(long userId) {
+    return index
+        .sessionsOf(userId)
+        .collectList()
+        .flatMap(
+            ids -> {
+              int excess = ids.size() - settings.maxPerUser();
+              return excess > 0
+                  ? end(userId, ids.subList(0, excess), Reason.LIMIT)
+                  : Mono.<Void>empty();
+            });
+  }
+
+  /** Counts and removes what expired, then refreshes the active count. */
+  private Mono<Void> sweep() {
+    return index
+        .takeExpired(clock.instant())
+        .flatMap(
+            expired ->
+                Flux.fromIterable(expired)
+                    .concatMap(
+                        entry ->
+                            repository
+                                .deleteById(entry.sessionId())
+                                .then(
+                                    Mono.fromRunnable(
+                                        () -> ended(List.of(entry.sessionId()), Reason.EXPIRED))))
+                    .then())
+        .then(index.count())
+        .doOnNext(active::set)
+        .then();
+  }
+
+  private void ended(Collection<String> sessionIds, Reason reason) {
+    meters
+        .counter("dedw3n.sessions.ended", "reason", reason.name().toLowerCase())
+        .increment(sessionIds.size());
+    sessionIds.forEach(this::emitEnded);
+    if (announcements != null) {
+      announcements
+          .publish(String.join(",", sessionIds))
+          .subscribe(
+              receivers -> {},
+              e -> logged("Ended sessions not announced to the other instances", e).subscribe());
+    }
+  }
+
+  private void emitEnded(String sessionId) {
+    // emitted from any thread (request, sweep, Redis listener): serialised, never dropped
+    endedHere.emitNext(sessionId, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+  }
+
+  private static <T> Mono<T> logged(String message, Throwable e) {
+    log.warn(message, e);
+    return Mono.empty();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  @Override
+  public void destroy() {
+    sweeping.dispose();
+    if (announcements != null) {
+      announcements.close();
+    }
+  }
+}

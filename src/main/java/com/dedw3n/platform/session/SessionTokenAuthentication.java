@@ -1,0 +1,91 @@
+package com.dedw3n.platform.session;
+
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.graphql.server.WebGraphQlRequest;
+import org.springframework.graphql.server.WebGraphQlResponse;
+import org.springframework.graphql.server.WebSocketGraphQlInterceptor;
+import org.springframework.graphql.server.WebSocketGraphQlRequest;
+import org.springframework.graphql.server.WebSocketSessionInfo;
+import org.springframework.http.HttpHeaders;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.core.context.ReactiveSecurityContextHolder;
+import org.springframework.security.core.context.SecurityContext;
+import reactor.core.publisher.Mono;
+
+/**
+ * Who is behind a WebSocket. A browser is known by the session cookie of its upgrade request
+ * (restored like any HTTP request's); a mobile client sends its token in the {@code
+ * connection_init} payload ({@code {"sessionToken": "<token>"}}). A token that names no live
+ * session fails the connection (4401). Either way the socket remembers its session's id, so that
+ * when the session ends, on any instance, the socket is closed ({@link #sessionOf}).
+ */
+final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
+
+  static final String PAYLOAD_KEY = "sessionToken";
+  private static final String CONTEXT = SessionTokenAuthentication.class.getName() + ".context";
+  private static final String SESSION = SessionTokenAuthentication.class.getName() + ".session";
+
+  private final SessionStore store;
+  private final SessionCookie cookie;
+
+  SessionTokenAuthentication(SessionStore store, SessionCookie cookie) {
+    this.store = store;
+    this.cookie = cookie;
+  }
+
+  /** The id of the session a socket runs under, if any. */
+  static Optional<String> sessionOf(Map<String, Object> socketAttributes) {
+    return Optional.ofNullable((String) socketAttributes.get(SESSION));
+  }
+
+  @Override
+  public Mono<Object> handleConnectionInitialization(
+      WebSocketSessionInfo info, Map<String, Object> payload) {
+    Object token = payload == null ? null : payload.get(PAYLOAD_KEY);
+    if (!(token instanceof String value) || value.isBlank()) {
+      fromUpgrade(info.getHeaders()).ifPresent(id -> info.getAttributes().put(SESSION, id));
+      return Mono.empty();
+    }
+    return store
+        .find(value)
+        .switchIfEmpty(Mono.error(() -> new BadCredentialsException("No signed-in session")))
+        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable)
+        .doOnNext(
+            session -> {
+              info.getAttributes()
+                  .put(CONTEXT, SessionContextRepository.contextOf(session.userId()));
+              info.getAttributes().put(SESSION, session.id());
+            })
+        .then(Mono.empty());
+  }
+
+  @Override
+  public Mono<WebGraphQlResponse> intercept(WebGraphQlRequest request, Chain chain) {
+    if (request instanceof WebSocketGraphQlRequest socket
+        && socket.getSessionInfo().getAttributes().get(CONTEXT)
+            instanceof SecurityContext context) {
+      return chain
+          .next(request)
+          .contextWrite(ReactiveSecurityContextHolder.withSecurityContext(Mono.just(context)));
+    }
+    return chain.next(request);
+  }
+
+  /** The session id in the upgrade request's cookie or bearer token (signature checked only). */
+  private Optional<String> fromUpgrade(HttpHeaders headers) {
+    String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return store.idOf(authorization.substring(7).strip());
+    }
+    for (String header : headers.getValuesAsList(HttpHeaders.COOKIE)) {
+      for (String pair : header.split(";")) {
+        String trimmed = pair.strip();
+        if (trimmed.startsWith(cookie.name() + "=")) {
+          return store.idOf(trimmed.substring(cookie.name().length() + 1));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,118 @@
+package com.dedw3n.platform.session;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.platform.session.SessionContextRepository.Carrier;
+import com.dedw3n.platform.session.SessionStore.Issued;
+import com.dedw3n.platform.session.SessionStore.Reason;
+import java.util.List;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Signing in and out, from inside a GraphQL mutation (which sees the HTTP exchange through the
+ * Reactor context). Signing in always makes a new session and ends the one the request came with,
+ * so a planted session id is worth nothing (fixation). Ended sessions end on every instance, and
+ * their WebSockets close.
+ */
+@Component
+public class Sessions {
+
+  private final SessionStore store;
+  private final SessionContextRepository contexts;
+  private final SessionCookie cookie;
+
+  Sessions(SessionStore store, SessionContextRepository contexts, SessionCookie cookie) {
+    this.store = store;
+    this.contexts = contexts;
+    this.cookie = cookie;
+  }
+
+  /**
+   * Signs the user in. With {@code asToken} (or a request that authenticates by bearer token) the
+   * token is only returned, for the client to keep; otherwise it is also set as the cookie.
+   */
+  public Mono<Issued> signIn(long userId, boolean asToken) {
+    return exchange()
+        .flatMap(
+            exchange ->
+                contexts
+                    .current(exchange)
+                    .flatMap(
+                        previous ->
+                            store.end(previous.userId(), List.of(previous.id()), Reason.REPLACED))
+                    .then(store.create(userId))
+                    .doOnNext(
+                        issued -> {
+                          if (!asToken && !byBearer(exchange)) {
+                            cookie.issue(exchange, issued.token());
+                          }
+                        }))
+        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
+  }
+
+  /** Ends the request's session. */
+  public Mono<Void> signOut() {
+    return exchange()
+        .flatMap(
+            exchange ->
+                contexts
+                    .current(exchange)
+                    .flatMap(
+                        session ->
+                            store.end(session.userId(), List.of(session.id()), Reason.SIGN_OUT))
+                    .then(Mono.<Void>fromRunnable(() -> forget(exchange))))
+        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
+  }
+
+  /** Ends every session of the signed-in user, this one included. */
+  public Mono<Void> signOutEverywhere() {
+    return Viewer.requireId()
+        .flatMap(userId -> store.endAll(userId, null, Reason.SIGN_OUT_EVERYWHERE))
+        .then(exchange())
+        .doOnNext(this::forget)
+        .then()
+        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
+  }
+
+  /** After a password change: every other session of the user ends; this one stays. */
+  public Mono<Void> endOthers(long userId) {
+    return exchange()
+        .flatMap(
+            exchange ->
+                contexts
+                    .current(exchange)
+                    .map(SessionStore.SignedIn::id)
+                    .defaultIfEmpty("")
+                    .flatMap(keep -> store.endAll(userId, keep, Reason.PASSWORD_CHANGED)))
+        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
+  }
+
+  private void forget(ServerWebExchange exchange) {
+    if (contexts
+        .credential(exchange.getRequest())
+        .map(c -> c.carrier() == Carrier.COOKIE)
+        .orElse(false)) {
+      cookie.clear(exchange);
+    }
+  }
+
+  private boolean byBearer(ServerWebExchange exchange) {
+    return contexts
+        .credential(exchange.getRequest())
+        .map(credential -> credential.carrier() == Carrier.BEARER)
+        .orElse(false);
+  }
+
+  private static Mono<ServerWebExchange> exchange() {
+    return Mono.deferContextual(
+        context ->
+            Mono.justOrEmpty(context.<ServerWebExchange>getOrEmpty(ServerWebExchange.class))
+                .switchIfEmpty(
+                    Mono.error(
+                        () ->
+                            ApiException.badRequest(
+                                "Signing in and out takes an HTTP request, not a WebSocket."))));
+  }
+}

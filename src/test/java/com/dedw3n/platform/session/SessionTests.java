@@ -1,0 +1,612 @@
+package com.dedw3n.platform.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.Application;
+import com.dedw3n.TestClock;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.netcrusher.core.reactor.NioReactor;
+import org.netcrusher.tcp.TcpCrusher;
+import org.netcrusher.tcp.TcpCrusherBuilder;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseCookie;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.socket.CloseStatus;
+import org.springframework.web.reactive.socket.WebSocketMessage;
+import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import redis.embedded.RedisServer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Sessions in Redis with two instances, as a deployment runs them: a session made on one works on
+ * the other over HTTP (cookie or bearer token) and WebSocket (cookie or connection_init token);
+ * ending it on one refuses it on both and closes its sockets (4403); an unknown cookie is never
+ * deleted; reading a session does not write it; lifetimes and the per-user limit; the cookie's
+ * flags; Redis going away (fail closed, quickly) and coming back; the origin policy.
+ *
+ * <p>Instance a runs the development cookie (no Secure), b the production one (Secure); both share
+ * one test clock, moved by the lifetime tests, and allow 3 sessions per user.
+ */
+class SessionTests {
+
+  static final JsonMapper json = JsonMapper.builder().build();
+  static final TestClock clock = new TestClock(Instant.now());
+  static final AtomicInteger users = new AtomicInteger();
+
+  static RedisServer redis;
+  static NioReactor reactor;
+  static TcpCrusher proxy;
+  static ConfigurableApplicationContext a;
+  static ConfigurableApplicationContext b;
+
+  @BeforeAll
+  static void startTwoInstances() throws IOException {
+    String url = System.getenv("REDIS_URL");
+    URI target;
+    if (StringUtils.hasText(url)) {
+      target = URI.create(url);
+    } else {
+      int port = freePort();
+      redis = RedisServer.newRedisServer().port(port).setting("bind 127.0.0.1").build();
+      redis.start();
+      target = URI.create("redis://127.0.0.1:" + port);
+    }
+    reactor = new NioReactor();
+    proxy =
+        TcpCrusherBuilder.builder()
+            .withReactor(reactor)
+            .withBindAddress("127.0.0.1", freePort())
+            .withConnectAddress(target.getHost(), target.getPort())
+            .buildAndOpen();
+    String viaProxy = "redis://127.0.0.1:" + proxy.getBindAddress().getPort();
+    String prefix = "dedw3n:test:" + UUID.randomUUID() + ":";
+    a = instance(viaProxy, prefix, false);
+    b = instance(viaProxy, prefix, true);
+  }
+
+  static ConfigurableApplicationContext instance(String redisUrl, String prefix, boolean secure) {
+    return new SpringApplicationBuilder(Application.class)
+        .initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock))
+        .run(
+            "--server.port=0",
+            "--spring.data.redis.url=" + redisUrl,
+            "--dedw3n.chat.redis-channel=" + prefix + "chat",
+            "--dedw3n.budgets.redis-key-prefix=" + prefix + "budget:",
+            "--dedw3n.session.redis-prefix=" + prefix + "session:",
+            "--dedw3n.session.max-per-user=3",
+            "--dedw3n.session.cookie-secure=" + secure,
+            "--dedw3n.web.allowed-origins=http://localhost:3000");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (a != null) a.close();
+    if (b != null) b.close();
+    if (proxy != null) proxy.close();
+    if (reactor != null) reactor.close();
+    if (redis != null) redis.stop();
+  }
+
+  // --- any instance serves any session ---------------------------------------------------------
+
+  @Test
+  void aSessionMadeOnOneInstanceWorksOnTheOtherOverHttpAndWebSocket() {
+    Account ann = signUp(a);
+    Account ben = signUp(a);
+    assertThat(viewer(b, cookie(ann.cookie()))).isEqualTo(ann.id());
+
+    String token = signInForToken(a, ben);
+    assertThat(viewer(b, bearer(token))).isEqualTo(ben.id());
+
+    String conversation = startConversation(a, ann, ben);
+    // ben listens on b by token in connection_init, ann on b by cookie
+    Socket benOnB = Socket.open(b, null, token, conversation, null);
+    Socket annOnB = Socket.open(b, ann.cookie(), null, conversation, null);
+    send(a, ann, conversation, "hello across instances");
+    assertThat(benOnB.nextBody()).isEqualTo("hello across instances");
+    assertThat(annOnB.nextBody()).isEqualTo("hello across instances");
+    String cursor = annOnB.lastCursor();
+    annOnB.close();
+
+    // ann reconnects to the other instance with the same session and resumes from her cursor
+    send(b, ann, conversation, "while ann was away");
+    Socket annOnA = Socket.open(a, ann.cookie(), null, conversation, cursor);
+    assertThat(annOnA.nextBody()).isEqualTo("while ann was away");
+    annOnA.close();
+    benOnB.close();
+  }
+
+  @Test
+  void signingOutEndsTheSessionOnEveryInstanceAndClosesItsSockets() {
+    Account ann = signUp(a);
+    Account ben = signUp(a);
+    String conversation = startConversation(a, ann, ben);
+    String annToken = signInForToken(a, ann);
+    Socket byCookie = Socket.open(b, ann.cookie(), null, conversation, null);
+    Socket byToken = Socket.open(b, null, annToken, conversation, null);
+    Socket bensOwn = Socket.open(b, ben.cookie(), null, conversation, null);
+
+    var signOut = graphQl(a, cookie(ann.cookie()), "mutation { signOut }", Map.of());
+    assertThat(data(signOut).get("signOut")).isEqualTo(true);
+    ResponseCookie cleared = signOut.getResponseCookies().getFirst("SESSION");
+    assertThat(cleared).as("the signed-out browser forgets its cookie").isNotNull();
+    assertThat(cleared.getMaxAge()).isZero();
+    assertThat(viewer(a, cookie(ann.cookie()))).isNull();
+    assertThat(viewer(b, cookie(ann.cookie()))).isNull();
+    assertThat(byCookie.closed()).isEqualTo(4403);
+
+    // the token session is another session: still alive until signed out everywhere
+    assertThat(viewer(b, bearer(annToken))).isEqualTo(ann.id());
+    assertThat(
+            data(graphQl(a, bearer(annToken), "mutation { signOutEverywhere }", Map.of()))
+                .get("signOutEverywhere"))
+        .isEqualTo(true);
+    assertThat(viewer(b, bearer(annToken))).isNull();
+    assertThat(byToken.closed()).isEqualTo(4403);
+    // a token socket cannot start anything new either: it is gone; ben's is untouched
+    send(a, ben, conversation, "still here");
+    assertThat(bensOwn.nextBody()).isEqualTo("still here");
+    bensOwn.close();
+  }
+
+  @Test
+  void changingThePasswordEndsEveryOtherSession() {
+    Account ann = signUp(a);
+    String phone = signInForToken(b, ann);
+    var changed =
+        graphQl(
+            a,
+            cookie(ann.cookie()),
+            "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n)}",
+            Map.of("c", "correct horse battery", "n", "another horse battery"));
+    assertThat(data(changed).get("changePassword")).isEqualTo(true);
+    assertThat(viewer(b, bearer(phone))).as("the other session").isNull();
+    assertThat(viewer(b, cookie(ann.cookie()))).as("this session").isEqualTo(ann.id());
+  }
+
+  @Test
+  void anUnknownOrEndedSessionIsAnonymousAndItsCookieIsLeftAlone() {
+    Account ann = signUp(a);
+    graphQl(a, cookie(ann.cookie()), "mutation { signOut }", Map.of());
+    for (String unknown :
+        List.of(ann.cookie(), "not-a-token", ann.cookie().substring(0, 20) + ".forged")) {
+      for (var instance : List.of(a, b)) {
+        var result = graphQl(instance, cookie(unknown), "{ viewer { id } }", Map.of());
+        assertThat(data(result).get("viewer")).isNull();
+        assertThat(result.getResponseHeaders().get(HttpHeaders.SET_COOKIE))
+            .as("no Set-Cookie for an unknown session")
+            .isNull();
+      }
+    }
+  }
+
+  @Test
+  void readingASessionNeverWritesItAndTouchesAreThrottled() {
+    Account ann = signUp(a);
+    double before = writes();
+    for (int i = 0; i < 1000; i++) {
+      var instance = i % 2 == 0 ? a : b;
+      assertThat(viewer(instance, cookie(ann.cookie()))).isEqualTo(ann.id());
+    }
+    assertThat(writes() - before)
+        .as("session writes for 1,000 signed-in requests")
+        .isLessThanOrEqualTo(2);
+
+    // past touch-after, the next request pushes the expiry back once, and renews the cookie
+    clock.advance(Duration.ofHours(2).plusMinutes(1));
+    var touched = graphQl(a, cookie(ann.cookie()), "{ viewer { id } }", Map.of());
+    assertThat(writes() - before).isEqualTo(1);
+    ResponseCookie renewed = touched.getResponseCookies().getFirst("SESSION");
+    assertThat(renewed).isNotNull();
+    assertThat(renewed.getValue()).isEqualTo(ann.cookie());
+    assertThat(renewed.getMaxAge()).isEqualTo(Duration.ofDays(30));
+    viewer(b, cookie(ann.cookie()));
+    assertThat(writes() - before).as("touched once per touch-after, on any instance").isEqualTo(1);
+  }
+
+  @Test
+  void aUserHoldsAtMostThreeSessionsAndNoneOutlivesItsAbsoluteLifetime() {
+    Account ann = signUp(a); // session 1
+    clock.advance(Duration.ofSeconds(1)); // sign-ins in order, though the test clock stands still
+    String second = signInForToken(a, ann);
+    clock.advance(Duration.ofSeconds(1));
+    String third = signInForToken(b, ann);
+    clock.advance(Duration.ofSeconds(1));
+    String fourth = signInForToken(a, ann); // the oldest (the sign-up's cookie) ends
+    assertThat(viewer(b, cookie(ann.cookie()))).isNull();
+    for (String token : List.of(second, third, fourth)) {
+      assertThat(viewer(b, bearer(token))).isEqualTo(ann.id());
+    }
+
+    // used every day, the sessions still end 90 days after sign-in
+    for (int day = 0; day < 89; day++) {
+      clock.advance(Duration.ofDays(1));
+      assertThat(viewer(day % 2 == 0 ? a : b, bearer(fourth))).isEqualTo(ann.id());
+    }
+    clock.advance(Duration.ofDays(1).plusMinutes(1));
+    assertThat(viewer(a, bearer(fourth))).isNull();
+  }
+
+  // --- the cookie --------------------------------------------------------------------------------
+
+  @Test
+  void theCookieIsHttpOnlyLaxAndSecureWhereHttpsIs() {
+    String development = signUpCookieHeader(a, null);
+    // attribute names are case-insensitive (RFC 6265); Netty writes "HTTPOnly"
+    assertThat(development)
+        .containsIgnoringCase("HttpOnly")
+        .contains("SameSite=Lax")
+        .contains("Path=/");
+    assertThat(development).doesNotContainIgnoringCase("Secure");
+    assertThat(signUpCookieHeader(a, "https"))
+        .as("over HTTPS through a trusted proxy")
+        .containsIgnoringCase("Secure");
+    assertThat(signUpCookieHeader(b, null))
+        .as("production")
+        .containsIgnoringCase("Secure")
+        .containsIgnoringCase("HttpOnly");
+  }
+
+  // --- Redis away
+  // ---------------------------------------------------------------------------------
+
+  @Test
+  void withRedisAwayASignedInRequestFailsClosedQuicklyAndAnonymousReadsWork() {
+    Account ann = signUp(a);
+    proxy.close();
+    try {
+      for (var instance : List.of(a, b)) {
+        long started = System.nanoTime();
+        var refused = graphQl(instance, cookie(ann.cookie()), "{ viewer { id } }", Map.of());
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+        assertThat(refused.getStatus().value()).isEqualTo(503);
+        assertThat(refused.getResponseHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isNotNull();
+        assertThat(refused.getResponseBody().toString()).contains("SESSIONS_UNAVAILABLE");
+        var anonymous =
+            graphQl(
+                instance, Map.of(), "{ products(first: 2) { edges { node { id } } } }", Map.of());
+        assertThat(anonymous.getStatus().value()).isEqualTo(200);
+        assertThat(anonymous.getResponseBody().get("errors")).isNull();
+      }
+    } finally {
+      proxy.open();
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    Object viewer = null;
+    while (viewer == null && System.nanoTime() < deadline) {
+      var result = graphQl(b, cookie(ann.cookie()), "{ viewer { id } }", Map.of());
+      if (result.getStatus().value() == 200) {
+        viewer = data(result).get("viewer");
+      }
+      Mono.delay(Duration.ofMillis(200)).block();
+    }
+    assertThat(viewer).as("the session works again once Redis is back").isNotNull();
+  }
+
+  // --- the origin policy
+  // --------------------------------------------------------------------------
+
+  @Test
+  void listedOriginsGetCorsWithCredentialsAndOthersADocumentedRefusal() {
+    var preflight =
+        client(a)
+            .options()
+            .uri("/graphql")
+            .header(HttpHeaders.ORIGIN, "http://localhost:3000")
+            .header(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS, "content-type, authorization")
+            .exchange()
+            .expectBody(String.class)
+            .returnResult();
+    assertThat(preflight.getStatus().value()).isEqualTo(200);
+    assertThat(preflight.getResponseHeaders().getAccessControlAllowOrigin())
+        .isEqualTo("http://localhost:3000");
+    assertThat(preflight.getResponseHeaders().getAccessControlAllowCredentials()).isTrue();
+
+    var listed =
+        graphQl(
+            a, Map.of(HttpHeaders.ORIGIN, "http://localhost:3000"), "{ viewer { id } }", Map.of());
+    assertThat(listed.getStatus().value()).isEqualTo(200);
+    assertThat(listed.getResponseHeaders().getAccessControlAllowOrigin())
+        .isEqualTo("http://localhost:3000");
+
+    for (String method : List.of("OPTIONS", "POST")) {
+      var spec =
+          method.equals("OPTIONS")
+              ? client(a)
+                  .options()
+                  .uri("/graphql")
+                  .header(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD, "POST")
+              : client(a)
+                  .post()
+                  .uri("/graphql")
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .bodyValue(Map.of("query", "{ viewer { id } }"));
+      var refused =
+          spec.header(HttpHeaders.ORIGIN, "https://evil.example")
+              .exchange()
+              .expectBody(Map.class)
+              .returnResult();
+      assertThat(refused.getStatus().value()).as(method).isEqualTo(403);
+      assertThat(refused.getResponseHeaders().getAccessControlAllowOrigin()).isNull();
+      assertThat(refused.getResponseBody().toString()).contains("ORIGIN_NOT_ALLOWED");
+    }
+  }
+
+  // --- helpers -----------------------------------------------------------------------------------
+
+  record Account(String id, String email, String cookie) {}
+
+  static Account signUp(ConfigurableApplicationContext instance) {
+    String email = "s" + users.incrementAndGet() + "-" + UUID.randomUUID() + "@example.com";
+    var result =
+        graphQl(
+            instance,
+            Map.of(),
+            "mutation($e:String!,$p:String!){signUp(email:$e,password:$p,displayName:\"S\"){id}}",
+            Map.of("e", email, "p", "correct horse battery"));
+    String id = (String) ((Map<?, ?>) data(result).get("signUp")).get("id");
+    return new Account(id, email, result.getResponseCookies().getFirst("SESSION").getValue());
+  }
+
+  static String signUpCookieHeader(ConfigurableApplicationContext instance, String forwardedProto) {
+    var request = client(instance).post().uri("/graphql").contentType(MediaType.APPLICATION_JSON);
+    if (forwardedProto != null) {
+      request = request.header("X-Forwarded-Proto", forwardedProto);
+    }
+    return request
+        .bodyValue(
+            Map.of(
+                "query",
+                "mutation($e:String!){signUp(email:$e,password:\"correct horse battery\",displayName:\"C\"){id}}",
+                "variables",
+                Map.of(
+                    "e", "c" + users.incrementAndGet() + "-" + UUID.randomUUID() + "@example.com")))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult()
+        .getResponseHeaders()
+        .getFirst(HttpHeaders.SET_COOKIE);
+  }
+
+  static String signInForToken(ConfigurableApplicationContext instance, Account account) {
+    var result =
+        graphQl(
+            instance,
+            Map.of(),
+            "mutation($e:String!,$p:String!){signInForToken(email:$e,password:$p){token expiresAt user{id}}}",
+            Map.of("e", account.email(), "p", "correct horse battery"));
+    assertThat(result.getResponseCookies().getFirst("SESSION"))
+        .as("no cookie for a token")
+        .isNull();
+    return (String) ((Map<?, ?>) data(result).get("signInForToken")).get("token");
+  }
+
+  static String startConversation(
+      ConfigurableApplicationContext instance, Account from, Account to) {
+    return (String)
+        ((Map<?, ?>)
+                data(graphQl(
+                        instance,
+                        cookie(from.cookie()),
+                        "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
+                        Map.of("p", List.of(to.id()))))
+                    .get("startConversation"))
+            .get("id");
+  }
+
+  static void send(
+      ConfigurableApplicationContext instance, Account from, String conversation, String body) {
+    var result =
+        graphQl(
+            instance,
+            cookie(from.cookie()),
+            "mutation($c:ID!,$b:String!){sendMessage(conversationId:$c,body:$b){seq}}",
+            Map.of("c", conversation, "b", body));
+    assertThat(result.getResponseBody().get("errors")).as("%s", result.getResponseBody()).isNull();
+  }
+
+  static Object viewer(ConfigurableApplicationContext instance, Map<String, String> headers) {
+    var result = graphQl(instance, headers, "{ viewer { id } }", Map.of());
+    assertThat(result.getStatus().value()).as("%s", result.getResponseBody()).isEqualTo(200);
+    var viewer = (Map<?, ?>) data(result).get("viewer");
+    return viewer == null ? null : viewer.get("id");
+  }
+
+  static double writes() {
+    return counter(a, "dedw3n.sessions.writes") + counter(b, "dedw3n.sessions.writes");
+  }
+
+  static double counter(ConfigurableApplicationContext instance, String name) {
+    var found = instance.getBean(MeterRegistry.class).find(name).counter();
+    return found == null ? 0 : found.count();
+  }
+
+  static Map<String, String> cookie(String value) {
+    return Map.of(HttpHeaders.COOKIE, "SESSION=" + value);
+  }
+
+  static Map<String, String> bearer(String token) {
+    return Map.of(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+  }
+
+  static EntityExchangeResult<Map> graphQl(
+      ConfigurableApplicationContext instance,
+      Map<String, String> headers,
+      String query,
+      Map<String, Object> variables) {
+    var request = client(instance).post().uri("/graphql").contentType(MediaType.APPLICATION_JSON);
+    for (var header : headers.entrySet()) {
+      request = request.header(header.getKey(), header.getValue());
+    }
+    return request
+        .bodyValue(Map.of("query", query, "variables", variables))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult();
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> data(EntityExchangeResult<Map> result) {
+    Object data = result.getResponseBody().get("data");
+    assertThat(data).as("%s", result.getResponseBody()).isNotNull();
+    return (Map<String, Object>) data;
+  }
+
+  static WebTestClient client(ConfigurableApplicationContext instance) {
+    return WebTestClient.bindToServer()
+        .baseUrl(base(instance))
+        .responseTimeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  static String base(ConfigurableApplicationContext instance) {
+    return "http://localhost:" + instance.getEnvironment().getProperty("local.server.port");
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * A graphql-transport-ws client as graphql-ws speaks it: connection_init on open (with a token,
+   * or relying on the upgrade's cookie), subscribe once acknowledged, collect the messages.
+   */
+  static final class Socket {
+    final Sinks.Many<Map<String, Object>> messages = Sinks.many().replay().all();
+    final AtomicReference<CloseStatus> closeStatus = new AtomicReference<>();
+    final List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
+    final Sinks.One<Boolean> subscribed = Sinks.one();
+    Disposable connection;
+    int read;
+
+    static Socket open(
+        ConfigurableApplicationContext instance,
+        String cookie,
+        String token,
+        String conversation,
+        String after) {
+      Socket socket = new Socket();
+      HttpHeaders headers = new HttpHeaders();
+      if (cookie != null) {
+        headers.set(HttpHeaders.COOKIE, "SESSION=" + cookie);
+      }
+      String init =
+          token == null
+              ? "{\"type\":\"connection_init\"}"
+              : "{\"type\":\"connection_init\",\"payload\":{\"sessionToken\":\"" + token + "\"}}";
+      String subscribe =
+          json.writeValueAsString(
+              Map.of(
+                  "id",
+                  "1",
+                  "type",
+                  "subscribe",
+                  "payload",
+                  Map.of(
+                      "query",
+                      "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a){body cursor}}",
+                      "variables",
+                      after == null
+                          ? Map.of("c", conversation)
+                          : Map.of("c", conversation, "a", after))));
+      socket.connection =
+          new ReactorNettyWebSocketClient()
+              .execute(
+                  URI.create(base(instance).replace("http", "ws") + "/graphql"),
+                  headers,
+                  new org.springframework.web.reactive.socket.WebSocketHandler() {
+                    @Override
+                    public List<String> getSubProtocols() {
+                      return List.of("graphql-transport-ws");
+                    }
+
+                    @Override
+                    public Mono<Void> handle(
+                        org.springframework.web.reactive.socket.WebSocketSession session) {
+                      session.closeStatus().subscribe(socket.closeStatus::set);
+                      Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer();
+                      out.tryEmitNext(init);
+                      Mono<Void> receive =
+                          session
+                              .receive()
+                              .map(WebSocketMessage::getPayloadAsText)
+                              .doOnNext(
+                                  text -> {
+                                    @SuppressWarnings("unchecked")
+                                    Map<String, Object> message = json.readValue(text, Map.class);
+                                    if ("connection_ack".equals(message.get("type"))) {
+                                      out.tryEmitNext(subscribe);
+                                      // the subscription is live once the server has it; a
+                                      // short pause stands in for graphql-ws's first result
+                                      Mono.delay(Duration.ofMillis(300))
+                                          .subscribe(t -> socket.subscribed.tryEmitValue(true));
+                                    } else if ("next".equals(message.get("type"))) {
+                                      socket.messages.tryEmitNext(message);
+                                    }
+                                  })
+                              .then();
+                      return session.send(out.asFlux().map(session::textMessage)).and(receive);
+                    }
+                  })
+              .subscribe();
+      socket.subscribed.asMono().block(Duration.ofSeconds(10));
+      return socket;
+    }
+
+    String nextBody() {
+      var message = messages.asFlux().skip(read).next().block(Duration.ofSeconds(10));
+      read++;
+      received.add(message);
+      return (String) field(message, "body");
+    }
+
+    String lastCursor() {
+      return (String) field(received.get(received.size() - 1), "cursor");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Object field(Map<String, Object> message, String name) {
+      var payload = (Map<String, Object>) message.get("payload");
+      var data = (Map<String, Object>) payload.get("data");
+      return ((Map<String, Object>) data.get("messageAdded")).get(name);
+    }
+
+    /** The close code the server closed this socket with, waiting up to 5 s. */
+    int closed() {
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (closeStatus.get() == null && System.nanoTime() < deadline) {
+        Mono.delay(Duration.ofMillis(50)).block();
+      }
+      return closeStatus.get() == null ? -1 : closeStatus.get().getCode();
+    }
+
+    void close() {
+      connection.dispose();
+    }
+  }
+}

@@ -1,4 +1,4 @@
-// W6 chat fan-out of ../shared/bench/WORKLOAD.md: open subscriptions (graphql-transport-ws over
+// W6 chat fan-out of bench/WORKLOAD.md: open subscriptions (graphql-transport-ws over
 // WebSocket, the protocol the apps speak) spread over conversations, senders posting at a steady
 // rate, and for every message the time from the sender's acknowledged mutation to each subscriber
 // of its conversation receiving it. JDK only, no build step:

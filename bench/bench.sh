@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reference benchmark (../shared/bench/WORKLOAD.md): seeds the data set, finds or starts the
+# The reference benchmark (bench/WORKLOAD.md): seeds the data set, finds or starts the
 # server, warms it up, drives W1..W5 with wrk at each connection count and W6 with bench/W6.java,
 # measures the raw-SQL ceiling of W1..W4 with pgbench at the same client counts, and checks the
 # database after W5.

@@ -12,6 +12,7 @@ import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.dataloader.DataLoader;
+import org.springframework.data.domain.KeysetScrollPosition;
+import org.springframework.data.domain.ScrollPosition;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -110,8 +113,27 @@ class ChatController {
       @Argument Integer last,
       @Argument String before,
       DataLoader<NestedPages.Key, Window<Message>> conversationMessages) {
-    return conversationMessages.load(
-        new NestedPages.Key(conversation.id(), Page.of("last", last, 50, before)));
+    return conversationMessages
+        .load(new NestedPages.Key(conversation.id(), Page.of("last", last, 50, before)))
+        .thenApply(ChatController::backward);
+  }
+
+  /**
+   * Relay's backward paging: the loader reads newest first (the last {@code last} before the
+   * cursor); the page is answered in chronological order, its positions scrolling backward, so that
+   * pageInfo says hasPreviousPage (older messages exist) and startCursor (the oldest edge: pass it
+   * as {@code before}), as Apollo Client's and Relay's pagination helpers read them.
+   */
+  static Window<Message> backward(Window<Message> newestFirst) {
+    int n = newestFirst.size();
+    List<Message> chronological = new ArrayList<>(newestFirst.getContent());
+    Collections.reverse(chronological);
+    return Window.from(
+        chronological,
+        index ->
+            ScrollPosition.backward(
+                ((KeysetScrollPosition) newestFirst.positionAt(n - 1 - index)).getKeys()),
+        newestFirst.hasNext());
   }
 
   @MutationMapping

@@ -100,7 +100,7 @@ class OrderController {
   }
 
   @MutationMapping
-  Mono<Order> placeOrder(@Argument List<Map<String, Object>> items) {
+  Mono<Order> placeOrder(@Argument List<OrderItemInput> items) {
     Map<Long, Integer> wanted = wanted(items);
     List<Long> productIds = new ArrayList<>(wanted.keySet());
     List<Integer> quantities = productIds.stream().map(wanted::get).toList();
@@ -138,19 +138,23 @@ class OrderController {
   }
 
   /** The products and quantities asked for, checked; the same product twice is added up. */
-  private static Map<Long, Integer> wanted(List<Map<String, Object>> items) {
+  /** The schema's {@code OrderItemInput}. */
+  record OrderItemInput(String productId, Integer quantity) {}
+
+  private static Map<Long, Integer> wanted(List<OrderItemInput> items) {
     if (items == null || items.isEmpty() || items.size() > MAX_ITEMS) {
       throw ApiException.badRequest("items must hold 1 to " + MAX_ITEMS + " entries");
     }
     Map<Long, Integer> wanted = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
-      Map<String, Object> item = items.get(i);
-      long productId =
-          Ids.parse("items[" + i + "].productId", String.valueOf(item.get("productId")));
-      Object quantity = item.get("quantity");
+      OrderItemInput item = items.get(i);
+      long productId = Ids.parse("items[" + i + "].productId", item.productId());
       int q =
           Inputs.range(
-              "items[" + i + "].quantity", quantity instanceof Integer n ? n : 0, 1, MAX_QUANTITY);
+              "items[" + i + "].quantity",
+              item.quantity() == null ? 0 : item.quantity(),
+              1,
+              MAX_QUANTITY);
       wanted.merge(productId, q, Integer::sum);
     }
     return wanted;

@@ -9,7 +9,6 @@ import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import java.util.List;
-import java.util.Map;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -59,38 +58,39 @@ class ProductController {
     return ReviewSummary.of(product);
   }
 
+  /** The schema's {@code CreateProductInput}. */
+  record CreateProductInput(
+      String title, String description, String category, Money.MoneyInput price, Integer stock) {}
+
+  /** The schema's {@code UpdateProductInput}: a null field is left as it is. */
+  record UpdateProductInput(
+      String title, String description, String category, Money.MoneyInput price, Integer stock) {}
+
   @MutationMapping
-  Mono<Product> createProduct(@Argument Map<String, Object> input) {
-    String title = Inputs.text("input.title", (String) input.get("title"), 1, 200);
+  Mono<Product> createProduct(@Argument CreateProductInput input) {
+    String title = Inputs.text("input.title", input.title(), 1, 200);
     String description =
-        Inputs.text("input.description", (String) input.getOrDefault("description", ""), 0, 5000);
-    String category = category("input.category", (String) input.get("category"));
-    @SuppressWarnings("unchecked")
-    Money price = Money.fromInput("input.price", (Map<String, Object>) input.get("price"));
-    int stock = stock("input.stock", (Integer) input.get("stock"));
+        Inputs.text(
+            "input.description", input.description() == null ? "" : input.description(), 0, 5000);
+    String category = category("input.category", input.category());
+    Money price = Money.fromInput("input.price", input.price());
+    int stock = stock("input.stock", input.stock());
     return Viewer.requireId()
         .flatMap(seller -> products.insert(seller, category, title, description, price, stock));
   }
 
   @MutationMapping
-  Mono<Product> updateProduct(@Argument String id, @Argument Map<String, Object> input) {
+  Mono<Product> updateProduct(@Argument String id, @Argument UpdateProductInput input) {
     long productId = Ids.parse("id", id);
-    @SuppressWarnings("unchecked")
     var changes =
         new ProductChanges(
-            input.get("title") == null
+            input.title() == null ? null : Inputs.text("input.title", input.title(), 1, 200),
+            input.description() == null
                 ? null
-                : Inputs.text("input.title", (String) input.get("title"), 1, 200),
-            input.get("description") == null
-                ? null
-                : Inputs.text("input.description", (String) input.get("description"), 0, 5000),
-            input.get("category") == null
-                ? null
-                : category("input.category", (String) input.get("category")),
-            input.get("price") == null
-                ? null
-                : Money.fromInput("input.price", (Map<String, Object>) input.get("price")),
-            input.get("stock") == null ? null : stock("input.stock", (Integer) input.get("stock")));
+                : Inputs.text("input.description", input.description(), 0, 5000),
+            input.category() == null ? null : category("input.category", input.category()),
+            input.price() == null ? null : Money.fromInput("input.price", input.price()),
+            input.stock() == null ? null : stock("input.stock", input.stock()));
     return Viewer.requireId()
         .flatMap(
             seller ->

@@ -14,7 +14,7 @@ import reactor.core.scheduler.Schedulers;
 class ChatTests extends ApiTests {
 
   @Test
-  void participantsTalkAndReadBackNewestFirstWithGaplessNumbers() {
+  void participantsTalkAndPageBackwardWithGaplessNumbers() {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
     String conversation = start(ann, ben.id());
@@ -30,11 +30,17 @@ class ChatTests extends ApiTests {
             .variable("id", conversation)
             .variable("last", 3)
             .execute();
+    // Relay backward paging, as Apollo Client's relayStylePagination reads it: a page in
+    // chronological order, hasPreviousPage for older messages, startCursor to fetch them
     assertThat(page.path("conversation.messages.edges[*].node.body").entityList(String.class).get())
-        .containsExactly("m5", "m4", "m3");
-    page.path("conversation.messages.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(true);
+        .containsExactly("m3", "m4", "m5");
+    page.path("conversation.messages.pageInfo.hasPreviousPage")
+        .entity(Boolean.class)
+        .isEqualTo(true);
     String before =
-        page.path("conversation.messages.pageInfo.endCursor").entity(String.class).get();
+        page.path("conversation.messages.pageInfo.startCursor").entity(String.class).get();
+    assertThat(before)
+        .isEqualTo(page.path("conversation.messages.edges[0].cursor").entity(String.class).get());
     ben.graphQl()
         .documentName("conversationPage")
         .variable("id", conversation)
@@ -43,8 +49,8 @@ class ChatTests extends ApiTests {
         .execute()
         .path("conversation.messages.edges[*].node.body")
         .entityList(String.class)
-        .containsExactly("m2", "m1")
-        .path("conversation.messages.pageInfo.hasNextPage")
+        .containsExactly("m1", "m2")
+        .path("conversation.messages.pageInfo.hasPreviousPage")
         .entity(Boolean.class)
         .isEqualTo(false);
     // the same two people keep their one conversation

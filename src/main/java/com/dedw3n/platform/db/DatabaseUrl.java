@@ -2,6 +2,7 @@ package com.dedw3n.platform.db;
 
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,7 +43,8 @@ record DatabaseUrl(
       user = decode(parts[0]);
       password = parts.length > 1 ? decode(parts[1]) : null;
     }
-    String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+    // raw, decoded once below (getPath() would decode it, and decoding again corrupts a "%25")
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
     Map<String, String> params = new LinkedHashMap<>();
     if (uri.getRawQuery() != null) {
       for (String pair : uri.getRawQuery().split("&")) {
@@ -64,11 +66,11 @@ record DatabaseUrl(
 
   /** R2DBC spells {@code sslmode} as {@code sslMode}; other parameters pass through. */
   String r2dbcUrl() {
-    return "r2dbc:postgresql://" + host + ":" + port + "/" + database + query(true);
+    return "r2dbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(true);
   }
 
   String jdbcUrl() {
-    return "jdbc:postgresql://" + host + ":" + port + "/" + database + query(false);
+    return "jdbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(false);
   }
 
   private String query(boolean r2dbc) {
@@ -78,13 +80,22 @@ record DatabaseUrl(
     return params.entrySet().stream()
         .map(
             e ->
-                (r2dbc && e.getKey().equalsIgnoreCase("sslmode") ? "sslMode" : e.getKey())
+                encode(r2dbc && e.getKey().equalsIgnoreCase("sslmode") ? "sslMode" : e.getKey())
                     + "="
-                    + e.getValue())
+                    + encode(e.getValue()))
         .collect(Collectors.joining("&", "?", ""));
   }
 
   private static String decode(String s) {
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Values were decoded when parsed, so they are encoded again when written into a URL (an option
+   * such as {@code -c search_path=app} holds a space and an '='); %20 rather than '+' for a space,
+   * which every URL parser reads alike.
+   */
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

@@ -196,7 +196,7 @@ class GraphQlHttpGuard implements WebFilter {
     ServerWebExchange replayed = exchange.mutate().request(request).build();
     if (request.getHeaders().getAccept().stream()
         .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM))) {
-      return chain.filter(replayed);
+      return chain.filter(replayed).onErrorResume(ApiException.class, e -> refused(exchange, e));
     }
     // OperationGuard fills it in once the request is read: a request that never gets an answer is
     // logged with its operation's name

@@ -8,6 +8,7 @@ import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
+import com.dedw3n.product.Stock;
 import com.dedw3n.user.User;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,10 +38,12 @@ class OrderController {
   static final int MAX_QUANTITY = 1000;
 
   private final Orders orders;
+  private final Stock stock;
   private final TransactionalOperator transaction;
 
-  OrderController(Orders orders, TransactionalOperator transaction) {
+  OrderController(Orders orders, Stock stock, TransactionalOperator transaction) {
     this.orders = orders;
+    this.stock = stock;
     this.transaction = transaction;
   }
 
@@ -107,14 +110,14 @@ class OrderController {
     return Viewer.requireId()
         .flatMap(
             buyer ->
-                orders
-                    .lockProducts(productIds)
+                stock
+                    .lock(productIds)
                     .collectList()
                     .flatMap(
                         found -> {
                           String currency = check(buyer, productIds, found);
-                          return orders
-                              .takeStock(productIds, quantities)
+                          return stock
+                              .take(productIds, quantities)
                               .collectList()
                               .flatMap(
                                   taken -> {
@@ -161,8 +164,8 @@ class OrderController {
   }
 
   /** CONFLICT naming every product whose stock could not cover its quantity. */
-  private static ApiException outOfStock(List<Long> productIds, List<Orders.Taken> taken) {
-    Set<Long> got = taken.stream().map(Orders.Taken::productId).collect(Collectors.toSet());
+  private static ApiException outOfStock(List<Long> productIds, List<Stock.Taken> taken) {
+    Set<Long> got = taken.stream().map(Stock.Taken::productId).collect(Collectors.toSet());
     String missing =
         productIds.stream()
             .filter(id -> !got.contains(id))
@@ -173,10 +176,10 @@ class OrderController {
   }
 
   /** Sum of unit price times quantity; an overflow is refused rather than stored wrapped. */
-  private static long total(List<Orders.Taken> taken) {
+  private static long total(List<Stock.Taken> taken) {
     try {
       long total = 0;
-      for (Orders.Taken t : taken) {
+      for (Stock.Taken t : taken) {
         total = Math.addExact(total, Math.multiplyExact(t.price().amount(), t.quantity()));
       }
       return total;
@@ -186,11 +189,11 @@ class OrderController {
   }
 
   /** Every product exists, none is the buyer's own, all share one currency; returns it. */
-  private static String check(long buyer, List<Long> productIds, List<Orders.Stocked> found) {
-    Map<Long, Orders.Stocked> byId =
-        found.stream().collect(Collectors.toMap(Orders.Stocked::productId, s -> s));
+  private static String check(long buyer, List<Long> productIds, List<Stock.Locked> found) {
+    Map<Long, Stock.Locked> byId =
+        found.stream().collect(Collectors.toMap(Stock.Locked::productId, s -> s));
     for (Long id : productIds) {
-      Orders.Stocked product = byId.get(id);
+      Stock.Locked product = byId.get(id);
       if (product == null) {
         throw ApiException.notFound("Product", id);
       }
@@ -199,8 +202,7 @@ class OrderController {
         throw ApiException.forbidden("Product " + id + " is your own; you cannot order it.");
       }
     }
-    Set<String> currencies =
-        found.stream().map(Orders.Stocked::currency).collect(Collectors.toSet());
+    Set<String> currencies = found.stream().map(Stock.Locked::currency).collect(Collectors.toSet());
     if (currencies.size() > 1) {
       throw ApiException.badRequest(
           "All items of an order must be in one currency; these are in " + currencies);

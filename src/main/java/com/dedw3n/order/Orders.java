@@ -2,6 +2,7 @@ package com.dedw3n.order;
 
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.product.Stock;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -76,59 +77,8 @@ class Orders {
         .all();
   }
 
-  /**
-   * Takes the stock of every requested product in one statement: a product's row is updated only if
-   * its stock covers the quantity, under the row lock (READ COMMITTED re-checks the condition on
-   * the newest row version), so of two orders racing for the last unit exactly one gets a row back.
-   * Returns the rows taken with their price and seller; fewer rows than products means refusal.
-   */
-  Flux<Taken> takeStock(List<Long> productIds, List<Integer> quantities) {
-    return db.sql(
-            "UPDATE products p SET stock = p.stock - r.quantity"
-                + " FROM unnest($1::bigint[], $2::int[]) AS r(product_id, quantity)"
-                + " WHERE p.id = r.product_id AND p.stock >= r.quantity"
-                + " RETURNING p.id, p.seller_id, p.price_amount, p.price_currency, r.quantity")
-        .bind(0, productIds.toArray(Long[]::new))
-        .bind(1, quantities.toArray(Integer[]::new))
-        .map(
-            row ->
-                new Taken(
-                    row.get("id", Long.class),
-                    row.get("seller_id", Long.class),
-                    new Money(
-                        row.get("price_amount", Long.class),
-                        row.get("price_currency", String.class)),
-                    row.get("quantity", Integer.class)))
-        .all();
-  }
-
-  record Taken(long productId, long sellerId, Money price, int quantity) {}
-
-  /**
-   * Products of the list that exist, with their seller, stock and currency, row-locked in id order
-   * for the rest of the caller's transaction. Taking the locks in one fixed order is what keeps two
-   * orders that name the same products in opposite order from deadlocking: the stock update alone
-   * would lock in whatever order its plan visits the rows (array order with an index nested loop).
-   */
-  Flux<Stocked> lockProducts(List<Long> productIds) {
-    return db.sql(
-            "SELECT id, seller_id, stock, price_currency FROM products WHERE id = ANY($1)"
-                + " ORDER BY id FOR NO KEY UPDATE")
-        .bind(0, productIds.toArray(Long[]::new))
-        .map(
-            row ->
-                new Stocked(
-                    row.get("id", Long.class),
-                    row.get("seller_id", Long.class),
-                    row.get("stock", Integer.class),
-                    row.get("price_currency", String.class)))
-        .all();
-  }
-
-  record Stocked(long productId, long sellerId, int stock, String currency) {}
-
   /** Records the order and its items at the prices taken; {@code total} is their sum. */
-  Mono<Order> insert(long buyerId, List<Taken> taken, long total, String currency) {
+  Mono<Order> insert(long buyerId, List<Stock.Taken> taken, long total, String currency) {
     return db.sql(
             "INSERT INTO orders (buyer_id, total_amount, currency) VALUES ($1, $2, $3)"
                 + " RETURNING id, buyer_id, status, created_at, currency, total_amount AS total")
@@ -144,9 +94,9 @@ class Orders {
                             + " unit_amount, currency) SELECT $1, * , $6 FROM unnest($2::bigint[],"
                             + " $3::bigint[], $4::int[], $5::bigint[])")
                     .bind(0, order.id())
-                    .bind(1, taken.stream().map(Taken::productId).toArray(Long[]::new))
-                    .bind(2, taken.stream().map(Taken::sellerId).toArray(Long[]::new))
-                    .bind(3, taken.stream().map(Taken::quantity).toArray(Integer[]::new))
+                    .bind(1, taken.stream().map(Stock.Taken::productId).toArray(Long[]::new))
+                    .bind(2, taken.stream().map(Stock.Taken::sellerId).toArray(Long[]::new))
+                    .bind(3, taken.stream().map(Stock.Taken::quantity).toArray(Integer[]::new))
                     .bind(4, taken.stream().map(t -> t.price().amount()).toArray(Long[]::new))
                     .bind(5, currency)
                     .then()

@@ -2,7 +2,7 @@ package com.dedw3n.platform;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
@@ -17,13 +17,10 @@ class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
   private final String graphiqlPath;
   private final boolean graphiql;
 
-  StartupBanner(
-      @Value("${spring.graphql.http.path:/graphql}") String graphqlPath,
-      @Value("${spring.graphql.graphiql.path:/graphiql}") String graphiqlPath,
-      @Value("${spring.graphql.graphiql.enabled:false}") boolean graphiql) {
-    this.graphqlPath = graphqlPath;
-    this.graphiqlPath = graphiqlPath;
-    this.graphiql = graphiql;
+  StartupBanner(GraphQlProperties graphQl) {
+    this.graphqlPath = graphQl.getHttp().getPath();
+    this.graphiqlPath = graphQl.getGraphiql().getPath();
+    this.graphiql = graphQl.getGraphiql().isEnabled();
   }
 
   @Override

@@ -8,7 +8,11 @@ import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The users table. Other features read users through the {@code User} DataLoader instead. */
+/**
+ * The user feature's public read service: users by id, for the features that need them outside a
+ * DataLoader (conversation participants, a match's two users). Accounts, credentials and the
+ * GraphQL wiring are the feature's internals ({@code user.internal}).
+ */
 @Repository
 public class Users {
 
@@ -16,7 +20,7 @@ public class Users {
 
   private final DatabaseClient db;
 
-  Users(DatabaseClient db) {
+  public Users(DatabaseClient db) {
     this.db = db;
   }
 
@@ -42,41 +46,6 @@ public class Users {
         .map(row -> row.get(0, Long.class))
         .all();
   }
-
-  Mono<User> insert(String email, String displayName, String passwordHash) {
-    return db.sql(
-            "INSERT INTO users (email, display_name, password_hash) VALUES ($1, $2, $3)"
-                + " ON CONFLICT (email) DO NOTHING RETURNING "
-                + COLUMNS)
-        .bind(0, email)
-        .bind(1, displayName)
-        .bind(2, passwordHash)
-        .map(Users::user)
-        .one();
-  }
-
-  Mono<Credentials> credentialsByEmail(String email) {
-    return db.sql("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(0, email)
-        .map(row -> new Credentials(row.get(0, Long.class), row.get(1, String.class)))
-        .one();
-  }
-
-  Mono<String> passwordHash(long userId) {
-    return db.sql("SELECT password_hash FROM users WHERE id = $1")
-        .bind(0, userId)
-        .map(row -> row.get(0, String.class))
-        .one();
-  }
-
-  Mono<Void> updatePassword(long userId, String passwordHash) {
-    return db.sql("UPDATE users SET password_hash = $2 WHERE id = $1")
-        .bind(0, userId)
-        .bind(1, passwordHash)
-        .then();
-  }
-
-  record Credentials(long userId, String passwordHash) {}
 
   private static User user(Readable row) {
     return new User(

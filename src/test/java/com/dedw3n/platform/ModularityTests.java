@@ -3,12 +3,24 @@ package com.dedw3n.platform;
 import com.dedw3n.Application;
 import org.junit.jupiter.api.Test;
 import org.springframework.modulith.core.ApplicationModules;
+import org.springframework.modulith.docs.Documenter;
 
-/** Each feature is a module: none reaches into another's internals, and there are no cycles. */
+/**
+ * Each feature is a module: none reaches into another's internals (sub-packages), each uses only
+ * the modules its package-info allows, and there are no cycles. The module diagram and canvases are
+ * written to target/spring-modulith-docs.
+ */
 class ModularityTests {
+
+  private final ApplicationModules modules = ApplicationModules.of(Application.class);
 
   @Test
   void modulesRespectTheirBoundaries() {
-    ApplicationModules.of(Application.class).verify();
+    modules.verify();
+  }
+
+  @Test
+  void theModuleDiagramIsWritten() {
+    new Documenter(modules).writeDocumentation();
   }
 }

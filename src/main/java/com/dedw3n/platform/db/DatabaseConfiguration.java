@@ -16,10 +16,13 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.Option;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Row;
 import io.r2dbc.spi.Statement;
 import java.time.Duration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
@@ -32,23 +35,28 @@ import org.springframework.util.StringUtils;
  * the pool would not be equal to itself as a key).
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(R2dbcProperties.class)
 class DatabaseConfiguration {
 
   @Bean(destroyMethod = "dispose")
   ConnectionPool connectionFactory(
-      DatabaseSettings settings, DatabaseLimits limits, StatementCounter counter) {
-    if (!StringUtils.hasText(settings.url())) {
+      R2dbcProperties settings, DatabaseLimits limits, StatementCounter counter) {
+    // Boot's own spring.r2dbc.* properties (its record, not ours: none is silently ignored); the
+    // defaults in application.yml are the production guide's pool
+    if (!StringUtils.hasText(settings.getUrl())) {
       throw new IllegalStateException(
           "No database configured: set DATABASE_URL or spring.r2dbc.url");
     }
     ConnectionFactoryOptions.Builder options =
-        ConnectionFactoryOptions.parse(settings.url()).mutate();
-    if (StringUtils.hasText(settings.username())) {
-      options.option(ConnectionFactoryOptions.USER, settings.username());
+        ConnectionFactoryOptions.parse(settings.getUrl()).mutate();
+    if (StringUtils.hasText(settings.getUsername())) {
+      options.option(ConnectionFactoryOptions.USER, settings.getUsername());
     }
-    if (StringUtils.hasText(settings.password())) {
-      options.option(ConnectionFactoryOptions.PASSWORD, settings.password());
+    if (StringUtils.hasText(settings.getPassword())) {
+      options.option(ConnectionFactoryOptions.PASSWORD, settings.getPassword());
     }
+    // spring.r2dbc.properties.*: driver options by name
+    settings.getProperties().forEach((name, value) -> options.option(Option.valueOf(name), value));
     if (!options.build().hasOption(PostgresqlConnectionFactoryProvider.FORCE_BINARY)) {
       // Results in PostgreSQL's binary format: a timestamptz is then 8 bytes to read instead of
       // text for DateTimeFormatter to parse, which alone took 8 % of the CPU of the W1 feed.
@@ -65,24 +73,29 @@ class DatabaseConfiguration {
     }
     // a database host that vanishes without closing the connection is noticed
     options.option(PostgresqlConnectionFactoryProvider.TCP_KEEPALIVE, true);
-    DatabaseSettings.Pool pool = settings.pool();
+    R2dbcProperties.Pool pool = settings.getPool();
     ConnectionFactory driver =
         new ContextFreeConnectionFactory(ConnectionFactories.get(options.build()));
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(
                 ProxyConnectionFactory.builder(driver).proxyConfig(proxyConfig(counter)).build())
             .name("dedw3n")
-            .initialSize(pool.minIdle())
-            .minIdle(pool.minIdle())
-            .maxSize(pool.maxSize())
-            .maxIdleTime(pool.maxIdleTime())
-            .maxAcquireTime(pool.maxAcquireTime())
-            .maxCreateConnectionTime(pool.maxCreateConnectionTime())
-            .maxLifeTime(pool.maxLifeTime())
+            // warm from the start with the connections kept warm (Boot's initial-size, 10, would
+            // open the whole pool at once)
+            .initialSize(pool.getMinIdle())
+            .minIdle(pool.getMinIdle())
+            .maxSize(pool.getMaxSize())
+            .maxIdleTime(pool.getMaxIdleTime())
+            .maxAcquireTime(pool.getMaxAcquireTime())
+            .maxCreateConnectionTime(pool.getMaxCreateConnectionTime())
+            .maxLifeTime(pool.getMaxLifeTime())
+            .maxValidationTime(pool.getMaxValidationTime())
+            .acquireRetry(pool.getAcquireRetry())
+            .validationDepth(pool.getValidationDepth())
             // idle connections are evicted by a background sweep, not only when next acquired
             .backgroundEvictionInterval(Duration.ofSeconds(10));
-    if (StringUtils.hasText(pool.validationQuery())) {
-      config.validationQuery(pool.validationQuery());
+    if (StringUtils.hasText(pool.getValidationQuery())) {
+      config.validationQuery(pool.getValidationQuery());
     }
     return new ConnectionPool(config.build());
   }

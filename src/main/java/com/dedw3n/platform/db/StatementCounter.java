@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.proxy.core.QueryExecutionInfo;
 import io.r2dbc.proxy.listener.ProxyExecutionListener;
 import java.util.concurrent.atomic.LongAdder;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,8 +21,8 @@ public class StatementCounter implements ProxyExecutionListener {
 
   private final String validationQuery;
 
-  StatementCounter(MeterRegistry registry, DatabaseSettings settings) {
-    this.validationQuery = settings.pool().validationQuery();
+  StatementCounter(MeterRegistry registry, R2dbcProperties settings) {
+    this.validationQuery = settings.getPool().getValidationQuery();
     this.counter =
         Counter.builder("dedw3n.db.statements")
             .description("SQL statements sent to PostgreSQL")

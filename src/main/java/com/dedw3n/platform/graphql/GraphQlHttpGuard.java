@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.codec.DecodingException;
@@ -66,13 +66,13 @@ class GraphQlHttpGuard implements WebFilter {
   private final JsonMapper json;
 
   GraphQlHttpGuard(
-      @Value("${spring.graphql.http.path:/graphql}") String path,
+      GraphQlProperties graphQl,
       GraphQlHttpSettings settings,
       OperationLimits limits,
       WebSettings web,
       MeterRegistry meters,
       JsonMapper json) {
-    this.path = path;
+    this.path = graphQl.getHttp().getPath();
     this.json = json;
     this.maxBodyBytes = settings.maxBodyBytes();
     this.origins.setAllowedOriginPatterns(web.allowedOrigins());

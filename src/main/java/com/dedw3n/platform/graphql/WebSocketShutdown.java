@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,7 +35,8 @@ public class WebSocketShutdown implements SmartLifecycle {
   /** Serves the GraphQL WebSocket ahead of Boot's own mapping, tracking each open session. */
   @Bean
   HandlerMapping trackedGraphQlWebSocketMapping(
-      GraphQlWebSocketHandler graphQl, @Value("${spring.graphql.websocket.path}") String path) {
+      GraphQlWebSocketHandler graphQl, GraphQlProperties properties) {
+    String path = properties.getWebsocket().getPath();
     WebSocketHandler tracked =
         new WebSocketHandler() {
           @Override

@@ -1,7 +1,6 @@
 package com.dedw3n.platform.session;
 
 import com.dedw3n.platform.graphql.WebSocketShutdown;
-import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -20,17 +19,18 @@ class EndedSessionSockets implements DisposableBean {
   private final Disposable closing;
 
   EndedSessionSockets(SessionStore store, WebSocketShutdown sockets) {
-    // batched: ending everywhere names many sessions, and every socket is checked once per batch
+    // buffered: the sink drops for a subscriber without demand, and no ended session may be
+    // missed; each one is looked for among the open sockets (sign-outs are rare, sockets few)
     this.closing =
         store
             .ended()
-            .bufferTimeout(256, Duration.ofMillis(20))
+            .onBackpressureBuffer()
             .subscribe(
                 ended ->
                     sockets.closeWhere(
                         attributes ->
                             SessionTokenAuthentication.sessionOf(attributes)
-                                .map(ended::contains)
+                                .map(ended::equals)
                                 .orElse(false),
                         SESSION_ENDED));
   }

@@ -163,7 +163,9 @@ public final class SessionStore implements DisposableBean {
                   .save(session)
                   .doOnSuccess(done -> writes.increment())
                   .then(index.touch(userId, session.getId(), now.plus(idle)))
-                  .thenReturn(new SignedIn(session.getId(), userId, token, true));
+                  .thenReturn(new SignedIn(session.getId(), userId, token, true))
+                  // ended (by another request, on any instance) since it was read: anonymous
+                  .onErrorResume(IllegalStateException.class, ended -> Mono.empty());
             });
   }
 

@@ -1,5 +1,7 @@
-package com.dedw3n.user;
+package com.dedw3n.user.internal;
 
+import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Component;
 

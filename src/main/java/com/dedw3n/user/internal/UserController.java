@@ -1,4 +1,4 @@
-package com.dedw3n.user;
+package com.dedw3n.user.internal;
 
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
@@ -10,6 +10,8 @@ import com.dedw3n.platform.security.PasswordHashing;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.platform.session.Sessions;
 import com.dedw3n.platform.web.ClientAddress;
+import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -30,6 +32,7 @@ class UserController {
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
 
   private final Users users;
+  private final Accounts accounts;
   private final PasswordHashing passwords;
   private final Sessions sessions;
   private final Budgets budgets;
@@ -40,12 +43,14 @@ class UserController {
 
   UserController(
       Users users,
+      Accounts accounts,
       PasswordEncoder encoder,
       PasswordHashing passwords,
       Sessions sessions,
       Budgets budgets,
       ClientAddress clientAddress) {
     this.users = users;
+    this.accounts = accounts;
     this.passwords = passwords;
     this.sessions = sessions;
     this.budgets = budgets;
@@ -84,10 +89,10 @@ class UserController {
         .current()
         .flatMap(address -> budgets.spend(Action.SIGN_UP_ADDRESS, address))
         .then(passwords.hash(password))
-        .flatMap(hash -> users.insert(normalizedEmail, name, hash))
+        .flatMap(hash -> accounts.insert(normalizedEmail, name, hash))
         .switchIfEmpty(
             Mono.error(() -> ApiException.conflict("An account with this email already exists.")))
-        .flatMap(user -> sessions.signIn(user.id(), false).thenReturn(user));
+        .flatMap(id -> sessions.signIn(id, false).then(users.findById(id)));
   }
 
   /**
@@ -130,9 +135,9 @@ class UserController {
         .defaultIfEmpty(Optional.empty())
         .flatMap(
             attempt ->
-                users
+                accounts
                     .credentialsByEmail(normalizedEmail)
-                    .defaultIfEmpty(new Users.Credentials(0, decoyHash))
+                    .defaultIfEmpty(new Accounts.Credentials(0, decoyHash))
                     .flatMap(
                         credentials ->
                             passwords
@@ -147,7 +152,7 @@ class UserController {
                                     ErrorKind.UNAUTHORIZED, "Wrong email or password.")))
                     .doOnNext(
                         credentials -> attempt.ifPresent(spent -> budgets.giveBack(spent, 1))))
-        .map(Users.Credentials::userId);
+        .map(Accounts.Credentials::userId);
   }
 
   @MutationMapping
@@ -172,7 +177,7 @@ class UserController {
             userId ->
                 budgets
                     .spend(Action.SIGN_IN_ACCOUNT, "user:" + userId)
-                    .then(users.passwordHash(userId))
+                    .then(accounts.passwordHash(userId))
                     .flatMap(
                         hash ->
                             passwords.matches(currentPassword == null ? "" : currentPassword, hash))
@@ -183,7 +188,7 @@ class UserController {
                                 new ApiException(
                                     ErrorKind.UNAUTHORIZED, "The current password is wrong.")))
                     .then(passwords.hash(newPassword))
-                    .flatMap(hash -> users.updatePassword(userId, hash))
+                    .flatMap(hash -> accounts.updatePassword(userId, hash))
                     .then(sessions.endOthers(userId)))
         .thenReturn(true);
   }

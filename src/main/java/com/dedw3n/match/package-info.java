@@ -1,0 +1,10 @@
+/**
+ * Dating: profile likes and matches.
+ *
+ * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
+ * modules named here (ModularityTests fails the build otherwise).
+ */
+@ApplicationModule(allowedDependencies = {"platform", "user"})
+package com.dedw3n.match;
+
+import org.springframework.modulith.ApplicationModule;

@@ -1,0 +1,10 @@
+/**
+ * Orders: placing them takes stock through the product feature's Stock.
+ *
+ * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
+ * modules named here (ModularityTests fails the build otherwise).
+ */
+@ApplicationModule(allowedDependencies = {"platform", "product", "user"})
+package com.dedw3n.order;
+
+import org.springframework.modulith.ApplicationModule;

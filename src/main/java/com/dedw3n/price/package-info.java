@@ -1,0 +1,10 @@
+/**
+ * Crypto prices: providers, consensus, locked quotes.
+ *
+ * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
+ * modules named here (ModularityTests fails the build otherwise).
+ */
+@ApplicationModule(allowedDependencies = {"platform", "product"})
+package com.dedw3n.price;
+
+import org.springframework.modulith.ApplicationModule;

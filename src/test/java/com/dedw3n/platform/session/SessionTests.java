@@ -1,5 +1,6 @@
 package com.dedw3n.platform.session;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.Application;
@@ -10,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,6 +54,11 @@ import tools.jackson.databind.json.JsonMapper;
 class SessionTests {
 
   static final JsonMapper json = JsonMapper.builder().build();
+
+  /** The resume cursor before a conversation's first message: {@code seq} 0. */
+  static final String FROM_START =
+      Base64.getUrlEncoder().withoutPadding().encodeToString("seq:0".getBytes(UTF_8));
+
   static final TestClock clock = new TestClock(Instant.now());
   static final AtomicInteger users = new AtomicInteger();
 
@@ -531,9 +538,9 @@ class SessionTests {
                       "query",
                       "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a){body cursor}}",
                       "variables",
-                      after == null
-                          ? Map.of("c", conversation)
-                          : Map.of("c", conversation, "a", after))));
+                      // from the conversation's start (seq 0) unless resuming: a message sent
+                      // before the server has set the subscription up is still delivered
+                      Map.of("c", conversation, "a", after == null ? FROM_START : after))));
       socket.connection =
           new ReactorNettyWebSocketClient()
               .execute(
@@ -561,10 +568,7 @@ class SessionTests {
                                     Map<String, Object> message = json.readValue(text, Map.class);
                                     if ("connection_ack".equals(message.get("type"))) {
                                       out.tryEmitNext(subscribe);
-                                      // the subscription is live once the server has it; a
-                                      // short pause stands in for graphql-ws's first result
-                                      Mono.delay(Duration.ofMillis(300))
-                                          .subscribe(t -> socket.subscribed.tryEmitValue(true));
+                                      socket.subscribed.tryEmitValue(true);
                                     } else if ("next".equals(message.get("type"))) {
                                       socket.messages.tryEmitNext(message);
                                     }

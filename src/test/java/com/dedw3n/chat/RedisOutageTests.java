@@ -3,8 +3,8 @@ package com.dedw3n.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.Application;
+import com.dedw3n.RedisBehindProxy;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -15,9 +15,6 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.netcrusher.core.reactor.NioReactor;
-import org.netcrusher.tcp.TcpCrusher;
-import org.netcrusher.tcp.TcpCrusherBuilder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.io.FileSystemResource;
@@ -27,11 +24,9 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import redis.embedded.RedisServer;
 
 /**
  * Two instances whose Redis goes away under load, through a TCP proxy the test controls
@@ -47,32 +42,14 @@ class RedisOutageTests {
 
   static final Duration OUTAGE = Duration.parse(System.getProperty("redis.outage", "PT8S"));
 
-  static RedisServer redis;
-  static NioReactor reactor;
-  static TcpCrusher proxy;
+  static RedisBehindProxy redis;
   static ConfigurableApplicationContext a;
   static ConfigurableApplicationContext b;
 
   @BeforeAll
-  static void startTwoInstancesBehindAProxy() throws IOException {
-    String url = System.getenv("REDIS_URL");
-    URI target;
-    if (StringUtils.hasText(url)) {
-      target = URI.create(url);
-    } else {
-      int port = freePort();
-      redis = RedisServer.newRedisServer().port(port).setting("bind 127.0.0.1").build();
-      redis.start();
-      target = URI.create("redis://127.0.0.1:" + port);
-    }
-    reactor = new NioReactor();
-    proxy =
-        TcpCrusherBuilder.builder()
-            .withReactor(reactor)
-            .withBindAddress("127.0.0.1", freePort())
-            .withConnectAddress(target.getHost(), target.getPort())
-            .buildAndOpen();
-    String viaProxy = "redis://127.0.0.1:" + proxy.getBindAddress().getPort();
+  static void startTwoInstances() throws IOException {
+    redis = RedisBehindProxy.start();
+    String viaProxy = redis.url();
     String prefix = "dedw3n:test:" + UUID.randomUUID() + ":";
     a = instance(viaProxy, prefix);
     b = instance(viaProxy, prefix);
@@ -95,9 +72,7 @@ class RedisOutageTests {
   static void stop() throws IOException {
     if (a != null) a.close();
     if (b != null) b.close();
-    if (proxy != null) proxy.close();
-    if (reactor != null) reactor.close();
-    if (redis != null) redis.stop();
+    if (redis != null) redis.close();
   }
 
   @Test
@@ -132,13 +107,13 @@ class RedisOutageTests {
 
     int sent = 0;
     sent += underLoad(ann, conversation, sent, "healthy", 1);
-    proxy.close(); // Redis down: connections dropped, new ones refused
+    redis.proxy().close(); // Redis down: connections dropped, new ones refused
     sent += underLoad(ann, conversation, sent, "down", OUTAGE.toSeconds() * 4);
-    proxy.open();
+    redis.proxy().open();
     sent += underLoad(ann, conversation, sent, "back", 4);
-    proxy.freeze(); // Redis frozen: connections open, nothing answers
+    redis.proxy().freeze(); // Redis frozen: connections open, nothing answers
     sent += underLoad(ann, conversation, sent, "frozen", OUTAGE.toSeconds() * 4);
-    proxy.unfreeze();
+    redis.proxy().unfreeze();
     sent += underLoad(ann, conversation, sent, "thawed", 4);
 
     List<Long> expected = LongStream.rangeClosed(1, sent).boxed().toList();
@@ -323,11 +298,5 @@ class RedisOutageTests {
 
   static String base(ConfigurableApplicationContext instance) {
     return "http://localhost:" + instance.getEnvironment().getProperty("local.server.port");
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -20,13 +20,26 @@ final class SessionTokens {
   private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
   private static final int MAX_LENGTH = 256;
 
-  private final SecretKeySpec key;
+  // every signed-in request checks a token: one initialised Mac per thread, not a provider
+  // lookup and key setup per check
+  private final ThreadLocal<Mac> macs;
 
   SessionTokens(byte[] secret) {
     if (secret.length < 32) {
       throw new IllegalArgumentException("SESSION_SECRET must be at least 32 bytes long");
     }
-    this.key = new SecretKeySpec(secret, "HmacSHA256");
+    SecretKeySpec key = new SecretKeySpec(secret, "HmacSHA256");
+    this.macs =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(key);
+                return mac;
+              } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+              }
+            });
   }
 
   static SessionTokens withRandomSecret() {
@@ -55,12 +68,7 @@ final class SessionTokens {
   }
 
   private String mac(String id) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      return BASE64.encodeToString(mac.doFinal(id.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-    }
+    // doFinal resets the Mac for the next use
+    return BASE64.encodeToString(macs.get().doFinal(id.getBytes(StandardCharsets.UTF_8)));
   }
 }

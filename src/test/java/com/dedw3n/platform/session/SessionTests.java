@@ -4,10 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.Application;
+import com.dedw3n.RedisBehindProxy;
 import com.dedw3n.TestClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,9 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.netcrusher.core.reactor.NioReactor;
-import org.netcrusher.tcp.TcpCrusher;
-import org.netcrusher.tcp.TcpCrusherBuilder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
@@ -31,14 +28,12 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import redis.embedded.RedisServer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -62,32 +57,14 @@ class SessionTests {
   static final TestClock clock = new TestClock(Instant.now());
   static final AtomicInteger users = new AtomicInteger();
 
-  static RedisServer redis;
-  static NioReactor reactor;
-  static TcpCrusher proxy;
+  static RedisBehindProxy redis;
   static ConfigurableApplicationContext a;
   static ConfigurableApplicationContext b;
 
   @BeforeAll
   static void startTwoInstances() throws IOException {
-    String url = System.getenv("REDIS_URL");
-    URI target;
-    if (StringUtils.hasText(url)) {
-      target = URI.create(url);
-    } else {
-      int port = freePort();
-      redis = RedisServer.newRedisServer().port(port).setting("bind 127.0.0.1").build();
-      redis.start();
-      target = URI.create("redis://127.0.0.1:" + port);
-    }
-    reactor = new NioReactor();
-    proxy =
-        TcpCrusherBuilder.builder()
-            .withReactor(reactor)
-            .withBindAddress("127.0.0.1", freePort())
-            .withConnectAddress(target.getHost(), target.getPort())
-            .buildAndOpen();
-    String viaProxy = "redis://127.0.0.1:" + proxy.getBindAddress().getPort();
+    redis = RedisBehindProxy.start();
+    String viaProxy = redis.url();
     String prefix = "dedw3n:test:" + UUID.randomUUID() + ":";
     a = instance(viaProxy, prefix, false);
     b = instance(viaProxy, prefix, true);
@@ -111,9 +88,7 @@ class SessionTests {
   static void stop() throws IOException {
     if (a != null) a.close();
     if (b != null) b.close();
-    if (proxy != null) proxy.close();
-    if (reactor != null) reactor.close();
-    if (redis != null) redis.stop();
+    if (redis != null) redis.close();
   }
 
   // --- any instance serves any session ---------------------------------------------------------
@@ -282,7 +257,7 @@ class SessionTests {
   @Test
   void withRedisAwayASignedInRequestFailsClosedQuicklyAndAnonymousReadsWork() {
     Account ann = signUp(a);
-    proxy.close();
+    redis.proxy().close();
     try {
       for (var instance : List.of(a, b)) {
         long started = System.nanoTime();
@@ -298,7 +273,7 @@ class SessionTests {
         assertThat(anonymous.getResponseBody().get("errors")).isNull();
       }
     } finally {
-      proxy.open();
+      redis.proxy().open();
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     Object viewer = null;
@@ -491,12 +466,6 @@ class SessionTests {
 
   static String base(ConfigurableApplicationContext instance) {
     return "http://localhost:" + instance.getEnvironment().getProperty("local.server.port");
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /**

@@ -17,7 +17,9 @@ public final class Ids {
       throw ApiException.badRequest(argument + " is not a valid id: '" + id + "'");
     }
     for (int i = 0; i < id.length(); i++) {
-      if (!Character.isDigit(id.charAt(i))) {
+      char c = id.charAt(i);
+      // ASCII only: Character.isDigit and Long.parseLong also take other scripts' digits
+      if (c < '0' || c > '9') {
         throw ApiException.badRequest(argument + " is not a valid id: '" + id + "'");
       }
     }

@@ -73,9 +73,10 @@ public final class NestedPages<T> {
                         .apply(key.parentId(), key.page())
                         .collectList()
                         .map(rows -> Map.of(key, key.page().window(rows, cursorKey))));
+    // a map per subscription: reduce(new HashMap<>(), ...) would share one between them
     return Flux.concat(first, later)
-        .reduce(
-            new HashMap<>(),
+        .<Map<Key, Window<T>>>reduceWith(
+            HashMap::new,
             (all, some) -> {
               all.putAll(some);
               return all;

@@ -20,11 +20,18 @@ import org.springframework.stereotype.Component;
 @Component
 class ChatBatchLoaders implements RuntimeWiringConfigurer {
 
+  /**
+   * Name of the {@code DataLoader<Long, Conversation>} of conversations by id (a message's or a
+   * typing indicator's conversation).
+   */
+  static final String CONVERSATIONS = "conversations";
+
+  /** Name of the messages DataLoader. */
   static final String CONVERSATION_MESSAGES = "conversationMessages";
 
   ChatBatchLoaders(BatchLoaderRegistry registry, Conversations conversations) {
     registry
-        .forTypePair(Long.class, Conversation.class)
+        .<Long, Conversation>forName(CONVERSATIONS)
         .registerMappedBatchLoader(
             (ids, env) -> conversations.findAllById(ids).collectMap(Conversation::id));
     var messages =
@@ -43,8 +50,8 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
     wiring.type(
         "Message",
         type ->
-            type.dataFetcher("sender", LoadedField.of(User.class, Message::senderId))
+            type.dataFetcher("sender", LoadedField.of(User.LOADER, Message::senderId))
                 .dataFetcher(
-                    "conversation", LoadedField.of(Conversation.class, Message::conversationId)));
+                    "conversation", LoadedField.of(CONVERSATIONS, Message::conversationId)));
   }
 }

@@ -3,6 +3,7 @@ package com.dedw3n.chat.internal;
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.NestedPages;
@@ -10,6 +11,7 @@ import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -19,7 +21,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
-import org.dataloader.DataLoader;
 import org.springframework.data.domain.KeysetScrollPosition;
 import org.springframework.data.domain.ScrollPosition;
 import org.springframework.data.domain.Window;
@@ -112,8 +113,9 @@ class ChatController {
       Conversation conversation,
       @Argument Integer last,
       @Argument String before,
-      DataLoader<NestedPages.Key, Window<Message>> conversationMessages) {
-    return conversationMessages
+      DataFetchingEnvironment env) {
+    return DataLoaders.<NestedPages.Key, Window<Message>>named(
+            env, ChatBatchLoaders.CONVERSATION_MESSAGES)
         .load(new NestedPages.Key(conversation.id(), Page.of("last", last, 50, before)))
         .thenApply(ChatController::backward);
   }

@@ -1,15 +1,16 @@
 package com.dedw3n.match.internal;
 
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.dataloader.DataLoader;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -51,13 +52,14 @@ class MatchController {
   }
 
   @SchemaMapping
-  CompletableFuture<List<User>> users(Match match, DataLoader<Long, User> users) {
-    return users.loadMany(List.of(match.userAId(), match.userBId()));
+  CompletableFuture<List<User>> users(Match match, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, User>named(env, User.LOADER)
+        .loadMany(List.of(match.userAId(), match.userBId()));
   }
 
   @SchemaMapping(typeName = "ProfileLike")
-  CompletableFuture<User> liked(ProfileLike like, DataLoader<Long, User> users) {
-    return users.load(like.likedUserId());
+  CompletableFuture<User> liked(ProfileLike like, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, User>named(env, User.LOADER).load(like.likedUserId());
   }
 
   @MutationMapping

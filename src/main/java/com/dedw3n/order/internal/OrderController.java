@@ -3,6 +3,7 @@ package com.dedw3n.order.internal;
 import static java.util.stream.Collectors.toList;
 
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Page;
@@ -10,6 +11,7 @@ import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
 import com.dedw3n.product.Stock;
 import com.dedw3n.user.User;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
-import org.dataloader.DataLoader;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -65,8 +66,8 @@ class OrderController {
   }
 
   @SchemaMapping
-  CompletableFuture<User> buyer(Order order, DataLoader<Long, User> users) {
-    return users.load(order.buyerId());
+  CompletableFuture<User> buyer(Order order, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, User>named(env, User.LOADER).load(order.buyerId());
   }
 
   /**
@@ -98,8 +99,8 @@ class OrderController {
   }
 
   @SchemaMapping
-  CompletableFuture<Product> product(OrderItem item, DataLoader<Long, Product> products) {
-    return products.load(item.productId());
+  CompletableFuture<Product> product(OrderItem item, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, Product>named(env, Product.LOADER).load(item.productId());
   }
 
   @MutationMapping

@@ -23,6 +23,10 @@ import org.springframework.stereotype.Component;
 @Component
 class PostBatchLoaders implements RuntimeWiringConfigurer {
 
+  /** Name of the {@code DataLoader<Long, Post>} of posts by id (a comment's post). */
+  static final String POSTS = "posts";
+
+  /** Name of the comments DataLoader. */
   static final String POST_COMMENTS = "postComments";
 
   private final CursorStrategy<ScrollPosition> cursors;
@@ -31,7 +35,7 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
       BatchLoaderRegistry registry, Posts posts, CursorStrategy<ScrollPosition> cursors) {
     this.cursors = cursors;
     registry
-        .forTypePair(Long.class, Post.class)
+        .<Long, Post>forName(POSTS)
         .registerMappedBatchLoader((ids, env) -> posts.findAllById(ids).collectMap(Post::id));
     var comments =
         new NestedPages<Comment>(
@@ -49,13 +53,13 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
     wiring.type(
         "Post",
         type ->
-            type.dataFetcher("author", LoadedField.of(User.class, Post::authorId))
+            type.dataFetcher("author", LoadedField.of(User.LOADER, Post::authorId))
                 .dataFetcher(
                     "comments", LoadedConnection.forward(POST_COMMENTS, Post::id, 10, cursors)));
     wiring.type(
         "Comment",
         type ->
-            type.dataFetcher("author", LoadedField.of(User.class, Comment::authorId))
-                .dataFetcher("post", LoadedField.of(Post.class, Comment::postId)));
+            type.dataFetcher("author", LoadedField.of(User.LOADER, Comment::authorId))
+                .dataFetcher("post", LoadedField.of(POSTS, Comment::postId)));
   }
 }

@@ -10,7 +10,7 @@ import org.springframework.stereotype.Component;
 @Component
 class PriceBatchLoaders {
 
-  /** Name of the quotes DataLoader; controllers take it as a parameter of this name. */
+  /** Name of the quotes DataLoader, which {@code Product.priceIn} looks up. */
   static final String CRYPTO_QUOTES = "cryptoQuotes";
 
   PriceBatchLoaders(BatchLoaderRegistry registry, CryptoPrices prices) {

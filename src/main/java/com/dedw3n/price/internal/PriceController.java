@@ -3,12 +3,13 @@ package com.dedw3n.price.internal;
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.concurrent.CompletableFuture;
-import org.dataloader.DataLoader;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
@@ -55,13 +56,15 @@ class PriceController {
 
   @SchemaMapping(typeName = "Product")
   CompletableFuture<CryptoAmount> priceIn(
-      Product product, @Argument String crypto, DataLoader<PricePair, PriceQuote> cryptoQuotes) {
+      Product product, @Argument String crypto, DataFetchingEnvironment env) {
     String currency = product.price().currency();
     if (!prices.supportsCurrency(currency)) {
       throw new ApiException(ErrorKind.NOT_FOUND, "No crypto prices are kept in " + currency + ".");
     }
     PricePair pair = prices.pair("crypto", crypto, currency);
-    return cryptoQuotes.load(pair).thenApply(quote -> prices.convert(product.price(), quote));
+    return DataLoaders.<PricePair, PriceQuote>named(env, PriceBatchLoaders.CRYPTO_QUOTES)
+        .load(pair)
+        .thenApply(quote -> prices.convert(product.price(), quote));
   }
 
   @SchemaMapping(typeName = "PriceQuote")

@@ -35,7 +35,7 @@ class ProductBatchLoaders implements RuntimeWiringConfigurer {
       BatchLoaderRegistry registry, Products products, CursorStrategy<ScrollPosition> cursors) {
     this.cursors = cursors;
     registry
-        .forTypePair(Long.class, Product.class)
+        .<Long, Product>forName(Product.LOADER)
         .registerMappedBatchLoader((ids, env) -> products.findAllById(ids).collectMap(Product::id));
     var reviews =
         new NestedPages<Review>(
@@ -53,14 +53,14 @@ class ProductBatchLoaders implements RuntimeWiringConfigurer {
     wiring.type(
         "Product",
         type ->
-            type.dataFetcher("seller", LoadedField.of(User.class, Product::sellerId))
+            type.dataFetcher("seller", LoadedField.of(User.LOADER, Product::sellerId))
                 .dataFetcher(
                     "reviews",
                     LoadedConnection.forward(PRODUCT_REVIEWS, Product::id, 10, cursors)));
     wiring.type(
         "Review",
         type ->
-            type.dataFetcher("author", LoadedField.of(User.class, Review::authorId))
-                .dataFetcher("product", LoadedField.of(Product.class, Review::productId)));
+            type.dataFetcher("author", LoadedField.of(User.LOADER, Review::authorId))
+                .dataFetcher("product", LoadedField.of(Product.LOADER, Review::productId)));
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Private chat: conversations, messages, realtime delivery.
+ * Private chat: conversations, messages, realtime delivery. No other feature uses chat, so all of
+ * it is in internal.
  *
  * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
  * modules named here (ModularityTests fails the build otherwise).

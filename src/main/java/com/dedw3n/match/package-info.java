@@ -1,5 +1,5 @@
 /**
- * Dating: profile likes and matches.
+ * Dating: profile likes and matches. No other feature uses matches, so all of it is in internal.
  *
  * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
  * modules named here (ModularityTests fails the build otherwise).

@@ -1,5 +1,6 @@
 /**
- * The social network: posts, comments, likes.
+ * The social network: posts, comments, likes. No other feature uses posts, so all of it is in
+ * internal.
  *
  * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
  * modules named here (ModularityTests fails the build otherwise).

@@ -17,4 +17,11 @@ public record Product(
     int stock,
     int reviewCount,
     long ratingSum,
-    OffsetDateTime createdAt) {}
+    OffsetDateTime createdAt) {
+
+  /**
+   * Name of the {@code DataLoader<Long, Product>} of products by id (a review's product, an order
+   * item's product).
+   */
+  public static final String LOADER = "products";
+}

@@ -1,5 +1,6 @@
 /**
- * Products, reviews and their stock. API: Product, Stock (for orders).
+ * Products, reviews and their stock. API: Product (and the name of its DataLoader, for order
+ * items), Stock (for orders); the rest is in internal.
  *
  * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
  * modules named here (ModularityTests fails the build otherwise).

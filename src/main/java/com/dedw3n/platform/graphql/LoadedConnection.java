@@ -60,10 +60,7 @@ public record LoadedConnection<S>(
             defaultSize,
             environment.getArgument("after"));
     S source = environment.getSource();
-    var dataLoader = environment.<NestedPages.Key, Window<Object>>getDataLoader(loader);
-    if (dataLoader == null) {
-      throw new IllegalStateException("No DataLoader named " + loader + " is registered");
-    }
+    var dataLoader = DataLoaders.<NestedPages.Key, Window<Object>>named(environment, loader);
     return dataLoader
         .load(new NestedPages.Key(parentId.applyAsLong(source), page))
         .thenApply(window -> new WindowConnection(window, adapter));

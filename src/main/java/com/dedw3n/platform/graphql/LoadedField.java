@@ -20,8 +20,8 @@ import org.dataloader.DataLoader;
  * signed-in user, no thread-locals. The batch loader behind the DataLoader still runs with the
  * request's context, which spring-graphql's batch loader registry restores itself.
  *
- * @param loader the DataLoader's name; for loaders registered with {@code forTypePair(K, V)} the
- *     value type's class name (see {@link #of})
+ * @param loader the DataLoader's name: the constant its feature registers it under ({@code
+ *     User.LOADER}, ...)
  * @param key the parent's key for the DataLoader; must not return null
  * @param <S> the parent (source) type
  * @param <K> the DataLoader's key type
@@ -29,17 +29,14 @@ import org.dataloader.DataLoader;
 public record LoadedField<S, K>(String loader, Function<S, K> key)
     implements TrivialDataFetcher<CompletableFuture<Object>> {
 
-  /** The field loaded by the DataLoader spring-graphql registers for {@code valueType}. */
-  public static <S, K> LoadedField<S, K> of(Class<?> valueType, Function<S, K> key) {
-    return new LoadedField<>(valueType.getName(), key);
+  /** The field loaded by the DataLoader registered under {@code loader}. */
+  public static <S, K> LoadedField<S, K> of(String loader, Function<S, K> key) {
+    return new LoadedField<>(loader, key);
   }
 
   @Override
   public CompletableFuture<Object> get(DataFetchingEnvironment environment) {
-    DataLoader<K, Object> dataLoader = environment.getDataLoader(loader);
-    if (dataLoader == null) {
-      throw new IllegalStateException("No DataLoader named " + loader + " is registered");
-    }
+    DataLoader<K, Object> dataLoader = DataLoaders.named(environment, loader);
     S source = environment.getSource();
     return dataLoader.load(key.apply(source));
   }

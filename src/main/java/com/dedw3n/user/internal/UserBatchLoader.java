@@ -8,17 +8,15 @@ import org.springframework.stereotype.Component;
 /**
  * The {@code DataLoader<Long, User>} every feature uses to resolve a user by id (a product's
  * seller, a review's author, a message's sender, ...): one statement per request level, whatever
- * the number of users on the page. Controllers take it as a {@code DataLoader<Long, User>}
- * parameter, and {@code LoadedField.of(User.class, ...)} finds it by the name {@code forTypePair}
- * gives it, the class name of {@link User}: registering it under another name would break those
- * fields.
+ * the number of users on the page. Registered under {@link User#LOADER}, the name every field that
+ * loads a user looks it up by.
  */
 @Component
 class UserBatchLoader {
 
   UserBatchLoader(BatchLoaderRegistry registry, Users users) {
     registry
-        .forTypePair(Long.class, User.class)
+        .<Long, User>forName(User.LOADER)
         .registerMappedBatchLoader((ids, env) -> users.findAllById(ids).collectMap(User::id));
   }
 }

@@ -1,6 +1,0 @@
-package com.dedw3n.chat;
-
-import java.time.OffsetDateTime;
-
-/** Someone is typing in a conversation until {@code until}, unless they say so again. */
-record TypingIndicator(long conversationId, long userId, OffsetDateTime until) {}

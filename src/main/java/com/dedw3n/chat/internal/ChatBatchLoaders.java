@@ -1,0 +1,57 @@
+package com.dedw3n.chat.internal;
+
+import com.dedw3n.platform.graphql.LoadedField;
+import com.dedw3n.platform.graphql.NestedPages;
+import com.dedw3n.user.User;
+import graphql.schema.idl.RuntimeWiring;
+import java.util.Map;
+import org.springframework.data.domain.Window;
+import org.springframework.graphql.execution.BatchLoaderRegistry;
+import org.springframework.graphql.execution.RuntimeWiringConfigurer;
+import org.springframework.stereotype.Component;
+
+/**
+ * Conversations by id (for {@code Message.conversation}: whoever sees a message takes part in its
+ * conversation), and a page of messages per conversation in one statement for the whole page.
+ *
+ * <p>It also wires the fields that are one load by a key of their parent (a message's sender and
+ * conversation) as {@link LoadedField}s, which cost less than controller methods.
+ */
+@Component
+class ChatBatchLoaders implements RuntimeWiringConfigurer {
+
+  /**
+   * Name of the {@code DataLoader<Long, Conversation>} of conversations by id (a message's or a
+   * typing indicator's conversation).
+   */
+  static final String CONVERSATIONS = "conversations";
+
+  /** Name of the messages DataLoader. */
+  static final String CONVERSATION_MESSAGES = "conversationMessages";
+
+  ChatBatchLoaders(BatchLoaderRegistry registry, Conversations conversations) {
+    registry
+        .<Long, Conversation>forName(CONVERSATIONS)
+        .registerMappedBatchLoader(
+            (ids, env) -> conversations.findAllById(ids).collectMap(Conversation::id));
+    var messages =
+        new NestedPages<Message>(
+            conversations::newestMessages,
+            conversations::messagesBefore,
+            Message::conversationId,
+            message -> Map.of("seq", message.seq()));
+    registry
+        .<NestedPages.Key, Window<Message>>forName(CONVERSATION_MESSAGES)
+        .registerMappedBatchLoader((keys, env) -> messages.load(keys));
+  }
+
+  @Override
+  public void configure(RuntimeWiring.Builder wiring) {
+    wiring.type(
+        "Message",
+        type ->
+            type.dataFetcher("sender", LoadedField.of(User.LOADER, Message::senderId))
+                .dataFetcher(
+                    "conversation", LoadedField.of(CONVERSATIONS, Message::conversationId)));
+  }
+}

@@ -1,0 +1,221 @@
+package com.dedw3n.chat.internal;
+
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.graphql.NestedPages;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
+import graphql.schema.DataFetchingEnvironment;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.springframework.data.domain.KeysetScrollPosition;
+import org.springframework.data.domain.ScrollPosition;
+import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.federation.EntityMapping;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/**
+ * Private chat: conversations and their messages, readable and writable by participants only; the
+ * {@code Conversation} and {@code Message} entities.
+ */
+@Controller
+class ChatController {
+
+  static final int MAX_PARTICIPANTS = 50;
+
+  private final Conversations conversations;
+  private final Users users;
+  private final ChatBus bus;
+  private final TransactionalOperator transaction;
+  private final Budgets budgets;
+
+  ChatController(
+      Conversations conversations,
+      Users users,
+      ChatBus bus,
+      TransactionalOperator transaction,
+      Budgets budgets) {
+    this.conversations = conversations;
+    this.users = users;
+    this.bus = bus;
+    this.transaction = transaction;
+    this.budgets = budgets;
+  }
+
+  @QueryMapping
+  Mono<Conversation> conversation(@Argument String id) {
+    long conversationId = Ids.parse("id", id);
+    return Viewer.requireId()
+        .flatMap(viewer -> conversations.visible(List.of(conversationId), viewer).next())
+        // someone else's conversation is indistinguishable from none
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", id)));
+  }
+
+  @QueryMapping
+  Mono<Window<Conversation>> myConversations(@Argument Integer first, @Argument String after) {
+    Page page = Page.of("first", first, 20, after);
+    return Viewer.requireId()
+        .flatMap(viewer -> conversations.ofUser(viewer, page).collectList())
+        .map(rows -> page.window(rows, c -> Page.key(c.lastMessageAt(), c.id())));
+  }
+
+  /** Two statements for every conversation on the page: participant ids, then the users. */
+  @BatchMapping
+  Mono<Map<Conversation, List<User>>> participants(List<Conversation> page) {
+    return conversations
+        .participants(page.stream().map(Conversation::id).toList())
+        .collectMultimap(pair -> pair[0], pair -> pair[1])
+        .flatMap(
+            idsByConversation ->
+                users
+                    .findAllById(
+                        idsByConversation.values().stream()
+                            .flatMap(Collection::stream)
+                            .collect(Collectors.toSet()))
+                    .collectMap(User::id)
+                    .map(
+                        byId ->
+                            page.stream()
+                                .collect(
+                                    Collectors.toMap(
+                                        c -> c,
+                                        c ->
+                                            idsByConversation
+                                                .getOrDefault(c.id(), List.of())
+                                                .stream()
+                                                .map(byId::get)
+                                                .toList(),
+                                        (a, b) -> a))));
+  }
+
+  @SchemaMapping
+  CompletableFuture<Window<Message>> messages(
+      Conversation conversation,
+      @Argument Integer last,
+      @Argument String before,
+      DataFetchingEnvironment env) {
+    return DataLoaders.<NestedPages.Key, Window<Message>>named(
+            env, ChatBatchLoaders.CONVERSATION_MESSAGES)
+        .load(new NestedPages.Key(conversation.id(), Page.of("last", last, 50, before)))
+        .thenApply(ChatController::backward);
+  }
+
+  /**
+   * Relay's backward paging: the loader reads newest first (the last {@code last} before the
+   * cursor); the page is answered in chronological order, its positions scrolling backward, so that
+   * pageInfo says hasPreviousPage (older messages exist) and startCursor (the oldest edge: pass it
+   * as {@code before}), as Apollo Client's and Relay's pagination helpers read them.
+   */
+  static Window<Message> backward(Window<Message> newestFirst) {
+    int n = newestFirst.size();
+    List<Message> chronological = new ArrayList<>(newestFirst.getContent());
+    Collections.reverse(chronological);
+    return Window.from(
+        chronological,
+        index ->
+            ScrollPosition.backward(
+                ((KeysetScrollPosition) newestFirst.positionAt(n - 1 - index)).getKeys()),
+        newestFirst.hasNext());
+  }
+
+  @MutationMapping
+  Mono<Conversation> startConversation(@Argument List<String> participantIds) {
+    if (participantIds == null || participantIds.isEmpty()) {
+      throw ApiException.badRequest("participantIds must name at least one other user");
+    }
+    List<Long> named = Ids.parseAll("participantIds", participantIds);
+    return Viewer.requireId()
+        .flatMap(
+            me -> {
+              TreeSet<Long> everyone = new TreeSet<>(named);
+              everyone.add(me);
+              if (everyone.size() < 2 || everyone.size() > MAX_PARTICIPANTS) {
+                return Mono.error(
+                    ApiException.badRequest(
+                        "A conversation has you and 1 to "
+                            + (MAX_PARTICIPANTS - 1)
+                            + " other users"));
+              }
+              List<Long> sorted = new ArrayList<>(everyone);
+              return users
+                  .existing(sorted)
+                  .collect(Collectors.toCollection(HashSet::new))
+                  .flatMap(
+                      existing -> {
+                        var unknown = sorted.stream().filter(id -> !existing.contains(id)).toList();
+                        if (!unknown.isEmpty()) {
+                          return Mono.error(ApiException.notFound("User", unknown.get(0)));
+                        }
+                        // the same people talk on in the conversation they already have
+                        return conversations
+                            .withExactly(sorted)
+                            .switchIfEmpty(conversations.insert(me, sorted));
+                      });
+            });
+  }
+
+  @MutationMapping
+  Mono<Message> sendMessage(@Argument String conversationId, @Argument String body) {
+    long id = Ids.parse("conversationId", conversationId);
+    String text = Inputs.text("body", body, 1, 4000);
+    return Viewer.requireId()
+        .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
+        .flatMap(
+            sender ->
+                conversations
+                    .append(id, sender, text)
+                    .flatMap(
+                        message ->
+                            conversations
+                                .deliver(message)
+                                .map(inboxSeqs -> ChatEvent.message(message, inboxSeqs)))
+                    .as(transaction::transactional))
+        // published once committed, in the background: a send never waits for Redis, and a lost
+        // notification is recovered by subscribers
+        .map(
+            event -> {
+              bus.publish(event);
+              return event.message();
+            })
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", conversationId)));
+  }
+
+  @EntityMapping("Conversation")
+  Mono<List<Conversation>> conversationEntities(@Argument List<String> idList) {
+    List<Long> ids = Ids.parseAll("id", idList);
+    return Viewer.current()
+        .flatMap(viewer -> conversations.visible(ids, viewer.userId()).collectMap(Conversation::id))
+        .defaultIfEmpty(Map.of())
+        .map(visible -> ids.stream().map(visible::get).toList());
+  }
+
+  @EntityMapping("Message")
+  Mono<List<Message>> messageEntities(@Argument List<String> idList) {
+    List<Long> ids = Ids.parseAll("id", idList);
+    return Viewer.current()
+        .flatMap(
+            viewer -> conversations.visibleMessages(ids, viewer.userId()).collectMap(Message::id))
+        .defaultIfEmpty(Map.of())
+        .map(visible -> ids.stream().map(visible::get).toList());
+  }
+}

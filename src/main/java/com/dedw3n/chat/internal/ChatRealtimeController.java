@@ -1,0 +1,165 @@
+package com.dedw3n.chat.internal;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.KeysetCursors;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.user.User;
+import graphql.schema.DataFetchingEnvironment;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.data.method.annotation.SubscriptionMapping;
+import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Realtime chat: message and inbox subscriptions with resume, typing indicators, read state. */
+@Controller
+class ChatRealtimeController {
+
+  private final Conversations conversations;
+  private final ChatSubscriptions subscriptions;
+  private final ChatBus bus;
+  private final ChatSettings settings;
+
+  ChatRealtimeController(
+      Conversations conversations,
+      ChatSubscriptions subscriptions,
+      ChatBus bus,
+      ChatSettings settings) {
+    this.conversations = conversations;
+    this.subscriptions = subscriptions;
+    this.bus = bus;
+    this.settings = settings;
+  }
+
+  @SubscriptionMapping
+  Flux<Message> messageAdded(@Argument String conversationId, @Argument String after) {
+    long id = Ids.parse("conversationId", conversationId);
+    Long resumeAfter = after == null ? null : KeysetCursors.read(after, "seq");
+    return participant(id)
+        .flatMapMany(
+            conversation ->
+                subscriptions.conversation(
+                    id, resumeAfter != null ? resumeAfter : conversation.lastSeq()));
+  }
+
+  @SubscriptionMapping
+  Flux<InboxMessage> inbox(@Argument String after) {
+    Long resumeAfter = after == null ? null : KeysetCursors.read(after, "inbox");
+    return Viewer.requireId()
+        .flatMapMany(
+            user ->
+                (resumeAfter != null
+                        ? Mono.just(resumeAfter)
+                        : conversations
+                            .inboxHeads(List.of(user))
+                            .next()
+                            .map(Map.Entry::getValue)
+                            .defaultIfEmpty(0L))
+                    .flatMapMany(start -> subscriptions.inbox(user, start)));
+  }
+
+  @SubscriptionMapping
+  Flux<TypingIndicator> typing(@Argument String conversationId) {
+    long id = Ids.parse("conversationId", conversationId);
+    return Viewer.requireId()
+        .flatMapMany(
+            viewer ->
+                participant(id)
+                    .flatMapMany(c -> subscriptions.typing(id))
+                    .filter(event -> event.userId() != viewer)
+                    .map(
+                        event ->
+                            new TypingIndicator(
+                                id, event.userId(), event.until().atOffset(ZoneOffset.UTC))));
+  }
+
+  /** Tells the other participants that the caller is typing; it expires by itself. */
+  @MutationMapping
+  Mono<Boolean> setTyping(@Argument String conversationId) {
+    long id = Ids.parse("conversationId", conversationId);
+    return Viewer.requireId()
+        .flatMap(
+            viewer ->
+                participant(id)
+                    .doOnNext(
+                        c ->
+                            bus.publish(
+                                ChatEvent.typing(
+                                    id, viewer, Instant.now().plus(settings.typingFor())))))
+        .thenReturn(true);
+  }
+
+  @MutationMapping
+  Mono<Conversation> markRead(@Argument String conversationId, @Argument int upTo) {
+    long id = Ids.parse("conversationId", conversationId);
+    if (upTo < 0) {
+      throw ApiException.badRequest("upTo must be a message seq, 0 or more");
+    }
+    return Viewer.requireId()
+        .flatMap(viewer -> conversations.markRead(id, viewer, upTo))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", conversationId)))
+        .then(Mono.defer(() -> Viewer.requireId()))
+        .flatMap(viewer -> conversations.visible(List.of(id), viewer).next());
+  }
+
+  /** Messages of the conversation after what the viewer has read; one statement per page. */
+  @BatchMapping
+  Mono<Map<Conversation, Integer>> unreadCount(List<Conversation> page) {
+    return Viewer.requireId()
+        .flatMap(
+            viewer ->
+                conversations
+                    .readUpTo(viewer, page.stream().map(Conversation::id).toList())
+                    .collectMap(Map.Entry::getKey, Map.Entry::getValue))
+        .map(
+            read ->
+                page.stream()
+                    .collect(
+                        Collectors.toMap(
+                            c -> c,
+                            c -> (int) Math.max(0, c.lastSeq() - read.getOrDefault(c.id(), 0L)),
+                            (a, b) -> a)));
+  }
+
+  /** The cursor to resume a {@code messageAdded} subscription (or page messages) after this one. */
+  @SchemaMapping
+  String cursor(Message message) {
+    return KeysetCursors.of("seq", message.seq());
+  }
+
+  @SchemaMapping(typeName = "InboxMessage")
+  String cursor(InboxMessage message) {
+    return KeysetCursors.of("inbox", message.inboxSeq());
+  }
+
+  @SchemaMapping(typeName = "TypingIndicator")
+  CompletableFuture<User> user(TypingIndicator typing, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, User>named(env, User.LOADER).load(typing.userId());
+  }
+
+  @SchemaMapping(typeName = "TypingIndicator")
+  CompletableFuture<Conversation> conversation(
+      TypingIndicator typing, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, Conversation>named(env, ChatBatchLoaders.CONVERSATIONS)
+        .load(typing.conversationId());
+  }
+
+  /** The conversation, when the caller takes part in it; FORBIDDEN otherwise. */
+  private Mono<Conversation> participant(long conversationId) {
+    return Viewer.requireId()
+        .flatMap(viewer -> conversations.visible(List.of(conversationId), viewer).next())
+        .switchIfEmpty(
+            Mono.error(() -> ApiException.forbidden("You do not take part in this conversation.")));
+  }
+}

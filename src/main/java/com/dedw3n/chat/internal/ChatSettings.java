@@ -1,0 +1,25 @@
+package com.dedw3n.chat.internal;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Realtime chat settings.
+ *
+ * @param subscriptionBuffer events one subscription may hold for a client that does not keep up;
+ *     past it the subscription ends with an error telling the client to resume
+ * @param sweepInterval how often each instance checks PostgreSQL for messages whose notification
+ *     never arrived (a lost Redis message), and delivers them
+ * @param typingFor how long a typing indicator lasts unless renewed
+ * @param redisChannel the Redis channel the instances of one deployment share (deployments that
+ *     share a Redis need different channels)
+ * @param publishTimeout how long publishing one event to Redis may take, in the background
+ */
+@ConfigurationProperties("dedw3n.chat")
+record ChatSettings(
+    @DefaultValue("256") int subscriptionBuffer,
+    @DefaultValue("5s") Duration sweepInterval,
+    @DefaultValue("5s") Duration typingFor,
+    @DefaultValue("dedw3n:chat") String redisChannel,
+    @DefaultValue("1s") Duration publishTimeout) {}

@@ -1,0 +1,280 @@
+package com.dedw3n.chat.internal;
+
+import com.dedw3n.platform.graphql.Page;
+import io.r2dbc.spi.Readable;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The conversations, conversation_participants and messages tables. */
+@Repository
+class Conversations {
+
+  private static final String CONVERSATION_COLUMNS =
+      "c.id, c.created_at, c.last_message_at, c.last_seq";
+  private static final String MESSAGE_COLUMNS =
+      "id, conversation_id, seq, sender_id, body, created_at";
+
+  private final DatabaseClient db;
+
+  Conversations(DatabaseClient db) {
+    this.db = db;
+  }
+
+  /** Those of the conversations that the user takes part in; one statement. */
+  Flux<Conversation> visible(Collection<Long> ids, long userId) {
+    return db.sql(
+            "SELECT "
+                + CONVERSATION_COLUMNS
+                + " FROM conversations c JOIN conversation_participants p"
+                + " ON p.conversation_id = c.id AND p.user_id = $2 WHERE c.id = ANY($1)")
+        .bind(0, ids.toArray(Long[]::new))
+        .bind(1, userId)
+        .map(Conversations::conversation)
+        .all();
+  }
+
+  Flux<Conversation> findAllById(Collection<Long> ids) {
+    return db.sql("SELECT " + CONVERSATION_COLUMNS + " FROM conversations c WHERE c.id = ANY($1)")
+        .bind(0, ids.toArray(Long[]::new))
+        .map(Conversations::conversation)
+        .all();
+  }
+
+  /** A user's conversations, most recent activity first. */
+  Flux<Conversation> ofUser(long userId, Page page) {
+    var spec =
+        db.sql(
+                "SELECT "
+                    + CONVERSATION_COLUMNS
+                    + " FROM conversation_participants p JOIN conversations c"
+                    + " ON c.id = p.conversation_id WHERE p.user_id = $1"
+                    + (page.isFirst() ? "" : " AND (c.last_message_at, c.id) < ($3, $4)")
+                    + " ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2")
+            .bind(0, userId)
+            .bind(1, page.fetchSize());
+    if (!page.isFirst()) {
+      spec = spec.bind(2, page.afterTime("t")).bind(3, page.afterLong("id"));
+    }
+    return spec.map(Conversations::conversation).all();
+  }
+
+  /** The participants of many conversations, as (conversation, user) pairs; one statement. */
+  Flux<long[]> participants(Collection<Long> conversationIds) {
+    return db.sql(
+            "SELECT conversation_id, user_id FROM conversation_participants"
+                + " WHERE conversation_id = ANY($1) ORDER BY conversation_id, user_id")
+        .bind(0, conversationIds.toArray(Long[]::new))
+        .map(row -> new long[] {row.get(0, Long.class), row.get(1, Long.class)})
+        .all();
+  }
+
+  /** The conversation whose participants are exactly these users, if there is one. */
+  Mono<Conversation> withExactly(List<Long> sortedUserIds) {
+    return db.sql(
+            "SELECT "
+                + CONVERSATION_COLUMNS
+                + " FROM conversations c WHERE c.id IN (SELECT conversation_id FROM"
+                + " conversation_participants WHERE user_id = $2) AND (SELECT array_agg(user_id"
+                + " ORDER BY user_id) FROM conversation_participants WHERE conversation_id = c.id)"
+                + " = $1::bigint[] ORDER BY c.id LIMIT 1")
+        .bind(0, sortedUserIds.toArray(Long[]::new))
+        .bind(1, sortedUserIds.get(0))
+        .map(Conversations::conversation)
+        .one();
+  }
+
+  Mono<Conversation> insert(long creatorId, List<Long> participantIds) {
+    return db.sql(
+            "WITH c AS (INSERT INTO conversations (created_by) VALUES ($1) RETURNING *),"
+                + " p AS (INSERT INTO conversation_participants (conversation_id, user_id)"
+                + " SELECT c.id, u FROM c, unnest($2::bigint[]) AS u)"
+                + " SELECT "
+                + CONVERSATION_COLUMNS
+                + " FROM c")
+        .bind(0, creatorId)
+        .bind(1, participantIds.toArray(Long[]::new))
+        .map(Conversations::conversation)
+        .one();
+  }
+
+  /**
+   * Stores a message from a participant with the conversation's next sequence number. One
+   * statement: the row lock on the conversation orders concurrent senders, and the number is taken
+   * and used in the same transaction, so there are no gaps. Empty when the sender does not take
+   * part in the conversation (or it does not exist). Run it in a transaction with {@link #deliver}.
+   */
+  Mono<Message> append(long conversationId, long senderId, String body) {
+    return db.sql(
+            "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1,"
+                // the clock when the row lock is ours, so times never run backwards against seq
+                + " last_message_at = clock_timestamp()"
+                + " WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_participants"
+                + " WHERE conversation_id = $1 AND user_id = $2)"
+                + " RETURNING id, last_seq, last_message_at)"
+                + " INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)"
+                + " SELECT id, last_seq, $2, $3, last_message_at FROM s RETURNING "
+                + MESSAGE_COLUMNS)
+        .bind(0, conversationId)
+        .bind(1, senderId)
+        .bind(2, body)
+        .map(Conversations::message)
+        .one();
+  }
+
+  /**
+   * Files a stored message in every participant's inbox under the inbox's next number, and marks
+   * the conversation read up to it for its sender. Returns each participant's inbox number for it.
+   * Inbox rows are locked in user id order, so concurrent senders cannot deadlock.
+   */
+  Mono<Map<Long, Long>> deliver(Message message) {
+    return db.sql(
+            "WITH parts AS (SELECT user_id FROM conversation_participants"
+                + " WHERE conversation_id = $1 ORDER BY user_id),"
+                + " bumped AS (INSERT INTO inboxes (user_id, last_seq) SELECT user_id, 1 FROM parts"
+                + " ON CONFLICT (user_id) DO UPDATE SET last_seq = inboxes.last_seq + 1"
+                + " RETURNING user_id, last_seq),"
+                + " entries AS (INSERT INTO inbox_entries (user_id, seq, message_id,"
+                + " conversation_id) SELECT user_id, last_seq, $2, $1 FROM bumped),"
+                + " read AS (UPDATE conversation_participants SET last_read_seq ="
+                + " greatest(last_read_seq, $4) WHERE conversation_id = $1 AND user_id = $3)"
+                + " SELECT user_id, last_seq FROM bumped")
+        .bind(0, message.conversationId())
+        .bind(1, message.id())
+        .bind(2, message.senderId())
+        .bind(3, message.seq())
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all()
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+  }
+
+  /** A user's inbox messages numbered {@code from..to}, with their inbox numbers, in order. */
+  Flux<InboxMessage> inboxBetween(long userId, long from, long to) {
+    return db.sql(
+            "SELECT e.seq AS inbox_seq, m.id, m.conversation_id, m.seq, m.sender_id, m.body,"
+                + " m.created_at FROM inbox_entries e JOIN messages m ON m.id = e.message_id"
+                + " WHERE e.user_id = $1 AND e.seq BETWEEN $2 AND $3 ORDER BY e.seq")
+        .bind(0, userId)
+        .bind(1, from)
+        .bind(2, to)
+        .map(row -> new InboxMessage(row.get("inbox_seq", Long.class), message(row)))
+        .all();
+  }
+
+  /** The newest number of each of these users' inboxes (absent: nothing received yet). */
+  Flux<Map.Entry<Long, Long>> inboxHeads(Collection<Long> userIds) {
+    return db.sql("SELECT user_id, last_seq FROM inboxes WHERE user_id = ANY($1)")
+        .bind(0, userIds.toArray(Long[]::new))
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all();
+  }
+
+  /** The newest message number of each of these conversations. */
+  Flux<Map.Entry<Long, Long>> conversationHeads(Collection<Long> conversationIds) {
+    return db.sql("SELECT id, last_seq FROM conversations WHERE id = ANY($1)")
+        .bind(0, conversationIds.toArray(Long[]::new))
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all();
+  }
+
+  /** Marks a participant's conversation read up to {@code seq} (never backwards). */
+  Mono<Long> markRead(long conversationId, long userId, long seq) {
+    return db.sql(
+            "UPDATE conversation_participants SET last_read_seq = greatest(last_read_seq,"
+                + " least($3, (SELECT last_seq FROM conversations WHERE id = $1)))"
+                + " WHERE conversation_id = $1 AND user_id = $2 RETURNING last_read_seq")
+        .bind(0, conversationId)
+        .bind(1, userId)
+        .bind(2, seq)
+        .map(row -> row.get(0, Long.class))
+        .one();
+  }
+
+  /** How far the user has read each of these conversations; one statement. */
+  Flux<Map.Entry<Long, Long>> readUpTo(long userId, Collection<Long> conversationIds) {
+    return db.sql(
+            "SELECT conversation_id, last_read_seq FROM conversation_participants"
+                + " WHERE user_id = $1 AND conversation_id = ANY($2)")
+        .bind(0, userId)
+        .bind(1, conversationIds.toArray(Long[]::new))
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+        .all();
+  }
+
+  /** Those of the messages whose conversation the user takes part in; one statement. */
+  Flux<Message> visibleMessages(Collection<Long> ids, long userId) {
+    return db.sql(
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at"
+                + " FROM messages m JOIN conversation_participants p"
+                + " ON p.conversation_id = m.conversation_id AND p.user_id = $2"
+                + " WHERE m.id = ANY($1)")
+        .bind(0, ids.toArray(Long[]::new))
+        .bind(1, userId)
+        .map(Conversations::message)
+        .all();
+  }
+
+  /** The newest messages of each conversation, {@code limit} each, in one lateral statement. */
+  Flux<Message> newestMessages(Collection<Long> conversationIds, int limit) {
+    return db.sql(
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at"
+                + " FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL (SELECT "
+                + MESSAGE_COLUMNS
+                + " FROM messages WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $2) m")
+        .bind(0, conversationIds.toArray(Long[]::new))
+        .bind(1, limit)
+        .map(Conversations::message)
+        .all();
+  }
+
+  /** One conversation's messages older than the page's cursor, newest first. */
+  Flux<Message> messagesBefore(long conversationId, Page page) {
+    return db.sql(
+            "SELECT "
+                + MESSAGE_COLUMNS
+                + " FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC"
+                + " LIMIT $3")
+        .bind(0, conversationId)
+        .bind(1, page.afterLong("seq"))
+        .bind(2, page.fetchSize())
+        .map(Conversations::message)
+        .all();
+  }
+
+  /** Messages of a conversation with {@code from <= seq <= to}, oldest first. */
+  Flux<Message> messagesBetween(long conversationId, long from, long to) {
+    return db.sql(
+            "SELECT "
+                + MESSAGE_COLUMNS
+                + " FROM messages WHERE conversation_id = $1 AND seq BETWEEN $2 AND $3"
+                + " ORDER BY seq")
+        .bind(0, conversationId)
+        .bind(1, from)
+        .bind(2, to)
+        .map(Conversations::message)
+        .all();
+  }
+
+  static Conversation conversation(Readable row) {
+    return new Conversation(
+        row.get("id", Long.class),
+        row.get("created_at", OffsetDateTime.class),
+        row.get("last_message_at", OffsetDateTime.class),
+        row.get("last_seq", Long.class));
+  }
+
+  static Message message(Readable row) {
+    return new Message(
+        row.get("id", Long.class),
+        row.get("conversation_id", Long.class),
+        row.get("seq", Long.class),
+        row.get("sender_id", Long.class),
+        row.get("body", String.class),
+        row.get("created_at", OffsetDateTime.class));
+  }
+}

@@ -1,0 +1,114 @@
+package com.dedw3n.match.internal;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
+import graphql.schema.DataFetchingEnvironment;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.federation.EntityMapping;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/** Dating: profile likes and the matches they make; the {@code Match} entity. */
+@Controller
+class MatchController {
+
+  private final Matches matches;
+  private final Users users;
+  private final TransactionalOperator transaction;
+
+  MatchController(Matches matches, Users users, TransactionalOperator transaction) {
+    this.matches = matches;
+    this.users = users;
+    this.transaction = transaction;
+  }
+
+  @QueryMapping
+  Mono<Match> match(@Argument String id) {
+    long matchId = Ids.parse("id", id);
+    return Viewer.requireId()
+        .flatMap(viewer -> matches.visible(List.of(matchId), viewer).next())
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Match", id)));
+  }
+
+  @QueryMapping
+  Mono<Window<Match>> myMatches(@Argument Integer first, @Argument String after) {
+    Page page = Page.of("first", first, 20, after);
+    return Viewer.requireId()
+        .flatMap(viewer -> matches.activeOf(viewer, page).collectList())
+        .map(rows -> page.window(rows, match -> Page.key(match.createdAt(), match.id())));
+  }
+
+  @SchemaMapping
+  CompletableFuture<List<User>> users(Match match, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, User>named(env, User.LOADER)
+        .loadMany(List.of(match.userAId(), match.userBId()));
+  }
+
+  @SchemaMapping(typeName = "ProfileLike")
+  CompletableFuture<User> liked(ProfileLike like, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, User>named(env, User.LOADER).load(like.likedUserId());
+  }
+
+  @MutationMapping
+  Mono<ProfileLike> likeProfile(@Argument String userId) {
+    long likee = Ids.parse("userId", userId);
+    return Viewer.requireId()
+        .flatMap(
+            liker -> {
+              if (liker == likee) {
+                return Mono.error(ApiException.badRequest("You cannot like your own profile."));
+              }
+              return users
+                  .existing(List.of(likee))
+                  .hasElements()
+                  .flatMap(
+                      exists ->
+                          exists
+                              ? likeAndMaybeMatch(liker, likee)
+                              : Mono.error(ApiException.notFound("User", userId)));
+            });
+  }
+
+  private Mono<ProfileLike> likeAndMaybeMatch(long liker, long likee) {
+    return matches
+        .lockPair(liker, likee)
+        .then(matches.like(liker, likee))
+        .then(matches.likes(likee, liker))
+        .flatMap(
+            mutual ->
+                mutual
+                    ? matches.match(liker, likee).map(match -> new ProfileLike(likee, match))
+                    : Mono.just(new ProfileLike(likee, null)))
+        .as(transaction::transactional);
+  }
+
+  @MutationMapping
+  Mono<Match> unmatch(@Argument String matchId) {
+    long id = Ids.parse("matchId", matchId);
+    return Viewer.requireId()
+        .flatMap(viewer -> matches.end(id, viewer).as(transaction::transactional))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Match", matchId)));
+  }
+
+  @EntityMapping("Match")
+  Mono<List<Match>> matchEntities(@Argument List<String> idList) {
+    List<Long> ids = Ids.parseAll("id", idList);
+    return Viewer.current()
+        .flatMap(viewer -> matches.visible(ids, viewer.userId()).collectMap(Match::id))
+        .defaultIfEmpty(Map.of())
+        .map(visible -> ids.stream().map(visible::get).toList());
+  }
+}

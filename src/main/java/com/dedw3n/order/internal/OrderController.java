@@ -1,0 +1,213 @@
+package com.dedw3n.order.internal;
+
+import static java.util.stream.Collectors.toList;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.product.Product;
+import com.dedw3n.product.Stock;
+import com.dedw3n.user.User;
+import graphql.schema.DataFetchingEnvironment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.federation.EntityMapping;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Placing and reading orders; the {@code Order} entity. */
+@Controller
+class OrderController {
+
+  static final int MAX_ITEMS = 50;
+  static final int MAX_QUANTITY = 1000;
+
+  private final Orders orders;
+  private final Stock stock;
+  private final TransactionalOperator transaction;
+
+  OrderController(Orders orders, Stock stock, TransactionalOperator transaction) {
+    this.orders = orders;
+    this.stock = stock;
+    this.transaction = transaction;
+  }
+
+  @QueryMapping
+  Mono<Order> order(@Argument String id) {
+    long orderId = Ids.parse("id", id);
+    return Viewer.requireId()
+        .flatMap(viewer -> orders.visible(List.of(orderId), viewer).next())
+        // a stranger learns nothing, not even that the order exists
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", id)));
+  }
+
+  @QueryMapping
+  Mono<Window<Order>> myOrders(@Argument Integer first, @Argument String after) {
+    Page page = Page.of("first", first, 20, after);
+    return Viewer.requireId()
+        .flatMap(buyer -> orders.ofBuyer(buyer, page).collectList())
+        .map(rows -> page.window(rows, order -> Page.key(order.createdAt(), order.id())));
+  }
+
+  @SchemaMapping
+  CompletableFuture<User> buyer(Order order, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, User>named(env, User.LOADER).load(order.buyerId());
+  }
+
+  /**
+   * The items of every order on the page, as their viewer may see them: one statement per viewer,
+   * and a request has one viewer, so one statement. (Each {@link Order} carries its viewer, so the
+   * batch is keyed by order and viewer.)
+   */
+  @BatchMapping
+  Mono<Map<Order, List<OrderItem>>> items(List<Order> page) {
+    Map<Long, List<Order>> byViewer =
+        page.stream().collect(Collectors.groupingBy(Order::viewerId, LinkedHashMap::new, toList()));
+    return Flux.fromIterable(byViewer.entrySet())
+        .concatMap(
+            viewer ->
+                orders
+                    .items(viewer.getValue().stream().map(Order::id).toList(), viewer.getKey())
+                    .collectMultimap(OrderItem::orderId)
+                    .flatMapIterable(
+                        byOrder ->
+                            viewer.getValue().stream()
+                                .map(
+                                    order ->
+                                        Map.entry(
+                                            order,
+                                            List.copyOf(
+                                                byOrder.getOrDefault(order.id(), List.of()))))
+                                .toList()))
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+  }
+
+  @SchemaMapping
+  CompletableFuture<Product> product(OrderItem item, DataFetchingEnvironment env) {
+    return DataLoaders.<Long, Product>named(env, Product.LOADER).load(item.productId());
+  }
+
+  @MutationMapping
+  Mono<Order> placeOrder(@Argument List<OrderItemInput> items) {
+    Map<Long, Integer> wanted = wanted(items);
+    List<Long> productIds = new ArrayList<>(wanted.keySet());
+    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
+    return Viewer.requireId()
+        .flatMap(
+            buyer ->
+                stock
+                    .lock(productIds)
+                    .collectList()
+                    .flatMap(
+                        found -> {
+                          String currency = check(buyer, productIds, found);
+                          return stock
+                              .take(productIds, quantities)
+                              .collectList()
+                              .flatMap(
+                                  taken -> {
+                                    if (taken.size() < productIds.size()) {
+                                      // the error rolls the transaction back: no stock moved
+                                      return Mono.error(outOfStock(productIds, taken));
+                                    }
+                                    return orders.insert(buyer, taken, total(taken), currency);
+                                  });
+                        })
+                    .as(transaction::transactional));
+  }
+
+  @EntityMapping("Order")
+  Mono<List<Order>> orderEntities(@Argument List<String> idList) {
+    List<Long> ids = Ids.parseAll("id", idList);
+    return Viewer.current()
+        .flatMap(viewer -> orders.visible(ids, viewer.userId()).collectMap(Order::id))
+        .defaultIfEmpty(Map.of())
+        .map(visible -> ids.stream().map(visible::get).toList());
+  }
+
+  /** The products and quantities asked for, checked; the same product twice is added up. */
+  /** The schema's {@code OrderItemInput}. */
+  record OrderItemInput(String productId, Integer quantity) {}
+
+  private static Map<Long, Integer> wanted(List<OrderItemInput> items) {
+    if (items == null || items.isEmpty() || items.size() > MAX_ITEMS) {
+      throw ApiException.badRequest("items must hold 1 to " + MAX_ITEMS + " entries");
+    }
+    Map<Long, Integer> wanted = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      OrderItemInput item = items.get(i);
+      long productId = Ids.parse("items[" + i + "].productId", item.productId());
+      int q =
+          Inputs.range(
+              "items[" + i + "].quantity",
+              item.quantity() == null ? 0 : item.quantity(),
+              1,
+              MAX_QUANTITY);
+      wanted.merge(productId, q, Integer::sum);
+    }
+    return wanted;
+  }
+
+  /** CONFLICT naming every product whose stock could not cover its quantity. */
+  private static ApiException outOfStock(List<Long> productIds, List<Stock.Taken> taken) {
+    Set<Long> got = taken.stream().map(Stock.Taken::productId).collect(Collectors.toSet());
+    String missing =
+        productIds.stream()
+            .filter(id -> !got.contains(id))
+            .map(String::valueOf)
+            .collect(Collectors.joining(", "));
+    return ApiException.conflict(
+        "Not enough stock for product " + missing + "; nothing was ordered.");
+  }
+
+  /** Sum of unit price times quantity; an overflow is refused rather than stored wrapped. */
+  private static long total(List<Stock.Taken> taken) {
+    try {
+      long total = 0;
+      for (Stock.Taken t : taken) {
+        total = Math.addExact(total, Math.multiplyExact(t.price().amount(), t.quantity()));
+      }
+      return total;
+    } catch (ArithmeticException e) {
+      throw ApiException.badRequest("The order total is too large.");
+    }
+  }
+
+  /** Every product exists, none is the buyer's own, all share one currency; returns it. */
+  private static String check(long buyer, List<Long> productIds, List<Stock.Locked> found) {
+    Map<Long, Stock.Locked> byId =
+        found.stream().collect(Collectors.toMap(Stock.Locked::productId, s -> s));
+    for (Long id : productIds) {
+      Stock.Locked product = byId.get(id);
+      if (product == null) {
+        throw ApiException.notFound("Product", id);
+      }
+      if (product.sellerId() == buyer) {
+        // like reviewing one's own product: signed in, but not allowed (and it would fake sales)
+        throw ApiException.forbidden("Product " + id + " is your own; you cannot order it.");
+      }
+    }
+    Set<String> currencies = found.stream().map(Stock.Locked::currency).collect(Collectors.toSet());
+    if (currencies.size() > 1) {
+      throw ApiException.badRequest(
+          "All items of an order must be in one currency; these are in " + currencies);
+    }
+    return currencies.iterator().next();
+  }
+}

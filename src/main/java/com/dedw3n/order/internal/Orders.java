@@ -1,0 +1,116 @@
+package com.dedw3n.order.internal;
+
+import com.dedw3n.platform.graphql.Money;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.product.Stock;
+import io.r2dbc.spi.Readable;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.List;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The orders and order_items tables, and the stock they move. */
+@Repository
+class Orders {
+
+  /**
+   * Orders visible to a viewer: the buyer sees each whole; a seller sees the orders holding its
+   * items, with the total of those items only. One statement for any number of ids.
+   */
+  private static final String VISIBLE =
+      "SELECT o.id, o.buyer_id, o.status, o.created_at, o.currency,"
+          + " CASE WHEN o.buyer_id = $2 THEN o.total_amount"
+          + " ELSE (SELECT sum(i.quantity * i.unit_amount) FROM order_items i"
+          + "       WHERE i.order_id = o.id AND i.seller_id = $2) END AS total"
+          + " FROM orders o WHERE o.id = ANY($1) AND (o.buyer_id = $2 OR EXISTS"
+          + " (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.seller_id = $2))";
+
+  private final DatabaseClient db;
+
+  Orders(DatabaseClient db) {
+    this.db = db;
+  }
+
+  Flux<Order> visible(Collection<Long> ids, long viewerId) {
+    return db.sql(VISIBLE)
+        .bind(0, ids.toArray(Long[]::new))
+        .bind(1, viewerId)
+        .map(row -> order(row, viewerId))
+        .all();
+  }
+
+  /** A buyer's orders, newest first. */
+  Flux<Order> ofBuyer(long buyerId, Page page) {
+    String sql =
+        "SELECT id, buyer_id, status, created_at, currency, total_amount AS total FROM orders"
+            + " WHERE buyer_id = $1"
+            + (page.isFirst() ? "" : " AND (created_at, id) < ($3, $4)")
+            + " ORDER BY created_at DESC, id DESC LIMIT $2";
+    var spec = db.sql(sql).bind(0, buyerId).bind(1, page.fetchSize());
+    if (!page.isFirst()) {
+      spec = spec.bind(2, page.afterTime("t")).bind(3, page.afterLong("id"));
+    }
+    return spec.map(row -> order(row, buyerId)).all();
+  }
+
+  /** The items of many orders in one statement: each order's items as its viewer may see them. */
+  Flux<OrderItem> items(Collection<Long> orderIds, long viewerId) {
+    return db.sql(
+            "SELECT i.order_id, i.product_id, i.seller_id, i.quantity, i.unit_amount, i.currency"
+                + " FROM order_items i JOIN orders o ON o.id = i.order_id"
+                + " WHERE i.order_id = ANY($1) AND (o.buyer_id = $2 OR i.seller_id = $2)"
+                + " ORDER BY i.order_id, i.product_id")
+        .bind(0, orderIds.toArray(Long[]::new))
+        .bind(1, viewerId)
+        .map(
+            row ->
+                new OrderItem(
+                    row.get("order_id", Long.class),
+                    row.get("product_id", Long.class),
+                    row.get("seller_id", Long.class),
+                    row.get("quantity", Integer.class),
+                    new Money(
+                        row.get("unit_amount", Long.class), row.get("currency", String.class))))
+        .all();
+  }
+
+  /** Records the order and its items at the prices taken; {@code total} is their sum. */
+  Mono<Order> insert(long buyerId, List<Stock.Taken> taken, long total, String currency) {
+    return db.sql(
+            "INSERT INTO orders (buyer_id, total_amount, currency) VALUES ($1, $2, $3)"
+                + " RETURNING id, buyer_id, status, created_at, currency, total_amount AS total")
+        .bind(0, buyerId)
+        .bind(1, total)
+        .bind(2, currency)
+        .map(row -> order(row, buyerId))
+        .one()
+        .flatMap(
+            order ->
+                db.sql(
+                        "INSERT INTO order_items (order_id, product_id, seller_id, quantity,"
+                            + " unit_amount, currency) SELECT $1, * , $6 FROM unnest($2::bigint[],"
+                            + " $3::bigint[], $4::int[], $5::bigint[])")
+                    .bind(0, order.id())
+                    .bind(1, taken.stream().map(Stock.Taken::productId).toArray(Long[]::new))
+                    .bind(2, taken.stream().map(Stock.Taken::sellerId).toArray(Long[]::new))
+                    .bind(3, taken.stream().map(Stock.Taken::quantity).toArray(Integer[]::new))
+                    .bind(4, taken.stream().map(t -> t.price().amount()).toArray(Long[]::new))
+                    .bind(5, currency)
+                    .then()
+                    .thenReturn(order));
+  }
+
+  private static Order order(Readable row, long viewerId) {
+    Number total = row.get("total", Number.class);
+    return new Order(
+        row.get("id", Long.class),
+        row.get("buyer_id", Long.class),
+        row.get("status", String.class),
+        new Money(total == null ? 0 : total.longValue(), row.get("currency", String.class)),
+        row.get("created_at", OffsetDateTime.class),
+        viewerId);
+  }
+}

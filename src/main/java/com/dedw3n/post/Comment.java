@@ -1,6 +1,0 @@
-package com.dedw3n.post;
-
-import java.time.OffsetDateTime;
-
-/** A reply to a post. */
-record Comment(long id, long postId, long authorId, String body, OffsetDateTime createdAt) {}

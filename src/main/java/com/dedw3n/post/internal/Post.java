@@ -1,0 +1,12 @@
+package com.dedw3n.post.internal;
+
+import java.time.OffsetDateTime;
+
+/** A post on the social timeline, with its like and comment counts kept by their transactions. */
+record Post(
+    long id,
+    long authorId,
+    String body,
+    int likeCount,
+    int commentCount,
+    OffsetDateTime createdAt) {}

@@ -1,0 +1,112 @@
+package com.dedw3n.post.internal;
+
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.security.Viewer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.federation.EntityMapping;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Mono;
+
+/** The social timeline: posts, comments and likes; the {@code Post} entity. */
+@Controller
+class PostController {
+
+  private final Posts posts;
+  private final Budgets budgets;
+
+  PostController(Posts posts, Budgets budgets) {
+    this.posts = posts;
+    this.budgets = budgets;
+  }
+
+  @QueryMapping
+  Mono<Post> post(@Argument String id) {
+    return posts
+        .findById(Ids.parse("id", id))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", id)));
+  }
+
+  @QueryMapping
+  Mono<Window<Post>> timeline(@Argument Integer first, @Argument String after) {
+    Page page = Page.of("first", first, 20, after);
+    return posts
+        .newest(page)
+        .collectList()
+        .map(rows -> page.window(rows, post -> Page.key(post.createdAt(), post.id())));
+  }
+
+  /** One statement for the page; none when nobody is signed in. */
+  @BatchMapping
+  Mono<Map<Post, Boolean>> viewerHasLiked(List<Post> page) {
+    return Viewer.current()
+        .flatMap(
+            viewer ->
+                posts
+                    .likedBy(viewer.userId(), page.stream().map(Post::id).toList())
+                    .collect(Collectors.toCollection(HashSet::new)))
+        .defaultIfEmpty(new HashSet<>())
+        .map(
+            liked ->
+                page.stream()
+                    .collect(
+                        Collectors.toMap(
+                            Function.identity(), post -> liked.contains(post.id()), (a, b) -> a)));
+  }
+
+  @MutationMapping
+  Mono<Post> createPost(@Argument String body) {
+    String text = Inputs.text("body", body, 1, 5000);
+    return Viewer.requireId()
+        .flatMap(author -> budgets.spendAs(Action.POST, author))
+        .flatMap(author -> posts.insert(author, text));
+  }
+
+  @MutationMapping
+  Mono<Comment> addComment(@Argument String postId, @Argument String body) {
+    long post = Ids.parse("postId", postId);
+    String text = Inputs.text("body", body, 1, 2000);
+    return Viewer.requireId()
+        .flatMap(author -> budgets.spendAs(Action.COMMENT, author))
+        .flatMap(author -> posts.insertComment(post, author, text))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
+  }
+
+  @MutationMapping
+  Mono<Post> likePost(@Argument String postId) {
+    long post = Ids.parse("postId", postId);
+    return Viewer.requireId()
+        .flatMap(user -> posts.like(post, user))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
+  }
+
+  @MutationMapping
+  Mono<Post> unlikePost(@Argument String postId) {
+    long post = Ids.parse("postId", postId);
+    return Viewer.requireId()
+        .flatMap(user -> posts.unlike(post, user))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
+  }
+
+  @EntityMapping("Post")
+  Mono<List<Post>> postEntities(@Argument List<String> idList) {
+    List<Long> ids = Ids.parseAll("id", idList);
+    return posts
+        .findAllById(ids)
+        .collectMap(Post::id)
+        .map(found -> ids.stream().map(found::get).toList());
+  }
+}

@@ -1,0 +1,166 @@
+package com.dedw3n.post.internal;
+
+import com.dedw3n.platform.graphql.Page;
+import io.r2dbc.spi.Readable;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The posts, comments and post_likes tables. */
+@Repository
+class Posts {
+
+  private static final String POST_COLUMNS =
+      "id, author_id, body, like_count, comment_count, created_at";
+  private static final String COMMENT_COLUMNS = "id, post_id, author_id, body, created_at";
+
+  private final DatabaseClient db;
+
+  Posts(DatabaseClient db) {
+    this.db = db;
+  }
+
+  Flux<Post> findAllById(Collection<Long> ids) {
+    return db.sql("SELECT " + POST_COLUMNS + " FROM posts WHERE id = ANY($1)")
+        .bind(0, ids.toArray(Long[]::new))
+        .map(Posts::post)
+        .all();
+  }
+
+  Mono<Post> findById(long id) {
+    return findAllById(java.util.List.of(id)).next();
+  }
+
+  /** Every post, newest first. */
+  Flux<Post> newest(Page page) {
+    var spec =
+        db.sql(
+                "SELECT "
+                    + POST_COLUMNS
+                    + " FROM posts"
+                    + (page.isFirst() ? "" : " WHERE (created_at, id) < ($2, $3)")
+                    + " ORDER BY created_at DESC, id DESC LIMIT $1")
+            .bind(0, page.fetchSize());
+    if (!page.isFirst()) {
+      spec = spec.bind(1, page.afterTime("t")).bind(2, page.afterLong("id"));
+    }
+    return spec.map(Posts::post).all();
+  }
+
+  Mono<Post> insert(long authorId, String body) {
+    return db.sql("INSERT INTO posts (author_id, body) VALUES ($1, $2) RETURNING " + POST_COLUMNS)
+        .bind(0, authorId)
+        .bind(1, body)
+        .map(Posts::post)
+        .one();
+  }
+
+  /** Stores a comment and counts it on its post; empty when the post does not exist. */
+  Mono<Comment> insertComment(long postId, long authorId, String body) {
+    return db.sql(
+            "WITH counted AS (UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1"
+                + " RETURNING id) INSERT INTO comments (post_id, author_id, body)"
+                + " SELECT id, $2, $3 FROM counted RETURNING "
+                + COMMENT_COLUMNS)
+        .bind(0, postId)
+        .bind(1, authorId)
+        .bind(2, body)
+        .map(Posts::comment)
+        .one();
+  }
+
+  /**
+   * Likes a post once: the counter moves only when the like row is new, in the same statement, so
+   * liking twice counts once. Returns the post as it is now; empty when it does not exist.
+   */
+  Mono<Post> like(long postId, long userId) {
+    return db.sql(
+            "WITH liked AS (INSERT INTO post_likes (post_id, user_id) SELECT id, $2 FROM posts"
+                + " WHERE id = $1 ON CONFLICT DO NOTHING RETURNING post_id),"
+                + " counted AS (UPDATE posts SET like_count = like_count + 1"
+                + " WHERE id IN (SELECT post_id FROM liked) RETURNING "
+                + POST_COLUMNS
+                + ") SELECT * FROM counted UNION ALL SELECT "
+                + POST_COLUMNS
+                + " FROM posts WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM counted)")
+        .bind(0, postId)
+        .bind(1, userId)
+        .map(Posts::post)
+        .one();
+  }
+
+  /** Withdraws a like, if there was one; the counter moves only then. */
+  Mono<Post> unlike(long postId, long userId) {
+    return db.sql(
+            "WITH unliked AS (DELETE FROM post_likes WHERE post_id = $1 AND user_id = $2"
+                + " RETURNING post_id), counted AS (UPDATE posts SET like_count = like_count - 1"
+                + " WHERE id IN (SELECT post_id FROM unliked) RETURNING "
+                + POST_COLUMNS
+                + ") SELECT * FROM counted UNION ALL SELECT "
+                + POST_COLUMNS
+                + " FROM posts WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM counted)")
+        .bind(0, postId)
+        .bind(1, userId)
+        .map(Posts::post)
+        .one();
+  }
+
+  /** Which of these posts the user has liked, in one statement. */
+  Flux<Long> likedBy(long userId, Collection<Long> postIds) {
+    return db.sql("SELECT post_id FROM post_likes WHERE user_id = $1 AND post_id = ANY($2)")
+        .bind(0, userId)
+        .bind(1, postIds.toArray(Long[]::new))
+        .map(row -> row.get(0, Long.class))
+        .all();
+  }
+
+  /** The newest comments of each post, {@code limit} per post, in one lateral statement. */
+  Flux<Comment> newestComments(Collection<Long> postIds, int limit) {
+    return db.sql(
+            "SELECT c.id, c.post_id, c.author_id, c.body, c.created_at"
+                + " FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT "
+                + COMMENT_COLUMNS
+                + " FROM comments WHERE post_id = p.id ORDER BY created_at DESC, id DESC"
+                + " LIMIT $2) c")
+        .bind(0, postIds.toArray(Long[]::new))
+        .bind(1, limit)
+        .map(Posts::comment)
+        .all();
+  }
+
+  Flux<Comment> commentsAfter(long postId, Page page) {
+    return db.sql(
+            "SELECT "
+                + COMMENT_COLUMNS
+                + " FROM comments WHERE post_id = $1 AND (created_at, id) < ($2, $3)"
+                + " ORDER BY created_at DESC, id DESC LIMIT $4")
+        .bind(0, postId)
+        .bind(1, page.afterTime("t"))
+        .bind(2, page.afterLong("id"))
+        .bind(3, page.fetchSize())
+        .map(Posts::comment)
+        .all();
+  }
+
+  private static Post post(Readable row) {
+    return new Post(
+        row.get("id", Long.class),
+        row.get("author_id", Long.class),
+        row.get("body", String.class),
+        row.get("like_count", Integer.class),
+        row.get("comment_count", Integer.class),
+        row.get("created_at", OffsetDateTime.class));
+  }
+
+  private static Comment comment(Readable row) {
+    return new Comment(
+        row.get("id", Long.class),
+        row.get("post_id", Long.class),
+        row.get("author_id", Long.class),
+        row.get("body", String.class),
+        row.get("created_at", OffsetDateTime.class));
+  }
+}

@@ -1,0 +1,117 @@
+package com.dedw3n.price.internal;
+
+import com.dedw3n.platform.graphql.ApiException;
+import io.r2dbc.spi.Readable;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Mono;
+
+/**
+ * The price_quotes table: quotes locked for a checkout. Lock and expiry times come from the
+ * application's clock, not the database's, so they agree with the quotes' own {@code asOf}.
+ */
+public class PriceQuotes {
+
+  private static final String COLUMNS =
+      "id, buyer_id, symbol, currency, price, source, freshness, as_of, locked_at, expires_at";
+
+  private final DatabaseClient db;
+  private final Clock clock;
+  private final PriceSettings settings;
+
+  PriceQuotes(DatabaseClient db, Clock clock, PriceSettings settings) {
+    this.db = db;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  /** Stores the quote for the buyer, honoured for {@code dedw3n.price.lock-for} from now. */
+  Mono<LockedPriceQuote> lock(long buyerId, PriceQuote quote) {
+    Instant now = clock.instant();
+    return db.sql(
+            "INSERT INTO price_quotes (buyer_id, symbol, currency, price, source, freshness, as_of,"
+                + " locked_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING "
+                + COLUMNS)
+        .bind(0, buyerId)
+        .bind(1, quote.symbol())
+        .bind(2, quote.currency())
+        .bind(3, quote.price())
+        .bind(4, quote.source())
+        .bind(5, quote.freshness().name())
+        .bind(6, quote.asOf())
+        .bind(7, now.atOffset(ZoneOffset.UTC))
+        .bind(8, now.plus(settings.lockFor()).atOffset(ZoneOffset.UTC))
+        .map(PriceQuotes::locked)
+        .one();
+  }
+
+  /**
+   * The buyer's locked quote while it is honoured; what the payment flow charges. Errors: NOT_FOUND
+   * when there is no such quote of this buyer, CONFLICT once it has expired.
+   */
+  public Mono<LockedPriceQuote> honour(long quoteId, long buyerId) {
+    return db.sql("SELECT " + COLUMNS + " FROM price_quotes WHERE id = $1 AND buyer_id = $2")
+        .bind(0, quoteId)
+        .bind(1, buyerId)
+        .map(PriceQuotes::locked)
+        .one()
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Price quote", quoteId)))
+        .flatMap(
+            locked ->
+                clock.instant().isBefore(locked.expiresAt().toInstant())
+                    ? Mono.just(locked)
+                    : Mono.error(
+                        ApiException.conflict(
+                            "Price quote "
+                                + quoteId
+                                + " expired at "
+                                + locked.expiresAt()
+                                + "; lock a new quote.")));
+  }
+
+  /**
+   * Deletes quotes that expired before {@code cutoff}, in batches of {@code batch} rows so that no
+   * statement holds many locks for long; returns how many were deleted.
+   */
+  Mono<Long> deleteExpiredBefore(Instant cutoff, int batch) {
+    Mono<Long> oneBatch =
+        db.sql(
+                "DELETE FROM price_quotes WHERE id IN (SELECT id FROM price_quotes"
+                    + " WHERE expires_at < $1 LIMIT $2)")
+            .bind(0, cutoff.atOffset(ZoneOffset.UTC))
+            .bind(1, batch)
+            .fetch()
+            .rowsUpdated();
+    return oneBatch
+        .expand(deleted -> deleted < batch ? Mono.empty() : oneBatch)
+        .reduce(0L, Long::sum);
+  }
+
+  /** Quotes that expired before the retention period began, gone; runs every hour. */
+  Mono<Long> deleteExpired() {
+    return deleteExpiredBefore(clock.instant().minus(settings.quoteRetention()), 10_000);
+  }
+
+  private static LockedPriceQuote locked(Readable row) {
+    return new LockedPriceQuote(
+        row.get("id", Long.class),
+        row.get("buyer_id", Long.class),
+        new PriceQuote(
+            row.get("symbol", String.class),
+            row.get("currency", String.class),
+            row.get("price", BigDecimal.class),
+            utc(row.get("as_of", OffsetDateTime.class)),
+            row.get("source", String.class),
+            PriceFreshness.valueOf(row.get("freshness", String.class))),
+        utc(row.get("locked_at", OffsetDateTime.class)),
+        utc(row.get("expires_at", OffsetDateTime.class)));
+  }
+
+  private static OffsetDateTime utc(OffsetDateTime time) {
+    return time.withOffsetSameInstant(ZoneOffset.UTC);
+  }
+}

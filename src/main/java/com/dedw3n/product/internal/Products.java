@@ -1,0 +1,200 @@
+package com.dedw3n.product.internal;
+
+import com.dedw3n.platform.graphql.Money;
+import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.product.Product;
+import io.r2dbc.spi.Readable;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import org.jspecify.annotations.Nullable;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The products and reviews tables. */
+@Repository
+public class Products {
+
+  private static final String PRODUCT_COLUMNS =
+      "id, seller_id, category, title, description, price_amount, price_currency, stock,"
+          + " review_count, rating_sum, created_at";
+  private static final String REVIEW_COLUMNS =
+      "id, product_id, author_id, rating, body, created_at";
+
+  private final DatabaseClient db;
+
+  Products(DatabaseClient db) {
+    this.db = db;
+  }
+
+  public Mono<Product> findById(long id) {
+    return db.sql("SELECT " + PRODUCT_COLUMNS + " FROM products WHERE id = $1")
+        .bind(0, id)
+        .map(Products::product)
+        .one();
+  }
+
+  /** One statement for any number of ids; missing ids are simply absent. */
+  public Flux<Product> findAllById(Collection<Long> ids) {
+    return db.sql("SELECT " + PRODUCT_COLUMNS + " FROM products WHERE id = ANY($1)")
+        .bind(0, ids.toArray(Long[]::new))
+        .map(Products::product)
+        .all();
+  }
+
+  /** Newest first, of one category or of all; {@link Page#fetchSize()} rows. */
+  Flux<Product> newest(@Nullable String category, Page page) {
+    StringBuilder sql =
+        new StringBuilder("SELECT " + PRODUCT_COLUMNS + " FROM products WHERE true");
+    int n = 0;
+    if (category != null) {
+      sql.append(" AND category = $").append(++n);
+    }
+    if (!page.isFirst()) {
+      sql.append(" AND (created_at, id) < ($").append(++n).append(", $").append(++n).append(")");
+    }
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(++n);
+    var spec = db.sql(sql.toString());
+    int i = 0;
+    if (category != null) {
+      spec = spec.bind(i++, category);
+    }
+    if (!page.isFirst()) {
+      spec = spec.bind(i++, page.afterTime("t")).bind(i++, page.afterLong("id"));
+    }
+    return spec.bind(i, page.fetchSize()).map(Products::product).all();
+  }
+
+  Mono<Product> insert(
+      long sellerId, String category, String title, String description, Money price, int stock) {
+    return db.sql(
+            "INSERT INTO products (seller_id, category, title, description, price_amount,"
+                + " price_currency, stock) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING "
+                + PRODUCT_COLUMNS)
+        .bind(0, sellerId)
+        .bind(1, category)
+        .bind(2, title)
+        .bind(3, description)
+        .bind(4, price.amount())
+        .bind(5, price.currency())
+        .bind(6, stock)
+        .map(Products::product)
+        .one();
+  }
+
+  /** Changes the given fields (nulls keep the old value) of a product of this seller only. */
+  Mono<Product> update(long id, long sellerId, ProductChanges changes) {
+    var spec =
+        db.sql(
+                "UPDATE products SET title = coalesce($3, title), description = coalesce($4,"
+                    + " description), category = coalesce($5, category), price_amount ="
+                    + " coalesce($6, price_amount), price_currency = coalesce($7,"
+                    + " price_currency), stock = coalesce($8, stock), updated_at = now()"
+                    + " WHERE id = $1 AND seller_id = $2 RETURNING "
+                    + PRODUCT_COLUMNS)
+            .bind(0, id)
+            .bind(1, sellerId);
+    spec = bind(spec, 2, changes.title(), String.class);
+    spec = bind(spec, 3, changes.description(), String.class);
+    spec = bind(spec, 4, changes.category(), String.class);
+    spec = bind(spec, 5, changes.price() == null ? null : changes.price().amount(), Long.class);
+    spec = bind(spec, 6, changes.price() == null ? null : changes.price().currency(), String.class);
+    spec = bind(spec, 7, changes.stock(), Integer.class);
+    return spec.map(Products::product).one();
+  }
+
+  Mono<Boolean> exists(long id) {
+    return db.sql("SELECT EXISTS (SELECT 1 FROM products WHERE id = $1)")
+        .bind(0, id)
+        .map(row -> row.get(0, Boolean.class))
+        .one();
+  }
+
+  /**
+   * Stores a review and adds it to the product's summary, in the caller's transaction; empty when
+   * this author already reviewed this product.
+   */
+  Mono<Review> insertReview(long productId, long authorId, int rating, String body) {
+    return db.sql(
+            "INSERT INTO reviews (product_id, author_id, rating, body) VALUES ($1, $2, $3, $4)"
+                + " ON CONFLICT (product_id, author_id) DO NOTHING RETURNING "
+                + REVIEW_COLUMNS)
+        .bind(0, productId)
+        .bind(1, authorId)
+        .bind(2, (short) rating)
+        .bind(3, body)
+        .map(Products::review)
+        .one()
+        .flatMap(
+            review ->
+                db.sql(
+                        "UPDATE products SET review_count = review_count + 1, rating_sum ="
+                            + " rating_sum + $2 WHERE id = $1")
+                    .bind(0, productId)
+                    .bind(1, rating)
+                    .then()
+                    .thenReturn(review));
+  }
+
+  /**
+   * The newest reviews of each product, {@code limit} per product, in one statement: a lateral join
+   * that walks the (product_id, created_at, id) index once per product.
+   */
+  Flux<Review> newestReviews(Collection<Long> productIds, int limit) {
+    return db.sql(
+            "SELECT r.id, r.product_id, r.author_id, r.rating, r.body, r.created_at"
+                + " FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT "
+                + REVIEW_COLUMNS
+                + " FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC"
+                + " LIMIT $2) r")
+        .bind(0, productIds.toArray(Long[]::new))
+        .bind(1, limit)
+        .map(Products::review)
+        .all();
+  }
+
+  /** The reviews of one product after a cursor; only for the rare second page. */
+  Flux<Review> reviewsAfter(long productId, Page page) {
+    return db.sql(
+            "SELECT "
+                + REVIEW_COLUMNS
+                + " FROM reviews WHERE product_id = $1 AND (created_at, id) < ($2, $3)"
+                + " ORDER BY created_at DESC, id DESC LIMIT $4")
+        .bind(0, productId)
+        .bind(1, page.afterTime("t"))
+        .bind(2, page.afterLong("id"))
+        .bind(3, page.fetchSize())
+        .map(Products::review)
+        .all();
+  }
+
+  private static DatabaseClient.GenericExecuteSpec bind(
+      DatabaseClient.GenericExecuteSpec spec, int index, @Nullable Object value, Class<?> type) {
+    return value == null ? spec.bindNull(index, type) : spec.bind(index, value);
+  }
+
+  static Product product(Readable row) {
+    return new Product(
+        row.get("id", Long.class),
+        row.get("seller_id", Long.class),
+        row.get("category", String.class),
+        row.get("title", String.class),
+        row.get("description", String.class),
+        new Money(row.get("price_amount", Long.class), row.get("price_currency", String.class)),
+        row.get("stock", Integer.class),
+        row.get("review_count", Integer.class),
+        row.get("rating_sum", Long.class),
+        row.get("created_at", OffsetDateTime.class));
+  }
+
+  static Review review(Readable row) {
+    return new Review(
+        row.get("id", Long.class),
+        row.get("product_id", Long.class),
+        row.get("author_id", Long.class),
+        row.get("rating", Short.class),
+        row.get("body", String.class),
+        row.get("created_at", OffsetDateTime.class));
+  }
+}

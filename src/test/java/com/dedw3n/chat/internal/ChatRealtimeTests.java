@@ -1,0 +1,408 @@
+package com.dedw3n.chat.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.net.URI;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.graphql.client.SubscriptionErrorException;
+import org.springframework.graphql.client.WebSocketGraphQlClient;
+import org.springframework.graphql.client.WebSocketGraphQlClientInterceptor;
+import org.springframework.graphql.support.ResourceDocumentSource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
+import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Subscriptions over a real graphql-transport-ws connection, on one server without Redis. */
+class ChatRealtimeTests extends ApiTests {
+
+  @Autowired ChatSubscriptions subscriptions;
+  @Autowired ChatBus bus;
+  @Autowired ChatSettings settings;
+
+  @Test
+  void aSubscriberReceivesEveryMessageInOrder() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    var received = subscribe(ben, conversation, null);
+    awaitSubscribed(ann, conversation);
+    for (int i = 1; i <= 5; i++) send(ann, conversation, "m" + i);
+    await(() -> received.size() == 5);
+    assertThat(received)
+        .extracting(m -> m.get("body"))
+        .containsExactly("m1", "m2", "m3", "m4", "m5");
+  }
+
+  @Test
+  void aResubscriberWithItsLastCursorGetsExactlyWhatItMissedThenLiveOnes() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<Map<String, Object>> first = new CopyOnWriteArrayList<>();
+    Disposable connection = subscription(ben, conversation, null).subscribe(first::add);
+    awaitSubscribed(ann, conversation);
+    for (int i = 1; i <= 3; i++) send(ann, conversation, "m" + i);
+    await(() -> first.size() == 3);
+    connection.dispose(); // the tunnel
+    for (int i = 4; i <= 6; i++) send(ann, conversation, "m" + i);
+
+    String cursor = (String) first.get(2).get("cursor");
+    var resumed = subscribe(ben, conversation, cursor);
+    await(() -> resumed.size() == 3);
+    send(ann, conversation, "m7");
+    await(() -> resumed.size() == 4);
+    assertThat(resumed).extracting(m -> m.get("body")).containsExactly("m4", "m5", "m6", "m7");
+  }
+
+  @Test
+  void theInboxGathersEveryConversationAndResumesFromItsCursor() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var cid = signUp("Cid");
+    String withAnn = start(ann, ben);
+    String withCid = start(cid, ben);
+    List<Map<String, Object>> inbox = new CopyOnWriteArrayList<>();
+    Disposable first =
+        client(ben.session(), null)
+            .documentName("inbox")
+            .retrieveSubscription("inbox")
+            .toEntity(Map.class)
+            .subscribe(m -> inbox.add(m));
+    awaitSubscribed(ann, withAnn);
+    send(ann, withAnn, "a1");
+    send(cid, withCid, "c1");
+    await(() -> inbox.size() == 2);
+    first.dispose();
+    send(ann, withAnn, "a2"); // while Ben is away
+    List<Map<String, Object>> resumed = new CopyOnWriteArrayList<>();
+    Disposable second =
+        client(ben.session(), null)
+            .documentName("inbox")
+            .variable("after", inbox.get(1).get("cursor"))
+            .retrieveSubscription("inbox")
+            .toEntity(Map.class)
+            .subscribe(m -> resumed.add(m));
+    try {
+      await(() -> resumed.size() == 1);
+      send(cid, withCid, "c2");
+      await(() -> resumed.size() == 2);
+    } finally {
+      second.dispose();
+    }
+    assertThat(inbox)
+        .extracting(m -> (Object) ((Map<?, ?>) m.get("message")).get("body"))
+        .containsExactly("a1", "c1");
+    assertThat(resumed)
+        .extracting(m -> (Object) ((Map<?, ?>) m.get("message")).get("body"))
+        .containsExactly("a2", "c2");
+  }
+
+  @Test
+  void serverSentEventsDeliverToClientsThatCannotUseWebSockets() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<String> events = new CopyOnWriteArrayList<>();
+    Disposable stream =
+        org.springframework.web.reactive.function.client.WebClient.create(
+                "http://localhost:" + port)
+            .post()
+            .uri("/graphql")
+            .cookie("SESSION", ben.session())
+            .accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "subscription($c:ID!){messageAdded(conversationId:$c){seq body}}",
+                    "variables",
+                    Map.of("c", conversation)))
+            .retrieve()
+            .bodyToFlux(String.class)
+            .subscribe(events::add);
+    try {
+      awaitSubscribed(ann, conversation);
+      send(ann, conversation, "over SSE");
+      await(() -> events.stream().anyMatch(e -> e.contains("over SSE")));
+    } finally {
+      stream.dispose();
+    }
+  }
+
+  @Test
+  void aLostNotificationStillLeadsToDelivery() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    var received = subscribe(ben, conversation, null);
+    awaitSubscribed(ann, conversation);
+    send(ann, conversation, "m1");
+    storeWithoutNotification(conversation, ann, "m2"); // committed, never published
+    send(ann, conversation, "m3"); // its notification reveals the gap
+    await(() -> received.size() == 3);
+    storeWithoutNotification(conversation, ann, "m4"); // the last one: only the sweep finds it
+    await(() -> received.size() == 4);
+    assertThat(received).extracting(m -> m.get("body")).containsExactly("m1", "m2", "m3", "m4");
+    assertThat(received)
+        .extracting(m -> ((Number) m.get("seq")).longValue())
+        .containsExactly(1L, 2L, 3L, 4L);
+  }
+
+  @Test
+  void outsidersAreForbiddenAndAnonymousCallersUnauthorized() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var eve = signUp("Eve");
+    String conversation = start(ann, ben);
+    assertThat(subscriptionError(client(eve.session(), null), conversation)).isEqualTo("FORBIDDEN");
+    assertThat(subscriptionError(client(null, null), conversation)).isEqualTo("UNAUTHORIZED");
+  }
+
+  @Test
+  void aMobileClientIdentifiesItselfInConnectionInit() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
+    Disposable d =
+        client(null, Map.of("sessionToken", ben.session()))
+            .documentName("messageAdded")
+            .variable("conversationId", conversation)
+            .retrieveSubscription("messageAdded")
+            .toEntity(Map.class)
+            .subscribe(m -> received.add(m));
+    try {
+      awaitSubscribed(ann, conversation);
+      send(ann, conversation, "hello mobile");
+      await(() -> received.size() == 1);
+    } finally {
+      d.dispose();
+    }
+  }
+
+  @Test
+  void aWebSocketFromAForeignOriginIsRefused() {
+    var ann = signUp("Ann");
+    http()
+        .get()
+        .uri("/graphql")
+        .header(HttpHeaders.UPGRADE, "websocket")
+        .header(HttpHeaders.CONNECTION, "Upgrade")
+        .header("Sec-WebSocket-Version", "13")
+        .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("Sec-WebSocket-Protocol", "graphql-transport-ws")
+        .header(HttpHeaders.ORIGIN, "https://evil.example")
+        .cookie("SESSION", ann.session())
+        .exchange()
+        .expectStatus()
+        .isForbidden();
+  }
+
+  @Test
+  void typingReachesTheOtherParticipantAndReadStateCountsUnread() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<Map<String, Object>> typing = new CopyOnWriteArrayList<>();
+    Disposable d =
+        client(ben.session(), null)
+            .documentName("typing")
+            .variable("conversationId", conversation)
+            .retrieveSubscription("typing")
+            .toEntity(Map.class)
+            .subscribe(typing::add);
+    try {
+      await(
+          () -> {
+            ann.graphQl()
+                .documentName("setTyping")
+                .variable("conversationId", conversation)
+                .execute()
+                .path("setTyping")
+                .entity(Boolean.class)
+                .isEqualTo(true);
+            return !typing.isEmpty();
+          });
+      assertThat(((Map<?, ?>) typing.get(0).get("user")).get("id")).isEqualTo(ann.id());
+    } finally {
+      d.dispose();
+    }
+    for (int i = 1; i <= 3; i++) send(ann, conversation, "m" + i);
+    ben.graphQl()
+        .documentName("unreadCounts")
+        .execute()
+        .path("myConversations.edges[0].node.unreadCount")
+        .entity(Integer.class)
+        .isEqualTo(3);
+    ann.graphQl()
+        .documentName("unreadCounts")
+        .execute()
+        .path("myConversations.edges[0].node.unreadCount")
+        .entity(Integer.class)
+        .isEqualTo(0);
+    ben.graphQl()
+        .documentName("markRead")
+        .variable("conversationId", conversation)
+        .variable("upTo", 2)
+        .execute()
+        .path("markRead.unreadCount")
+        .entity(Integer.class)
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aConsumerThatNeverReadsIsToldToResumeAndHoldsNoMoreThanItsBuffer() {
+    long conversationId = 987_000_000L + System.nanoTime() % 1000;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Message> delivered = new ArrayList<>();
+    BaseSubscriber<Message> neverReads =
+        new BaseSubscriber<>() {
+          @Override
+          protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+            s.request(1); // reads the first, then stops reading
+          }
+
+          @Override
+          protected void hookOnNext(Message m) {
+            delivered.add(m);
+          }
+
+          @Override
+          protected void hookOnError(Throwable e) {
+            failure.set(e);
+          }
+        };
+    subscriptions.conversation(conversationId, 0).subscribe(neverReads);
+    publish(conversationId, 1).block(Duration.ofSeconds(5));
+    await(() -> delivered.size() == 1);
+    int flood = settings.subscriptionBuffer() + 100;
+    Flux.range(2, flood)
+        .concatMap(i -> publish(conversationId, i))
+        .blockLast(Duration.ofSeconds(10));
+    await(() -> failure.get() != null);
+    assertThat(failure.get()).hasMessageContaining("subscribe again with `after`");
+    assertThat(delivered).hasSize(1);
+  }
+
+  private Mono<Void> publish(long conversationId, long seq) {
+    return Mono.fromRunnable(
+        () ->
+            bus.publish(
+                ChatEvent.message(
+                    new Message(seq, conversationId, seq, 1, "m" + seq, OffsetDateTime.now()),
+                    Map.of())));
+  }
+
+  private List<Map<String, Object>> subscribe(Client user, String conversation, String after) {
+    List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
+    subscription(user, conversation, after).subscribe(received::add);
+    return received;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Flux<Map<String, Object>> subscription(Client user, String conversation, String after) {
+    return (Flux)
+        client(user.session(), null)
+            .documentName("messageAdded")
+            .variable("conversationId", conversation)
+            .variable("after", after)
+            .retrieveSubscription("messageAdded")
+            .toEntity(Map.class)
+            .take(Duration.ofSeconds(30));
+  }
+
+  private String subscriptionError(WebSocketGraphQlClient client, String conversation) {
+    try {
+      client
+          .documentName("messageAdded")
+          .variable("conversationId", conversation)
+          .retrieveSubscription("messageAdded")
+          .toEntity(Map.class)
+          .blockFirst(Duration.ofSeconds(10));
+      return "no error";
+    } catch (SubscriptionErrorException e) {
+      return e.getErrors().get(0).getErrorType().toString();
+    }
+  }
+
+  WebSocketGraphQlClient client(String session, Map<String, Object> initPayload) {
+    var builder =
+        WebSocketGraphQlClient.builder(
+                URI.create("ws://localhost:" + port + "/graphql"),
+                new ReactorNettyWebSocketClient())
+            .documentSource(
+                new ResourceDocumentSource(
+                    List.of(new FileSystemResource("api/")), List.of(".graphql")));
+    if (session != null) builder.header(HttpHeaders.COOKIE, "SESSION=" + session);
+    if (initPayload != null) {
+      builder.interceptor(
+          new WebSocketGraphQlClientInterceptor() {
+            @Override
+            public Mono<Object> connectionInitPayload() {
+              return Mono.just(initPayload);
+            }
+          });
+    }
+    return builder.build();
+  }
+
+  /** Waits until the subscription is registered on the server (it counts for the sweep). */
+  private void awaitSubscribed(Client any, String conversation) {
+    // a subscription becomes live asynchronously: give the handshake and catch-up a moment
+    Mono.delay(Duration.ofMillis(700)).block();
+  }
+
+  private String start(Client a, Client b) {
+    return a.graphQl()
+        .documentName("startConversation")
+        .variable("participantIds", List.of(b.id()))
+        .execute()
+        .path("startConversation.id")
+        .entity(String.class)
+        .get();
+  }
+
+  private void send(Client sender, String conversation, String body) {
+    sender
+        .graphQl()
+        .documentName("sendMessage")
+        .variable("conversationId", conversation)
+        .variable("body", body)
+        .execute()
+        .path("sendMessage.id")
+        .hasValue();
+  }
+
+  private void storeWithoutNotification(String conversation, Client sender, String body) {
+    db.sql(
+            "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING id, last_seq)"
+                + " INSERT INTO messages (conversation_id, seq, sender_id, body) SELECT id, last_seq, $2, $3 FROM s")
+        .bind(0, Long.parseLong(conversation))
+        .bind(1, Long.parseLong(sender.id()))
+        .bind(2, body)
+        .then()
+        .block();
+  }
+
+  static void await(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 15 s");
+      }
+      Mono.delay(Duration.ofMillis(50)).block();
+    }
+  }
+}

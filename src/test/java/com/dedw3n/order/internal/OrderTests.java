@@ -1,0 +1,397 @@
+package com.dedw3n.order.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+class OrderTests extends ApiTests {
+
+  @Test
+  void placingAnOrderTakesStockAndRecordsPrices() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 500, 10, "USD");
+    long b = product(seller, 250, 3, "USD");
+    var response =
+        buyer
+            .graphQl()
+            .documentName("placeOrder")
+            .variable("items", List.of(item(a, 2), item(b, 3)))
+            .execute();
+    response.path("placeOrder.total.amount").entity(Long.class).isEqualTo(2 * 500L + 3 * 250L);
+    response.path("placeOrder.items").entityList(Object.class).hasSize(2);
+    assertThat(stock(a)).isEqualTo(8);
+    assertThat(stock(b)).isZero();
+  }
+
+  @Test
+  void theSameProductTwiceIsOneItemWithTheQuantitiesAdded() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 700, 3, "USD");
+    var response =
+        buyer
+            .graphQl()
+            .documentName("placeOrder")
+            .variable("items", List.of(item(a, 1), item(a, 2)))
+            .execute();
+    response.path("placeOrder.items[*].quantity").entityList(Integer.class).containsExactly(3);
+    response.path("placeOrder.total.amount").entity(Long.class).isEqualTo(2100L);
+    assertThat(stock(a)).isZero();
+    // each line alone fits the one unit left, together they do not: refused whole
+    long b = product(seller, 700, 1, "USD");
+    expect(buyer, List.of(item(b, 1), item(b, 1)), "CONFLICT");
+    assertThat(stock(b)).isEqualTo(1);
+  }
+
+  @Test
+  void anOrderThatStockCannotCoverChangesNothing() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long plenty = product(seller, 100, 10, "USD");
+    long scarce = product(seller, 100, 1, "USD");
+    long ordersBefore = ordersOf(buyer);
+    buyer
+        .graphQl()
+        .documentName("placeOrder")
+        .variable("items", List.of(item(plenty, 5), item(scarce, 2)))
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("CONFLICT")
+                    && e.getMessage().contains(String.valueOf(scarce)))
+        .verify();
+    assertThat(stock(plenty)).isEqualTo(10);
+    assertThat(stock(scarce)).isEqualTo(1);
+    assertThat(ordersOf(buyer)).isEqualTo(ordersBefore);
+  }
+
+  @Test
+  void rejectsInvalidOrdersWithNothingChanged() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long usd = product(seller, 100, 5, "USD");
+    long eur = product(seller, 100, 5, "EUR");
+    expect(buyer, List.of(), "BAD_REQUEST");
+    expect(buyer, List.of(item(usd, 0)), "BAD_REQUEST");
+    expect(buyer, List.of(Map.of("productId", "x1", "quantity", 1)), "BAD_REQUEST");
+    expect(buyer, List.of(item(usd, 1), item(eur, 1)), "BAD_REQUEST");
+    expect(buyer, List.of(item(usd, 1001)), "BAD_REQUEST");
+    expect(
+        buyer,
+        java.util.Collections.nCopies(OrderController.MAX_ITEMS + 1, item(usd, 1)),
+        "BAD_REQUEST");
+    expect(buyer, List.of(item(usd, 1), Map.of("productId", "-3", "quantity", 1)), "BAD_REQUEST");
+    expect(buyer, List.of(item(usd, 1), item(987654321L, 1)), "NOT_FOUND");
+    expect(seller, List.of(item(usd, 1)), "FORBIDDEN");
+    anonymous()
+        .documentName("placeOrder")
+        .variable("items", List.of(item(usd, 1)))
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    assertThat(stock(usd)).isEqualTo(5);
+    assertThat(ordersOf(buyer)).isZero();
+  }
+
+  @Test
+  void ofConcurrentOrdersForTheLastUnitExactlyOneWins() {
+    var seller = signUp("Seller");
+    long last = product(seller, 100, 1, "USD");
+    List<Client> buyers = Flux.range(0, 8).map(i -> signUp("Buyer" + i)).collectList().block();
+    AtomicInteger won = new AtomicInteger();
+    AtomicInteger conflicts = new AtomicInteger();
+    Flux.fromIterable(buyers)
+        .parallel(8)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(
+            buyer -> {
+              var errors =
+                  buyer
+                      .graphQl()
+                      .documentName("placeOrder")
+                      .variable("items", List.of(item(last, 1)))
+                      .execute()
+                      .returnResponse()
+                      .getErrors();
+              if (errors.isEmpty()) {
+                won.incrementAndGet();
+              } else if (errors.get(0).getErrorType().toString().equals("CONFLICT")) {
+                conflicts.incrementAndGet();
+              }
+            })
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(won.get()).isEqualTo(1);
+    assertThat(conflicts.get()).isEqualTo(7);
+    assertThat(stock(last)).isZero();
+    assertThat(
+            db.sql("SELECT count(*) FROM order_items WHERE product_id = $1")
+                .bind(0, last)
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isEqualTo(1);
+  }
+
+  /**
+   * Guards the lock order: placeOrder locks its products in id order before taking stock, so
+   * crossed orders queue instead of deadlocking (a deadlock would surface as INTERNAL_ERROR).
+   */
+  @Test
+  void ordersNamingTheSameProductsInOppositeOrderNeverDeadlock() {
+    var seller = signUp("Seller");
+    long a = product(seller, 100, 1000, "USD");
+    long b = product(seller, 100, 1000, "USD");
+    List<Client> buyers = List.of(signUp("BuyerA"), signUp("BuyerB"));
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Flux.range(0, 16)
+        .parallel(8)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(
+            i -> {
+              var items =
+                  i % 2 == 0 ? List.of(item(a, 1), item(b, 1)) : List.of(item(b, 1), item(a, 1));
+              var errors =
+                  buyers
+                      .get(i % buyers.size())
+                      .graphQl()
+                      .documentName("placeOrder")
+                      .variable("items", items)
+                      .execute()
+                      .returnResponse()
+                      .getErrors();
+              errors.forEach(e -> failures.add(e.getErrorType() + ": " + e.getMessage()));
+            })
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(failures).isEmpty();
+    assertThat(stock(a)).isEqualTo(1000 - 16);
+    assertThat(stock(b)).isEqualTo(1000 - 16);
+  }
+
+  @Test
+  void buyerSeesTheWholeOrderEachSellerOnlyItsOwnItemsAndStrangersNothing() {
+    var s1 = signUp("SellerOne");
+    var s2 = signUp("SellerTwo");
+    var buyer = signUp("Buyer");
+    var stranger = signUp("Stranger");
+    long p1 = product(s1, 1000, 5, "USD");
+    long p2 = product(s2, 300, 5, "USD");
+    String orderId =
+        buyer
+            .graphQl()
+            .documentName("placeOrder")
+            .variable("items", List.of(item(p1, 1), item(p2, 2)))
+            .execute()
+            .path("placeOrder.id")
+            .entity(String.class)
+            .get();
+
+    buyer
+        .graphQl()
+        .documentName("order")
+        .variable("id", orderId)
+        .execute()
+        .path("order.items")
+        .entityList(Object.class)
+        .hasSize(2)
+        .path("order.total.amount")
+        .entity(Long.class)
+        .isEqualTo(1600L);
+    s2.graphQl()
+        .documentName("order")
+        .variable("id", orderId)
+        .execute()
+        .path("order.items[*].product.id")
+        .entityList(String.class)
+        .containsExactly(String.valueOf(p2))
+        .path("order.total.amount")
+        .entity(Long.class)
+        .isEqualTo(600L);
+    stranger
+        .graphQl()
+        .documentName("order")
+        .variable("id", orderId)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
+        .verify()
+        .path("order")
+        .valueIsNull();
+    anonymous()
+        .documentName("order")
+        .variable("id", orderId)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+
+    var entities =
+        stranger
+            .graphQl()
+            .document("query($r:[_Any!]!){_entities(representations:$r){... on Order{id}}}")
+            .variable("r", List.of(Map.of("__typename", "Order", "id", orderId)))
+            .execute();
+    entities.path("_entities[0]").valueIsNull();
+    s1.graphQl()
+        .document(
+            "query($r:[_Any!]!){_entities(representations:$r){... on Order{id items{quantity}}}}")
+        .variable("r", List.of(Map.of("__typename", "Order", "id", orderId)))
+        .execute()
+        .path("_entities[0].items")
+        .entityList(Object.class)
+        .hasSize(1);
+  }
+
+  @Test
+  void myOrdersPagesNewestFirstOnlyTheBuyersOwn() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long p = product(seller, 100, 10, "USD");
+    long q = product(seller, 200, 10, "USD");
+    seedOrders(buyer, 20, p, q);
+
+    var page = buyer.graphQl().documentName("myOrders").variable("first", 15).execute();
+    List<String> firstTimes =
+        page.path("myOrders.edges[*].node.createdAt").entityList(String.class).hasSize(15).get();
+    assertThat(firstTimes).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    page.path("myOrders.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(true);
+    String cursor = page.path("myOrders.pageInfo.endCursor").entity(String.class).get();
+    buyer
+        .graphQl()
+        .documentName("myOrders")
+        .variable("first", 15)
+        .variable("after", cursor)
+        .execute()
+        .path("myOrders.edges")
+        .entityList(Object.class)
+        .hasSize(5)
+        .path("myOrders.pageInfo.hasNextPage")
+        .entity(Boolean.class)
+        .isEqualTo(false);
+
+    // the seller received these orders but did not place them
+    seller
+        .graphQl()
+        .documentName("myOrders")
+        .execute()
+        .path("myOrders.edges")
+        .entityList(Object.class)
+        .hasSize(0);
+    anonymous()
+        .documentName("myOrders")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    buyer
+        .graphQl()
+        .documentName("myOrders")
+        .variable("first", 101)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+  }
+
+  @Test
+  void myOrdersWithItemsAndProductsCostsTheSameStatementsForFiveAndTwentyOrders() {
+    var seller = signUp("Seller");
+    var small = signUp("SmallBuyer");
+    var large = signUp("LargeBuyer");
+    long p = product(seller, 100, 10, "USD");
+    long q = product(seller, 200, 10, "USD");
+    seedOrders(small, 5, p, q);
+    seedOrders(large, 20, p, q);
+    long forFive = statementsForMyOrders(small, 5);
+    long forTwenty = statementsForMyOrders(large, 20);
+    assertThat(forTwenty).isEqualTo(forFive);
+    // orders, their items, their products
+    assertThat(forTwenty).isLessThanOrEqualTo(3);
+  }
+
+  private long statementsForMyOrders(Client buyer, int n) {
+    return statementsOf(
+        () -> {
+          buyer
+              .graphQl()
+              .documentName("myOrders")
+              .variable("first", n)
+              .execute()
+              .path("myOrders.edges[*].node.items[*].product.title")
+              .entityList(String.class)
+              .hasSize(2 * n);
+        });
+  }
+
+  /** n orders of this buyer, a minute apart, each holding one unit of p and one of q. */
+  private void seedOrders(Client buyer, int n, long p, long q) {
+    db.sql(
+            "WITH o AS (INSERT INTO orders (buyer_id, total_amount, currency, created_at)"
+                + " SELECT $1, 300, 'USD', now() - interval '1 minute' * g"
+                + " FROM generate_series(1, $2) g RETURNING id)"
+                + " INSERT INTO order_items (order_id, product_id, seller_id, quantity,"
+                + " unit_amount, currency) SELECT o.id, p.id, p.seller_id, 1, p.price_amount,"
+                + " p.price_currency FROM o CROSS JOIN products p WHERE p.id IN ($3, $4)")
+        .bind(0, Long.parseLong(buyer.id()))
+        .bind(1, n)
+        .bind(2, p)
+        .bind(3, q)
+        .then()
+        .block();
+  }
+
+  private void expect(Client buyer, List<Map<String, Object>> items, String classification) {
+    buyer
+        .graphQl()
+        .documentName("placeOrder")
+        .variable("items", items)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals(classification))
+        .verify();
+  }
+
+  private long product(Client seller, long price, int stock, String currency) {
+    return db.sql(
+            "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock)"
+                + " VALUES ($1, 'orders-test', 'Thing', $2, $3, $4) RETURNING id")
+        .bind(0, Long.parseLong(seller.id()))
+        .bind(1, price)
+        .bind(2, currency)
+        .bind(3, stock)
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+
+  private static Map<String, Object> item(long productId, int quantity) {
+    return Map.of("productId", String.valueOf(productId), "quantity", quantity);
+  }
+
+  private int stock(long productId) {
+    return db.sql("SELECT stock FROM products WHERE id = $1")
+        .bind(0, productId)
+        .map(r -> r.get(0, Integer.class))
+        .one()
+        .block();
+  }
+
+  private long ordersOf(Client buyer) {
+    return db.sql("SELECT count(*) FROM orders WHERE buyer_id = $1")
+        .bind(0, Long.parseLong(buyer.id()))
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+}

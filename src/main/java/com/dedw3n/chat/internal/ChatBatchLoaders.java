@@ -53,5 +53,12 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
             type.dataFetcher("sender", LoadedField.of(User.LOADER, Message::senderId))
                 .dataFetcher(
                     "conversation", LoadedField.of(CONVERSATIONS, Message::conversationId)));
+    wiring.type(
+        "TypingIndicator",
+        type ->
+            type.dataFetcher("user", LoadedField.of(User.LOADER, TypingIndicator::userId))
+                .dataFetcher(
+                    "conversation",
+                    LoadedField.of(CONVERSATIONS, TypingIndicator::conversationId)));
   }
 }

@@ -1,17 +1,13 @@
 package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.graphql.ApiException;
-import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.KeysetCursors;
 import com.dedw3n.platform.security.Viewer;
-import com.dedw3n.user.User;
-import graphql.schema.DataFetchingEnvironment;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
@@ -141,18 +137,6 @@ class ChatRealtimeController {
   @SchemaMapping(typeName = "InboxMessage")
   String cursor(InboxMessage message) {
     return KeysetCursors.of("inbox", message.inboxSeq());
-  }
-
-  @SchemaMapping(typeName = "TypingIndicator")
-  CompletableFuture<User> user(TypingIndicator typing, DataFetchingEnvironment env) {
-    return DataLoaders.<Long, User>named(env, User.LOADER).load(typing.userId());
-  }
-
-  @SchemaMapping(typeName = "TypingIndicator")
-  CompletableFuture<Conversation> conversation(
-      TypingIndicator typing, DataFetchingEnvironment env) {
-    return DataLoaders.<Long, Conversation>named(env, ChatBatchLoaders.CONVERSATIONS)
-        .load(typing.conversationId());
   }
 
   /** The conversation, when the caller takes part in it; FORBIDDEN otherwise. */

@@ -1,29 +1,28 @@
 package com.dedw3n.match.internal;
 
 import com.dedw3n.platform.graphql.ApiException;
-import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
-import graphql.schema.DataFetchingEnvironment;
+import graphql.schema.idl.RuntimeWiring;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
-import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.stereotype.Controller;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /** Dating: profile likes and the matches they make; the {@code Match} entity. */
 @Controller
-class MatchController {
+class MatchController implements RuntimeWiringConfigurer {
 
   private final Matches matches;
   private final Users users;
@@ -33,6 +32,21 @@ class MatchController {
     this.matches = matches;
     this.users = users;
     this.transaction = transaction;
+  }
+
+  /** Fields that are loads by keys of their parent, as {@link LoadedField}s (see there why). */
+  @Override
+  public void configure(RuntimeWiring.Builder wiring) {
+    wiring.type(
+        "Match",
+        type ->
+            type.dataFetcher(
+                "users",
+                LoadedField.many(
+                    User.LOADER, (Match match) -> List.of(match.userAId(), match.userBId()))));
+    wiring.type(
+        "ProfileLike",
+        type -> type.dataFetcher("liked", LoadedField.of(User.LOADER, ProfileLike::likedUserId)));
   }
 
   @QueryMapping
@@ -49,17 +63,6 @@ class MatchController {
     return Viewer.requireId()
         .flatMap(viewer -> matches.activeOf(viewer, page).collectList())
         .map(rows -> page.window(rows, match -> Page.key(match.createdAt(), match.id())));
-  }
-
-  @SchemaMapping
-  CompletableFuture<List<User>> users(Match match, DataFetchingEnvironment env) {
-    return DataLoaders.<Long, User>named(env, User.LOADER)
-        .loadMany(List.of(match.userAId(), match.userBId()));
-  }
-
-  @SchemaMapping(typeName = "ProfileLike")
-  CompletableFuture<User> liked(ProfileLike like, DataFetchingEnvironment env) {
-    return DataLoaders.<Long, User>named(env, User.LOADER).load(like.likedUserId());
   }
 
   @MutationMapping

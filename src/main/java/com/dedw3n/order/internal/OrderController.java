@@ -3,21 +3,20 @@ package com.dedw3n.order.internal;
 import static java.util.stream.Collectors.toList;
 
 import com.dedw3n.platform.graphql.ApiException;
-import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
 import com.dedw3n.product.Stock;
 import com.dedw3n.user.User;
-import graphql.schema.DataFetchingEnvironment;
+import graphql.schema.idl.RuntimeWiring;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
@@ -25,7 +24,7 @@ import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
-import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.stereotype.Controller;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
@@ -33,7 +32,7 @@ import reactor.core.publisher.Mono;
 
 /** Placing and reading orders; the {@code Order} entity. */
 @Controller
-class OrderController {
+class OrderController implements RuntimeWiringConfigurer {
 
   static final int MAX_ITEMS = 50;
   static final int MAX_QUANTITY = 1000;
@@ -46,6 +45,16 @@ class OrderController {
     this.orders = orders;
     this.stock = stock;
     this.transaction = transaction;
+  }
+
+  /** Fields that are one load by a key of their parent, as {@link LoadedField}s (see there why). */
+  @Override
+  public void configure(RuntimeWiring.Builder wiring) {
+    wiring.type(
+        "Order", type -> type.dataFetcher("buyer", LoadedField.of(User.LOADER, Order::buyerId)));
+    wiring.type(
+        "OrderItem",
+        type -> type.dataFetcher("product", LoadedField.of(Product.LOADER, OrderItem::productId)));
   }
 
   @QueryMapping
@@ -63,11 +72,6 @@ class OrderController {
     return Viewer.requireId()
         .flatMap(buyer -> orders.ofBuyer(buyer, page).collectList())
         .map(rows -> page.window(rows, order -> Page.key(order.createdAt(), order.id())));
-  }
-
-  @SchemaMapping
-  CompletableFuture<User> buyer(Order order, DataFetchingEnvironment env) {
-    return DataLoaders.<Long, User>named(env, User.LOADER).load(order.buyerId());
   }
 
   /**
@@ -96,11 +100,6 @@ class OrderController {
                                                 byOrder.getOrDefault(order.id(), List.of()))))
                                 .toList()))
         .collectMap(Map.Entry::getKey, Map.Entry::getValue);
-  }
-
-  @SchemaMapping
-  CompletableFuture<Product> product(OrderItem item, DataFetchingEnvironment env) {
-    return DataLoaders.<Long, Product>named(env, Product.LOADER).load(item.productId());
   }
 
   @MutationMapping

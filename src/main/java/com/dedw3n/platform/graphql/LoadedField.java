@@ -2,6 +2,7 @@ package com.dedw3n.platform.graphql;
 
 import graphql.TrivialDataFetcher;
 import graphql.schema.DataFetchingEnvironment;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.dataloader.DataLoader;
@@ -34,10 +35,27 @@ public record LoadedField<S, K>(String loader, Function<S, K> key)
     return new LoadedField<>(loader, key);
   }
 
+  /** A list field: one load per key of the parent (a match's two users), in the keys' order. */
+  public static <S, K> Many<S, K> many(String loader, Function<S, List<K>> keys) {
+    return new Many<>(loader, keys);
+  }
+
   @Override
   public CompletableFuture<Object> get(DataFetchingEnvironment environment) {
     DataLoader<K, Object> dataLoader = DataLoaders.named(environment, loader);
     S source = environment.getSource();
     return dataLoader.load(key.apply(source));
+  }
+
+  /** {@link LoadedField} of a list: the same loader, several keys of one parent. */
+  public record Many<S, K>(String loader, Function<S, List<K>> keys)
+      implements TrivialDataFetcher<CompletableFuture<List<Object>>> {
+
+    @Override
+    public CompletableFuture<List<Object>> get(DataFetchingEnvironment environment) {
+      DataLoader<K, Object> dataLoader = DataLoaders.named(environment, loader);
+      S source = environment.getSource();
+      return dataLoader.loadMany(keys.apply(source));
+    }
   }
 }

@@ -2,6 +2,7 @@ package com.dedw3n.platform.graphql;
 
 import graphql.GraphQLError;
 import graphql.schema.DataFetchingEnvironment;
+import jakarta.validation.ConstraintViolationException;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.graphql.data.method.annotation.GraphQlExceptionHandler;
@@ -17,12 +18,12 @@ import reactor.core.publisher.Mono;
  *
  * <ul>
  *   <li>as the {@code @GraphQlExceptionHandler} of every controller, inside the controller's data
- *       fetcher: for what a controller method refused itself ({@link ApiException}s), and for
- *       anything in {@code _entities}, which consults nothing else. Other failures are left to the
- *       next hook: resolved here, a failed connection field would reach spring-graphql's connection
- *       adapter as an empty connection (no items, no next page) and the response would no longer be
- *       one that answered nothing (the database being down would be a 200 listing nothing instead
- *       of a 503);
+ *       fetcher: for what a controller method refused itself ({@link ApiException}s, and its
+ *       arguments' Bean Validation), and for anything in {@code _entities}, which consults nothing
+ *       else. Other failures are left to the next hook: resolved here, a failed connection field
+ *       would reach spring-graphql's connection adapter as an empty connection (no items, no next
+ *       page) and the response would no longer be one that answered nothing (the database being
+ *       down would be a 200 listing nothing instead of a 503);
  *   <li>as a DataFetcherExceptionResolver, after every data fetcher: for everything else, including
  *       the fields that are not controller methods ({@code LoadedField}, {@code LoadedConnection});
  *   <li>as a SubscriptionExceptionResolver, for the stream of a subscription that fails: it ends.
@@ -33,7 +34,9 @@ class ErrorHandling implements DataFetcherExceptionResolver, SubscriptionExcepti
 
   @GraphQlExceptionHandler
   @Nullable List<GraphQLError> handle(Throwable ex, DataFetchingEnvironment env) {
-    if (ex instanceof ApiException || "_entities".equals(env.getFieldDefinition().getName())) {
+    if (ex instanceof ApiException
+        || ex instanceof ConstraintViolationException
+        || "_entities".equals(env.getFieldDefinition().getName())) {
       return GraphQlErrors.resolve(ex, env);
     }
     return null; // not resolved here: see above

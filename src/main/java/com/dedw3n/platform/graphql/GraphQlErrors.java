@@ -7,6 +7,10 @@ import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
 import graphql.execution.AbortExecutionException;
 import graphql.schema.DataFetchingEnvironment;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +41,13 @@ public final class GraphQlErrors {
   /**
    * The errors a client gets for an exception raised while resolving a field ({@code env}) or by a
    * subscription's stream ({@code env} null when it is not known): {@link ApiException}s keep their
-   * kind and message (and so do spring-graphql's refusals of a federation representation); a
-   * database that cannot serve now is UNAVAILABLE (one log line, not a stack trace per request);
-   * anything else is our fault, logged (stack traces of the same failure at most once a minute) and
-   * reported as an opaque INTERNAL_ERROR with the request's id (for a subscription's stream, that
-   * it ended), so no stack trace, SQL or class name reaches a client.
+   * kind and message (and so do spring-graphql's refusals of a federation representation); a failed
+   * Bean Validation of the arguments is a BAD_REQUEST per violation, naming the argument's path
+   * ({@code input.price.amount must be ...}); a database that cannot serve now is UNAVAILABLE (one
+   * log line, not a stack trace per request); anything else is our fault, logged (stack traces of
+   * the same failure at most once a minute) and reported as an opaque INTERNAL_ERROR with the
+   * request's id (for a subscription's stream, that it ended), so no stack trace, SQL or class name
+   * reaches a client.
    */
   static List<GraphQLError> resolve(Throwable ex, @Nullable DataFetchingEnvironment env) {
     return classify(ex, env).stream().map(e -> of(e, env)).toList();
@@ -50,6 +56,13 @@ public final class GraphQlErrors {
   private static List<ApiException> classify(Throwable ex, @Nullable DataFetchingEnvironment env) {
     if (ex instanceof ApiException api) {
       return List.of(api);
+    }
+    if (ex instanceof ConstraintViolationException invalid) {
+      return invalid.getConstraintViolations().stream()
+          .map(v -> argumentPath(v.getPropertyPath()) + " " + v.getMessage())
+          .sorted(Comparator.naturalOrder())
+          .map(ApiException::badRequest)
+          .toList();
     }
     if (ex instanceof RepresentationException representation) {
       // _entities given a representation without __typename (BAD_REQUEST) or of a type without an
@@ -83,6 +96,33 @@ public final class GraphQlErrors {
 
   private static String where(@Nullable DataFetchingEnvironment env) {
     return env == null ? "a subscription" : env.getExecutionStepInfo().getPath().toString();
+  }
+
+  /**
+   * A violation's path as the client wrote the argument: {@code input.price.amount}, {@code
+   * items[2].quantity}; the method's name (the field's) and the nodes of unwrapped containers
+   * ({@code ArgumentValue}) are left out.
+   */
+  private static String argumentPath(Path path) {
+    StringBuilder argument = new StringBuilder();
+    for (Path.Node node : path) {
+      if (node.getKind() == ElementKind.METHOD || node.getKind() == ElementKind.CONSTRUCTOR) {
+        continue;
+      }
+      if (node.isInIterable()) {
+        Object at = node.getIndex() != null ? node.getIndex() : node.getKey();
+        if (at != null) {
+          argument.append('[').append(at).append(']');
+        }
+      }
+      if (node.getKind() != ElementKind.CONTAINER_ELEMENT && node.getName() != null) {
+        if (!argument.isEmpty()) {
+          argument.append('.');
+        }
+        argument.append(node.getName());
+      }
+    }
+    return argument.toString();
   }
 
   /** The error for an {@link ApiException} raised while resolving a field. */

@@ -1,6 +1,10 @@
 package com.dedw3n.platform;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.dedw3n.ApiTests;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 
@@ -65,6 +69,54 @@ class GraphQlHttpTests extends ApiTests {
         .expectBody()
         .jsonPath("$.errors[0].extensions.classification")
         .isEqualTo("BAD_REQUEST");
+  }
+
+  /** The guard's bodies are GraphQL errors: a message and extensions, no locations or path. */
+  @Test
+  void theGuardsRefusalsAreExactlyAnErrorsBody() {
+    Map<?, ?> notAPost =
+        http()
+            .get()
+            .uri("/graphql?query={q}", "{viewer{id}}")
+            .exchange()
+            .expectStatus()
+            .isEqualTo(405)
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(notAPost)
+        .isEqualTo(
+            Map.of(
+                "errors",
+                List.of(
+                    Map.of(
+                        "message",
+                        "Send GraphQL operations as a POST with a JSON body; GET is not supported.",
+                        "extensions",
+                        Map.of("classification", "BAD_REQUEST")))));
+    Map<?, ?> foreign =
+        http()
+            .post()
+            .uri("/graphql")
+            .header("Origin", "https://elsewhere.example")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue("{\"query\":\"{ viewer { id } }\"}")
+            .exchange()
+            .expectStatus()
+            .isEqualTo(403)
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(foreign)
+        .isEqualTo(
+            Map.of(
+                "errors",
+                List.of(
+                    Map.of(
+                        "message",
+                        "Requests from this origin are refused (see ALLOWED_ORIGINS).",
+                        "extensions",
+                        Map.of("classification", "FORBIDDEN", "code", "ORIGIN_NOT_ALLOWED")))));
   }
 
   private void expectBadRequest(String body, int status) {

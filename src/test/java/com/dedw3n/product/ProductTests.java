@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.graphql.ResponseError;
 
 class ProductTests extends ApiTests {
 
@@ -86,6 +88,122 @@ class ProductTests extends ApiTests {
           .verify();
     }
     assertThat(countProducts(category)).isZero();
+  }
+
+  @Test
+  void aViolationOnANestedFieldNamesItsPathAndChangesNothing() {
+    var seller = signUp("Seller");
+    String category = uniqueCategory();
+    seller
+        .graphQl()
+        .documentName("createProduct")
+        .variable("input", product(category, -1, 3, "USD"))
+        .execute()
+        .errors()
+        .satisfy(
+            errors -> {
+              assertThat(errors).hasSize(1);
+              var error = errors.get(0);
+              assertThat(error.getErrorType().toString()).isEqualTo("BAD_REQUEST");
+              assertThat(error.getMessage())
+                  .isEqualTo("input.price.amount must be zero or more minor units");
+              assertThat(error.getPath()).isEqualTo("createProduct");
+              // like every BAD_REQUEST naming an argument: the path is in the message
+              assertThat(error.getExtensions()).containsOnlyKeys("classification");
+            });
+    // every violation is reported, in the order of the arguments' paths
+    Map<String, Object> twice = new HashMap<>(product(category, -1, 3, "USD"));
+    twice.put("title", " ");
+    seller
+        .graphQl()
+        .documentName("createProduct")
+        .variable("input", twice)
+        .execute()
+        .errors()
+        .satisfy(
+            errors ->
+                assertThat(errors)
+                    .extracting(ResponseError::getMessage)
+                    .containsExactly(
+                        "input.price.amount must be zero or more minor units",
+                        "input.title must be 1 to 200 characters long, not 0"));
+    assertThat(countProducts(category)).isZero();
+
+    String id = createProduct(seller, category, 1999, 3);
+    seller
+        .graphQl()
+        .documentName("updateProduct")
+        .variable("id", id)
+        .variable(
+            "input",
+            Map.of("title", "Renamed", "price", Map.of("amount", 5, "currency", "dollars")))
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("BAD_REQUEST")
+                    && e.getMessage()
+                        .equals("input.price.currency must be an ISO 4217 code such as USD"))
+        .verify();
+    assertThat(titleOf(id)).isEqualTo("Widget");
+    assertThat(column(id, "price_amount")).isEqualTo("1999");
+  }
+
+  @Test
+  void anUpdateTellsAFieldLeftOutFromANullOne() {
+    var seller = signUp("Seller");
+    Map<String, Object> input = new HashMap<>(product(uniqueCategory(), 500, 2, "USD"));
+    input.put("description", "Shiny");
+    String id =
+        seller
+            .graphQl()
+            .documentName("createProduct")
+            .variable("input", input)
+            .execute()
+            .path("createProduct.id")
+            .entity(String.class)
+            .get();
+
+    // left out: the description stays
+    update(seller, id, Map.of("title", "Renamed"));
+    assertThat(column(id, "description")).isEqualTo("Shiny");
+    assertThat(titleOf(id)).isEqualTo("Renamed");
+
+    // null: the description is cleared; a null title still leaves the title as it is
+    Map<String, Object> nulls = new HashMap<>();
+    nulls.put("description", null);
+    nulls.put("title", null);
+    update(seller, id, nulls);
+    assertThat(column(id, "description")).isEmpty();
+    assertThat(titleOf(id)).isEqualTo("Renamed");
+
+    // a given description is checked like any other argument
+    seller
+        .graphQl()
+        .documentName("updateProduct")
+        .variable("id", id)
+        .variable("input", Map.of("description", "x".repeat(5001)))
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("BAD_REQUEST")
+                    && e.getMessage()
+                        .equals("input.description must be 0 to 5000 characters long, not 5001"))
+        .verify();
+    assertThat(column(id, "description")).isEmpty();
+  }
+
+  private void update(Client seller, String id, Map<String, Object> input) {
+    seller
+        .graphQl()
+        .documentName("updateProduct")
+        .variable("id", id)
+        .variable("input", input)
+        .execute()
+        .path("updateProduct.id")
+        .entity(String.class)
+        .isEqualTo(id);
   }
 
   @Test
@@ -378,6 +496,14 @@ class ProductTests extends ApiTests {
 
   private String titleOf(String id) {
     return db.sql("SELECT title FROM products WHERE id = $1")
+        .bind(0, Long.parseLong(id))
+        .map(r -> r.get(0, String.class))
+        .one()
+        .block();
+  }
+
+  private String column(String id, String column) {
+    return db.sql("SELECT " + column + "::text FROM products WHERE id = $1")
         .bind(0, Long.parseLong(id))
         .map(r -> r.get(0, String.class))
         .one()

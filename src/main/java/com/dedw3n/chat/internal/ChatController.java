@@ -5,13 +5,14 @@ import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
-import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
 import graphql.schema.DataFetchingEnvironment;
+import jakarta.validation.constraints.NotEmpty;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -139,10 +140,9 @@ class ChatController {
   }
 
   @MutationMapping
-  Mono<Conversation> startConversation(@Argument List<String> participantIds) {
-    if (participantIds == null || participantIds.isEmpty()) {
-      throw ApiException.badRequest("participantIds must name at least one other user");
-    }
+  Mono<Conversation> startConversation(
+      @Argument @NotEmpty(message = "must name at least one other user")
+          List<String> participantIds) {
     List<Long> named = Ids.parseAll("participantIds", participantIds);
     return Viewer.requireId()
         .flatMap(
@@ -175,9 +175,10 @@ class ChatController {
   }
 
   @MutationMapping
-  Mono<Message> sendMessage(@Argument String conversationId, @Argument String body) {
+  Mono<Message> sendMessage(
+      @Argument String conversationId, @Argument @Text(min = 1, max = 4000) String body) {
     long id = Ids.parse("conversationId", conversationId);
-    String text = Inputs.text("body", body, 1, 4000);
+    String text = body.strip();
     return Viewer.requireId()
         .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
         .flatMap(

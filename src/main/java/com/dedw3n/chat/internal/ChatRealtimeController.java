@@ -4,6 +4,7 @@ import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.KeysetCursors;
 import com.dedw3n.platform.security.Viewer;
+import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -97,11 +98,10 @@ class ChatRealtimeController {
   }
 
   @MutationMapping
-  Mono<Conversation> markRead(@Argument String conversationId, @Argument int upTo) {
+  Mono<Conversation> markRead(
+      @Argument String conversationId,
+      @Argument @PositiveOrZero(message = "must be a message seq, 0 or more") int upTo) {
     long id = Ids.parse("conversationId", conversationId);
-    if (upTo < 0) {
-      throw ApiException.badRequest("upTo must be a message seq, 0 or more");
-    }
     return Viewer.requireId()
         .flatMap(viewer -> conversations.markRead(id, viewer, upTo))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", conversationId)))

@@ -4,7 +4,6 @@ import static java.util.stream.Collectors.toList;
 
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
-import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
@@ -12,12 +11,16 @@ import com.dedw3n.product.Product;
 import com.dedw3n.product.Stock;
 import com.dedw3n.user.User;
 import graphql.schema.idl.RuntimeWiring;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.hibernate.validator.constraints.Range;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -103,7 +106,9 @@ class OrderController implements RuntimeWiringConfigurer {
   }
 
   @MutationMapping
-  Mono<Order> placeOrder(@Argument List<OrderItemInput> items) {
+  Mono<Order> placeOrder(
+      @Argument @Size(min = 1, max = MAX_ITEMS, message = "must hold {min} to {max} entries")
+          List<@Valid OrderItemInput> items) {
     Map<Long, Integer> wanted = wanted(items);
     List<Long> productIds = new ArrayList<>(wanted.keySet());
     List<Integer> quantities = productIds.stream().map(wanted::get).toList();
@@ -140,25 +145,17 @@ class OrderController implements RuntimeWiringConfigurer {
         .map(visible -> ids.stream().map(visible::get).toList());
   }
 
-  /** The products and quantities asked for, checked; the same product twice is added up. */
   /** The schema's {@code OrderItemInput}. */
-  record OrderItemInput(String productId, Integer quantity) {}
+  record OrderItemInput(
+      String productId, @NotNull @Range(min = 1, max = MAX_QUANTITY) Integer quantity) {}
 
+  /** The products and quantities asked for; the same product twice is added up. */
   private static Map<Long, Integer> wanted(List<OrderItemInput> items) {
-    if (items == null || items.isEmpty() || items.size() > MAX_ITEMS) {
-      throw ApiException.badRequest("items must hold 1 to " + MAX_ITEMS + " entries");
-    }
     Map<Long, Integer> wanted = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
       OrderItemInput item = items.get(i);
       long productId = Ids.parse("items[" + i + "].productId", item.productId());
-      int q =
-          Inputs.range(
-              "items[" + i + "].quantity",
-              item.quantity() == null ? 0 : item.quantity(),
-              1,
-              MAX_QUANTITY);
-      wanted.merge(productId, q, Integer::sum);
+      wanted.merge(productId, item.quantity(), Integer::sum);
     }
     return wanted;
   }

@@ -15,7 +15,7 @@ import reactor.core.publisher.Mono;
 /**
  * Gives every error in a response one of the {@link ErrorKind} classifications: graphql-java
  * reports a syntax or validation failure (unknown field, wrong argument type, a mutation sent over
- * a GET) with its own names, which are all a client's mistake, so BAD_REQUEST.
+ * a GET) with its own names, which {@link GraphQlErrors#kindOf} translates.
  */
 @Component
 class ErrorClassifications implements WebGraphQlInterceptor {
@@ -40,7 +40,7 @@ class ErrorClassifications implements WebGraphQlInterceptor {
   }
 
   private static GraphQLError toGraphQlError(ResponseError error) {
-    ErrorClassification kind = classification(error.getErrorType());
+    ErrorClassification kind = GraphQlErrors.kindOf(error.getErrorType());
     Map<String, Object> extensions = error.getExtensions();
     GraphqlErrorBuilder<?> builder =
         GraphqlErrorBuilder.newError()
@@ -55,34 +55,13 @@ class ErrorClassifications implements WebGraphQlInterceptor {
       copy.putAll(extensions);
       copy.remove("classification");
     }
-    if (isIntrospectionDisabled(error.getErrorType())) {
-      copy.put("code", "INTROSPECTION_DISABLED");
+    String code = GraphQlErrors.codeOf(error.getErrorType());
+    if (code != null) {
+      copy.put("code", code);
     }
     if (!copy.isEmpty()) {
       builder.extensions(copy);
     }
     return builder.build();
-  }
-
-  private static boolean isIntrospectionDisabled(ErrorClassification type) {
-    return type != null && "IntrospectionDisabled".equals(type.toString());
-  }
-
-  private static ErrorClassification classification(ErrorClassification type) {
-    if (type instanceof ErrorKind kind) {
-      return kind;
-    }
-    String name = type == null ? "" : type.toString();
-    for (ErrorKind kind : ErrorKind.values()) {
-      if (kind.name().equals(name)) {
-        return kind;
-      }
-    }
-    return switch (name) {
-      case "ValidationError", "InvalidSyntax", "OperationNotSupported" -> ErrorKind.BAD_REQUEST;
-      // introspection is switched off outside the development profile
-      case "IntrospectionDisabled" -> ErrorKind.FORBIDDEN;
-      default -> ErrorKind.INTERNAL_ERROR;
-    };
   }
 }

@@ -1,52 +1,54 @@
 package com.dedw3n.platform.graphql;
 
-import com.dedw3n.platform.ThrottledLog;
-import com.dedw3n.platform.db.DatabaseErrors;
 import graphql.GraphQLError;
-import graphql.GraphqlErrorBuilder;
-import graphql.execution.AbortExecutionException;
 import graphql.schema.DataFetchingEnvironment;
-import org.springframework.graphql.execution.DataFetcherExceptionResolverAdapter;
-import org.springframework.stereotype.Component;
+import jakarta.validation.ConstraintViolationException;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.graphql.data.method.annotation.GraphQlExceptionHandler;
+import org.springframework.graphql.execution.DataFetcherExceptionResolver;
+import org.springframework.graphql.execution.SubscriptionExceptionResolver;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import reactor.core.publisher.Mono;
 
 /**
- * Turns exceptions from data fetchers into GraphQL errors: {@link ApiException}s keep their
- * classification and message; a database that cannot serve now is UNAVAILABLE (one log line, not a
- * stack trace per request); anything else is our fault, logged (stack traces of the same failure at
- * most once a minute) and reported as an opaque INTERNAL_ERROR with the request's id, so no stack
- * trace, SQL or class name reaches a client.
+ * The one resolver of exceptions into GraphQL errors; what a client gets is decided by {@link
+ * GraphQlErrors#resolve}. spring-graphql asks for it in three places, and this class answers all
+ * three the same way:
+ *
+ * <ul>
+ *   <li>as the {@code @GraphQlExceptionHandler} of every controller, inside the controller's data
+ *       fetcher: for what a controller method refused itself ({@link ApiException}s, and its
+ *       arguments' Bean Validation), and for anything in {@code _entities}, which consults nothing
+ *       else. Other failures are left to the next hook: resolved here, a failed connection field
+ *       would reach spring-graphql's connection adapter as an empty connection (no items, no next
+ *       page) and the response would no longer be one that answered nothing (the database being
+ *       down would be a 200 listing nothing instead of a 503);
+ *   <li>as a DataFetcherExceptionResolver, after every data fetcher: for everything else, including
+ *       the fields that are not controller methods ({@code LoadedField}, {@code LoadedConnection});
+ *   <li>as a SubscriptionExceptionResolver, for the stream of a subscription that fails: it ends.
+ * </ul>
  */
-@Component
-class ErrorHandling extends DataFetcherExceptionResolverAdapter {
+@ControllerAdvice
+class ErrorHandling implements DataFetcherExceptionResolver, SubscriptionExceptionResolver {
 
-  private static final ThrottledLog log = new ThrottledLog(ErrorHandling.class);
-
-  @Override
-  protected GraphQLError resolveToSingleError(Throwable ex, DataFetchingEnvironment env) {
-    if (ex instanceof ApiException api) {
-      return GraphQlErrors.of(api, env);
+  @GraphQlExceptionHandler
+  @Nullable List<GraphQLError> handle(Throwable ex, DataFetchingEnvironment env) {
+    if (ex instanceof ApiException
+        || ex instanceof ConstraintViolationException
+        || "_entities".equals(env.getFieldDefinition().getName())) {
+      return GraphQlErrors.resolve(ex, env);
     }
-    if (ex instanceof AbortExecutionException) {
-      // the client went away mid-request: nothing to report, nobody to report it to
-      return error(env, "The request was cancelled.");
-    }
-    ApiException database = DatabaseErrors.classify(ex);
-    if (database != null) {
-      if ("DATABASE_UNAVAILABLE".equals(database.code())) {
-        log.warn("Database unavailable in " + env.getExecutionStepInfo().getPath(), ex);
-      }
-      return GraphQlErrors.of(database, env);
-    }
-    String reference = env.getExecutionId().toString();
-    log.error(
-        "Internal error in " + env.getExecutionStepInfo().getPath() + " [" + reference + "]", ex);
-    return error(env, "Internal error; quote reference " + reference + " to support.");
+    return null; // not resolved here: see above
   }
 
-  private static GraphQLError error(DataFetchingEnvironment env, String message) {
-    return GraphqlErrorBuilder.newError(env)
-        .errorType(ErrorKind.INTERNAL_ERROR)
-        .message(message)
-        .build();
+  @Override
+  public Mono<List<GraphQLError>> resolveException(Throwable ex, DataFetchingEnvironment env) {
+    return Mono.just(GraphQlErrors.resolve(ex, env));
+  }
+
+  @Override
+  public Mono<List<GraphQLError>> resolveException(Throwable ex) {
+    return Mono.just(GraphQlErrors.resolve(ex, null));
   }
 }

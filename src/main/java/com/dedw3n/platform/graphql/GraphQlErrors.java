@@ -1,20 +1,129 @@
 package com.dedw3n.platform.graphql;
 
+import com.dedw3n.platform.ThrottledLog;
+import com.dedw3n.platform.db.DatabaseErrors;
+import graphql.ErrorClassification;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
+import graphql.execution.AbortExecutionException;
 import graphql.schema.DataFetchingEnvironment;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.graphql.ResponseError;
+import org.springframework.graphql.data.federation.RepresentationException;
+import org.springframework.http.HttpStatus;
 
 /**
- * Builds the errors of this API's contract: {@code extensions.classification} always, {@code
- * extensions.code} for refusals that have their own reason, {@code extensions.retryAfter} (seconds)
- * for those worth retrying later.
+ * The error contract of this API, decided in one place: what a client is told about a failure (its
+ * {@link ErrorKind} in {@code extensions.classification}, {@code extensions.code} for refusals that
+ * have their own reason, {@code extensions.retryAfter} (seconds) for those worth retrying later,
+ * and the message), and the HTTP status and {@code Retry-After} of a response that answers nothing
+ * else. Every path that reports an error asks here: {@link ErrorHandling} (the one resolver of
+ * exceptions from data fetchers, {@code _entities} and subscriptions), {@link OperationGuard}
+ * (request-level refusals), {@link ErrorClassifications} (graphql-java's own errors), {@link
+ * GraphQlHttpResponses} and {@link GraphQlHttpGuard} (the HTTP layer).
  */
 public final class GraphQlErrors {
 
+  private static final ThrottledLog log = new ThrottledLog(GraphQlErrors.class);
+
+  private static final String SUBSCRIPTION_ENDED =
+      "Internal error; the subscription ended. Resubscribe with your last cursor.";
+
   private GraphQlErrors() {}
+
+  /**
+   * The errors a client gets for an exception raised while resolving a field ({@code env}) or by a
+   * subscription's stream ({@code env} null when it is not known): {@link ApiException}s keep their
+   * kind and message (and so do spring-graphql's refusals of a federation representation); a failed
+   * Bean Validation of the arguments is a BAD_REQUEST per violation, naming the argument's path
+   * ({@code input.price.amount must be ...}); a database that cannot serve now is UNAVAILABLE (one
+   * log line, not a stack trace per request); anything else is our fault, logged (stack traces of
+   * the same failure at most once a minute) and reported as an opaque INTERNAL_ERROR with the
+   * request's id (for a subscription's stream, that it ended), so no stack trace, SQL or class name
+   * reaches a client.
+   */
+  static List<GraphQLError> resolve(Throwable ex, @Nullable DataFetchingEnvironment env) {
+    return classify(ex, env).stream().map(e -> of(e, env)).toList();
+  }
+
+  private static List<ApiException> classify(Throwable ex, @Nullable DataFetchingEnvironment env) {
+    if (ex instanceof ApiException api) {
+      return List.of(api);
+    }
+    if (ex instanceof ConstraintViolationException invalid) {
+      return invalid.getConstraintViolations().stream()
+          .map(v -> argumentPath(v.getPropertyPath()) + " " + v.getMessage())
+          .sorted(Comparator.naturalOrder())
+          .map(ApiException::badRequest)
+          .toList();
+    }
+    if (ex instanceof RepresentationException representation) {
+      // _entities given a representation without __typename (BAD_REQUEST) or of a type without an
+      // entity mapping: spring-graphql's own classification and message, as the gateway expects
+      return List.of(
+          new ApiException(kindOf(representation.getErrorType()), representation.getMessage()));
+    }
+    if (ex instanceof AbortExecutionException) {
+      // the client went away mid-request: nothing to report, nobody to report it to
+      return List.of(new ApiException(ErrorKind.INTERNAL_ERROR, "The request was cancelled."));
+    }
+    ApiException database = DatabaseErrors.classify(ex);
+    if (database != null) {
+      if ("DATABASE_UNAVAILABLE".equals(database.code())) {
+        log.warn("Database unavailable in " + where(env), ex);
+      }
+      return List.of(database);
+    }
+    if (env == null) {
+      // a subscription's stream failed: it has ended, and the client resubscribes from its cursor
+      log.error("Subscription failed", ex);
+      return List.of(new ApiException(ErrorKind.INTERNAL_ERROR, SUBSCRIPTION_ENDED));
+    }
+    String reference = env.getExecutionId().toString();
+    log.error("Internal error in " + where(env) + " [" + reference + "]", ex);
+    return List.of(
+        new ApiException(
+            ErrorKind.INTERNAL_ERROR,
+            "Internal error; quote reference " + reference + " to support."));
+  }
+
+  private static String where(@Nullable DataFetchingEnvironment env) {
+    return env == null ? "a subscription" : env.getExecutionStepInfo().getPath().toString();
+  }
+
+  /**
+   * A violation's path as the client wrote the argument: {@code input.price.amount}, {@code
+   * items[2].quantity}; the method's name (the field's) and the nodes of unwrapped containers
+   * ({@code ArgumentValue}) are left out.
+   */
+  private static String argumentPath(Path path) {
+    StringBuilder argument = new StringBuilder();
+    for (Path.Node node : path) {
+      if (node.getKind() == ElementKind.METHOD || node.getKind() == ElementKind.CONSTRUCTOR) {
+        continue;
+      }
+      if (node.isInIterable()) {
+        Object at = node.getIndex() != null ? node.getIndex() : node.getKey();
+        if (at != null) {
+          argument.append('[').append(at).append(']');
+        }
+      }
+      if (node.getKind() != ElementKind.CONTAINER_ELEMENT && node.getName() != null) {
+        if (!argument.isEmpty()) {
+          argument.append('.');
+        }
+        argument.append(node.getName());
+      }
+    }
+    return argument.toString();
+  }
 
   /** The error for an {@link ApiException} raised while resolving a field. */
   public static GraphQLError of(ApiException e, @Nullable DataFetchingEnvironment env) {
@@ -28,11 +137,7 @@ public final class GraphQlErrors {
 
   /** A request-level refusal (no path): a limit, a budget, a deadline. */
   public static GraphQLError refusal(ErrorKind kind, String code, String message, long retryAfter) {
-    return GraphqlErrorBuilder.newError()
-        .errorType(kind)
-        .message(message)
-        .extensions(extensions(code, retryAfter))
-        .build();
+    return of(new ApiException(kind, code, message, retryAfter), null);
   }
 
   private static Map<String, Object> extensions(@Nullable String code, long retryAfter) {
@@ -47,5 +152,94 @@ public final class GraphQlErrors {
       extensions.put("retryAfter", retryAfter);
     }
     return extensions;
+  }
+
+  /**
+   * The kind of an error graphql-java reported with a classification of its own: a document that
+   * does not parse or validate, or an operation sent the wrong way (a mutation over a GET), is the
+   * client's mistake, so BAD_REQUEST; introspection, switched off outside the development profile,
+   * is FORBIDDEN; anything else INTERNAL_ERROR.
+   */
+  static ErrorKind kindOf(@Nullable ErrorClassification type) {
+    if (type instanceof ErrorKind kind) {
+      return kind;
+    }
+    String name = type == null ? "" : type.toString();
+    for (ErrorKind kind : ErrorKind.values()) {
+      if (kind.name().equals(name)) {
+        return kind;
+      }
+    }
+    return switch (name) {
+      case "ValidationError", "InvalidSyntax", "OperationNotSupported" -> ErrorKind.BAD_REQUEST;
+      case "IntrospectionDisabled" -> ErrorKind.FORBIDDEN;
+      default -> ErrorKind.INTERNAL_ERROR;
+    };
+  }
+
+  /** The {@code extensions.code} of an error graphql-java reported, or null. */
+  static @Nullable String codeOf(@Nullable ErrorClassification type) {
+    return type != null && "IntrospectionDisabled".equals(type.toString())
+        ? "INTROSPECTION_DISABLED"
+        : null;
+  }
+
+  /**
+   * The HTTP status of a response that carries nothing but a refusal of this kind: 429 for a spent
+   * budget, 503 when the server or a dependency cannot answer now, 401 and 403 for who the caller
+   * is, 500 for our fault, and 400 for the rest (the request itself).
+   */
+  static HttpStatus status(ErrorKind kind) {
+    return switch (kind) {
+      case RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
+      case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+      case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
+      case FORBIDDEN -> HttpStatus.FORBIDDEN;
+      case INTERNAL_ERROR -> HttpStatus.INTERNAL_SERVER_ERROR;
+      case BAD_REQUEST, NOT_FOUND, CONFLICT -> HttpStatus.BAD_REQUEST;
+    };
+  }
+
+  /**
+   * The HTTP status of a GraphQL response that answered nothing (no root field has a value), when
+   * its errors ask to retry later: 429 when a budget is spent, 503 when the server or a dependency
+   * cannot answer now; null to keep GraphQL over HTTP's own status.
+   */
+  static @Nullable HttpStatus retryLaterStatus(List<ResponseError> errors) {
+    boolean unavailable = false;
+    for (ResponseError error : errors) {
+      if (error.getErrorType() == ErrorKind.RATE_LIMITED) {
+        return status(ErrorKind.RATE_LIMITED);
+      }
+      unavailable |= error.getErrorType() == ErrorKind.UNAVAILABLE;
+    }
+    return unavailable ? status(ErrorKind.UNAVAILABLE) : null;
+  }
+
+  /** The response's {@code Retry-After}: the largest {@code extensions.retryAfter}, or 0. */
+  static long retryAfter(List<ResponseError> errors) {
+    long most = 0;
+    for (ResponseError error : errors) {
+      Object value = error.getExtensions().get("retryAfter");
+      if (value instanceof Number seconds) {
+        most = Math.max(most, seconds.longValue());
+      }
+    }
+    return most;
+  }
+
+  /**
+   * The JSON body (for the project's JSON mapper) of an HTTP response that carries nothing but this
+   * error, in GraphQL's response format: {@code {"errors": [{"message", "extensions"}]}}.
+   */
+  static Map<String, Object> httpBody(ApiException e) {
+    GraphQLError error =
+        GraphqlErrorBuilder.newError()
+            .locations(null) // not about any place in a document
+            .errorType(e.kind())
+            .message(e.getMessage())
+            .extensions(extensions(e.code(), e.retryAfterSeconds()))
+            .build();
+    return Map.of("errors", List.of(error.toSpecification()));
   }
 }

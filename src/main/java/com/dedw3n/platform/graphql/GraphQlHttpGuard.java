@@ -5,13 +5,10 @@ import com.dedw3n.platform.web.WebSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
 import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -107,12 +104,10 @@ class GraphQlHttpGuard implements WebFilter {
       // (a page of this server's own origin, such as GraphiQL, is not cross-origin)
       String origin = request.getHeaders().getOrigin();
       if (CorsUtils.isCorsRequest(request) && origins.checkOrigin(origin) == null) {
-        return problem(
+        return refused(
             exchange,
-            HttpStatus.FORBIDDEN,
-            "WebSocket connections from this origin are refused (see ALLOWED_ORIGINS).",
-            ErrorKind.FORBIDDEN,
-            "ORIGIN_NOT_ALLOWED");
+            originNotAllowed(
+                "WebSocket connections from this origin are refused (see ALLOWED_ORIGINS)."));
       }
       return chain.filter(exchange).onErrorResume(ApiException.class, e -> refused(exchange, e));
     }
@@ -121,24 +116,16 @@ class GraphQlHttpGuard implements WebFilter {
       // ends here), any other a documented refusal and no CORS headers at all
       if (!cors.process(origins, exchange)) {
         exchange.getResponse().getHeaders().remove(HttpHeaders.VARY);
-        return problem(
+        return refused(
             exchange,
-            HttpStatus.FORBIDDEN,
-            "Requests from this origin are refused (see ALLOWED_ORIGINS).",
-            ErrorKind.FORBIDDEN,
-            "ORIGIN_NOT_ALLOWED");
+            originNotAllowed("Requests from this origin are refused (see ALLOWED_ORIGINS)."));
       }
       if (CorsUtils.isPreFlightRequest(request)) {
         return exchange.getResponse().setComplete();
       }
     } else if ("cross-site".equals(request.getHeaders().getFirst("Sec-Fetch-Site"))) {
       // a cross-site request that hides its origin: never with the user's cookie
-      return problem(
-          exchange,
-          HttpStatus.FORBIDDEN,
-          "Cross-site requests must carry their Origin.",
-          ErrorKind.FORBIDDEN,
-          "ORIGIN_NOT_ALLOWED");
+      return refused(exchange, originNotAllowed("Cross-site requests must carry their Origin."));
     }
     if (!HttpMethod.POST.equals(request.getMethod())) {
       exchange.getResponse().getHeaders().setAllow(java.util.Set.of(HttpMethod.POST));
@@ -214,45 +201,27 @@ class GraphQlHttpGuard implements WebFilter {
                       + ") had no answer after "
                       + deadline.toMillis()
                       + " ms; answered 503");
-              exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-              return problem(
+              return refused(
                   exchange,
-                  HttpStatus.SERVICE_UNAVAILABLE,
-                  "The request could not be answered in time; retry shortly.",
-                  ErrorKind.UNAVAILABLE,
-                  "REQUEST_DEADLINE");
+                  ApiException.unavailable(
+                      "REQUEST_DEADLINE",
+                      "The request could not be answered in time; retry shortly.",
+                      1));
             })
         // before GraphQL: the session store could not say who the caller is (fail closed)
         .onErrorResume(ApiException.class, e -> refused(exchange, e))
         .onErrorResume(
             ExecutionLimit.Saturated.class,
-            e -> {
-              exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-              return problem(
-                  exchange,
-                  HttpStatus.SERVICE_UNAVAILABLE,
-                  e.getMessage(),
-                  ErrorKind.UNAVAILABLE,
-                  "SATURATED");
-            });
+            e -> refused(exchange, ApiException.unavailable("SATURATED", e.getMessage(), 1)));
   }
 
+  private static ApiException originNotAllowed(String message) {
+    return new ApiException(ErrorKind.FORBIDDEN, "ORIGIN_NOT_ALLOWED", message, 0);
+  }
+
+  /** A refusal answered with its kind's HTTP status ({@link GraphQlErrors#status}). */
   private Mono<Void> refused(ServerWebExchange exchange, ApiException e) {
-    HttpStatus status =
-        switch (e.kind()) {
-          case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
-          case RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
-          case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
-          case FORBIDDEN -> HttpStatus.FORBIDDEN;
-          default -> HttpStatus.BAD_REQUEST;
-        };
-    if (e.retryAfterSeconds() > 0) {
-      exchange
-          .getResponse()
-          .getHeaders()
-          .set(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
-    }
-    return problem(exchange, status, e.getMessage(), e.kind(), e.code());
+    return problem(exchange, GraphQlErrors.status(e.kind()), e);
   }
 
   private static ServerHttpRequest replay(ServerHttpRequest request, Mono<DataBuffer> body) {
@@ -276,16 +245,13 @@ class GraphQlHttpGuard implements WebFilter {
     return problem(exchange, HttpStatus.valueOf(e.getStatusCode().value()), message);
   }
 
+  /** A request that is not GraphQL: a BAD_REQUEST with the HTTP status that says why. */
   private Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, String message) {
-    return problem(exchange, status, message, ErrorKind.BAD_REQUEST, null);
+    return problem(exchange, status, ApiException.badRequest(message));
   }
 
-  private Mono<Void> problem(
-      ServerWebExchange exchange,
-      HttpStatus status,
-      String message,
-      ErrorKind kind,
-      @Nullable String code) {
+  /** Answers with the error's JSON body and Retry-After, as {@link GraphQlErrors} writes them. */
+  private Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, ApiException e) {
     var response = exchange.getResponse();
     if (response.isCommitted()) {
       return Mono.empty();
@@ -293,18 +259,11 @@ class GraphQlHttpGuard implements WebFilter {
     response.setStatusCode(status);
     response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
     response.getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
-    Map<String, Object> extensions = new LinkedHashMap<>();
-    extensions.put("classification", kind.name());
-    if (code != null) {
-      extensions.put("code", code);
+    if (e.retryAfterSeconds() > 0) {
+      response.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
     }
-    if (kind == ErrorKind.UNAVAILABLE) {
-      extensions.put("retryAfter", 1);
-    }
-    byte[] json =
-        this.json.writeValueAsBytes(
-            Map.of("errors", List.of(Map.of("message", message, "extensions", extensions))));
-    DataBuffer buffer = response.bufferFactory().wrap(json);
+    byte[] body = json.writeValueAsBytes(GraphQlErrors.httpBody(e));
+    DataBuffer buffer = response.bufferFactory().wrap(body);
     return response.writeWith(Mono.just(buffer));
   }
 }

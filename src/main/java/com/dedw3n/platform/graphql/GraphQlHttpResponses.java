@@ -5,7 +5,6 @@ import java.util.Map;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.graphql.MediaTypes;
-import org.springframework.graphql.ResponseError;
 import org.springframework.graphql.server.WebGraphQlHandler;
 import org.springframework.graphql.server.WebGraphQlResponse;
 import org.springframework.graphql.server.webflux.GraphQlHttpHandler;
@@ -76,7 +75,7 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
     ServerResponse.BodyBuilder builder = ServerResponse.status(status(response, type));
     WebGraphQlResponse answered = response;
     builder.headers(headers -> headers.putAll(answered.getResponseHeaders()));
-    long retryAfter = retryAfter(response.getErrors());
+    long retryAfter = GraphQlErrors.retryAfter(response.getErrors());
     if (retryAfter > 0) {
       builder.header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
     }
@@ -85,15 +84,9 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
 
   private HttpStatus status(WebGraphQlResponse response, MediaType type) {
     if (!answeredAnything(response)) {
-      boolean unavailable = false;
-      for (ResponseError error : response.getErrors()) {
-        if (error.getErrorType() == ErrorKind.RATE_LIMITED) {
-          return HttpStatus.TOO_MANY_REQUESTS;
-        }
-        unavailable |= error.getErrorType() == ErrorKind.UNAVAILABLE;
-      }
-      if (unavailable) {
-        return HttpStatus.SERVICE_UNAVAILABLE;
+      HttpStatus retryLater = GraphQlErrors.retryLaterStatus(response.getErrors());
+      if (retryLater != null) {
+        return retryLater;
       }
     }
     return selectResponseStatus(response, type);
@@ -110,17 +103,6 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
       }
     }
     return false;
-  }
-
-  private static long retryAfter(List<ResponseError> errors) {
-    long most = 0;
-    for (ResponseError error : errors) {
-      Object value = error.getExtensions().get("retryAfter");
-      if (value instanceof Number seconds) {
-        most = Math.max(most, seconds.longValue());
-      }
-    }
-    return most;
   }
 
   private static MediaType responseType(ServerRequest request) {

@@ -1,8 +1,8 @@
 package com.dedw3n.platform.graphql;
 
 /**
- * Checks of client input shared by every feature; each failure is a BAD_REQUEST naming the
- * argument.
+ * Checks of client input made in code rather than declared on the argument (with Bean Validation,
+ * such as {@link Text}); each failure is a BAD_REQUEST naming the argument.
  */
 public final class Inputs {
 
@@ -22,13 +22,5 @@ public final class Inputs {
               + trimmed.length());
     }
     return trimmed;
-  }
-
-  public static int range(String argument, int value, int min, int max) {
-    if (value < min || value > max) {
-      throw ApiException.badRequest(
-          argument + " must be from " + min + " to " + max + ", not " + value);
-    }
-    return value;
   }
 }

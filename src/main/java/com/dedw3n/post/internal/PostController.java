@@ -4,8 +4,8 @@ import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
-import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
 import java.util.HashSet;
 import java.util.List;
@@ -68,17 +68,18 @@ class PostController {
   }
 
   @MutationMapping
-  Mono<Post> createPost(@Argument String body) {
-    String text = Inputs.text("body", body, 1, 5000);
+  Mono<Post> createPost(@Argument @Text(min = 1, max = 5000) String body) {
+    String text = body.strip();
     return Viewer.requireId()
         .flatMap(author -> budgets.spendAs(Action.POST, author))
         .flatMap(author -> posts.insert(author, text));
   }
 
   @MutationMapping
-  Mono<Comment> addComment(@Argument String postId, @Argument String body) {
+  Mono<Comment> addComment(
+      @Argument String postId, @Argument @Text(min = 1, max = 2000) String body) {
     long post = Ids.parse("postId", postId);
-    String text = Inputs.text("body", body, 1, 2000);
+    String text = body.strip();
     return Viewer.requireId()
         .flatMap(author -> budgets.spendAs(Action.COMMENT, author))
         .flatMap(author -> posts.insertComment(post, author, text))

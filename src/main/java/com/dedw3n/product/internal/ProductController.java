@@ -4,13 +4,18 @@ import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
-import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.util.List;
+import org.hibernate.validator.constraints.Range;
 import org.springframework.data.domain.Window;
+import org.springframework.graphql.data.ArgumentValue;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
@@ -59,39 +64,56 @@ class ProductController {
     return ReviewSummary.of(product);
   }
 
+  /** A category: lower-case letters, digits and dashes (white space around it is stripped). */
+  private static final String CATEGORY = "\\s*[a-z0-9-]*\\s*";
+
+  private static final String CATEGORY_MESSAGE = "must be lower-case letters, digits and dashes";
+
   /** The schema's {@code CreateProductInput}. */
   record CreateProductInput(
-      String title, String description, String category, Money.MoneyInput price, Integer stock) {}
+      @Text(min = 1, max = 200) String title,
+      @Text(max = 5000) String description,
+      @Text(min = 1, max = 50) @Pattern(regexp = CATEGORY, message = CATEGORY_MESSAGE)
+          String category,
+      @NotNull @Valid Money.MoneyInput price,
+      @NotNull @Range(min = 0, max = 1_000_000) Integer stock) {}
 
-  /** The schema's {@code UpdateProductInput}: a null field is left as it is. */
+  /**
+   * The schema's {@code UpdateProductInput}: a field left out is left as it is, and so is a null
+   * one, except the description, which null clears.
+   */
   record UpdateProductInput(
-      String title, String description, String category, Money.MoneyInput price, Integer stock) {}
+      @Text(min = 1, max = 200) String title,
+      @Text(max = 5000) ArgumentValue<String> description,
+      @Text(min = 1, max = 50) @Pattern(regexp = CATEGORY, message = CATEGORY_MESSAGE)
+          String category,
+      @Valid Money.MoneyInput price,
+      @Range(min = 0, max = 1_000_000) Integer stock) {}
 
   @MutationMapping
-  Mono<Product> createProduct(@Argument CreateProductInput input) {
-    String title = Inputs.text("input.title", input.title(), 1, 200);
-    String description =
-        Inputs.text(
-            "input.description", input.description() == null ? "" : input.description(), 0, 5000);
-    String category = category("input.category", input.category());
-    Money price = Money.fromInput("input.price", input.price());
-    int stock = stock("input.stock", input.stock());
+  Mono<Product> createProduct(@Argument @Valid CreateProductInput input) {
+    String title = input.title().strip();
+    String description = input.description() == null ? "" : input.description().strip();
+    String category = input.category().strip();
+    Money price = Money.fromInput(input.price());
+    int stock = input.stock();
     return Viewer.requireId()
         .flatMap(seller -> products.insert(seller, category, title, description, price, stock));
   }
 
   @MutationMapping
-  Mono<Product> updateProduct(@Argument String id, @Argument UpdateProductInput input) {
+  Mono<Product> updateProduct(@Argument String id, @Argument @Valid UpdateProductInput input) {
     long productId = Ids.parse("id", id);
+    ArgumentValue<String> description = input.description();
     var changes =
         new ProductChanges(
-            input.title() == null ? null : Inputs.text("input.title", input.title(), 1, 200),
-            input.description() == null
+            input.title() == null ? null : input.title().strip(),
+            description.isOmitted()
                 ? null
-                : Inputs.text("input.description", input.description(), 0, 5000),
-            input.category() == null ? null : category("input.category", input.category()),
-            input.price() == null ? null : Money.fromInput("input.price", input.price()),
-            input.stock() == null ? null : stock("input.stock", input.stock()));
+                : description.value() == null ? "" : description.value().strip(),
+            input.category() == null ? null : input.category().strip(),
+            input.price() == null ? null : Money.fromInput(input.price()),
+            input.stock());
     return Viewer.requireId()
         .flatMap(
             seller ->
@@ -110,10 +132,12 @@ class ProductController {
   }
 
   @MutationMapping
-  Mono<Review> addReview(@Argument String productId, @Argument int rating, @Argument String body) {
+  Mono<Review> addReview(
+      @Argument String productId,
+      @Argument @Range(min = 1, max = 5) int rating,
+      @Argument @Text(min = 1, max = 2000) String body) {
     long product = Ids.parse("productId", productId);
-    Inputs.range("rating", rating, 1, 5);
-    String text = Inputs.text("body", body, 1, 2000);
+    String text = body.strip();
     return Viewer.requireId()
         .flatMap(author -> budgets.spendAs(Action.REVIEW, author))
         .flatMap(
@@ -144,17 +168,5 @@ class ProductController {
         .findAllById(ids)
         .collectMap(Product::id)
         .map(found -> ids.stream().map(found::get).toList());
-  }
-
-  private static String category(String argument, String category) {
-    String value = Inputs.text(argument, category, 1, 50);
-    if (!value.matches("[a-z0-9-]+")) {
-      throw ApiException.badRequest(argument + " must be lower-case letters, digits and dashes");
-    }
-    return value;
-  }
-
-  private static int stock(String argument, Integer stock) {
-    return Inputs.range(argument, stock == null ? -1 : stock, 0, 1_000_000);
   }
 }

@@ -5,17 +5,18 @@ import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.Ids;
-import com.dedw3n.platform.graphql.Inputs;
+import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.PasswordHashing;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.platform.session.Sessions;
 import com.dedw3n.platform.web.ClientAddress;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
@@ -29,7 +30,12 @@ import reactor.core.publisher.Mono;
 @Controller
 class UserController {
 
-  private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+  /** An email address, with the white space around it that is stripped. */
+  private static final String EMAIL = "\\s*[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\s*";
+
+  private static final String EMAIL_MESSAGE = "is not a valid email address";
+
+  private static final String PASSWORD_MESSAGE = "must be {min} to {max} characters long";
 
   private final Users users;
   private final Accounts accounts;
@@ -80,10 +86,12 @@ class UserController {
 
   @MutationMapping
   Mono<User> signUp(
-      @Argument String email, @Argument String password, @Argument String displayName) {
+      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
+          String email,
+      @Argument @Size(min = 8, max = 128, message = PASSWORD_MESSAGE) String password,
+      @Argument @Text(min = 1, max = 80) String displayName) {
     String normalizedEmail = normalizeEmail(email);
-    String name = Inputs.text("displayName", displayName, 1, 80);
-    checkPassword("password", password);
+    String name = displayName.strip();
     // sign-ups per address are limited before any work: hashing is deliberately slow
     return clientAddress
         .current()
@@ -102,7 +110,10 @@ class UserController {
    * account's attempt back, so signing in often is never throttled, only failing.
    */
   @MutationMapping
-  Mono<User> signIn(@Argument String email, @Argument String password) {
+  Mono<User> signIn(
+      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
+          String email,
+      @Argument String password) {
     return authenticate(email, password)
         .flatMap(userId -> sessions.signIn(userId, false))
         .flatMap(issued -> users.findById(issued.userId()));
@@ -110,7 +121,10 @@ class UserController {
 
   /** For clients that keep the token themselves: no cookie is set. */
   @MutationMapping
-  Mono<SessionToken> signInForToken(@Argument String email, @Argument String password) {
+  Mono<SessionToken> signInForToken(
+      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
+          String email,
+      @Argument String password) {
     return authenticate(email, password)
         .flatMap(userId -> sessions.signIn(userId, true))
         .flatMap(
@@ -170,8 +184,9 @@ class UserController {
    * stores the new one, and ends every other session of the user.
    */
   @MutationMapping
-  Mono<Boolean> changePassword(@Argument String currentPassword, @Argument String newPassword) {
-    checkPassword("newPassword", newPassword);
+  Mono<Boolean> changePassword(
+      @Argument String currentPassword,
+      @Argument @Size(min = 8, max = 128, message = PASSWORD_MESSAGE) String newPassword) {
     return Viewer.requireId()
         .flatMap(
             userId ->
@@ -196,12 +211,6 @@ class UserController {
   /** What {@code signInForToken} answers. */
   record SessionToken(String token, java.time.OffsetDateTime expiresAt, User user) {}
 
-  private static void checkPassword(String name, String password) {
-    if (password == null || password.length() < 8 || password.length() > 128) {
-      throw ApiException.badRequest(name + " must be 8 to 128 characters long");
-    }
-  }
-
   @EntityMapping("User")
   Mono<List<User>> userEntities(@Argument List<String> idList) {
     List<Long> ids = Ids.parseAll("id", idList);
@@ -211,11 +220,8 @@ class UserController {
         .map(found -> ids.stream().map(found::get).toList());
   }
 
+  /** A validated email argument as accounts are keyed: stripped and in lower case. */
   private static String normalizeEmail(String email) {
-    String trimmed = Inputs.text("email", email, 3, 254).toLowerCase(Locale.ROOT);
-    if (!EMAIL.matcher(trimmed).matches()) {
-      throw ApiException.badRequest("email is not a valid email address");
-    }
-    return trimmed;
+    return email.strip().toLowerCase(Locale.ROOT);
   }
 }

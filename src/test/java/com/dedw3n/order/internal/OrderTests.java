@@ -104,6 +104,28 @@ class OrderTests extends ApiTests {
   }
 
   @Test
+  void aViolationInAListItemNamesItsIndexAndChangesNothing() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long usd = product(seller, 100, 5, "USD");
+    buyer
+        .graphQl()
+        .documentName("placeOrder")
+        .variable("items", List.of(item(usd, 1), item(usd, 0)))
+        .execute()
+        .errors()
+        .satisfy(
+            errors -> {
+              assertThat(errors).hasSize(1);
+              assertThat(errors.get(0).getErrorType().toString()).isEqualTo("BAD_REQUEST");
+              assertThat(errors.get(0).getMessage())
+                  .isEqualTo("items[1].quantity must be from 1 to 1000, not 0");
+            });
+    assertThat(stock(usd)).isEqualTo(5);
+    assertThat(ordersOf(buyer)).isZero();
+  }
+
+  @Test
   void ofConcurrentOrdersForTheLastUnitExactlyOneWins() {
     var seller = signUp("Seller");
     long last = product(seller, 100, 1, "USD");

@@ -1,0 +1,65 @@
+package com.dedw3n.platform.graphql;
+
+import static java.lang.annotation.ElementType.FIELD;
+import static java.lang.annotation.ElementType.PARAMETER;
+import static java.lang.annotation.RetentionPolicy.RUNTIME;
+
+import jakarta.validation.Constraint;
+import jakarta.validation.ConstraintValidator;
+import jakarta.validation.ConstraintValidatorContext;
+import jakarta.validation.Payload;
+import java.lang.annotation.Documented;
+import java.lang.annotation.Retention;
+import java.lang.annotation.Target;
+import org.hibernate.validator.constraintvalidation.HibernateConstraintValidatorContext;
+
+/**
+ * A free-text argument of {@code min} to {@code max} characters once the white space around it is
+ * stripped (what the API stores is the stripped text). Null is valid: GraphQL's non-null types keep
+ * it out of the arguments that are required. On an {@code ArgumentValue<String>} it checks the
+ * value when one is given.
+ */
+@Documented
+@Constraint(validatedBy = Text.Validator.class)
+@Target({FIELD, PARAMETER})
+@Retention(RUNTIME)
+public @interface Text {
+
+  int min() default 0;
+
+  int max();
+
+  String message() default "must be {min} to {max} characters long, not {length}";
+
+  Class<?>[] groups() default {};
+
+  Class<? extends Payload>[] payload() default {};
+
+  /** Checks the stripped length and names it in the message. */
+  final class Validator implements ConstraintValidator<Text, String> {
+
+    private int min;
+    private int max;
+
+    @Override
+    public void initialize(Text text) {
+      this.min = text.min();
+      this.max = text.max();
+    }
+
+    @Override
+    public boolean isValid(String value, ConstraintValidatorContext context) {
+      if (value == null) {
+        return true;
+      }
+      int length = value.strip().length();
+      if (length >= min && length <= max) {
+        return true;
+      }
+      context
+          .unwrap(HibernateConstraintValidatorContext.class)
+          .addMessageParameter("length", length);
+      return false;
+    }
+  }
+}

@@ -1,8 +1,10 @@
 package com.dedw3n.chat.internal;
 
+import com.dedw3n.platform.graphql.KeysetCursors;
 import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.user.User;
+import graphql.schema.DataFetcher;
 import graphql.schema.idl.RuntimeWiring;
 import java.util.Map;
 import org.springframework.data.domain.Window;
@@ -14,8 +16,9 @@ import org.springframework.stereotype.Component;
  * Conversations by id (for {@code Message.conversation}: whoever sees a message takes part in its
  * conversation), and a page of messages per conversation in one statement for the whole page.
  *
- * <p>It also wires the fields that are one load by a key of their parent (a message's sender and
- * conversation) as {@link LoadedField}s, which cost less than controller methods.
+ * <p>It also wires the fields of messages and typing indicators that need nothing but their parent:
+ * loads by a key of it (a message's sender and conversation) as {@link LoadedField}s, which cost
+ * less than controller methods, and the cursors that resume a subscription after a message.
  */
 @Component
 class ChatBatchLoaders implements RuntimeWiringConfigurer {
@@ -51,8 +54,20 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
         "Message",
         type ->
             type.dataFetcher("sender", LoadedField.of(User.LOADER, Message::senderId))
+                // resumes a messageAdded subscription (or pages messages) after this one
+                .dataFetcher(
+                    "cursor",
+                    (DataFetcher<String>)
+                        env -> KeysetCursors.of("seq", env.<Message>getSource().seq()))
                 .dataFetcher(
                     "conversation", LoadedField.of(CONVERSATIONS, Message::conversationId)));
+    wiring.type(
+        "InboxMessage",
+        type ->
+            type.dataFetcher(
+                "cursor",
+                (DataFetcher<String>)
+                    env -> KeysetCursors.of("inbox", env.<InboxMessage>getSource().inboxSeq())));
     wiring.type(
         "TypingIndicator",
         type ->

@@ -13,7 +13,6 @@ import java.util.stream.Collectors;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
-import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.graphql.data.method.annotation.SubscriptionMapping;
 import org.springframework.stereotype.Controller;
 import reactor.core.publisher.Flux;
@@ -126,17 +125,6 @@ class ChatRealtimeController {
                             c -> c,
                             c -> (int) Math.max(0, c.lastSeq() - read.getOrDefault(c.id(), 0L)),
                             (a, b) -> a)));
-  }
-
-  /** The cursor to resume a {@code messageAdded} subscription (or page messages) after this one. */
-  @SchemaMapping
-  String cursor(Message message) {
-    return KeysetCursors.of("seq", message.seq());
-  }
-
-  @SchemaMapping(typeName = "InboxMessage")
-  String cursor(InboxMessage message) {
-    return KeysetCursors.of("inbox", message.inboxSeq());
   }
 
   /** The conversation, when the caller takes part in it; FORBIDDEN otherwise. */

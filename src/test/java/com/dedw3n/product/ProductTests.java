@@ -3,6 +3,7 @@ package com.dedw3n.product;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.platform.graphql.KeysetCursors;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -262,6 +263,38 @@ class ProductTests extends ApiTests {
         .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
         .verify();
     assertThat(reviewCount(id)).isEqualTo(2);
+  }
+
+  /** Another list's cursor fails its own field only, not the lists whose pages share its batch. */
+  @Test
+  void aForeignCursorFailsOnlyItsOwnNestedList() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String first = createProduct(seller, uniqueCategory(), 500, 1);
+    String second = createProduct(seller, uniqueCategory(), 500, 1);
+    review(buyer, first, 5);
+    review(buyer, second, 4);
+    var response =
+        anonymous()
+            .document(
+                """
+                query($a: ID!, $b: ID!, $foreign: String) {
+                  a: product(id: $a) { reviews(first: 5) { edges { node { rating } } } }
+                  b: product(id: $b) { reviews(first: 5, after: $foreign) { edges { node { rating } } } }
+                }""")
+            .variable("a", first)
+            .variable("b", second)
+            .variable("foreign", KeysetCursors.of("seq", 1))
+            .execute();
+    response
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("BAD_REQUEST")
+                    && e.getPath().equals("b.reviews")
+                    && e.getMessage().equals("The cursor does not belong to this list."))
+        .verify();
+    response.path("a.reviews.edges[*].node.rating").entityList(Integer.class).containsExactly(5);
   }
 
   @Test

@@ -117,7 +117,9 @@ class ChatController {
       DataFetchingEnvironment env) {
     return DataLoaders.<NestedPages.Key, Window<Message>>named(
             env, ChatBatchLoaders.CONVERSATION_MESSAGES)
-        .load(new NestedPages.Key(conversation.id(), Page.of("last", last, 50, before)))
+        .load(
+            new NestedPages.Key(
+                conversation.id(), Page.of("last", last, 50, before).within(List.of("seq"))))
         .thenApply(ChatController::backward);
   }
 

@@ -33,10 +33,16 @@ import org.springframework.graphql.data.query.WindowConnectionAdapter;
  * @param parentId the parent's id, the first half of the DataLoader key
  * @param defaultSize the page size when {@code first} is absent
  * @param adapter reads windows and makes cursors, with the application's cursor strategy
+ * @param cursorKeys the keys of this list's cursors: another list's cursor is refused here, for
+ *     this field alone
  * @param <S> the parent (source) type
  */
 public record LoadedConnection<S>(
-    String loader, ToLongFunction<S> parentId, int defaultSize, WindowConnectionAdapter adapter)
+    String loader,
+    ToLongFunction<S> parentId,
+    int defaultSize,
+    WindowConnectionAdapter adapter,
+    List<String> cursorKeys)
     implements TrivialDataFetcher<CompletableFuture<Connection<Object>>> {
 
   /**
@@ -46,19 +52,21 @@ public record LoadedConnection<S>(
       String loader,
       ToLongFunction<S> parentId,
       int defaultSize,
-      CursorStrategy<ScrollPosition> cursors) {
+      CursorStrategy<ScrollPosition> cursors,
+      String... cursorKeys) {
     return new LoadedConnection<>(
-        loader, parentId, defaultSize, new WindowConnectionAdapter(cursors));
+        loader, parentId, defaultSize, new WindowConnectionAdapter(cursors), List.of(cursorKeys));
   }
 
   @Override
   public CompletableFuture<Connection<Object>> get(DataFetchingEnvironment environment) {
     Page page =
         Page.of(
-            "first",
-            environment.getArgument("first"),
-            defaultSize,
-            environment.getArgument("after"));
+                "first",
+                environment.getArgument("first"),
+                defaultSize,
+                environment.getArgument("after"))
+            .within(cursorKeys);
     S source = environment.getSource();
     var dataLoader = DataLoaders.<NestedPages.Key, Window<Object>>named(environment, loader);
     return dataLoader

@@ -33,6 +33,22 @@ public record Page(int size, @Nullable Map<String, Object> after) {
     return new Page(n, cursor == null || cursor.isEmpty() ? null : KeysetCursors.decode(cursor));
   }
 
+  /**
+   * This page, if its cursor (when it has one) is a position of a list keyed by exactly these keys;
+   * BAD_REQUEST otherwise. Nested lists check this where their field is read: a later page's query
+   * runs in a batch with every other list of the request, and a foreign cursor found there would
+   * fail them all.
+   */
+  public Page within(List<String> keys) {
+    if (after == null) {
+      return this;
+    }
+    if (after.size() != keys.size() || !keys.stream().allMatch(k -> after.get(k) instanceof Long)) {
+      throw ApiException.badRequest("The cursor does not belong to this list.");
+    }
+    return this;
+  }
+
   /** Rows to fetch: one more than the page, to know whether there is a next one. */
   public int fetchSize() {
     return size + 1;

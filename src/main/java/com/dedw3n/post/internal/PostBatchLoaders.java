@@ -55,7 +55,8 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
         type ->
             type.dataFetcher("author", LoadedField.of(User.LOADER, Post::authorId))
                 .dataFetcher(
-                    "comments", LoadedConnection.forward(POST_COMMENTS, Post::id, 10, cursors)));
+                    "comments",
+                    LoadedConnection.forward(POST_COMMENTS, Post::id, 10, cursors, "t", "id")));
     wiring.type(
         "Comment",
         type ->

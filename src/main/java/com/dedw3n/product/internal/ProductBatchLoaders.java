@@ -56,7 +56,8 @@ class ProductBatchLoaders implements RuntimeWiringConfigurer {
             type.dataFetcher("seller", LoadedField.of(User.LOADER, Product::sellerId))
                 .dataFetcher(
                     "reviews",
-                    LoadedConnection.forward(PRODUCT_REVIEWS, Product::id, 10, cursors)));
+                    LoadedConnection.forward(
+                        PRODUCT_REVIEWS, Product::id, 10, cursors, "t", "id")));
     wiring.type(
         "Review",
         type ->

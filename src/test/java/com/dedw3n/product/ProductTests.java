@@ -265,6 +265,23 @@ class ProductTests extends ApiTests {
     assertThat(reviewCount(id)).isEqualTo(2);
   }
 
+  /** White space around a category or currency is stripped as before: any that strip() removes. */
+  @Test
+  void whiteSpaceBeyondAsciiAroundACategoryOrCurrencyIsStripped() {
+    var seller = signUp("Seller");
+    String category = uniqueCategory();
+    String id =
+        seller
+            .graphQl()
+            .documentName("createProduct")
+            .variable("input", product("\u3000" + category + "\u2003", 500, 1, " usd\u3000"))
+            .execute()
+            .path("createProduct.id")
+            .entity(String.class)
+            .get();
+    assertThat(column(id, "category")).isEqualTo(category);
+  }
+
   /** Another list's cursor fails its own field only, not the lists whose pages share its batch. */
   @Test
   void aForeignCursorFailsOnlyItsOwnNestedList() {

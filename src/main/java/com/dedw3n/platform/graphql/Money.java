@@ -19,6 +19,8 @@ public record Money(long amount, String currency) {
           @PositiveOrZero(message = "must be zero or more minor units")
           Long amount,
       @NotNull(message = "must be an ISO 4217 code such as USD")
-          @Pattern(regexp = "\\s*[A-Za-z]{3}\\s*", message = "must be an ISO 4217 code such as USD")
+          @Pattern(
+              regexp = "\\p{javaWhitespace}*[A-Za-z]{3}\\p{javaWhitespace}*",
+              message = "must be an ISO 4217 code such as USD")
           String currency) {}
 }

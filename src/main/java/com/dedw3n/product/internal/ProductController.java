@@ -64,8 +64,11 @@ class ProductController {
     return ReviewSummary.of(product);
   }
 
-  /** A category: lower-case letters, digits and dashes (white space around it is stripped). */
-  private static final String CATEGORY = "\\s*[a-z0-9-]*\\s*";
+  /**
+   * A category: lower-case letters, digits and dashes (white space around it is stripped: the same
+   * white space as {@code String.strip()}, which plain {@code \s} would not match beyond ASCII).
+   */
+  private static final String CATEGORY = "\\p{javaWhitespace}*[a-z0-9-]*\\p{javaWhitespace}*";
 
   private static final String CATEGORY_MESSAGE = "must be lower-case letters, digits and dashes";
 

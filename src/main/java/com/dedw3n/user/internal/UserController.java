@@ -31,7 +31,8 @@ import reactor.core.publisher.Mono;
 class UserController {
 
   /** An email address, with the white space around it that is stripped. */
-  private static final String EMAIL = "\\s*[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\s*";
+  private static final String EMAIL =
+      "\\p{javaWhitespace}*[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\p{javaWhitespace}*";
 
   private static final String EMAIL_MESSAGE = "is not a valid email address";
 

@@ -28,7 +28,9 @@ import org.springframework.modulith.docs.Documenter;
  * <p>The same boundary holds in the database: each table belongs to one module, and only that
  * module's SQL names it. Another module goes through the owner's public API (an order takes stock
  * through the product feature's {@code Stock}, not by updating products itself). Spring Modulith
- * cannot see SQL in strings, so these tests read the sources.
+ * cannot see SQL in strings, so these tests read the sources: the table after FROM, JOIN, INTO and
+ * UPDATE in string literals. Not seen: the second table of a comma join, DELETE ... USING,
+ * TRUNCATE, LOCK TABLE and names built at run time; none of those is written here today.
  */
 class ModularityTests {
 

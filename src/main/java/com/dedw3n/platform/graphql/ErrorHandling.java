@@ -13,8 +13,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The one resolver of exceptions into GraphQL errors; what a client gets is decided by {@link
- * GraphQlErrors#resolve}. spring-graphql asks for it in three places, and this class answers all
- * three the same way:
+ * GraphQlErrors#resolve}. spring-graphql asks for it in three roles (Boot also registers the advice
+ * once more as a general resolver, which answers the same), and this class answers all three the
+ * same way:
  *
  * <ul>
  *   <li>as the {@code @GraphQlExceptionHandler} of every controller, inside the controller's data

@@ -54,6 +54,9 @@ public record LoadedConnection<S>(
       int defaultSize,
       CursorStrategy<ScrollPosition> cursors,
       String... cursorKeys) {
+    if (cursorKeys.length == 0) {
+      throw new IllegalArgumentException("Name the keys of " + loader + "'s cursors");
+    }
     return new LoadedConnection<>(
         loader, parentId, defaultSize, new WindowConnectionAdapter(cursors), List.of(cursorKeys));
   }

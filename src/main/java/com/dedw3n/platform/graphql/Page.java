@@ -23,6 +23,11 @@ public record Page(int size, @Nullable Map<String, Object> after) {
 
   public static final int MAX_SIZE = 100;
 
+  // cursor times outside these years are no list's positions (and PostgreSQL refuses some of them)
+  private static final long MIN_MICROS = micros(OffsetDateTime.parse("0001-01-01T00:00:00Z"));
+  private static final long MAX_MICROS =
+      micros(OffsetDateTime.parse("9999-12-31T23:59:59.999999Z"));
+
   /** Checks the page size argument (named for the error message) and decodes the cursor. */
   public static Page of(
       String sizeArgument, @Nullable Integer size, int defaultSize, @Nullable String cursor) {
@@ -46,6 +51,9 @@ public record Page(int size, @Nullable Map<String, Object> after) {
     if (after.size() != keys.size() || !keys.stream().allMatch(k -> after.get(k) instanceof Long)) {
       throw ApiException.badRequest("The cursor does not belong to this list.");
     }
+    if (after.containsKey("t")) {
+      afterTime("t"); // a time PostgreSQL cannot hold is refused here, not in the shared batch
+    }
     return this;
   }
 
@@ -63,8 +71,12 @@ public record Page(int size, @Nullable Map<String, Object> after) {
     throw ApiException.badRequest("The cursor does not belong to this list.");
   }
 
+  /** The cursor's time at {@code key}; BAD_REQUEST when it is outside years 1 to 9999. */
   public OffsetDateTime afterTime(String key) {
     long micros = afterLong(key);
+    if (micros < MIN_MICROS || micros > MAX_MICROS) {
+      throw ApiException.badRequest("The cursor does not belong to this list.");
+    }
     return Instant.ofEpochSecond(
             Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1_000L)
         .atOffset(ZoneOffset.UTC);

@@ -70,6 +70,27 @@ class PageTests {
         () -> withAMessageCursor.afterTime("t"), "The cursor does not belong to this list.");
   }
 
+  /** Nested lists check a cursor where their field is read, before it joins a shared batch. */
+  @Test
+  void withinAcceptsOnlyPositionsOfItsOwnList() {
+    String review = new KeysetCursors().toCursor(ScrollPosition.forward(Page.key(T, 7)));
+    assertThat(Page.of("first", 5, 10, review).within(List.of("t", "id")).afterLong("id"))
+        .isEqualTo(7);
+    assertThat(Page.of("first", 5, 10, null).within(List.of("t", "id")).isFirst()).isTrue();
+    assertBadRequest(
+        () -> Page.of("first", 5, 10, KeysetCursors.of("seq", 3)).within(List.of("t", "id")),
+        "The cursor does not belong to this list.");
+    assertBadRequest(
+        () -> Page.of("last", 5, 10, review).within(List.of("seq")),
+        "The cursor does not belong to this list.");
+    // well formed, but a time no list holds (PostgreSQL would refuse it inside the batch)
+    String farPast =
+        new KeysetCursors().toCursor(ScrollPosition.forward(Map.of("t", Long.MIN_VALUE, "id", 1L)));
+    assertBadRequest(
+        () -> Page.of("first", 5, 10, farPast).within(List.of("t", "id")),
+        "The cursor does not belong to this list.");
+  }
+
   @Test
   void hasNextPageIsTrueExactlyWhenTheExtraRowCameBack() {
     Page page = Page.of("first", 3, 20, null);

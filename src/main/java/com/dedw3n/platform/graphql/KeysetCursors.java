@@ -53,7 +53,12 @@ public class KeysetCursors implements CursorStrategy<ScrollPosition> {
     if (value instanceof Long l) {
       return l;
     }
-    throw ApiException.badRequest("The cursor does not belong to this list.");
+    throw notOfThisList();
+  }
+
+  /** A well-formed cursor of another list (its keys or values are not this list's). */
+  static ApiException notOfThisList() {
+    return ApiException.badRequest("The cursor does not belong to this list.");
   }
 
   static Map<String, Object> decode(String cursor) {

@@ -49,7 +49,7 @@ public record Page(int size, @Nullable Map<String, Object> after) {
       return this;
     }
     if (after.size() != keys.size() || !keys.stream().allMatch(k -> after.get(k) instanceof Long)) {
-      throw ApiException.badRequest("The cursor does not belong to this list.");
+      throw KeysetCursors.notOfThisList();
     }
     if (after.containsKey("t")) {
       afterTime("t"); // a time PostgreSQL cannot hold is refused here, not in the shared batch
@@ -68,14 +68,14 @@ public record Page(int size, @Nullable Map<String, Object> after) {
     if (value instanceof Long l) {
       return l;
     }
-    throw ApiException.badRequest("The cursor does not belong to this list.");
+    throw KeysetCursors.notOfThisList();
   }
 
   /** The cursor's time at {@code key}; BAD_REQUEST when it is outside years 1 to 9999. */
   public OffsetDateTime afterTime(String key) {
     long micros = afterLong(key);
     if (micros < MIN_MICROS || micros > MAX_MICROS) {
-      throw ApiException.badRequest("The cursor does not belong to this list.");
+      throw KeysetCursors.notOfThisList();
     }
     return Instant.ofEpochSecond(
             Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1_000L)

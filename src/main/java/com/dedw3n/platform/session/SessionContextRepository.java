@@ -5,6 +5,7 @@ import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.security.Viewer;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpCookie;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -51,15 +52,23 @@ public class SessionContextRepository implements ServerSecurityContextRepository
 
   /** The request's session token, if it carries one. */
   public Optional<Credential> credential(ServerHttpRequest request) {
-    String authorization = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return Optional.of(new Credential(authorization.substring(7).strip(), Carrier.BEARER));
+    String bearer = bearerToken(request.getHeaders());
+    if (bearer != null) {
+      return Optional.of(new Credential(bearer, Carrier.BEARER));
     }
     List<HttpCookie> cookies = request.getCookies().get(cookie.name());
     if (cookies != null && !cookies.isEmpty()) {
       return Optional.of(new Credential(cookies.get(0).getValue(), Carrier.COOKIE));
     }
     return Optional.empty();
+  }
+
+  /** The token of an {@code Authorization: Bearer <token>} header, or null. */
+  static @Nullable String bearerToken(HttpHeaders headers) {
+    String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+    return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? authorization.substring(7).strip()
+        : null;
   }
 
   @Override

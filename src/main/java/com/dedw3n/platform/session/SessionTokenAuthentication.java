@@ -74,10 +74,11 @@ final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
 
   /** The session id in the upgrade request's cookie or bearer token (signature checked only). */
   private Optional<String> fromUpgrade(HttpHeaders headers) {
-    String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return store.idOf(authorization.substring(7).strip());
+    String bearer = SessionContextRepository.bearerToken(headers);
+    if (bearer != null) {
+      return store.idOf(bearer);
     }
+    // the handshake's headers only: no parsed cookies here, unlike SessionContextRepository's
     for (String header : headers.getValuesAsList(HttpHeaders.COOKIE)) {
       for (String pair : header.split(";")) {
         String trimmed = pair.strip();

@@ -14,6 +14,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveRedisTemplate;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.serializer.RedisSerializationContext;
@@ -70,11 +71,18 @@ class SessionConfiguration {
       var records = new ReactiveMapSessionRepository(new ConcurrentHashMap<>());
       records.setDefaultMaxInactiveInterval(settings.idleTimeout());
       return new SessionStore(
-          records, new SessionIndex.InMemory(), tokens, settings, time, null, meters);
+          records,
+          SessionRecords.of(records),
+          new SessionIndex.InMemory(),
+          tokens,
+          settings,
+          time,
+          null,
+          meters);
     }
     ReactiveRedisConnectionFactory factory = connections.getObject();
     RedisSerializationContext<String, Object> serialization =
-        RedisSerializationContext.<String, Object>newSerializationContext(RedisSerializer.java())
+        RedisSerializationContext.<String, Object>newSerializationContext(SessionValues.INSTANCE)
             .key(RedisSerializer.string())
             .hashKey(RedisSerializer.string())
             .build();
@@ -82,13 +90,15 @@ class SessionConfiguration {
         new ReactiveRedisSessionRepository(new ReactiveRedisTemplate<>(factory, serialization));
     // keys <prefix>sessions:<id>, beside the index's <prefix>user:<id> and <prefix>expiry
     String prefix = settings.redisPrefix();
-    records.setRedisKeyNamespace(
-        prefix.endsWith(":") ? prefix.substring(0, prefix.length() - 1) : prefix);
+    String namespace = prefix.endsWith(":") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    records.setRedisKeyNamespace(namespace);
     records.setDefaultMaxInactiveInterval(settings.idleTimeout());
     var announcements =
         new RedisChannel(prefix + "ended", factory, strings.getObject(), Duration.ofSeconds(1));
     return new SessionStore(
         records,
+        // the key Spring Session gives a record: its namespace, a colon, "sessions:", the id
+        new RedisSessionRecords((LettuceConnectionFactory) factory, namespace + ":sessions:"),
         new RedisSessionIndex(strings.getObject(), prefix),
         tokens,
         settings,

@@ -27,8 +27,9 @@ import reactor.core.publisher.Sinks;
  * records are Spring Session's (Redis with {@code REDIS_URL}, a map without); the {@link
  * SessionIndex} beside them knows each user's sessions and every session's expiry.
  *
- * <p>Reading a session never writes it: a signed-in request costs one Redis read (HGETALL), and a
- * write (the new expiry) happens only when {@code touchAfter} has passed since the last one.
+ * <p>Reading a session never writes it: a signed-in request costs one Redis read (an HMGET of the
+ * fields it needs, {@link SessionRecords}), and a write (the new expiry) happens only when {@code
+ * touchAfter} has passed since the last one.
  *
  * <p>Every ended session is announced ({@link #ended()}), on every instance when there is Redis, so
  * that each closes the WebSockets the session opened.
@@ -57,6 +58,7 @@ public final class SessionStore implements DisposableBean {
   }
 
   private final ReactiveSessionRepository<Session> repository;
+  private final SessionRecords records;
   private final SessionIndex index;
   private final SessionTokens tokens;
   private final SessionSettings settings;
@@ -72,6 +74,7 @@ public final class SessionStore implements DisposableBean {
   @SuppressWarnings("unchecked")
   SessionStore(
       ReactiveSessionRepository<? extends Session> repository,
+      SessionRecords records,
       SessionIndex index,
       SessionTokens tokens,
       SessionSettings settings,
@@ -80,6 +83,7 @@ public final class SessionStore implements DisposableBean {
       MeterRegistry meters) {
     // the repository only ever gets back the sessions it made
     this.repository = (ReactiveSessionRepository<Session>) repository;
+    this.records = records;
     this.index = index;
     this.tokens = tokens;
     this.settings = settings;
@@ -138,32 +142,43 @@ public final class SessionStore implements DisposableBean {
     if (id.isEmpty()) {
       return Mono.empty();
     }
+    return records
+        .find(id.get())
+        .flatMap(
+            found -> {
+              Instant now = clock.instant();
+              if (found.expiredAt(now)) {
+                return Mono.empty(); // the store's own expiry, or the sweep, removes it
+              }
+              Instant end = found.createdAt().plus(settings.absoluteTimeout());
+              if (!now.isBefore(end)) {
+                return end(found.userId(), List.of(id.get()), Reason.LIFETIME).then(Mono.empty());
+              }
+              if (now.isBefore(found.lastAccessed().plus(settings.touchAfter()))) {
+                return Mono.just(new SignedIn(id.get(), found.userId(), token, false));
+              }
+              return touch(id.get(), found.userId(), token, now, end);
+            });
+  }
+
+  /**
+   * Pushes a session's expiry back: at most once per {@code touchAfter}, so loading the whole
+   * record through the repository (which writes only what changed) costs nothing that matters.
+   */
+  private Mono<SignedIn> touch(String id, long userId, String token, Instant now, Instant end) {
+    // the idle expiry never outlives the absolute one, in the store's own TTL too
+    Duration idle = min(settings.idleTimeout(), Duration.between(now, end));
     return repository
-        .findById(id.get())
+        .findById(id)
         .flatMap(
             session -> {
-              Long userId = session.getAttribute(USER_ID);
-              Long createdAt = session.getAttribute(CREATED_AT);
-              if (userId == null || createdAt == null) {
-                return Mono.empty();
-              }
-              Instant now = clock.instant();
-              Instant end = Instant.ofEpochMilli(createdAt).plus(settings.absoluteTimeout());
-              if (!now.isBefore(end)) {
-                return end(userId, List.of(session.getId()), Reason.LIFETIME).then(Mono.empty());
-              }
-              if (now.isBefore(session.getLastAccessedTime().plus(settings.touchAfter()))) {
-                return Mono.just(new SignedIn(session.getId(), userId, token, false));
-              }
-              // the idle expiry never outlives the absolute one, in the store's own TTL too
-              Duration idle = min(settings.idleTimeout(), Duration.between(now, end));
               session.setLastAccessedTime(now);
               session.setMaxInactiveInterval(idle);
               return repository
                   .save(session)
                   .doOnSuccess(done -> writes.increment())
-                  .then(index.touch(userId, session.getId(), now.plus(idle)))
-                  .thenReturn(new SignedIn(session.getId(), userId, token, true))
+                  .then(index.touch(userId, id, now.plus(idle)))
+                  .thenReturn(new SignedIn(id, userId, token, true))
                   // ended (by another request, on any instance) since it was read: anonymous
                   .onErrorResume(IllegalStateException.class, ended -> Mono.empty());
             });

@@ -76,8 +76,10 @@ class GraphQlHttpTests extends ApiTests {
   void theGuardsRefusalsAreExactlyAnErrorsBody() {
     Map<?, ?> notAPost =
         http()
-            .get()
-            .uri("/graphql?query={q}", "{viewer{id}}")
+            .put()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue("{\"query\":\"{ viewer { id } }\"}")
             .exchange()
             .expectStatus()
             .isEqualTo(405)
@@ -91,7 +93,7 @@ class GraphQlHttpTests extends ApiTests {
                 List.of(
                     Map.of(
                         "message",
-                        "Send GraphQL operations as a POST with a JSON body; GET is not supported.",
+                        "Send GraphQL operations as a POST with a JSON body, or queries as a GET.",
                         "extensions",
                         Map.of("classification", "BAD_REQUEST")))));
     Map<?, ?> foreign =

@@ -59,6 +59,9 @@ class ModularityTests {
           entry("inboxes", "chat"),
           entry("inbox_entries", "chat"),
           entry("price_quotes", "price"),
+          // API clients and their keys: what the HTTP layer checks before any feature runs
+          entry("partners", "platform"),
+          entry("partner_keys", "platform"),
           // Flyway's history; sessions live in memory or Redis, not in PostgreSQL
           entry("flyway_schema_history", "platform"));
 

@@ -2,10 +2,12 @@ package com.dedw3n.platform.graphql;
 
 import com.dedw3n.platform.Deadlines;
 import com.dedw3n.platform.web.WebSettings;
+import graphql.language.OperationDefinition;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -34,15 +36,17 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Answers requests to the GraphQL endpoint that are not GraphQL the way GraphQL-over-HTTP expects:
  * a 4xx status and a JSON body with {@code errors[].extensions.classification}, never a 500 nor an
- * empty 200. Refuses GET (queries and mutations alike are POSTed here; WebSocket upgrades pass),
- * bodies that are not JSON, empty or larger than the limit, and turns the endpoint's own 4xx
- * failures (broken JSON, no query) into the same shape. Runs queries and mutations under the {@link
- * ExecutionLimit}, and answers 503 UNAVAILABLE with Retry-After when its queue is full or a request
- * waited too long for its turn.
+ * empty 200. Takes queries as a GET (their parameters in the URL, a mutation refused with 405) and
+ * everything as a POST of JSON; refuses other methods, bodies that are not JSON, empty or larger
+ * than the limit. Requests naming their operation by id, and partners', are resolved by {@link
+ * PersistedQueries} first. Turns the endpoint's own 4xx failures (broken JSON, no query) into the
+ * same shape. Runs queries and mutations under the {@link ExecutionLimit}, and answers 503
+ * UNAVAILABLE with Retry-After when its queue is full or a request waited too long for its turn.
  *
  * <p>It is also the last guard against a request that never ends, whatever the cause: a query or
  * mutation not answered within {@link OperationLimits#requestDeadline()} (its wait for a turn, its
@@ -61,6 +65,9 @@ class GraphQlHttpGuard implements WebFilter {
   private final ExecutionLimit limit;
   private final Duration deadline;
   private final JsonMapper json;
+  private final PersistedQueries persisted;
+
+  private static final byte[] NO_BODY = new byte[0];
 
   GraphQlHttpGuard(
       GraphQlProperties graphQl,
@@ -68,8 +75,10 @@ class GraphQlHttpGuard implements WebFilter {
       OperationLimits limits,
       WebSettings web,
       MeterRegistry meters,
-      JsonMapper json) {
+      JsonMapper json,
+      PersistedQueries persisted) {
     this.path = graphQl.getHttp().getPath();
+    this.persisted = persisted;
     this.json = json;
     this.maxBodyBytes = settings.maxBodyBytes();
     this.origins.setAllowedOriginPatterns(web.allowedOrigins());
@@ -127,12 +136,29 @@ class GraphQlHttpGuard implements WebFilter {
       // a cross-site request that hides its origin: never with the user's cookie
       return refused(exchange, originNotAllowed("Cross-site requests must carry their Origin."));
     }
+    boolean byGet = HttpMethod.GET.equals(request.getMethod());
+    if (byGet) {
+      // GraphQL over HTTP: a query's parameters in the URL, so browsers and CDNs can cache it
+      return Mono.defer(
+              () -> {
+                ObjectNode body = persisted.fromParameters(request.getQueryParams());
+                if (!body.has("query") && !body.has("documentId") && !body.has("extensions")) {
+                  return problem(
+                      exchange,
+                      HttpStatus.BAD_REQUEST,
+                      "A GET request names its operation in the URL: ?query=... (or a persisted"
+                          + " query's id), with optional operationName and variables.");
+                }
+                return resolveThenExecute(exchange, chain, body, true);
+              })
+          .onErrorResume(PersistedQueries.Refused.class, e -> problem(exchange, e.status, e.error));
+    }
     if (!HttpMethod.POST.equals(request.getMethod())) {
-      exchange.getResponse().getHeaders().setAllow(java.util.Set.of(HttpMethod.POST));
+      exchange.getResponse().getHeaders().setAllow(Set.of(HttpMethod.GET, HttpMethod.POST));
       return problem(
           exchange,
           HttpStatus.METHOD_NOT_ALLOWED,
-          "Send GraphQL operations as a POST with a JSON body; GET is not supported.");
+          "Send GraphQL operations as a POST with a JSON body, or queries as a GET.");
     }
     MediaType type = request.getHeaders().getContentType();
     if (type == null || !MediaType.APPLICATION_JSON.isCompatibleWith(type)) {
@@ -142,29 +168,24 @@ class GraphQlHttpGuard implements WebFilter {
           "The request body must be JSON (Content-Type: application/json).");
     }
     return DataBufferUtils.join(request.getBody(), maxBodyBytes)
-        .map(body -> Mono.<DataBuffer>just(body))
-        .defaultIfEmpty(Mono.empty())
+        .map(PersistedQueries::bytes)
+        .defaultIfEmpty(NO_BODY)
         .flatMap(
-            body ->
-                body.hasElement()
-                    .flatMap(
-                        present ->
-                            present
-                                ? execute(exchange, chain, replay(request, body))
-                                    .onErrorResume(
-                                        ResponseStatusException.class,
-                                        e -> clientError(exchange, e))
-                                    .onErrorResume(
-                                        DecodingException.class,
-                                        e ->
-                                            clientError(
-                                                exchange,
-                                                new ResponseStatusException(
-                                                    HttpStatus.BAD_REQUEST, e.getMessage())))
-                                : problem(
-                                    exchange,
-                                    HttpStatus.BAD_REQUEST,
-                                    "The request body is empty: send {\"query\": \"...\"}.")))
+            body -> {
+              if (body.length == 0) {
+                return problem(
+                    exchange,
+                    HttpStatus.BAD_REQUEST,
+                    "The request body is empty: send {\"query\": \"...\"}.");
+              }
+              if (persisted.concerns(request, body)) {
+                return Mono.defer(
+                        () -> resolveThenExecute(exchange, chain, persisted.read(body), false))
+                    .onErrorResume(
+                        PersistedQueries.Refused.class, e -> problem(exchange, e.status, e.error));
+              }
+              return executeBody(exchange, chain, request, body);
+            })
         .onErrorResume(
             DataBufferLimitException.class,
             e ->
@@ -172,6 +193,56 @@ class GraphQlHttpGuard implements WebFilter {
                     exchange,
                     HttpStatus.PAYLOAD_TOO_LARGE,
                     "The request body is larger than " + maxBodyBytes + " bytes."));
+  }
+
+  /**
+   * A request that names its operation by id, a GET, or a partner's: its document resolved (or
+   * refused) first; a GET may only run a query (405 otherwise, nothing executed).
+   */
+  private Mono<Void> resolveThenExecute(
+      ServerWebExchange exchange, WebFilterChain chain, ObjectNode body, boolean byGet) {
+    return persisted
+        .resolve(exchange, body, byGet)
+        .flatMap(
+            resolved -> {
+              if (byGet) {
+                OperationDefinition.Operation kind = persisted.kindOf(resolved);
+                if (kind != null && kind != OperationDefinition.Operation.QUERY) {
+                  exchange.getResponse().getHeaders().setAllow(Set.of(HttpMethod.POST));
+                  return problem(
+                      exchange,
+                      HttpStatus.METHOD_NOT_ALLOWED,
+                      "Only queries may be sent as a GET; send a "
+                          + kind.name().toLowerCase(java.util.Locale.ROOT)
+                          + " as a POST.");
+                }
+              }
+              byte[] json = persisted.write(resolved);
+              ServerHttpRequest asPost =
+                  exchange
+                      .getRequest()
+                      .mutate()
+                      .method(HttpMethod.POST)
+                      .headers(
+                          headers -> {
+                            headers.setContentType(MediaType.APPLICATION_JSON);
+                            headers.setContentLength(json.length);
+                          })
+                      .build();
+              return executeBody(exchange, chain, asPost, json);
+            });
+  }
+
+  private Mono<Void> executeBody(
+      ServerWebExchange exchange, WebFilterChain chain, ServerHttpRequest request, byte[] body) {
+    DataBuffer buffer = exchange.getResponse().bufferFactory().wrap(body);
+    return execute(exchange, chain, replay(request, Mono.just(buffer)))
+        .onErrorResume(ResponseStatusException.class, e -> clientError(exchange, e))
+        .onErrorResume(
+            DecodingException.class,
+            e ->
+                clientError(
+                    exchange, new ResponseStatusException(HttpStatus.BAD_REQUEST, e.getMessage())));
   }
 
   /**
@@ -251,7 +322,7 @@ class GraphQlHttpGuard implements WebFilter {
   }
 
   /** Answers with the error's JSON body and Retry-After, as {@link GraphQlErrors} writes them. */
-  private Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, ApiException e) {
+  Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, ApiException e) {
     var response = exchange.getResponse();
     if (response.isCommitted()) {
       return Mono.empty();

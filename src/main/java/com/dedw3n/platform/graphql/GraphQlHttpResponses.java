@@ -1,5 +1,10 @@
 package com.dedw3n.platform.graphql;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -72,7 +77,35 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
       body = encode(response.toMap());
     }
     MediaType type = responseType(request);
-    ServerResponse.BodyBuilder builder = ServerResponse.status(status(response, type));
+    HttpStatus status = status(response, type);
+    String cacheControl = null;
+    String etag = null;
+    if (request.attribute(PersistedQueries.BY_GET).isPresent()) {
+      // a public read of a persisted query may be cached by browsers and CDNs; anything else
+      // sent by GET (it may depend on the caller, or failed) never is
+      var cacheFor = request.attribute(PersistedQueries.CACHE_FOR);
+      if (cacheFor.isPresent() && status == HttpStatus.OK && response.getErrors().isEmpty()) {
+        cacheControl = "public, max-age=" + ((Duration) cacheFor.get()).toSeconds();
+        etag = etag(body);
+        if (matches(request.headers().header(HttpHeaders.IF_NONE_MATCH), etag)) {
+          DataBufferUtils.release(body);
+          return ServerResponse.status(HttpStatus.NOT_MODIFIED)
+              .eTag(etag)
+              .header(HttpHeaders.CACHE_CONTROL, cacheControl)
+              .header(HttpHeaders.VARY, HttpHeaders.ACCEPT)
+              .build();
+        }
+      } else {
+        cacheControl = "private, no-store";
+      }
+    }
+    ServerResponse.BodyBuilder builder = ServerResponse.status(status);
+    if (cacheControl != null) {
+      builder.header(HttpHeaders.CACHE_CONTROL, cacheControl);
+      if (etag != null) {
+        builder.eTag(etag).header(HttpHeaders.VARY, HttpHeaders.ACCEPT);
+      }
+    }
     WebGraphQlResponse answered = response;
     builder.headers(headers -> headers.putAll(answered.getResponseHeaders()));
     long retryAfter = GraphQlErrors.retryAfter(response.getErrors());
@@ -80,6 +113,42 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
       builder.header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
     }
     return builder.contentType(type).bodyValue(body);
+  }
+
+  /**
+   * Whether If-None-Match names this entity tag (compared weakly, as RFC 9110 has it for GET). (The
+   * exchange's own checkNotModified does not apply: the request reaches this handler as the POST
+   * the GET was turned into.)
+   */
+  private static boolean matches(List<String> ifNoneMatch, String etag) {
+    for (String header : ifNoneMatch) {
+      for (String tag : header.split(",")) {
+        String candidate = tag.strip();
+        if (candidate.startsWith("W/")) {
+          candidate = candidate.substring(2);
+        }
+        if (candidate.equals("*") || candidate.equals(etag)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A strong validator of the response body: the first 128 bits of its SHA-256. */
+  private static String etag(DataBuffer body) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      try (DataBuffer.ByteBufferIterator buffers = body.readableByteBuffers()) {
+        buffers.forEachRemaining(digest::update);
+      }
+      byte[] hash = digest.digest();
+      return "\""
+          + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, 16))
+          + "\"";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private HttpStatus status(WebGraphQlResponse response, MediaType type) {

@@ -71,6 +71,30 @@ final class OperationCost {
       return costOf(roots, variables, null, Set.of());
     }
 
+    /**
+     * The most the operation can cost whatever its variables: every page a variable sizes at {@code
+     * largestPage} (the largest a page may be). A registered operation's price.
+     */
+    long price(long largestPage) {
+      Map<String, Object> largest = new java.util.HashMap<>();
+      slicingVariables(roots, largest, largestPage);
+      return staticCost(largest);
+    }
+
+    private static void slicingVariables(
+        List<Node> nodes, Map<String, Object> into, long largestPage) {
+      for (Node node : nodes) {
+        if (node.sizing() != null) {
+          for (Slice slice : node.sizing().slices()) {
+            if (slice.variable() != null) {
+              into.put(slice.variable(), largestPage);
+            }
+          }
+        }
+        slicingVariables(node.children(), into, largestPage);
+      }
+    }
+
     /** What the operation cost, counted over the data it returned. */
     long actualCost(@Nullable Object data) {
       return data instanceof Map<?, ?> map ? actual(roots, map) : 0;

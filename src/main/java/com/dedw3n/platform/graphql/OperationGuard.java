@@ -5,6 +5,7 @@ import com.dedw3n.platform.budget.BudgetSettings;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.budget.Payer;
 import com.dedw3n.platform.db.RequestStatements;
+import com.dedw3n.platform.partner.Partner;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.platform.session.SessionSettings;
 import com.dedw3n.platform.web.ClientAddress;
@@ -68,7 +69,6 @@ class OperationGuard implements WebGraphQlInterceptor {
   private final OperationLimits limits;
   private final Budgets budgets;
   private final ClientAddress clientAddress;
-  private final byte[] gatewaySecret;
 
   private final String sessionCookie;
 
@@ -85,11 +85,18 @@ class OperationGuard implements WebGraphQlInterceptor {
     this.limits = limits;
     this.budgets = budgets;
     this.clientAddress = clientAddress;
-    this.gatewaySecret = limits.gatewaySecret().getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
   public Mono<WebGraphQlResponse> intercept(WebGraphQlRequest request, Chain chain) {
+    if (request.getAttributes().get(PersistedQueries.PARTNER) instanceof Partner partner) {
+      // the fields that answer for the caller (persistedOperations) know the partner
+      request.configureExecutionInput(
+          (input, builder) ->
+              builder
+                  .graphQLContext(context -> context.put(PersistedQueries.PARTNER, partner))
+                  .build());
+    }
     if (!limits.enabled()) {
       return chain.next(request);
     }
@@ -125,8 +132,13 @@ class OperationGuard implements WebGraphQlInterceptor {
           0,
           null);
     }
-    // every request costs at least one point, introspection and __typename included
-    long cost = Math.max(1, operation.plan().staticCost(request.getVariables()));
+    // every request costs at least one point, introspection and __typename included; a partner
+    // pays its operation's registered price, whatever the variables
+    Partner partner = (Partner) request.getAttributes().get(PersistedQueries.PARTNER);
+    long cost =
+        partner != null
+            ? (Long) request.getAttributes().get(PersistedQueries.PRICE)
+            : Math.max(1, operation.plan().staticCost(request.getVariables()));
     if (cost > limits.maxCost()) {
       return refuse(
           request,
@@ -142,6 +154,9 @@ class OperationGuard implements WebGraphQlInterceptor {
     }
     if (!budgets.enabled()) {
       return execute(request, chain, operation, cost, null);
+    }
+    if (partner != null) {
+      return charge(request, chain, operation, cost, partner.payer());
     }
     Payer anonymous = anonymousPayer(request);
     if (anonymous != null) {
@@ -334,13 +349,16 @@ class OperationGuard implements WebGraphQlInterceptor {
   }
 
   private boolean mayReadServiceSdl(WebGraphQlRequest request) {
-    if (limits.serviceOpen()) {
-      return true;
-    }
-    String given = request.getHeaders().getFirst(GATEWAY_SECRET_HEADER);
-    return gatewaySecret.length > 0
+    return limits.serviceOpen() || isGateway(request.getHeaders(), limits);
+  }
+
+  /** Whether a request carries the gateway's secret. */
+  static boolean isGateway(HttpHeaders headers, OperationLimits limits) {
+    byte[] secret = limits.gatewaySecret().getBytes(StandardCharsets.UTF_8);
+    String given = headers.getFirst(GATEWAY_SECRET_HEADER);
+    return secret.length > 0
         && given != null
-        && MessageDigest.isEqual(gatewaySecret, given.getBytes(StandardCharsets.UTF_8));
+        && MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8));
   }
 
   /** A response that executed nothing: one error, and the cost when there is one. */

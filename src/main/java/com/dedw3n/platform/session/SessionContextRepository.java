@@ -2,6 +2,7 @@ package com.dedw3n.platform.session;
 
 import com.dedw3n.platform.ThrottledLog;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.partner.Partners;
 import com.dedw3n.platform.security.Viewer;
 import java.util.List;
 import java.util.Optional;
@@ -63,12 +64,17 @@ public class SessionContextRepository implements ServerSecurityContextRepository
     return Optional.empty();
   }
 
-  /** The token of an {@code Authorization: Bearer <token>} header, or null. */
+  /**
+   * The session token of an {@code Authorization: Bearer <token>} header, or null (none, or a
+   * partner's API key, which the same header carries and which is no session).
+   */
   static @Nullable String bearerToken(HttpHeaders headers) {
     String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
-    return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? authorization.substring(7).strip()
-        : null;
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = authorization.substring(7).strip();
+    return Partners.isKey(token) ? null : token;
   }
 
   @Override

@@ -1,0 +1,465 @@
+package com.dedw3n.platform.graphql;
+
+import com.dedw3n.platform.RedisEnvironment;
+import com.dedw3n.platform.partner.Partner;
+import com.dedw3n.platform.partner.Partners;
+import com.dedw3n.platform.session.SessionSettings;
+import graphql.language.OperationDefinition;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.env.Environment;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.graphql.execution.GraphQlSource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.stereotype.Component;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Turns a request that names its operation by hash into one that carries the document, before
+ * spring-graphql reads it, and refuses what may not run:
+ *
+ * <ul>
+ *   <li><b>Partners</b> (an API key in {@code X-Api-Key} or {@code Authorization: Bearer dpk_...})
+ *       send only ids of the manifest's operations they are allowed, never a document, and pay the
+ *       operation's registered price;
+ *   <li><b>the apps</b> may send Apollo's automatic persisted queries: a hash alone runs a
+ *       registered operation or a document registered earlier, or is answered {@code
+ *       PersistedQueryNotFound} (HTTP 200, so Apollo Client and urql send the document again); a
+ *       hash with its document registers it once the hash matches;
+ *   <li>in <b>safelist</b> mode, only the manifest's operations run, for everyone;
+ *   <li>the id may also come as GraphQL-over-HTTP's {@code documentId} ({@code sha256:<hex>} or the
+ *       hex alone).
+ * </ul>
+ *
+ * Every refusal is an {@link Refused} with the HTTP status to answer, and executes nothing.
+ */
+@Component
+final class PersistedQueries {
+
+  /** Request attribute: the partner whose key the request carries. */
+  static final String PARTNER = "dedw3n.persisted-queries.partner";
+
+  /** Request attribute: the registered price the partner pays for this request. */
+  static final String PRICE = PersistedQueries.class.getName() + ".price";
+
+  /** Request attribute: how long the response may be cached publicly (a GET that may be). */
+  static final String CACHE_FOR = PersistedQueries.class.getName() + ".cacheFor";
+
+  /** Request attribute: the request came as a GET (never cached unless {@link #CACHE_FOR}). */
+  static final String BY_GET = PersistedQueries.class.getName() + ".get";
+
+  static final String API_KEY_HEADER = "X-Api-Key";
+
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+  private static final byte[] PERSISTED_QUERY = "\"persistedQuery\"".getBytes();
+  private static final byte[] DOCUMENT_ID = "\"documentId\"".getBytes();
+
+  /** A refusal before anything ran, with the HTTP status to answer it with. */
+  static final class Refused extends RuntimeException {
+    final HttpStatus status;
+    final ApiException error;
+
+    Refused(HttpStatus status, ErrorKind kind, String code, String message) {
+      super(message, null, false, false);
+      this.status = status;
+      this.error = new ApiException(kind, code, message, 0);
+    }
+  }
+
+  private final PersistedQuerySettings settings;
+  private final TrustedDocuments trusted;
+  private final AutomaticPersistedQueries automatic;
+  private final Partners partners;
+  private final DocumentCache documents;
+  private final GraphQlSource graphQl;
+  private final OperationLimits limits;
+  private final JsonMapper json;
+  private final String sessionCookie;
+
+  PersistedQueries(
+      PersistedQuerySettings settings,
+      TrustedDocuments trusted,
+      Partners partners,
+      DocumentCache documents,
+      GraphQlSource graphQl,
+      OperationLimits limits,
+      JsonMapper json,
+      SessionSettings sessions,
+      Environment environment,
+      ObjectProvider<ReactiveStringRedisTemplate> redis) {
+    this.settings = settings;
+    this.trusted = trusted;
+    this.partners = partners;
+    this.documents = documents;
+    this.graphQl = graphQl;
+    this.limits = limits;
+    this.json = json;
+    this.sessionCookie = sessions.cookieName();
+    boolean shared = environment.getProperty(RedisEnvironment.ENABLED, Boolean.class, false);
+    this.automatic =
+        new AutomaticPersistedQueries(
+            settings.automaticLocalCache().toBytes() / 2,
+            shared ? redis.getObject() : null,
+            settings.redisKeyPrefix(),
+            settings.automaticTtl());
+  }
+
+  /**
+   * Whether the request must be read before spring-graphql sees it: a partner's, a GET, safelist
+   * mode, or a body that mentions a persisted query. Others pass untouched (and unparsed).
+   */
+  boolean concerns(ServerHttpRequest request, byte[] body) {
+    return settings.safelist()
+        || partnerKey(request.getHeaders()) != null
+        || contains(body, PERSISTED_QUERY)
+        || contains(body, DOCUMENT_ID);
+  }
+
+  /** A joined request body's bytes (the buffer is released). */
+  static byte[] bytes(org.springframework.core.io.buffer.DataBuffer buffer) {
+    try {
+      byte[] bytes = new byte[buffer.readableByteCount()];
+      buffer.read(bytes);
+      return bytes;
+    } finally {
+      org.springframework.core.io.buffer.DataBufferUtils.release(buffer);
+    }
+  }
+
+  /** The body of a GET: GraphQL over HTTP's parameters as the JSON a POST would carry. */
+  ObjectNode fromParameters(MultiValueMap<String, String> parameters) {
+    ObjectNode body = json.createObjectNode();
+    copyText(parameters, "query", body);
+    copyText(parameters, "operationName", body);
+    copyText(parameters, "documentId", body);
+    copyJson(parameters, "variables", body);
+    copyJson(parameters, "extensions", body);
+    return body;
+  }
+
+  /** Reads a POST's body (already known to be JSON by its Content-Type). */
+  ObjectNode read(byte[] body) {
+    try {
+      if (json.readTree(body) instanceof ObjectNode object) {
+        return object;
+      }
+    } catch (JacksonException e) {
+      // answered below
+    }
+    throw new Refused(
+        HttpStatus.BAD_REQUEST,
+        ErrorKind.BAD_REQUEST,
+        "INVALID_REQUEST",
+        "The request body is not a GraphQL request: it must be a JSON object with a \"query\""
+            + " string and optional \"operationName\" and \"variables\".");
+  }
+
+  byte[] write(ObjectNode body) {
+    return json.writeValueAsBytes(body);
+  }
+
+  /**
+   * The request with its document resolved, or a {@link Refused} error; registers a document sent
+   * with its hash. Sets the request attributes the rest of the way reads ({@link #PARTNER}, {@link
+   * #PRICE}, {@link #CACHE_FOR}).
+   */
+  Mono<ObjectNode> resolve(ServerWebExchange exchange, ObjectNode body, boolean byGet) {
+    HttpHeaders headers = exchange.getRequest().getHeaders();
+    String query = text(body, "query");
+    String id = requestedId(body);
+    String key = partnerKey(headers);
+    if (byGet) {
+      exchange.getAttributes().put(BY_GET, Boolean.TRUE);
+    }
+    if (key != null) {
+      return partners
+          .byKey(key)
+          .switchIfEmpty(
+              Mono.error(
+                  () ->
+                      new Refused(
+                          HttpStatus.UNAUTHORIZED,
+                          ErrorKind.UNAUTHORIZED,
+                          "PARTNER_KEY_INVALID",
+                          "This API key is unknown or revoked.")))
+          .map(partner -> forPartner(exchange, body, partner, query, id));
+    }
+    if (id == null) {
+      if (query != null && settings.safelist() && !fromGateway(headers)) {
+        if (trusted.byId(PersistedQueryManifest.sha256(query)) == null) {
+          throw notRegistered();
+        }
+      }
+      return Mono.just(body);
+    }
+    body.remove("documentId");
+    if (query != null) {
+      if (!PersistedQueryManifest.sha256(query).equals(id)) {
+        throw new Refused(
+            HttpStatus.BAD_REQUEST,
+            ErrorKind.BAD_REQUEST,
+            "PERSISTED_QUERY_HASH_MISMATCH",
+            "The persisted query's sha256Hash is not the SHA-256 of the query sent with it.");
+      }
+      if (trusted.byId(id) != null) {
+        return Mono.just(cacheable(exchange, body, byGet));
+      }
+      if (settings.safelist()) {
+        throw notRegistered();
+      }
+      return register(id, query, text(body, "operationName"))
+          .thenReturn(cacheable(exchange, body, byGet));
+    }
+    TrustedDocuments.Trusted registered = trusted.byId(id);
+    if (registered != null) {
+      body.put("query", registered.body());
+      return Mono.just(cacheable(exchange, body, byGet));
+    }
+    if (!settings.registersByHash()) {
+      throw new Refused(
+          HttpStatus.NOT_FOUND,
+          ErrorKind.NOT_FOUND,
+          "PERSISTED_QUERY_NOT_FOUND",
+          "No registered operation has this id.");
+    }
+    return automatic
+        .find(id)
+        .map(
+            document -> {
+              body.put("query", document);
+              return cacheable(exchange, body, byGet);
+            })
+        .switchIfEmpty(
+            // Apollo's protocol: the message is what its clients look for; 200 so that no client
+            // takes it for a server that does not support persisted queries
+            Mono.error(
+                () ->
+                    new Refused(
+                        HttpStatus.OK,
+                        ErrorKind.NOT_FOUND,
+                        "PERSISTED_QUERY_NOT_FOUND",
+                        "PersistedQueryNotFound")));
+  }
+
+  /** The kind of the operation a resolved request asks for; null when it does not validate. */
+  OperationDefinition.@Nullable Operation kindOf(ObjectNode body) {
+    String query = text(body, "query");
+    if (query == null) {
+      return null;
+    }
+    DocumentCache.Analysis analysis =
+        documents.analyse(query, text(body, "operationName"), graphQl.schema(), limits);
+    return analysis instanceof DocumentCache.Valid valid ? valid.kind() : null;
+  }
+
+  private ObjectNode forPartner(
+      ServerWebExchange exchange,
+      ObjectNode body,
+      Partner partner,
+      @Nullable String query,
+      @Nullable String id) {
+    if (query != null || id == null) {
+      throw new Refused(
+          HttpStatus.BAD_REQUEST,
+          ErrorKind.BAD_REQUEST,
+          "PERSISTED_QUERY_REQUIRED",
+          "Partners send a registered operation's id (extensions.persistedQuery.sha256Hash or"
+              + " documentId), never a document.");
+    }
+    TrustedDocuments.Trusted operation = trusted.byId(id);
+    if (operation == null) {
+      throw new Refused(
+          HttpStatus.NOT_FOUND,
+          ErrorKind.NOT_FOUND,
+          "PERSISTED_QUERY_NOT_FOUND",
+          "No registered operation has this id.");
+    }
+    if (!partner.mayCall(id)) {
+      throw new Refused(
+          HttpStatus.FORBIDDEN,
+          ErrorKind.FORBIDDEN,
+          "PERSISTED_QUERY_NOT_ALLOWED",
+          "This partner may not call the operation " + operation.name() + ".");
+    }
+    body.remove("documentId");
+    body.put("query", operation.body());
+    body.put("operationName", operation.name());
+    exchange.getAttributes().put(PARTNER, partner);
+    exchange.getAttributes().put(PRICE, operation.price());
+    return body;
+  }
+
+  /** Registers a document sent with its hash, if it is one worth keeping: valid and not huge. */
+  private Mono<Void> register(String id, String query, @Nullable String operationName) {
+    if (!settings.registersByHash()
+        || query.length() > settings.automaticMaxDocument().toBytes()
+        || !(documents.analyse(query, operationName, graphQl.schema(), limits)
+            instanceof DocumentCache.Valid)) {
+      return Mono.empty();
+    }
+    return automatic.register(id, query);
+  }
+
+  /** A public read by GET of a known operation may be cached, for as long as it is configured. */
+  private ObjectNode cacheable(ServerWebExchange exchange, ObjectNode body, boolean byGet) {
+    if (!byGet || !anonymous(exchange.getRequest())) {
+      return body;
+    }
+    String name = text(body, "operationName");
+    Duration maxAge = name == null ? null : settings.maxAge().get(name);
+    if (maxAge != null && !maxAge.isZero()) {
+      exchange.getAttributes().put(CACHE_FOR, maxAge);
+    }
+    return body;
+  }
+
+  /** No session cookie, no token, no key: nothing in the answer can depend on who asks. */
+  private boolean anonymous(ServerHttpRequest request) {
+    return !request.getCookies().containsKey(sessionCookie)
+        && !request.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION)
+        && !request.getHeaders().containsHeader(API_KEY_HEADER);
+  }
+
+  private boolean fromGateway(HttpHeaders headers) {
+    return OperationGuard.isGateway(headers, limits);
+  }
+
+  private static Refused notRegistered() {
+    return new Refused(
+        HttpStatus.FORBIDDEN,
+        ErrorKind.FORBIDDEN,
+        "PERSISTED_QUERY_NOT_ALLOWED",
+        "Only registered operations may run here: send a registered operation's id.");
+  }
+
+  /** The id the request names (lower-case hex), or null; a malformed one is refused. */
+  private static @Nullable String requestedId(ObjectNode body) {
+    String id = null;
+    JsonNode extensions = body.get("extensions");
+    if (extensions != null && !extensions.isNull()) {
+      if (!extensions.isObject()) {
+        throw invalid("\"extensions\" must be a JSON object.");
+      }
+      JsonNode persisted = extensions.get("persistedQuery");
+      if (persisted != null && !persisted.isNull()) {
+        if (!persisted.isObject()) {
+          throw invalid("extensions.persistedQuery must be a JSON object.");
+        }
+        if (persisted.path("version").asInt(-1) != 1) {
+          throw new Refused(
+              HttpStatus.BAD_REQUEST,
+              ErrorKind.BAD_REQUEST,
+              "PERSISTED_QUERY_VERSION_UNSUPPORTED",
+              "Only version 1 of persisted queries is supported (extensions.persistedQuery.version:"
+                  + " 1).");
+        }
+        id = hash(persisted.get("sha256Hash"), "extensions.persistedQuery.sha256Hash");
+      }
+    }
+    JsonNode documentId = body.get("documentId");
+    if (documentId != null && !documentId.isNull()) {
+      String value = documentId.isString() ? documentId.asString() : "";
+      if (value.startsWith("sha256:")) {
+        value = value.substring("sha256:".length());
+      }
+      String named = hash(json(value), "documentId");
+      if (id != null && !id.equals(named)) {
+        throw invalid("documentId and extensions.persistedQuery name different operations.");
+      }
+      id = named;
+    }
+    return id;
+  }
+
+  private static JsonNode json(String text) {
+    return tools.jackson.databind.node.JsonNodeFactory.instance.stringNode(text);
+  }
+
+  private static String hash(@Nullable JsonNode value, String where) {
+    if (value == null || !value.isString() || !SHA256.matcher(value.asString()).matches()) {
+      throw invalid(where + " must be a SHA-256 hash: 64 hexadecimal digits.");
+    }
+    return value.asString().toLowerCase(Locale.ROOT);
+  }
+
+  private static Refused invalid(String message) {
+    return new Refused(
+        HttpStatus.BAD_REQUEST, ErrorKind.BAD_REQUEST, "PERSISTED_QUERY_INVALID", message);
+  }
+
+  private static @Nullable String text(ObjectNode body, String field) {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isString()) {
+      throw new Refused(
+          HttpStatus.BAD_REQUEST,
+          ErrorKind.BAD_REQUEST,
+          "INVALID_REQUEST",
+          "\"" + field + "\" must be a string.");
+    }
+    return value.asString();
+  }
+
+  /** The partner key of a request: {@code X-Api-Key}, or a bearer token that is one. */
+  static @Nullable String partnerKey(HttpHeaders headers) {
+    String key = headers.getFirst(API_KEY_HEADER);
+    if (key != null) {
+      return key.strip();
+    }
+    String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String token = authorization.substring(7).strip();
+      return Partners.isKey(token) ? token : null;
+    }
+    return null;
+  }
+
+  private void copyText(MultiValueMap<String, String> parameters, String name, ObjectNode body) {
+    String value = parameters.getFirst(name);
+    if (value != null) {
+      body.put(name, value);
+    }
+  }
+
+  private void copyJson(MultiValueMap<String, String> parameters, String name, ObjectNode body) {
+    String value = parameters.getFirst(name);
+    if (value == null || value.isEmpty()) {
+      return;
+    }
+    try {
+      body.set(name, json.readTree(value));
+    } catch (JacksonException e) {
+      throw new Refused(
+          HttpStatus.BAD_REQUEST,
+          ErrorKind.BAD_REQUEST,
+          "INVALID_REQUEST",
+          "The " + name + " parameter must be JSON.");
+    }
+  }
+
+  private static boolean contains(byte[] body, byte[] what) {
+    outer:
+    for (int i = 0; i <= body.length - what.length; i++) {
+      for (int j = 0; j < what.length; j++) {
+        if (body[i + j] != what[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+}

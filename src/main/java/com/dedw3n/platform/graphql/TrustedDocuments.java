@@ -1,0 +1,87 @@
+package com.dedw3n.platform.graphql;
+
+import graphql.language.OperationDefinition;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.graphql.execution.GraphQlSource;
+import org.springframework.stereotype.Component;
+
+/**
+ * The registered operations (the persisted query manifest the build makes from {@code api/}), each
+ * validated against the schema and priced once, when the server starts: a manifest operation that
+ * does not validate stops the server. A registered operation's price is its cost with every page a
+ * variable sizes at the largest a page may be ({@link Page#MAX_SIZE}): what a partner's budget is
+ * charged for each call, whatever its variables.
+ */
+@Component
+public final class TrustedDocuments {
+
+  /** One registered operation and its price in points. */
+  public record Trusted(
+      String id, String name, OperationDefinition.Operation kind, String body, long price) {}
+
+  private final Map<String, Trusted> byId = new LinkedHashMap<>();
+
+  @Autowired
+  TrustedDocuments(DocumentCache documents, GraphQlSource graphQl, OperationLimits limits) {
+    this(read(), documents, graphQl, limits);
+  }
+
+  TrustedDocuments(
+      PersistedQueryManifest manifest,
+      DocumentCache documents,
+      GraphQlSource graphQl,
+      OperationLimits limits) {
+    for (PersistedQueryManifest.Operation operation : manifest.operations()) {
+      DocumentCache.Analysis analysis =
+          documents.analyse(operation.body(), operation.name(), graphQl.schema(), limits);
+      if (!(analysis instanceof DocumentCache.Valid valid)) {
+        throw new IllegalStateException(
+            "The persisted query manifest's operation "
+                + operation.name()
+                + " does not validate against the schema ("
+                + analysis
+                + "); rebuild the manifest from api/ (./mvnw process-classes)");
+      }
+      byId.put(
+          operation.id(),
+          new Trusted(
+              operation.id(),
+              operation.name(),
+              valid.kind(),
+              operation.body(),
+              Math.max(1, valid.plan().price(Page.MAX_SIZE))));
+    }
+  }
+
+  /** The registered operation with this id (the SHA-256 of its body), or null. */
+  public @Nullable Trusted byId(String id) {
+    return byId.get(id);
+  }
+
+  /** Every registered operation, in the manifest's order. */
+  public Collection<Trusted> all() {
+    return byId.values();
+  }
+
+  private static PersistedQueryManifest read() {
+    var resource = new ClassPathResource(PersistedQueryManifest.RESOURCE);
+    if (!resource.exists()) {
+      throw new IllegalStateException(
+          PersistedQueryManifest.RESOURCE
+              + " is missing from the classpath: the build writes it (./mvnw process-classes)");
+    }
+    try (InputStream json = resource.getInputStream()) {
+      return PersistedQueryManifest.read(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,492 @@
+package com.dedw3n.platform.graphql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import com.dedw3n.platform.partner.Partners;
+import com.dedw3n.platform.session.SessionSettings;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.env.Environment;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.graphql.execution.GraphQlSource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.web.util.UriBuilder;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Persisted queries over HTTP: partners' trusted documents, the apps' automatic persisted queries
+ * (exactly as Apollo Client's persisted query link sends them), and queries by GET with HTTP
+ * caching. Every refusal executes nothing.
+ */
+class PersistedQueryTests extends ApiTests {
+
+  /** What Apollo Client 4's HttpLink sends as Accept. */
+  static final String APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9";
+
+  @Autowired TrustedDocuments trusted;
+  @Autowired Partners partners;
+
+  // --- partners -------------------------------------------------------------------------------
+
+  @Test
+  void aPartnerCallsTheOperationsItIsAllowedByIdAndNothingElse() {
+    String key = partner(List.of("productFeed", "persistedOperations"), 1_000_000);
+    Map<String, Object> feed = byId("productFeed", Map.of("category", "books", "first", 2));
+
+    var allowed = post(feed, HttpHeaders.AUTHORIZATION, "Bearer " + key);
+    assertThat(allowed.getStatus().value()).isEqualTo(200);
+    assertThat(body(allowed)).containsKey("data").doesNotContainKey("errors");
+    // the same with X-Api-Key
+    assertThat(body(post(feed, "X-Api-Key", key))).doesNotContainKey("errors");
+
+    var notAllowed = post(byId("productDetail", Map.of("id", "1")), "X-Api-Key", key);
+    assertThat(notAllowed.getStatus().value()).isEqualTo(403);
+    assertThat(code(notAllowed)).isEqualTo("PERSISTED_QUERY_NOT_ALLOWED");
+
+    Map<String, Object> withDocument = new LinkedHashMap<>(feed);
+    withDocument.put("query", operation("productFeed").body());
+    var document = post(withDocument, "X-Api-Key", key);
+    assertThat(document.getStatus().value()).isEqualTo(400);
+    assertThat(code(document)).isEqualTo("PERSISTED_QUERY_REQUIRED");
+
+    var plainQuery = post(Map.of("query", "{ __typename }"), "X-Api-Key", key);
+    assertThat(code(plainQuery)).isEqualTo("PERSISTED_QUERY_REQUIRED");
+
+    var unknown =
+        post(
+            Map.of("extensions", persisted(PersistedQueryManifest.sha256("{ __typename }"))),
+            "X-Api-Key",
+            key);
+    assertThat(unknown.getStatus().value()).isEqualTo(404);
+    assertThat(code(unknown)).isEqualTo("PERSISTED_QUERY_NOT_FOUND");
+
+    // GraphQL over HTTP's documentId names the operation too
+    var byDocumentId =
+        post(
+            Map.of(
+                "documentId",
+                "sha256:" + operation("productFeed").id(),
+                "variables",
+                Map.of("category", "books", "first", 1)),
+            "X-Api-Key",
+            key);
+    assertThat(body(byDocumentId)).doesNotContainKey("errors");
+  }
+
+  @Test
+  void aPartnerPaysItsOperationsRegisteredPricesFromItsOwnBudget() {
+    String key = partner(List.of("productFeed", "persistedOperations"), 50_000);
+    long price = operation("productFeed").price();
+
+    @SuppressWarnings("unchecked")
+    var listed =
+        (List<Map<String, Object>>)
+            ((Map<String, Object>)
+                    body(post(byId("persistedOperations", Map.of()), "X-Api-Key", key)).get("data"))
+                .get("persistedOperations");
+    assertThat(listed)
+        .extracting(o -> o.get("name"))
+        .containsExactly("persistedOperations", "productFeed");
+    assertThat(listed)
+        .filteredOn(o -> o.get("name").equals("productFeed"))
+        .extracting(o -> ((Number) o.get("price")).longValue())
+        .containsExactly(price);
+    // the price is the cost with pages at their largest (100 products, 3 reviews each): more than
+    // a small page costs
+    assertThat(price).isGreaterThan(100);
+
+    var small =
+        post(byId("productFeed", Map.of("category", "books", "first", 1)), "X-Api-Key", key);
+    @SuppressWarnings("unchecked")
+    var cost =
+        (Map<String, Object>) ((Map<String, Object>) body(small).get("extensions")).get("cost");
+    assertThat(((Number) cost.get("requestedQueryCost")).longValue()).isEqualTo(price);
+    @SuppressWarnings("unchecked")
+    var throttle = (Map<String, Object>) cost.get("throttleStatus");
+    assertThat(((Number) throttle.get("maximumAvailable")).longValue()).isEqualTo(50_000);
+  }
+
+  @Test
+  void revokedKeysAreRefusedAndRotationKeepsTwoKeysValid() {
+    String name = "partner-" + UUID.randomUUID();
+    String first =
+        partners.create(name, List.of(operation("productFeed").id()), 100_000, 1_000).block().key();
+    Map<String, Object> feed = byId("productFeed", Map.of("category", "books", "first", 1));
+
+    String second = partners.rotate(name).block().key();
+    assertThat(body(post(feed, "X-Api-Key", first))).doesNotContainKey("errors");
+    assertThat(body(post(feed, "X-Api-Key", second))).doesNotContainKey("errors");
+
+    // a third key ends the oldest: two are live at most
+    String third = partners.rotate(name).block().key();
+    var oldest = post(feed, "X-Api-Key", first);
+    assertThat(oldest.getStatus().value()).isEqualTo(401);
+    assertThat(code(oldest)).isEqualTo("PARTNER_KEY_INVALID");
+    assertThat(body(post(feed, "X-Api-Key", second))).doesNotContainKey("errors");
+
+    assertThat(partners.revoke(name, second.substring(0, 12)).block()).isEqualTo(1);
+    assertThat(post(feed, "X-Api-Key", second).getStatus().value()).isEqualTo(401);
+    assertThat(body(post(feed, "X-Api-Key", third))).doesNotContainKey("errors");
+
+    var forged = post(feed, HttpHeaders.AUTHORIZATION, "Bearer " + Partners.KEY_PREFIX + "forged");
+    assertThat(forged.getStatus().value()).isEqualTo(401);
+  }
+
+  // --- automatic persisted queries ---------------------------------------------------------------
+
+  @Test
+  void automaticPersistedQueriesRoundTripAsApolloClientSendsThem() {
+    // a document no manifest has: a fresh alias makes it unique to this test run
+    String query =
+        "query feedForApq { apq"
+            + UUID.randomUUID().toString().replace("-", "")
+            + ": products(category: \"books\", first: 1) { edges { node { id } } } }";
+    String hash = PersistedQueryManifest.sha256(query);
+    Map<String, Object> hashOnly =
+        Map.of("operationName", "feedForApq", "variables", Map.of(), "extensions", persisted(hash));
+
+    var miss = apollo(hashOnly);
+    assertThat(miss.getStatus().value()).isEqualTo(200);
+    @SuppressWarnings("unchecked")
+    var error = ((List<Map<String, Object>>) body(miss).get("errors")).get(0);
+    assertThat(error.get("message")).isEqualTo("PersistedQueryNotFound");
+    assertThat(code(miss)).isEqualTo("PERSISTED_QUERY_NOT_FOUND");
+
+    Map<String, Object> withQuery = new LinkedHashMap<>(hashOnly);
+    withQuery.put("query", query);
+    assertThat(body(apollo(withQuery))).containsKey("data").doesNotContainKey("errors");
+
+    var hit = apollo(hashOnly);
+    assertThat(hit.getStatus().value()).isEqualTo(200);
+    assertThat(body(hit)).containsKey("data").doesNotContainKey("errors");
+  }
+
+  @Test
+  void aHashThatIsNotTheDocumentsIsRefusedAndRegistersNothing() {
+    String query =
+        "query mismatch { m" + UUID.randomUUID().toString().replace("-", "") + ": __typename }";
+    String wrong = PersistedQueryManifest.sha256(query + " ");
+    var mismatch = apollo(Map.of("query", query, "extensions", persisted(wrong)));
+    assertThat(mismatch.getStatus().value()).isEqualTo(400);
+    assertThat(code(mismatch)).isEqualTo("PERSISTED_QUERY_HASH_MISMATCH");
+    assertThat(code(apollo(Map.of("extensions", persisted(wrong)))))
+        .isEqualTo("PERSISTED_QUERY_NOT_FOUND");
+  }
+
+  @Test
+  void malformedPersistedQueriesAreClearErrors() {
+    var shortHash = apollo(Map.of("extensions", persisted("abc123")));
+    assertThat(shortHash.getStatus().value()).isEqualTo(400);
+    assertThat(code(shortHash)).isEqualTo("PERSISTED_QUERY_INVALID");
+
+    var notHex = apollo(Map.of("extensions", persisted("z".repeat(64))));
+    assertThat(code(notHex)).isEqualTo("PERSISTED_QUERY_INVALID");
+
+    var version =
+        apollo(
+            Map.of(
+                "extensions",
+                Map.of(
+                    "persistedQuery",
+                    Map.of("version", 2, "sha256Hash", operation("productFeed").id()))));
+    assertThat(version.getStatus().value()).isEqualTo(400);
+    assertThat(code(version)).isEqualTo("PERSISTED_QUERY_VERSION_UNSUPPORTED");
+
+    var notAnObject = apollo(Map.of("extensions", Map.of("persistedQuery", "yes")));
+    assertThat(code(notAnObject)).isEqualTo("PERSISTED_QUERY_INVALID");
+  }
+
+  @Test
+  void theAppsMayCallRegisteredOperationsByIdWithoutRegisteringThem() {
+    var feed = apollo(byId("productFeed", Map.of("category", "books", "first", 1)));
+    assertThat(body(feed)).containsKey("data").doesNotContainKey("errors");
+  }
+
+  // --- safelist mode ----------------------------------------------------------------------------
+
+  @Autowired DocumentCache documents;
+  @Autowired GraphQlSource graphQl;
+  @Autowired OperationLimits limits;
+  @Autowired JsonMapper json;
+  @Autowired SessionSettings sessions;
+  @Autowired Environment environment;
+  @Autowired ObjectProvider<ReactiveStringRedisTemplate> redis;
+
+  /**
+   * The resolver as safelist mode configures it (a server of its own would cost the suite its
+   * start-up): the registered operations run, by id or as their exact document; nothing else, and
+   * nothing is registered by hash. The HTTP status of each refusal is the one the guard answers.
+   */
+  @Test
+  void inSafelistModeOnlyTheManifestsOperationsRun() {
+    var safelist =
+        new PersistedQueries(
+            new PersistedQuerySettings(
+                true,
+                true,
+                java.time.Duration.ofHours(1),
+                org.springframework.util.unit.DataSize.ofKilobytes(32),
+                org.springframework.util.unit.DataSize.ofMegabytes(1),
+                "unused:",
+                Map.of()),
+            trusted,
+            partners,
+            documents,
+            graphQl,
+            limits,
+            json,
+            sessions,
+            environment,
+            redis);
+    var feed = operation("productFeed");
+    var byId =
+        safelist
+            .resolve(exchange(), safelist.read(bytes(byId("productFeed", Map.of()))), false)
+            .block();
+    assertThat(byId.get("query").asString()).isEqualTo(feed.body());
+    assertThat(
+            safelist
+                .resolve(exchange(), safelist.read(bytes(Map.of("query", feed.body()))), false)
+                .block())
+        .isNotNull();
+
+    String other = "query notRegistered { __typename }";
+    assertRefused(
+        () -> safelist.resolve(exchange(), safelist.read(bytes(Map.of("query", other))), false),
+        403,
+        "PERSISTED_QUERY_NOT_ALLOWED");
+    String hash = PersistedQueryManifest.sha256(other);
+    assertRefused(
+        () ->
+            safelist.resolve(
+                exchange(),
+                safelist.read(bytes(Map.of("query", other, "extensions", persisted(hash)))),
+                false),
+        403,
+        "PERSISTED_QUERY_NOT_ALLOWED");
+    assertRefused(
+        () ->
+            safelist.resolve(
+                exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false),
+        404,
+        "PERSISTED_QUERY_NOT_FOUND");
+  }
+
+  private static void assertRefused(
+      java.util.function.Supplier<reactor.core.publisher.Mono<?>> resolution,
+      int status,
+      String code) {
+    Throwable refusal;
+    try {
+      resolution.get().block();
+      throw new AssertionError("not refused");
+    } catch (PersistedQueries.Refused e) {
+      refusal = e;
+    }
+    var refused = (PersistedQueries.Refused) refusal;
+    assertThat(refused.status.value()).isEqualTo(status);
+    assertThat(refused.error.code()).isEqualTo(code);
+  }
+
+  private static MockServerWebExchange exchange() {
+    return MockServerWebExchange.from(MockServerHttpRequest.post("/graphql"));
+  }
+
+  private byte[] bytes(Map<String, Object> body) {
+    return json.writeValueAsBytes(body);
+  }
+
+  // --- GET and HTTP caching -------------------------------------------------------------------
+
+  @Test
+  void aQueryMayBeSentAsAGetAndIsNeverCachedUnlessItIsAPersistedPublicRead() {
+    var result =
+        http()
+            .get()
+            .uri(
+                "/graphql?query={q}&variables={v}",
+                "query($c:String!){products(category:$c,first:1){edges{node{id}}}}",
+                "{\"c\":\"books\"}")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store")
+            .expectBody(Map.class)
+            .returnResult();
+    assertThat(result.getResponseBody()).containsKey("data").doesNotContainKey("errors");
+  }
+
+  @Test
+  void aPublicPersistedReadByGetIsCacheableWithAnEtagAndAnswers304WhenUnchanged() {
+    var uri = getUri("productFeed", "{\"category\":\"books\",\"first\":2}");
+    var first =
+        http().get().uri(uri).exchange().expectStatus().isOk().expectBody(Map.class).returnResult();
+    assertThat(first.getResponseBody()).doesNotContainKey("errors");
+    assertThat(first.getResponseHeaders().getCacheControl()).isEqualTo("public, max-age=30");
+    String etag = first.getResponseHeaders().getETag();
+    assertThat(etag).startsWith("\"").endsWith("\"");
+
+    var again =
+        http()
+            .get()
+            .uri(uri)
+            .header(HttpHeaders.IF_NONE_MATCH, etag)
+            .exchange()
+            .expectStatus()
+            .isNotModified()
+            .expectBody()
+            .returnResult();
+    assertThat(again.getResponseBody()).isNullOrEmpty();
+    assertThat(again.getResponseHeaders().getETag()).isEqualTo(etag);
+
+    // another tag: the whole answer
+    http()
+        .get()
+        .uri(uri)
+        .header(HttpHeaders.IF_NONE_MATCH, "\"something-else\"")
+        .exchange()
+        .expectStatus()
+        .isOk();
+
+    // with a session it may depend on the viewer: never cacheable
+    Client ann = signUp("Ann");
+    http()
+        .get()
+        .uri(uri)
+        .cookie("SESSION", ann.session())
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectHeader()
+        .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store")
+        .expectHeader()
+        .doesNotExist(HttpHeaders.ETAG);
+  }
+
+  @Test
+  void aMutationByGetIsRefusedAndNothingRuns() {
+    Client ann = signUp("Ann");
+    String signUp =
+        "mutation { signUp(email: \"get-"
+            + UUID.randomUUID()
+            + "@example.com\", password: \"correct horse battery\", displayName: \"Get\") { id } }";
+    http()
+        .get()
+        .uri("/graphql?query={q}", signUp)
+        .exchange()
+        .expectStatus()
+        .isEqualTo(405)
+        .expectHeader()
+        .valueEquals(HttpHeaders.ALLOW, "POST");
+    // a registered mutation by id, too
+    http()
+        .get()
+        .uri(getUri("signOut", "{}"))
+        .cookie("SESSION", ann.session())
+        .exchange()
+        .expectStatus()
+        .isEqualTo(405);
+    ann.graphQl()
+        .document("{ viewer { id } }")
+        .execute()
+        .path("viewer.id")
+        .entity(String.class)
+        .isEqualTo(ann.id());
+  }
+
+  // --- the manifest ---------------------------------------------------------------------------
+
+  @Test
+  void theManifestInApiIsTheOneTheOperationFilesMakeAndEveryOperationValidates() throws Exception {
+    PersistedQueryManifest fromFiles = PersistedQueryManifest.of(Path.of("api"));
+    PersistedQueryManifest committed;
+    try (var json = Files.newInputStream(Path.of("api", PersistedQueryManifest.FILE))) {
+      committed = PersistedQueryManifest.read(json);
+    }
+    assertThat(committed).isEqualTo(fromFiles);
+    assertThat(Files.readString(Path.of("api", PersistedQueryManifest.FILE)))
+        .isEqualTo(fromFiles.toJson());
+    try (var files = Files.list(Path.of("api"))) {
+      assertThat(committed.operations())
+          .hasSize((int) files.filter(f -> f.toString().endsWith(".graphql")).count());
+    }
+    // the server loaded them all, each validated and priced
+    assertThat(trusted.all()).hasSize(committed.operations().size());
+    assertThat(trusted.all()).allSatisfy(o -> assertThat(o.price()).isPositive());
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private String partner(List<String> operations, long capacity) {
+    List<String> ids = operations.stream().map(name -> operation(name).id()).toList();
+    return partners.create("partner-" + UUID.randomUUID(), ids, capacity, 1_000).block().key();
+  }
+
+  private TrustedDocuments.Trusted operation(String name) {
+    return trusted.all().stream().filter(o -> o.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  private Map<String, Object> byId(String name, Map<String, Object> variables) {
+    return Map.of("variables", variables, "extensions", persisted(operation(name).id()));
+  }
+
+  /** A persisted query by GET, as Apollo Client's useGETForHashedQueries sends it. */
+  private Function<UriBuilder, URI> getUri(String name, String variablesJson) {
+    String extensions =
+        "{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"" + operation(name).id() + "\"}}";
+    return uri ->
+        uri.path("/graphql")
+            .queryParam("operationName", "{name}")
+            .queryParam("variables", "{variables}")
+            .queryParam("extensions", "{extensions}")
+            .build(name, variablesJson, extensions);
+  }
+
+  static Map<String, Object> persisted(String hash) {
+    return Map.of("persistedQuery", Map.of("version", 1, "sha256Hash", hash));
+  }
+
+  private EntityExchangeResult<Map> post(Map<String, Object> body, String header, String value) {
+    return http()
+        .post()
+        .uri("/graphql")
+        .contentType(MediaType.APPLICATION_JSON)
+        .header(header, value)
+        .bodyValue(body)
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult();
+  }
+
+  /** As Apollo Client's HttpLink posts: JSON, its Accept header, no cookie. */
+  private EntityExchangeResult<Map> apollo(Map<String, Object> body) {
+    return post(body, HttpHeaders.ACCEPT, APOLLO_ACCEPT);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> body(EntityExchangeResult<Map> result) {
+    return (Map<String, Object>) result.getResponseBody();
+  }
+
+  @SuppressWarnings("unchecked")
+  static String code(EntityExchangeResult<Map> result) {
+    var errors = (List<Map<String, Object>>) body(result).get("errors");
+    assertThat(errors).as("errors of %s", body(result)).isNotEmpty();
+    return (String) ((Map<String, Object>) errors.get(0).get("extensions")).get("code");
+  }
+}

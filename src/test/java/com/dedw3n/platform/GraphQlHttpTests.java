@@ -6,6 +6,8 @@ import com.dedw3n.ApiTests;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.http.MediaType;
 
 /** What a client gets for requests that are not GraphQL: a 4xx and a JSON error, never a 500. */
@@ -19,6 +21,30 @@ class GraphQlHttpTests extends ApiTests {
   @Test
   void aBodyWithoutQueryIsABadRequest() {
     expectBadRequest("{\"variables\":{}}", 400);
+  }
+
+  /** Whatever the client accepts, GraphQL over SSE included (graphql-http's audit checks it). */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "application/json",
+        "application/graphql-response+json",
+        "text/event-stream",
+        "*/*",
+        "text/html"
+      })
+  void aBodyWithoutQueryIsA4xxWhateverItsAcceptHeader(String accept) {
+    var status =
+        http()
+            .post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .header("Accept", accept)
+            .bodyValue("{\"variables\":{}}")
+            .exchange()
+            .returnResult(String.class)
+            .getStatus();
+    assertThat(status.is4xxClientError()).as("status %s for Accept %s", status, accept).isTrue();
   }
 
   @Test

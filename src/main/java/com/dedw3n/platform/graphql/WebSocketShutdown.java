@@ -19,6 +19,7 @@ import org.springframework.web.reactive.socket.WebSocketSession;
 import org.springframework.web.reactive.socket.server.support.WebSocketUpgradeHandlerPredicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Knows the open GraphQL WebSockets. On shutdown (SIGTERM), closes every one with 1001 "going away"
@@ -32,10 +33,13 @@ public class WebSocketShutdown implements SmartLifecycle {
   private final Set<WebSocketSession> open = ConcurrentHashMap.newKeySet();
   private volatile boolean running;
 
-  /** Serves the GraphQL WebSocket ahead of Boot's own mapping, tracking each open session. */
+  /**
+   * Serves the GraphQL WebSocket ahead of Boot's own mapping, tracking each open session, its
+   * frames checked against the protocol ({@link ProtocolCheckedSession}).
+   */
   @Bean
   HandlerMapping trackedGraphQlWebSocketMapping(
-      GraphQlWebSocketHandler graphQl, GraphQlProperties properties) {
+      GraphQlWebSocketHandler graphQl, GraphQlProperties properties, JsonMapper json) {
     String path = properties.getWebsocket().getPath();
     WebSocketHandler tracked =
         new WebSocketHandler() {
@@ -47,7 +51,9 @@ public class WebSocketShutdown implements SmartLifecycle {
           @Override
           public Mono<Void> handle(WebSocketSession session) {
             open.add(session);
-            return graphQl.handle(session).doFinally(signal -> open.remove(session));
+            return graphQl
+                .handle(new ProtocolCheckedSession(session, json))
+                .doFinally(signal -> open.remove(session));
           }
         };
     SimpleUrlHandlerMapping mapping =

@@ -225,6 +225,37 @@ write_data() {
       done <"$WORK/w3.users"
       ;;
     W4) : >"$file" ;;
+    W1apq | W2apq)
+      # Apollo's automatic persisted queries: the hash of the document as wrk sends it, which the
+      # first request of each wrk thread registers (with the document); every other is hash only
+      write_data "${op%apq}"
+      cp "$WORK/${op%apq}.data" "$file"
+      printf 'hash\t%s\n' "$(tr -d '\r' <"api/${DOCUMENT[$op]}.graphql" | tr '\t' ' ' | sha256sum | cut -d' ' -f1)" >>"$file"
+      ;;
+    W1get | W2get)
+      # GET of the registered operation by id, revalidated with If-None-Match: the tags of every
+      # W1 category, and of the first 500 products for W2 (a client revalidates what it has seen)
+      local id
+      id=$(grep -B1 "\"name\" : \"${DOCUMENT[$op]}\"" api/persisted-query-manifest.json | sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p')
+      [[ -n "$id" ]] || die "$op: no ${DOCUMENT[$op]} in api/persisted-query-manifest.json"
+      printf 'id\t%s\n' "$id" >"$file"
+      local extensions="{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"$id\"}}"
+      local values
+      if [[ $op == W1get ]]; then
+        values=$(sql "SELECT DISTINCT category FROM products ORDER BY 1")
+      else
+        values=$(seq 1 "$(sql 'SELECT least(500, max(id)) FROM products')")
+      fi
+      while read -r value; do
+        local variables
+        if [[ $op == W1get ]]; then variables="{\"category\":\"$value\",\"first\":50}"; else variables="{\"id\":\"$value\"}"; fi
+        local etag
+        etag=$(curl -s -o /dev/null -D - -G "$BENCH_URL/graphql" --data-urlencode "operationName=${DOCUMENT[$op]}" \
+          --data-urlencode "variables=$variables" --data-urlencode "extensions=$extensions" |
+          tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+        printf 'get\t%s\t%s\n' "$value" "$etag" >>"$file"
+      done <<<"$values"
+      ;;
     W5)
       # buyers who sell nothing, so no order is for the buyer's own product
       printf 'products\t%s\n' "$(sql 'SELECT max(id) FROM products')" >"$file"
@@ -237,7 +268,8 @@ write_data() {
   if grep -q $'^session\t\t' "$file"; then die "sign-in failed for a seeded user of $op"; fi
 }
 
-declare -A DOCUMENT=([W1]=productFeed [W2]=productDetail [W3]=conversationPage [W4]=timeline [W5]=placeOrder)
+declare -A DOCUMENT=([W1]=productFeed [W2]=productDetail [W3]=conversationPage [W4]=timeline [W5]=placeOrder
+  [W1apq]=productFeed [W2apq]=productDetail [W1get]=productFeed [W2get]=productDetail)
 
 # One wrk run; prints "requests rps p50_ms p99_ms errors refused ok"
 drive() {
@@ -249,6 +281,7 @@ drive() {
   local line
   line=$(grep '^RESULT ' "$raw") || { cat "$raw" >&2; die "wrk printed no result"; }
   grep '^FIRST_ERROR ' "$raw" | cut -c1-400 >&2 || true
+  grep '^NOT_MODIFIED ' "$raw" | sed "s/^NOT_MODIFIED /$op: 304 Not Modified answers: /" >&2 || true
   eval "${line#RESULT }"
   # shellcheck disable=SC2154 # set by eval
   awk -v r="$requests" -v d="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
@@ -370,7 +403,7 @@ for op in $OPS; do
     continue
   fi
   doc=${DOCUMENT[$op]:-}
-  [[ -n "$doc" ]] || die "unknown operation $op (W1..W6)"
+  [[ -n "$doc" ]] || die "unknown operation $op (W1..W6, W1apq W2apq W1get W2get)"
   if [[ ! -f "api/$doc.graphql" ]]; then
     out "# $op skipped: api/$doc.graphql does not exist yet"
     continue

@@ -3,7 +3,8 @@
 --
 --   wrk -t2 -c16 -d30s --latency -s bench/wrk/graphql.lua http://host:port/graphql -- OP DOC DATA
 --
--- OP is W1..W5, DOC the operation document (api/productFeed.graphql, ...), DATA a file the driver
+-- OP is W1..W5 (or W1apq/W2apq: hash-only automatic persisted queries; W1get/W2get: GET of the
+-- registered operation with If-None-Match), DOC the operation document (api/productFeed.graphql, ...), DATA a file the driver
 -- writes from the database, one fact per line, tab-separated:
 --   category <name>                     W1: the categories to draw from
 --   products <n>                        W2, W5: product ids are 1..n
@@ -22,6 +23,10 @@ end
 
 local op, document, operation_name
 local categories, products, sessions = {}, 0, {}
+-- W1apq/W2apq: the document's hash (automatic persisted queries); W1get/W2get: the registered
+-- operation's id and, per category or product, the ETag its answer had
+local hash, registered, persisted_id, gets = nil, false, nil, {}
+not_modified = 0
 -- globals, not locals: done() reads them from each thread with thread:get()
 ok, graphql_errors, refused, http_errors = 0, 0, 0, 0
 first_error = nil
@@ -50,6 +55,12 @@ function init(args)
         table.insert(categories, a)
       elseif kind == "products" then
         products = tonumber(a)
+      elseif kind == "hash" then
+        hash = a
+      elseif kind == "id" then
+        persisted_id = a
+      elseif kind == "get" then
+        table.insert(gets, { value = a, etag = b })
       elseif kind == "session" then
         local ids = {}
         for id in b:gmatch("%d+") do table.insert(ids, id) end
@@ -70,6 +81,30 @@ local function post(variables, cookie)
   return wrk.format("POST", nil, headers, body)
 end
 
+local function post_hash_only(variables)
+  local headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
+  local body = '{"operationName":"' .. operation_name .. '","variables":' .. variables
+    .. ',"extensions":{"persistedQuery":{"version":1,"sha256Hash":"' .. hash .. '"}}'
+  if not registered then
+    -- as Apollo Client does after PersistedQueryNotFound: the hash with the document, until an
+    -- answer shows it registered (the thread's other connections must not race ahead of it)
+    body = body .. ',"query":' .. document
+  end
+  return wrk.format("POST", nil, headers, body .. '}')
+end
+
+local function url_encode(s)
+  return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local function get(variables, etag)
+  local path = "/graphql?operationName=" .. operation_name .. "&variables=" .. url_encode(variables)
+    .. "&extensions=" .. url_encode('{"persistedQuery":{"version":1,"sha256Hash":"' .. persisted_id .. '"}}')
+  local headers = { ["Accept"] = "application/json" }
+  if etag and etag ~= "" then headers["If-None-Match"] = etag end
+  return wrk.format("GET", path, headers)
+end
+
 local function three_products()
   local a = math.random(products)
   local b, c
@@ -79,7 +114,17 @@ local function three_products()
 end
 
 function request()
-  if op == "W1" then
+  if op == "W1apq" then
+    return post_hash_only('{"category":' .. json_string(categories[math.random(#categories)]) .. ',"first":50}')
+  elseif op == "W2apq" then
+    return post_hash_only('{"id":"' .. math.random(products) .. '"}')
+  elseif op == "W1get" then
+    local g = gets[math.random(#gets)]
+    return get('{"category":' .. json_string(g.value) .. ',"first":50}', g.etag)
+  elseif op == "W2get" then
+    local g = gets[math.random(#gets)]
+    return get('{"id":"' .. g.value .. '"}', g.etag)
+  elseif op == "W1" then
     return post('{"category":' .. json_string(categories[math.random(#categories)]) .. ',"first":50}')
   elseif op == "W2" then
     return post('{"id":"' .. math.random(products) .. '"}')
@@ -99,7 +144,11 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 200 then
+  if status == 304 then
+    -- If-None-Match matched: the answer is unchanged, and no body was sent
+    not_modified = not_modified + 1
+    ok = ok + 1
+  elseif status ~= 200 then
     http_errors = http_errors + 1
     first_error = first_error or ("HTTP " .. status .. " " .. body:sub(1, 300))
   elseif body:find('"errors"', 1, true) then
@@ -111,11 +160,12 @@ function response(status, headers, body)
     end
   else
     ok = ok + 1
+    if hash then registered = true end
   end
 end
 
 function done(summary, latency, requests)
-  local totals = { ok = 0, graphql_errors = 0, refused = 0, http_errors = 0 }
+  local totals = { ok = 0, graphql_errors = 0, refused = 0, http_errors = 0, not_modified = 0 }
   local example
   for _, t in ipairs(threads) do
     for k in pairs(totals) do totals[k] = totals[k] + (t:get(k) or 0) end
@@ -131,5 +181,8 @@ function done(summary, latency, requests)
     totals.http_errors + socket_errors, totals.graphql_errors, totals.refused, totals.ok))
   if example then
     io.write("FIRST_ERROR " .. example:gsub("\n", " ") .. "\n")
+  end
+  if totals.not_modified > 0 then
+    io.write(string.format("NOT_MODIFIED %d\n", totals.not_modified))
   end
 end

@@ -69,6 +69,7 @@ class OperationGuard implements WebGraphQlInterceptor {
   private final OperationLimits limits;
   private final Budgets budgets;
   private final ClientAddress clientAddress;
+  private final PersistedQueries persisted;
 
   private final String sessionCookie;
 
@@ -78,8 +79,10 @@ class OperationGuard implements WebGraphQlInterceptor {
       OperationLimits limits,
       Budgets budgets,
       ClientAddress clientAddress,
-      SessionSettings sessions) {
+      SessionSettings sessions,
+      PersistedQueries persisted) {
     this.sessionCookie = sessions.cookieName();
+    this.persisted = persisted;
     this.documents = documents;
     this.graphQl = graphQl;
     this.limits = limits;
@@ -96,6 +99,17 @@ class OperationGuard implements WebGraphQlInterceptor {
               builder
                   .graphQLContext(context -> context.put(PersistedQueries.PARTNER, partner))
                   .build());
+    }
+    if (request instanceof WebSocketGraphQlRequest
+        && persisted.refusedOverWebSocket(request.getDocument())) {
+      // safelist mode: the HTTP guard checks documents before they get here; sockets, here
+      return refuse(
+          request,
+          ErrorKind.FORBIDDEN,
+          "PERSISTED_QUERY_NOT_ALLOWED",
+          "Only registered operations may run here: send a registered operation's document.",
+          0,
+          null);
     }
     if (!limits.enabled()) {
       return chain.next(request);

@@ -252,6 +252,14 @@ final class PersistedQueries {
                         "PersistedQueryNotFound")));
   }
 
+  /**
+   * Whether safelist mode refuses this document sent over a WebSocket (where requests carry their
+   * document: graphql-ws has no persisted queries).
+   */
+  boolean refusedOverWebSocket(String document) {
+    return settings.safelist() && trusted.byId(PersistedQueryManifest.sha256(document)) == null;
+  }
+
   /** The kind of the operation a resolved request asks for; null when it does not validate. */
   OperationDefinition.@Nullable Operation kindOf(ObjectNode body) {
     String query = text(body, "query");

@@ -265,6 +265,9 @@ class PersistedQueryTests extends ApiTests {
         .isNotNull();
 
     String other = "query notRegistered { __typename }";
+    // over a WebSocket, where documents come in full
+    assertThat(safelist.refusedOverWebSocket(feed.body())).isFalse();
+    assertThat(safelist.refusedOverWebSocket(other)).isTrue();
     assertRefused(
         () -> safelist.resolve(exchange(), safelist.read(bytes(Map.of("query", other))), false),
         403,

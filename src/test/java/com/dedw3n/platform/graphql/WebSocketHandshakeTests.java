@@ -55,7 +55,11 @@ class WebSocketHandshakeTests extends ApiTests {
     long slowest = 0;
     for (long ms : millis) {
       slowest = Math.max(slowest, ms);
-      if (ms > 5000) {
+      // A lost init shows as a socket closed without an acknowledgement (one element fewer) or,
+      // if nothing closed it, as the 15 s timeout's Long.MAX_VALUE. An acknowledgement that came
+      // at all came before the server's 10 s init timeout, so its init was not lost: on a CPU
+      // shared with three other builds one came after 5,035 ms, which a 5 s bound took for lost.
+      if (ms == Long.MAX_VALUE) {
         unanswered.add(ms);
       }
     }

@@ -59,6 +59,9 @@ class ModularityTests {
           entry("inboxes", "chat"),
           entry("inbox_entries", "chat"),
           entry("price_quotes", "price"),
+          entry("media_objects", "media"),
+          entry("media_deletions", "media"),
+          entry("media_usage", "media"),
           // Flyway's history; sessions live in memory or Redis, not in PostgreSQL
           entry("flyway_schema_history", "platform"));
 

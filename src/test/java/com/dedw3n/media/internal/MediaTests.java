@@ -455,7 +455,7 @@ class MediaTests extends ApiTests {
     Runnable large = () -> feed(category, 12);
     long smallCost = statementsOf(small);
     long largeCost = statementsOf(large);
-    assertThat(largeCost).isEqualTo(smallCost).isLessThanOrEqualTo(5);
+    assertThat(largeCost).isEqualTo(smallCost).isEqualTo(4);
   }
 
   // fixtures

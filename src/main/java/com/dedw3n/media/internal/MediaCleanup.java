@@ -5,6 +5,8 @@ import java.time.Duration;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -16,10 +18,11 @@ import reactor.core.publisher.Sinks;
  * deleted (the media_deletions queue, filled by a trigger in the deleting transaction, so only
  * after it committed), retrying a failed deletion with a growing delay until the store confirms it;
  * and deletes uploads that were requested and never completed once they are {@code orphan-after}
- * old. Several instances share the work: a deletion is leased by one at a time.
+ * old. Several instances share the work: a deletion is leased by one at a time. Both stop as soon
+ * as the application starts closing, before the connection pool closes under them.
  */
 @Component
-class MediaCleanup implements DisposableBean {
+class MediaCleanup implements DisposableBean, ApplicationListener<ContextClosedEvent> {
 
   private static final Log log = LogFactory.getLog(MediaCleanup.class);
 
@@ -144,6 +147,11 @@ class MediaCleanup implements DisposableBean {
   private Mono<Long> sweepFailed(Throwable e) {
     log.warn("The media orphan sweep failed; the next run retries: " + e);
     return Mono.empty();
+  }
+
+  @Override
+  public void onApplicationEvent(ContextClosedEvent event) {
+    destroy();
   }
 
   @Override

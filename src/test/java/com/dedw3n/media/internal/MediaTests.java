@@ -77,6 +77,47 @@ class MediaTests extends ApiTests {
   }
 
   @Test
+  void aPostsVideoIsCachedForAWeekAndTheUploadsAreCounted() {
+    var author = signUp("Author");
+    String post = createPost(author);
+    byte[] mp4 = TestImages.mp4();
+    var ticket = upload(author, "POST_MEDIA", post, mp4);
+    var media =
+        anonymous()
+            .documentName("postWithMedia")
+            .variable("id", post)
+            .execute()
+            .path("post.media[0]")
+            .entity(Map.class)
+            .get();
+    assertThat(media)
+        .containsEntry("id", ticket.objectId())
+        .containsEntry("contentType", "video/mp4")
+        .containsEntry("width", null)
+        .containsEntry("height", null);
+    var download = get((String) media.get("url"));
+    assertThat(download.getResponseBody()).isEqualTo(mp4);
+    assertThat(download.getResponseHeaders().getCacheControl()).isEqualTo("public, max-age=604800");
+
+    String metrics =
+        http()
+            .get()
+            .uri("/actuator/prometheus")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(metrics)
+        .containsPattern(
+            "dedw3n_media_uploads_total\\{.*outcome=\"completed\",purpose=\"post_media\".*} [1-9]")
+        .contains("dedw3n_media_uploaded_bytes_total")
+        .contains("dedw3n_media_stored_bytes")
+        .contains("dedw3n_media_deletions_pending");
+  }
+
+  @Test
   void refusesTypesAndSizesThePurposeDoesNotAllowAndStoresNothing() {
     var seller = signUp("Seller");
     String product = createProduct(seller, "media-refusals");

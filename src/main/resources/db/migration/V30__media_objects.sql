@@ -20,6 +20,8 @@ create table media_objects (
     message_id      bigint      references messages (id) on delete cascade,
     profile_user_id bigint      references users (id) on delete cascade,
     created_at      timestamptz not null default now(),
+    -- until when the signed upload URL works: the object may appear until then (V31)
+    upload_expires_at timestamptz not null,
     attached_at     timestamptz,
     constraint media_objects_object_key unique (bucket, object_name),
     -- exactly the owner column of its purpose is set

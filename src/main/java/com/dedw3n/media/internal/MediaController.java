@@ -175,7 +175,8 @@ class MediaController {
                                   object,
                                   format.contentType(),
                                   byteSize,
-                                  owner))
+                                  owner,
+                                  settings.signedUrlLifetime()))
                   .flatMap(row -> checkQuota(purpose, uploader).thenReturn(row))
                   .as(transaction::transactional);
             })

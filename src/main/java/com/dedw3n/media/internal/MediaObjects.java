@@ -37,13 +37,15 @@ class MediaObjects {
       ObjectRef object,
       String contentType,
       long byteSize,
-      long ownerId) {
+      long ownerId,
+      Duration urlLifetime) {
     // the owner column is the purpose's constant, never client input
     return db.sql(
             "INSERT INTO media_objects (id, uploader_id, purpose, bucket, object_name,"
                 + " content_type, byte_size, "
                 + purpose.ownerColumn()
-                + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "
+                + ", upload_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() +"
+                + " make_interval(secs => $9)) RETURNING "
                 + COLUMNS)
         .bind(0, id)
         .bind(1, uploaderId)
@@ -53,6 +55,7 @@ class MediaObjects {
         .bind(5, contentType)
         .bind(6, byteSize)
         .bind(7, ownerId)
+        .bind(8, (double) urlLifetime.toSeconds())
         .map(MediaObjects::row)
         .one();
   }
@@ -164,9 +167,16 @@ class MediaObjects {
         .all();
   }
 
-  /** The store confirmed the object is gone. */
+  /**
+   * The store confirmed the object is gone: done, unless its upload URL still works (recheck_at),
+   * in which case it is deleted once more when the URL has expired.
+   */
   Mono<Void> deleted(ObjectRef object) {
-    return db.sql("DELETE FROM media_deletions WHERE bucket = $1 AND object_name = $2")
+    return db.sql(
+            "WITH later AS (UPDATE media_deletions SET next_attempt_at = recheck_at, recheck_at ="
+                + " NULL, attempts = 0 WHERE bucket = $1 AND object_name = $2 AND recheck_at >"
+                + " now() RETURNING 1) DELETE FROM media_deletions WHERE bucket = $1 AND"
+                + " object_name = $2 AND NOT EXISTS (SELECT 1 FROM later)")
         .bind(0, object.bucket())
         .bind(1, object.name())
         .then();

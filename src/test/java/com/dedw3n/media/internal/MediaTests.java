@@ -413,6 +413,43 @@ class MediaTests extends ApiTests {
   }
 
   @Test
+  void anUploadThatArrivesAfterItsRequestWasDeletedIsDeletedWhenItsUrlExpires() {
+    var user = signUp("Hasty");
+    byte[] png = TestImages.png(2, 2);
+    var ticket = requestUpload(user, "PROFILE_PHOTO", "image/png", png.length, null);
+    user.graphQl()
+        .documentName("deleteMedia")
+        .variable("id", ticket.objectId())
+        .execute()
+        .path("deleteMedia")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    // deleted at once (there was nothing yet), and queued again for when the URL expires
+    awaitTrue(
+        "the first deletion is done and the second one waits for the URL's expiry",
+        () ->
+            db.sql(
+                        "SELECT count(*) FROM media_deletions WHERE object_name LIKE $1 AND recheck_at"
+                            + " IS NULL AND next_attempt_at > now() + interval '10 minutes'")
+                    .bind(0, "%" + ticket.objectId())
+                    .map(row -> row.get(0, Long.class))
+                    .one()
+                    .block()
+                == 1);
+    // the URL still works for a while: the client uploads anyway
+    assertThat(put(ticket, png).getStatus()).isEqualTo(HttpStatus.OK);
+    Path file = fileOf(ticket);
+    assertThat(file).exists();
+    // the URL has expired (the test moves the queue's time instead of waiting 15 minutes)
+    db.sql("UPDATE media_deletions SET next_attempt_at = now() WHERE object_name LIKE $1")
+        .bind(0, "%" + ticket.objectId())
+        .then()
+        .block();
+    awaitTrue("the late upload is deleted", () -> !Files.exists(file));
+    awaitTrue("the queue forgets it", () -> queued(ticket) == 0);
+  }
+
+  @Test
   void uploadsRequestedAndNeverCompletedAreDeletedAfterADay() {
     var user = signUp("Forgetful");
     byte[] png = TestImages.png(2, 2);

@@ -1,5 +1,6 @@
 package com.dedw3n.product;
 
+import com.dedw3n.platform.graphql.Identified;
 import com.dedw3n.platform.graphql.Money;
 import java.time.OffsetDateTime;
 
@@ -17,7 +18,8 @@ public record Product(
     int stock,
     int reviewCount,
     long ratingSum,
-    OffsetDateTime createdAt) {
+    OffsetDateTime createdAt)
+    implements Identified {
 
   /**
    * Name of the {@code DataLoader<Long, Product>} of products by id (a review's product, an order

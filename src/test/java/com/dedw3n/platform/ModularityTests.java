@@ -62,6 +62,9 @@ class ModularityTests {
           // API clients and their keys: what the HTTP layer checks before any feature runs
           entry("partners", "platform"),
           entry("partner_keys", "platform"),
+          entry("media_objects", "media"),
+          entry("media_deletions", "media"),
+          entry("media_usage", "media"),
           // Flyway's history; sessions live in memory or Redis, not in PostgreSQL
           entry("flyway_schema_history", "platform"));
 

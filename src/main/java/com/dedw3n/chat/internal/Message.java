@@ -1,5 +1,6 @@
 package com.dedw3n.chat.internal;
 
+import com.dedw3n.platform.graphql.Identified;
 import java.time.OffsetDateTime;
 
 /**
@@ -7,4 +8,5 @@ import java.time.OffsetDateTime;
  * commit order, so a client that knows the last seq it saw knows exactly what it missed.
  */
 record Message(
-    long id, long conversationId, long seq, long senderId, String body, OffsetDateTime createdAt) {}
+    long id, long conversationId, long seq, long senderId, String body, OffsetDateTime createdAt)
+    implements Identified {}

@@ -59,6 +59,11 @@ class ModularityTests {
           entry("inboxes", "chat"),
           entry("inbox_entries", "chat"),
           entry("price_quotes", "price"),
+          entry("payments", "payment"),
+          entry("refunds", "payment"),
+          entry("stripe_events", "payment"),
+          entry("mail_outbox", "mail"),
+          entry("account_tokens", "user"),
           // Flyway's history; sessions live in memory or Redis, not in PostgreSQL
           entry("flyway_schema_history", "platform"));
 

@@ -2,6 +2,8 @@ package com.dedw3n.order.internal;
 
 import static java.util.stream.Collectors.toList;
 
+import com.dedw3n.order.OrderLifecycle;
+import com.dedw3n.order.OrderStatus;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.LoadedField;
@@ -13,7 +15,12 @@ import com.dedw3n.user.User;
 import graphql.schema.idl.RuntimeWiring;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,12 +28,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.hibernate.validator.constraints.Range;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SubscriptionMapping;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.stereotype.Controller;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -42,12 +52,24 @@ class OrderController implements RuntimeWiringConfigurer {
 
   private final Orders orders;
   private final Stock stock;
+  private final OrderLifecycle lifecycle;
   private final TransactionalOperator transaction;
+  private final OrderSettings settings;
+  private final Clock clock;
 
-  OrderController(Orders orders, Stock stock, TransactionalOperator transaction) {
+  OrderController(
+      Orders orders,
+      Stock stock,
+      OrderLifecycle lifecycle,
+      TransactionalOperator transaction,
+      OrderSettings settings,
+      ObjectProvider<Clock> clock) {
     this.orders = orders;
     this.stock = stock;
+    this.lifecycle = lifecycle;
     this.transaction = transaction;
+    this.settings = settings;
+    this.clock = clock.getIfUnique(Clock::systemUTC);
   }
 
   /** Fields that are one load by a key of their parent, as {@link LoadedField}s (see there why). */
@@ -105,35 +127,113 @@ class OrderController implements RuntimeWiringConfigurer {
         .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
+  /**
+   * With an idempotency key, a retry answers the order of the first attempt: found before any stock
+   * moves, or, when two attempts race, the loser's transaction fails on the unique index, rolls its
+   * stock back, and answers the winner's order.
+   */
   @MutationMapping
   Mono<Order> placeOrder(
       @Argument @Size(min = 1, max = MAX_ITEMS, message = "must hold {min} to {max} entries")
-          List<@Valid OrderItemInput> items) {
+          List<@Valid OrderItemInput> items,
+      @Argument
+          @Pattern(
+              regexp = "[\\x21-\\x7E]{1,64}",
+              message = "must be 1 to 64 printable ASCII characters (a UUID, say)")
+          @Nullable String idempotencyKey) {
     Map<Long, Integer> wanted = wanted(items);
-    List<Long> productIds = new ArrayList<>(wanted.keySet());
-    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
     return Viewer.requireId()
         .flatMap(
-            buyer ->
-                stock
-                    .lock(productIds)
-                    .collectList()
+            buyer -> {
+              if (idempotencyKey == null) {
+                return place(buyer, wanted, null);
+              }
+              return sameAttempt(buyer, idempotencyKey, wanted)
+                  .switchIfEmpty(
+                      Mono.defer(() -> place(buyer, wanted, idempotencyKey))
+                          .onErrorResume(
+                              Orders::isIdempotencyKeyTaken,
+                              e -> sameAttempt(buyer, idempotencyKey, wanted)));
+            });
+  }
+
+  /**
+   * The order an earlier attempt with this key placed, or empty when there is none; CONFLICT when
+   * the key was used for other items.
+   */
+  private Mono<Order> sameAttempt(long buyer, String idempotencyKey, Map<Long, Integer> wanted) {
+    return orders
+        .byIdempotencyKey(buyer, idempotencyKey)
+        .flatMap(
+            order ->
+                orders
+                    .quantities(order.id())
                     .flatMap(
-                        found -> {
-                          String currency = check(buyer, productIds, found);
-                          return stock
-                              .take(productIds, quantities)
-                              .collectList()
-                              .flatMap(
-                                  taken -> {
-                                    if (taken.size() < productIds.size()) {
-                                      // the error rolls the transaction back: no stock moved
-                                      return Mono.error(outOfStock(productIds, taken));
-                                    }
-                                    return orders.insert(buyer, taken, total(taken), currency);
-                                  });
-                        })
-                    .as(transaction::transactional));
+                        placed ->
+                            placed.equals(wanted)
+                                ? Mono.just(order)
+                                : Mono.error(
+                                    ApiException.conflict(
+                                        "The idempotency key "
+                                            + idempotencyKey
+                                            + " was used for order "
+                                            + order.id()
+                                            + " with other items; use a new key for a new"
+                                            + " order."))));
+  }
+
+  private Mono<Order> place(long buyer, Map<Long, Integer> wanted, @Nullable String key) {
+    List<Long> productIds = new ArrayList<>(wanted.keySet());
+    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
+    return stock
+        .lock(productIds)
+        .collectList()
+        .flatMap(
+            found -> {
+              String currency = check(buyer, productIds, found);
+              return stock
+                  .take(productIds, quantities)
+                  .collectList()
+                  .flatMap(
+                      taken -> {
+                        if (taken.size() < productIds.size()) {
+                          // the error rolls the transaction back: no stock moved
+                          return Mono.error(outOfStock(productIds, taken));
+                        }
+                        OffsetDateTime expiresAt =
+                            clock.instant().plus(settings.unpaidExpiry()).atOffset(ZoneOffset.UTC);
+                        return orders.insert(buyer, taken, total(taken), currency, key, expiresAt);
+                      });
+            })
+        .as(transaction::transactional);
+  }
+
+  /**
+   * The buyer's order each time its status changes, starting with its status now, until it can
+   * change no more (CANCELLED, REFUNDED). Changes committed on this instance arrive at once; those
+   * of other instances by a re-read every {@code dedw3n.order.status-recheck}.
+   */
+  @SubscriptionMapping
+  Flux<Order> orderStatusChanged(@Argument String orderId) {
+    long id = Ids.parse("orderId", orderId);
+    return Viewer.requireId()
+        .flatMapMany(
+            buyer ->
+                Flux.merge(
+                        lifecycle.changes().filter(change -> change.orderId() == id),
+                        Flux.interval(Duration.ZERO, settings.statusRecheck()).onBackpressureDrop())
+                    .concatMap(signal -> ownOrder(id, buyer), 1)
+                    .distinctUntilChanged(Order::status)
+                    .takeUntil(order -> OrderStatus.valueOf(order.status()).isFinal()));
+  }
+
+  /** The buyer's own order; NOT_FOUND for anyone else's, as {@code order(id)} does. */
+  private Mono<Order> ownOrder(long id, long buyer) {
+    return orders
+        .visible(List.of(id), buyer)
+        .filter(Order::viewedByBuyer)
+        .next()
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", id)));
   }
 
   @EntityMapping("Order")

@@ -1,0 +1,40 @@
+package com.dedw3n.mail;
+
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Mono;
+
+/**
+ * Where features put the mail they want sent. {@link #enqueue} writes one row of the mail_outbox
+ * table and joins the caller's transaction (R2DBC transactions follow the Reactor context): the
+ * mail exists exactly when what caused it committed, and the mail feature's sender delivers it
+ * later, with retries, however long the provider is away.
+ */
+@Repository
+public class Outbox {
+
+  private final DatabaseClient db;
+
+  Outbox(DatabaseClient db) {
+    this.db = db;
+  }
+
+  /**
+   * Queues a plain-text mail, once per {@code dedupKey}: a second call with the same key (a
+   * duplicate event, a retried request) queues nothing. Name the cause in the key, as {@code
+   * order-paid:42}.
+   */
+  public Mono<Void> enqueue(String dedupKey, String recipient, String subject, String body) {
+    return db.sql(
+            "INSERT INTO mail_outbox (dedup_key, idempotency_key, recipient, subject, body)"
+                + " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING")
+        .bind(0, dedupKey)
+        // Brevo wants a UUID as its idempotency key; one per row, so a retried send is one mail
+        .bind(1, UUID.randomUUID())
+        .bind(2, recipient)
+        .bind(3, subject)
+        .bind(4, body)
+        .then();
+  }
+}

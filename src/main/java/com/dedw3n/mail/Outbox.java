@@ -1,6 +1,9 @@
 package com.dedw3n.mail;
 
+import java.time.Clock;
+import java.time.ZoneOffset;
 import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Mono;
@@ -15,9 +18,12 @@ import reactor.core.publisher.Mono;
 public class Outbox {
 
   private final DatabaseClient db;
+  private final Clock clock;
 
-  Outbox(DatabaseClient db) {
+  Outbox(DatabaseClient db, ObjectProvider<Clock> clock) {
     this.db = db;
+    // the sender compares due times with the application's clock: rows are dated by it too
+    this.clock = clock.getIfUnique(Clock::systemUTC);
   }
 
   /**
@@ -27,14 +33,16 @@ public class Outbox {
    */
   public Mono<Void> enqueue(String dedupKey, String recipient, String subject, String body) {
     return db.sql(
-            "INSERT INTO mail_outbox (dedup_key, idempotency_key, recipient, subject, body)"
-                + " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING")
+            "INSERT INTO mail_outbox (dedup_key, idempotency_key, recipient, subject, body,"
+                + " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
+                + " ON CONFLICT (dedup_key) DO NOTHING")
         .bind(0, dedupKey)
         // Brevo wants a UUID as its idempotency key; one per row, so a retried send is one mail
         .bind(1, UUID.randomUUID())
         .bind(2, recipient)
         .bind(3, subject)
         .bind(4, body)
+        .bind(5, clock.instant().atOffset(ZoneOffset.UTC))
         .then();
   }
 }

@@ -76,6 +76,8 @@ final class BrevoApi {
                 .waitDurationInOpenState(brevo.breakerOpenFor())
                 .permittedNumberOfCallsInHalfOpenState(1)
                 .recordException(e -> e instanceof Unavailable)
+                // the application's clock, which also dates the outbox's retries
+                .clock(clock)
                 .build());
   }
 

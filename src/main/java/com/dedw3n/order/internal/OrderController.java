@@ -2,6 +2,7 @@ package com.dedw3n.order.internal;
 
 import static java.util.stream.Collectors.toList;
 
+import com.dedw3n.mail.Outbox;
 import com.dedw3n.order.OrderLifecycle;
 import com.dedw3n.order.OrderStatus;
 import com.dedw3n.platform.graphql.ApiException;
@@ -12,6 +13,7 @@ import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
 import com.dedw3n.product.Stock;
 import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
 import graphql.schema.idl.RuntimeWiring;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -56,6 +58,8 @@ class OrderController implements RuntimeWiringConfigurer {
   private final TransactionalOperator transaction;
   private final OrderSettings settings;
   private final Clock clock;
+  private final Users users;
+  private final Outbox outbox;
 
   OrderController(
       Orders orders,
@@ -63,7 +67,11 @@ class OrderController implements RuntimeWiringConfigurer {
       OrderLifecycle lifecycle,
       TransactionalOperator transaction,
       OrderSettings settings,
-      ObjectProvider<Clock> clock) {
+      ObjectProvider<Clock> clock,
+      Users users,
+      Outbox outbox) {
+    this.users = users;
+    this.outbox = outbox;
     this.orders = orders;
     this.stock = stock;
     this.lifecycle = lifecycle;
@@ -234,6 +242,44 @@ class OrderController implements RuntimeWiringConfigurer {
         .filter(Order::viewedByBuyer)
         .next()
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", id)));
+  }
+
+  /**
+   * A seller says the order has shipped: PAID becomes FULFILLED, and the buyer gets the "shipped"
+   * mail, in one transaction. The whole order is fulfilled at once: an order of several sellers is
+   * FULFILLED when the first of them ships.
+   */
+  @MutationMapping
+  Mono<Order> markShipped(@Argument String orderId) {
+    long id = Ids.parse("orderId", orderId);
+    return Viewer.requireId()
+        .flatMap(
+            seller ->
+                lifecycle
+                    .lock(id)
+                    .filter(
+                        order -> order.sellerIds().contains(seller) || order.buyerId() == seller)
+                    .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", orderId)))
+                    .flatMap(
+                        order -> {
+                          if (!order.sellerIds().contains(seller)) {
+                            return Mono.error(
+                                ApiException.forbidden(
+                                    "Only a seller of order " + id + " marks it shipped."));
+                          }
+                          return lifecycle
+                              .moveTo(id, OrderStatus.FULFILLED)
+                              .then(users.findById(order.buyerId()))
+                              .flatMap(
+                                  buyer ->
+                                      outbox.enqueue(
+                                          "order-shipped:" + id,
+                                          buyer.email(),
+                                          "Your order " + id + " has shipped",
+                                          "Good news: your order " + id + " is on its way."))
+                              .then(orders.visible(List.of(id), seller).next());
+                        })
+                    .as(transaction::transactional));
   }
 
   @EntityMapping("Order")

@@ -417,6 +417,54 @@ class PaymentTests extends ApiTests {
   }
 
   @Test
+  void aSellerShipsAPaidOrderOnceAndMayStillRefundIt() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 800, 3), 1);
+    expectError(
+        seller.graphQl().documentName("markShipped").variable("orderId", order).execute(),
+        "CONFLICT");
+    pay(buyer, order);
+    expectError(
+        buyer.graphQl().documentName("markShipped").variable("orderId", order).execute(),
+        "FORBIDDEN");
+    expectError(
+        signUp("Stranger")
+            .graphQl()
+            .documentName("markShipped")
+            .variable("orderId", order)
+            .execute(),
+        "NOT_FOUND");
+    seller
+        .graphQl()
+        .documentName("markShipped")
+        .variable("orderId", order)
+        .execute()
+        .path("markShipped.status")
+        .entity(String.class)
+        .isEqualTo("FULFILLED");
+    seller
+        .graphQl()
+        .documentName("markShipped")
+        .variable("orderId", order)
+        .execute()
+        .path("markShipped.status")
+        .entity(String.class)
+        .isEqualTo("FULFILLED");
+    assertThat(mails("order-shipped:" + order)).isEqualTo(1);
+    // a return after shipping
+    refund(seller, order, 800, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    assertThat(payment(buyer, order).get("status")).isEqualTo("REFUNDED");
+    // final: no way back
+    expectError(
+        seller.graphQl().documentName("markShipped").variable("orderId", order).execute(),
+        "CONFLICT");
+  }
+
+  @Test
   void thePaymentIsTheBuyersAlone() {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");

@@ -1,5 +1,6 @@
 package com.dedw3n.mail.internal;
 
+import com.dedw3n.mail.Outbox;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
@@ -18,10 +19,14 @@ class MailConfiguration {
 
   @Bean
   MailSender mailSender(
-      DatabaseClient db, MailSettings settings, ObjectProvider<Clock> clock, MeterRegistry meters) {
+      DatabaseClient db,
+      MailSettings settings,
+      ObjectProvider<Clock> clock,
+      MeterRegistry meters,
+      Outbox outbox) {
     Clock time = clock.getIfUnique(Clock::systemUTC);
     BrevoApi brevo =
         settings.brevo().configured() ? new BrevoApi(settings, WebClient.builder(), time) : null;
-    return new MailSender(db, settings, brevo, time, meters);
+    return new MailSender(db, settings, brevo, time, meters, outbox.queued());
   }
 }

@@ -14,20 +14,24 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Delivers the outbox: every {@code poll-interval} it claims the due rows (skipping rows another
- * instance holds), sends each through Brevo, or to the local mailbox without a key, and records the
- * outcome. A row is sent at most once per attempt, and retried until Brevo takes it: the wait
- * doubles after each failure (5xx, timeout, no connection, breaker open), a 429 waits its
- * Retry-After, and a refused mail (another 4xx) is given up at once. Claiming moves the row's next
- * attempt past the lease, so a sender that dies mid-send leaves the row to be retried, not lost.
+ * Delivers the outbox: whenever a transaction queued mail (the {@code Outbox} signals it after the
+ * commit), and every {@code poll-interval} for retries and other instances' leftovers, it claims
+ * the due rows (skipping rows another instance holds), sends each through Brevo, or to the local
+ * mailbox without a key, and records the outcome. A row is sent at most once per attempt, and
+ * retried until Brevo takes it: the wait doubles after each failure (5xx, timeout, no connection,
+ * breaker open), a 429 waits its Retry-After, and a refused mail (another 4xx) is given up at once.
+ * Claiming moves the row's next attempt past the lease, so a sender that dies mid-send leaves the
+ * row to be retried, not lost.
  */
-class MailSender implements DisposableBean {
+class MailSender implements DisposableBean, ApplicationListener<ApplicationReadyEvent> {
 
   private static final Log log = LogFactory.getLog(MailSender.class);
 
@@ -36,32 +40,22 @@ class MailSender implements DisposableBean {
   private final @Nullable BrevoApi brevo;
   private final Clock clock;
   private final MeterRegistry meters;
-  private final Disposable polling;
+  private final Flux<?> wakeUps;
+  private volatile @Nullable Disposable polling;
 
   MailSender(
       DatabaseClient db,
       MailSettings settings,
       @Nullable BrevoApi brevo,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      Flux<?> wakeUps) {
+    this.wakeUps = wakeUps;
     this.db = db;
     this.settings = settings;
     this.brevo = brevo;
     this.clock = clock;
     this.meters = meters;
-    this.polling =
-        Flux.interval(settings.pollInterval(), settings.pollInterval())
-            .onBackpressureDrop()
-            .concatMap(
-                tick ->
-                    deliverDue()
-                        .onErrorResume(
-                            e -> {
-                              log.warn("Mail delivery round failed; the next one retries: " + e);
-                              return Mono.empty();
-                            }),
-                1)
-            .subscribe();
   }
 
   /**
@@ -86,13 +80,23 @@ class MailSender implements DisposableBean {
 
   private Mono<Boolean> deliver(Claimed mail) {
     if (brevo == null) {
-      log.info(
-          "Mail to "
-              + mail.recipient()
-              + " (local mailbox, no BREVO_API_KEY): "
-              + mail.subject()
-              + "\n"
-              + mail.body());
+      if (settings.localMailboxEndpoint()) {
+        // development: the whole mail, links included, so the flows can be followed offline
+        log.info(
+            "Mail to "
+                + mail.recipient()
+                + " (local mailbox): "
+                + mail.subject()
+                + "\n"
+                + mail.body());
+      } else {
+        // never a reset link in a production log; the mail is not delivered anywhere
+        log.warn(
+            "Mail to "
+                + mail.recipient()
+                + " not sent, BREVO_API_KEY is not set: "
+                + mail.subject());
+      }
       return sent(mail, "local", null);
     }
     return brevo
@@ -171,9 +175,35 @@ class MailSender implements DisposableBean {
         .thenReturn(false);
   }
 
+  /**
+   * Starts the rounds once the application is ready: Flyway migrates after the beans are created,
+   * and a round before that would find no table.
+   */
+  @Override
+  public synchronized void onApplicationEvent(ApplicationReadyEvent ready) {
+    if (polling == null) {
+      polling =
+          Flux.interval(settings.pollInterval(), settings.pollInterval())
+              .onBackpressureDrop()
+              .concatMap(
+                  tick ->
+                      deliverDue()
+                          .onErrorResume(
+                              e -> {
+                                log.warn("Mail delivery round failed; the next one retries: " + e);
+                                return Mono.empty();
+                              }),
+                  1)
+              .subscribe();
+    }
+  }
+
   @Override
   public void destroy() {
-    polling.dispose();
+    Disposable running = polling;
+    if (running != null) {
+      running.dispose();
+    }
   }
 
   private static Claimed claimed(Readable row) {

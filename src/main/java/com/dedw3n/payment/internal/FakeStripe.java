@@ -26,6 +26,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
 
 /**
  * A Stripe API on a loopback port, speaking Stripe's wire format (form-encoded requests, JSON
@@ -50,6 +51,9 @@ public final class FakeStripe implements AutoCloseable {
   public static final String PUBLISHABLE_KEY = "pk_test_dedw3n_fake_stripe";
   public static final String WEBHOOK_SECRET = "whsec_dedw3n_fake_stripe_development_only";
 
+  // its own event loop: Reactor Netty's global one is disposed whenever a Spring context of the
+  // same JVM closes (tests start several), which would close this server's port under it
+  private final LoopResources loop = LoopResources.create("fake-stripe", 1, true);
   private final DisposableServer server;
   private final Map<String, Map<String, Object>> intents = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> charges = new ConcurrentHashMap<>();
@@ -67,6 +71,7 @@ public final class FakeStripe implements AutoCloseable {
   public FakeStripe() {
     this.server =
         HttpServer.create()
+            .runOn(loop)
             .host("127.0.0.1")
             .port(0)
             .handle(
@@ -177,6 +182,7 @@ public final class FakeStripe implements AutoCloseable {
   @Override
   public void close() {
     server.disposeNow();
+    loop.dispose();
   }
 
   private record Answer(int status, String body) {}

@@ -9,6 +9,8 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.Disposable;
@@ -23,7 +25,7 @@ import reactor.core.publisher.Mono;
  * the next sweep tries again.
  */
 @Component
-class UnpaidOrderExpiry implements DisposableBean {
+class UnpaidOrderExpiry implements DisposableBean, ApplicationListener<ApplicationReadyEvent> {
 
   private static final Log log = LogFactory.getLog(UnpaidOrderExpiry.class);
 
@@ -32,7 +34,8 @@ class UnpaidOrderExpiry implements DisposableBean {
   private final StripeGateway stripe;
   private final TransactionalOperator transaction;
   private final Clock clock;
-  private final Disposable sweeping;
+  private final java.time.Duration interval;
+  private volatile @Nullable Disposable sweeping;
 
   UnpaidOrderExpiry(
       OrderLifecycle orders,
@@ -46,19 +49,7 @@ class UnpaidOrderExpiry implements DisposableBean {
     this.stripe = stripe;
     this.transaction = transaction;
     this.clock = clock.getIfUnique(Clock::systemUTC);
-    this.sweeping =
-        Flux.interval(settings.expirySweep(), settings.expirySweep())
-            .onBackpressureDrop()
-            .concatMap(
-                tick ->
-                    sweep()
-                        .onErrorResume(
-                            e -> {
-                              log.warn("Unpaid order expiry failed; the next sweep retries: " + e);
-                              return Mono.empty();
-                            }),
-                1)
-            .subscribe();
+    this.interval = settings.expirySweep();
   }
 
   /** Cancels what has expired; answers how many orders were cancelled. */
@@ -124,8 +115,35 @@ class UnpaidOrderExpiry implements DisposableBean {
         .as(transaction::transactional);
   }
 
+  /**
+   * Starts the rounds once the application is ready: Flyway migrates after the beans are created,
+   * and a round before that would find no table.
+   */
+  @Override
+  public synchronized void onApplicationEvent(ApplicationReadyEvent ready) {
+    if (sweeping == null) {
+      sweeping =
+          Flux.interval(interval, interval)
+              .onBackpressureDrop()
+              .concatMap(
+                  tick ->
+                      sweep()
+                          .onErrorResume(
+                              e -> {
+                                log.warn(
+                                    "Unpaid order expiry failed; the next sweep retries: " + e);
+                                return Mono.empty();
+                              }),
+                  1)
+              .subscribe();
+    }
+  }
+
   @Override
   public void destroy() {
-    sweeping.dispose();
+    Disposable running = sweeping;
+    if (running != null) {
+      running.dispose();
+    }
   }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
 
 /**
  * Brevo's {@code POST /v3/smtp/email} on a loopback port, over real HTTP: it checks the api-key
@@ -23,6 +24,8 @@ final class FakeBrevo implements AutoCloseable {
 
   static final String API_KEY = "xkeysib-test-key";
 
+  // its own event loop: the global one is disposed whenever a Spring context of the JVM closes
+  private final LoopResources loop = LoopResources.create("fake-brevo", 1, true);
   private final DisposableServer server;
   private final Map<String, String> messageIds = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
@@ -34,6 +37,7 @@ final class FakeBrevo implements AutoCloseable {
   FakeBrevo() {
     server =
         HttpServer.create()
+            .runOn(loop)
             .host("127.0.0.1")
             .port(0)
             .handle(
@@ -127,5 +131,6 @@ final class FakeBrevo implements AutoCloseable {
   @Override
   public void close() {
     server.disposeNow();
+    loop.dispose();
   }
 }

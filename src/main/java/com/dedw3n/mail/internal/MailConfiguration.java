@@ -27,6 +27,6 @@ class MailConfiguration {
     Clock time = clock.getIfUnique(Clock::systemUTC);
     BrevoApi brevo =
         settings.brevo().configured() ? new BrevoApi(settings, WebClient.builder(), time) : null;
-    return new MailSender(db, settings, brevo, time, meters, outbox.queued());
+    return new MailSender(db, settings, brevo, time, meters, outbox.queued()).start();
   }
 }

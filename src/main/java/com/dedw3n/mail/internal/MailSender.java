@@ -14,8 +14,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.ApplicationListener;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -31,7 +29,7 @@ import reactor.core.publisher.Mono;
  * Claiming moves the row's next attempt past the lease, so a sender that dies mid-send leaves the
  * row to be retried, not lost.
  */
-class MailSender implements DisposableBean, ApplicationListener<ApplicationReadyEvent> {
+class MailSender implements DisposableBean {
 
   private static final Log log = LogFactory.getLog(MailSender.class);
 
@@ -56,6 +54,31 @@ class MailSender implements DisposableBean, ApplicationListener<ApplicationReady
     this.brevo = brevo;
     this.clock = clock;
     this.meters = meters;
+  }
+
+  /**
+   * Starts the rounds: on every signal of the outbox, and every poll interval (the first one poll
+   * interval from now, by when Flyway has migrated; a round before would find no table and only log
+   * a warning).
+   */
+  synchronized MailSender start() {
+    if (polling == null) {
+      polling =
+          Flux.merge(Flux.interval(settings.pollInterval(), settings.pollInterval()), wakeUps)
+              // a signal during a round brings one more round, not one per signal
+              .onBackpressureLatest()
+              .concatMap(
+                  tick ->
+                      deliverDue()
+                          .onErrorResume(
+                              e -> {
+                                log.warn("Mail delivery round failed; the next one retries: " + e);
+                                return Mono.empty();
+                              }),
+                  1)
+              .subscribe();
+    }
+    return this;
   }
 
   /**
@@ -173,29 +196,6 @@ class MailSender implements DisposableBean, ApplicationListener<ApplicationReady
         .bind(1, error)
         .then()
         .thenReturn(false);
-  }
-
-  /**
-   * Starts the rounds once the application is ready: Flyway migrates after the beans are created,
-   * and a round before that would find no table.
-   */
-  @Override
-  public synchronized void onApplicationEvent(ApplicationReadyEvent ready) {
-    if (polling == null) {
-      polling =
-          Flux.interval(settings.pollInterval(), settings.pollInterval())
-              .onBackpressureDrop()
-              .concatMap(
-                  tick ->
-                      deliverDue()
-                          .onErrorResume(
-                              e -> {
-                                log.warn("Mail delivery round failed; the next one retries: " + e);
-                                return Mono.empty();
-                              }),
-                  1)
-              .subscribe();
-    }
   }
 
   @Override

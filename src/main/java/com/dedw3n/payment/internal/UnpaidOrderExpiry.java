@@ -9,8 +9,6 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.Disposable;
@@ -25,7 +23,7 @@ import reactor.core.publisher.Mono;
  * the next sweep tries again.
  */
 @Component
-class UnpaidOrderExpiry implements DisposableBean, ApplicationListener<ApplicationReadyEvent> {
+class UnpaidOrderExpiry implements DisposableBean {
 
   private static final Log log = LogFactory.getLog(UnpaidOrderExpiry.class);
 
@@ -50,6 +48,7 @@ class UnpaidOrderExpiry implements DisposableBean, ApplicationListener<Applicati
     this.transaction = transaction;
     this.clock = clock.getIfUnique(Clock::systemUTC);
     this.interval = settings.expirySweep();
+    start();
   }
 
   /** Cancels what has expired; answers how many orders were cancelled. */
@@ -116,11 +115,9 @@ class UnpaidOrderExpiry implements DisposableBean, ApplicationListener<Applicati
   }
 
   /**
-   * Starts the rounds once the application is ready: Flyway migrates after the beans are created,
-   * and a round before that would find no table.
+   * Starts the sweeps: the first one sweep interval from now (30 s), by when Flyway has migrated.
    */
-  @Override
-  public synchronized void onApplicationEvent(ApplicationReadyEvent ready) {
+  private synchronized void start() {
     if (sweeping == null) {
       sweeping =
           Flux.interval(interval, interval)

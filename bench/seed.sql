@@ -229,11 +229,12 @@ FROM bench_size, generate_series(1, products) p,
      LATERAL generate_series(1, pg_temp.review_count(p)) k;
 
 \echo seed: orders
--- buyers from the top fifth of users (never sellers); 1..5 distinct products, 1..3 of each
+-- buyers from the top fifth of users (never sellers); 1..5 distinct products, 1..3 of each;
+-- a year of history, so shipped (FULFILLED: orders.status is checked since V20)
 INSERT INTO orders (id, buyer_id, status, total_amount, currency, created_at) OVERRIDING SYSTEM VALUE
 SELECT o,
        sellers + 1 + pg_temp.h(o, 20) % (users - sellers),
-       'PLACED',
+       'FULFILLED',
        (SELECT sum((1 + pg_temp.h(o * 8 + k, 24) % 3)
                    * pg_temp.product_price(1 + (pg_temp.h(o, 22) % products
                                                 + k * (1 + pg_temp.h(o, 23) % ((products - 1) / 5))) % products))

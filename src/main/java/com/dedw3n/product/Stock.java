@@ -69,6 +69,22 @@ public class Stock {
         .all();
   }
 
+  /**
+   * Gives stock back (an unpaid order that expired or was cancelled), in the caller's transaction.
+   * The caller makes sure it gives back once: the order feature does it in the transition to
+   * CANCELLED, which happens once per order.
+   */
+  public reactor.core.publisher.Mono<Void> giveBack(
+      List<Long> productIds, List<Integer> quantities) {
+    return db.sql(
+            "UPDATE products p SET stock = p.stock + r.quantity"
+                + " FROM unnest($1::bigint[], $2::int[]) AS r(product_id, quantity)"
+                + " WHERE p.id = r.product_id")
+        .bind(0, productIds.toArray(Long[]::new))
+        .bind(1, quantities.toArray(Integer[]::new))
+        .then();
+  }
+
   /** Stock taken from one product, at its price. */
   public record Taken(long productId, long sellerId, Money price, int quantity) {}
 }

@@ -5,7 +5,7 @@
  * <p>A module: its root package is its API, sub-packages are internal, and it may use only the
  * modules named here (ModularityTests fails the build otherwise).
  */
-@ApplicationModule(allowedDependencies = {"platform"})
+@ApplicationModule(allowedDependencies = {"platform", "mail"})
 package com.dedw3n.user;
 
 import org.springframework.modulith.ApplicationModule;

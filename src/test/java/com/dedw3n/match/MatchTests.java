@@ -14,6 +14,26 @@ import reactor.core.scheduler.Schedulers;
 class MatchTests extends ApiTests {
 
   @Test
+  void aNewMatchMailsBothUsersOnce() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    like(ann, ben);
+    like(ben, ann);
+    like(ben, ann); // the match stands: no second mail
+    for (var user : List.of(ann, ben)) {
+      org.assertj.core.api.Assertions.assertThat(
+              db.sql(
+                      "SELECT count(*) FROM mail_outbox WHERE recipient = $1"
+                          + " AND dedup_key LIKE 'new-match:%'")
+                  .bind(0, user.email())
+                  .map(r -> r.get(0, Long.class))
+                  .one()
+                  .block())
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
   void aOneSidedLikeIsNoMatchAMutualOneIs() {
     var ann = signUp("Ann");
     var ben = signUp("Ben");

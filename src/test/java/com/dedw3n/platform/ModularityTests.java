@@ -65,6 +65,11 @@ class ModularityTests {
           entry("media_objects", "media"),
           entry("media_deletions", "media"),
           entry("media_usage", "media"),
+          entry("payments", "payment"),
+          entry("refunds", "payment"),
+          entry("stripe_events", "payment"),
+          entry("mail_outbox", "mail"),
+          entry("account_tokens", "user"),
           // Flyway's history; sessions live in memory or Redis, not in PostgreSQL
           entry("flyway_schema_history", "platform"));
 

@@ -1,5 +1,6 @@
 package com.dedw3n.match.internal;
 
+import com.dedw3n.mail.Outbox;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.LoadedField;
@@ -18,6 +19,7 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.stereotype.Controller;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Dating: profile likes and the matches they make; the {@code Match} entity. */
@@ -27,8 +29,10 @@ class MatchController implements RuntimeWiringConfigurer {
   private final Matches matches;
   private final Users users;
   private final TransactionalOperator transaction;
+  private final Outbox outbox;
 
-  MatchController(Matches matches, Users users, TransactionalOperator transaction) {
+  MatchController(Matches matches, Users users, TransactionalOperator transaction, Outbox outbox) {
+    this.outbox = outbox;
     this.matches = matches;
     this.users = users;
     this.transaction = transaction;
@@ -93,9 +97,39 @@ class MatchController implements RuntimeWiringConfigurer {
         .flatMap(
             mutual ->
                 mutual
-                    ? matches.match(liker, likee).map(match -> new ProfileLike(likee, match))
+                    ? matches
+                        .match(liker, likee)
+                        .flatMap(match -> announce(match).thenReturn(new ProfileLike(likee, match)))
                     : Mono.just(new ProfileLike(likee, null)))
         .as(transaction::transactional);
+  }
+
+  /**
+   * Queues the "new match" mail to both users, in the match's transaction; once per match (a like
+   * that finds the match already active, or a rematch at the same instant, queues nothing).
+   */
+  private Mono<Void> announce(Match match) {
+    String since = String.valueOf(match.createdAt().toInstant().toEpochMilli());
+    return users
+        .findAllById(List.of(match.userAId(), match.userBId()))
+        .collectMap(User::id)
+        .flatMapMany(
+            pair ->
+                Flux.fromIterable(pair.values())
+                    .concatMap(
+                        user -> {
+                          User other =
+                              pair.get(
+                                  user.id() == match.userAId() ? match.userBId() : match.userAId());
+                          return outbox.enqueue(
+                              "new-match:" + match.id() + ":" + since + ":" + user.id(),
+                              user.email(),
+                              "You have a new match on Dedw3n",
+                              "You and "
+                                  + (other == null ? "someone" : other.displayName())
+                                  + " like each other. Say hello in the app.");
+                        }))
+        .then();
   }
 
   @MutationMapping

@@ -2,6 +2,9 @@ package com.dedw3n.order.internal;
 
 import static java.util.stream.Collectors.toList;
 
+import com.dedw3n.mail.Outbox;
+import com.dedw3n.order.OrderLifecycle;
+import com.dedw3n.order.OrderStatus;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.LoadedField;
@@ -10,10 +13,16 @@ import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
 import com.dedw3n.product.Stock;
 import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
 import graphql.schema.idl.RuntimeWiring;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,12 +30,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.hibernate.validator.constraints.Range;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SubscriptionMapping;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.stereotype.Controller;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -42,12 +54,30 @@ class OrderController implements RuntimeWiringConfigurer {
 
   private final Orders orders;
   private final Stock stock;
+  private final OrderLifecycle lifecycle;
   private final TransactionalOperator transaction;
+  private final OrderSettings settings;
+  private final Clock clock;
+  private final Users users;
+  private final Outbox outbox;
 
-  OrderController(Orders orders, Stock stock, TransactionalOperator transaction) {
+  OrderController(
+      Orders orders,
+      Stock stock,
+      OrderLifecycle lifecycle,
+      TransactionalOperator transaction,
+      OrderSettings settings,
+      ObjectProvider<Clock> clock,
+      Users users,
+      Outbox outbox) {
+    this.users = users;
+    this.outbox = outbox;
     this.orders = orders;
     this.stock = stock;
+    this.lifecycle = lifecycle;
     this.transaction = transaction;
+    this.settings = settings;
+    this.clock = clock.getIfUnique(Clock::systemUTC);
   }
 
   /** Fields that are one load by a key of their parent, as {@link LoadedField}s (see there why). */
@@ -105,33 +135,149 @@ class OrderController implements RuntimeWiringConfigurer {
         .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
+  /**
+   * With an idempotency key, a retry answers the order of the first attempt: found before any stock
+   * moves, or, when two attempts race, the loser's transaction fails on the unique index, rolls its
+   * stock back, and answers the winner's order.
+   */
   @MutationMapping
   Mono<Order> placeOrder(
       @Argument @Size(min = 1, max = MAX_ITEMS, message = "must hold {min} to {max} entries")
-          List<@Valid OrderItemInput> items) {
+          List<@Valid OrderItemInput> items,
+      @Argument
+          @Pattern(
+              regexp = "[\\x21-\\x7E]{1,64}",
+              message = "must be 1 to 64 printable ASCII characters (a UUID, say)")
+          @Nullable String idempotencyKey) {
     Map<Long, Integer> wanted = wanted(items);
-    List<Long> productIds = new ArrayList<>(wanted.keySet());
-    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
     return Viewer.requireId()
         .flatMap(
-            buyer ->
-                stock
-                    .lock(productIds)
-                    .collectList()
+            buyer -> {
+              if (idempotencyKey == null) {
+                return place(buyer, wanted, null);
+              }
+              return sameAttempt(buyer, idempotencyKey, wanted)
+                  .switchIfEmpty(
+                      Mono.defer(() -> place(buyer, wanted, idempotencyKey))
+                          .onErrorResume(
+                              Orders::isIdempotencyKeyTaken,
+                              e -> sameAttempt(buyer, idempotencyKey, wanted)));
+            });
+  }
+
+  /**
+   * The order an earlier attempt with this key placed, or empty when there is none; CONFLICT when
+   * the key was used for other items.
+   */
+  private Mono<Order> sameAttempt(long buyer, String idempotencyKey, Map<Long, Integer> wanted) {
+    return orders
+        .byIdempotencyKey(buyer, idempotencyKey)
+        .flatMap(
+            order ->
+                orders
+                    .quantities(order.id())
                     .flatMap(
-                        found -> {
-                          String currency = check(buyer, productIds, found);
-                          return stock
-                              .take(productIds, quantities)
-                              .collectList()
+                        placed ->
+                            placed.equals(wanted)
+                                ? Mono.just(order)
+                                : Mono.error(
+                                    ApiException.conflict(
+                                        "The idempotency key "
+                                            + idempotencyKey
+                                            + " was used for order "
+                                            + order.id()
+                                            + " with other items; use a new key for a new"
+                                            + " order."))));
+  }
+
+  private Mono<Order> place(long buyer, Map<Long, Integer> wanted, @Nullable String key) {
+    List<Long> productIds = new ArrayList<>(wanted.keySet());
+    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
+    return stock
+        .lock(productIds)
+        .collectList()
+        .flatMap(
+            found -> {
+              String currency = check(buyer, productIds, found);
+              return stock
+                  .take(productIds, quantities)
+                  .collectList()
+                  .flatMap(
+                      taken -> {
+                        if (taken.size() < productIds.size()) {
+                          // the error rolls the transaction back: no stock moved
+                          return Mono.error(outOfStock(productIds, taken));
+                        }
+                        OffsetDateTime expiresAt =
+                            clock.instant().plus(settings.unpaidExpiry()).atOffset(ZoneOffset.UTC);
+                        return orders.insert(buyer, taken, total(taken), currency, key, expiresAt);
+                      });
+            })
+        .as(transaction::transactional);
+  }
+
+  /**
+   * The buyer's order each time its status changes, starting with its status now, until it can
+   * change no more (CANCELLED, REFUNDED). Changes committed on this instance arrive at once; those
+   * of other instances by a re-read every {@code dedw3n.order.status-recheck}.
+   */
+  @SubscriptionMapping
+  Flux<Order> orderStatusChanged(@Argument String orderId) {
+    long id = Ids.parse("orderId", orderId);
+    return Viewer.requireId()
+        .flatMapMany(
+            buyer ->
+                Flux.merge(
+                        lifecycle.changes().filter(change -> change.orderId() == id),
+                        Flux.interval(Duration.ZERO, settings.statusRecheck()).onBackpressureDrop())
+                    .concatMap(signal -> ownOrder(id, buyer), 1)
+                    .distinctUntilChanged(Order::status)
+                    .takeUntil(order -> OrderStatus.valueOf(order.status()).isFinal()));
+  }
+
+  /** The buyer's own order; NOT_FOUND for anyone else's, as {@code order(id)} does. */
+  private Mono<Order> ownOrder(long id, long buyer) {
+    return orders
+        .visible(List.of(id), buyer)
+        .filter(Order::viewedByBuyer)
+        .next()
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", id)));
+  }
+
+  /**
+   * A seller says the order has shipped: PAID becomes FULFILLED, and the buyer gets the "shipped"
+   * mail, in one transaction. The whole order is fulfilled at once: an order of several sellers is
+   * FULFILLED when the first of them ships.
+   */
+  @MutationMapping
+  Mono<Order> markShipped(@Argument String orderId) {
+    long id = Ids.parse("orderId", orderId);
+    return Viewer.requireId()
+        .flatMap(
+            seller ->
+                lifecycle
+                    .lock(id)
+                    .filter(
+                        order -> order.sellerIds().contains(seller) || order.buyerId() == seller)
+                    .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", orderId)))
+                    .flatMap(
+                        order -> {
+                          if (!order.sellerIds().contains(seller)) {
+                            return Mono.error(
+                                ApiException.forbidden(
+                                    "Only a seller of order " + id + " marks it shipped."));
+                          }
+                          return lifecycle
+                              .moveTo(id, OrderStatus.FULFILLED)
+                              .then(users.findById(order.buyerId()))
                               .flatMap(
-                                  taken -> {
-                                    if (taken.size() < productIds.size()) {
-                                      // the error rolls the transaction back: no stock moved
-                                      return Mono.error(outOfStock(productIds, taken));
-                                    }
-                                    return orders.insert(buyer, taken, total(taken), currency);
-                                  });
+                                  buyer ->
+                                      outbox.enqueue(
+                                          "order-shipped:" + id,
+                                          buyer.email(),
+                                          "Your order " + id + " has shipped",
+                                          "Good news: your order " + id + " is on its way."))
+                              .then(orders.visible(List.of(id), seller).next());
                         })
                     .as(transaction::transactional));
   }

@@ -3,10 +3,15 @@ package com.dedw3n.order.internal;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.product.Stock;
+import io.r2dbc.spi.Parameters;
+import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
+import io.r2dbc.spi.R2dbcType;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -21,7 +26,7 @@ class Orders {
    * items, with the total of those items only. One statement for any number of ids.
    */
   private static final String VISIBLE =
-      "SELECT o.id, o.buyer_id, o.status, o.created_at, o.currency,"
+      "SELECT o.id, o.buyer_id, o.status, o.created_at, o.expires_at, o.currency,"
           + " CASE WHEN o.buyer_id = $2 THEN o.total_amount"
           + " ELSE (SELECT sum(i.quantity * i.unit_amount) FROM order_items i"
           + "       WHERE i.order_id = o.id AND i.seller_id = $2) END AS total"
@@ -45,7 +50,8 @@ class Orders {
   /** A buyer's orders, newest first. */
   Flux<Order> ofBuyer(long buyerId, Page page) {
     String sql =
-        "SELECT id, buyer_id, status, created_at, currency, total_amount AS total FROM orders"
+        "SELECT id, buyer_id, status, created_at, expires_at, currency, total_amount AS total"
+            + " FROM orders"
             + " WHERE buyer_id = $1"
             + (page.isFirst() ? "" : " AND (created_at, id) < ($3, $4)")
             + " ORDER BY created_at DESC, id DESC LIMIT $2";
@@ -77,14 +83,28 @@ class Orders {
         .all();
   }
 
-  /** Records the order and its items at the prices taken; {@code total} is their sum. */
-  Mono<Order> insert(long buyerId, List<Stock.Taken> taken, long total, String currency) {
+  /**
+   * Records the order and its items at the prices taken; {@code total} is their sum. A second order
+   * of the buyer with the same idempotency key fails on the unique index (see {@link
+   * #isIdempotencyKeyTaken}).
+   */
+  Mono<Order> insert(
+      long buyerId,
+      List<Stock.Taken> taken,
+      long total,
+      String currency,
+      @Nullable String idempotencyKey,
+      OffsetDateTime expiresAt) {
     return db.sql(
-            "INSERT INTO orders (buyer_id, total_amount, currency) VALUES ($1, $2, $3)"
-                + " RETURNING id, buyer_id, status, created_at, currency, total_amount AS total")
+            "INSERT INTO orders (buyer_id, total_amount, currency, idempotency_key, expires_at)"
+                + " VALUES ($1, $2, $3, $4, $5)"
+                + " RETURNING id, buyer_id, status, created_at, expires_at, currency,"
+                + " total_amount AS total")
         .bind(0, buyerId)
         .bind(1, total)
         .bind(2, currency)
+        .bind(3, Parameters.in(R2dbcType.VARCHAR, idempotencyKey))
+        .bind(4, expiresAt)
         .map(row -> order(row, buyerId))
         .one()
         .flatMap(
@@ -103,6 +123,38 @@ class Orders {
                     .thenReturn(order));
   }
 
+  /** The buyer's order placed with this idempotency key, or empty. */
+  Mono<Order> byIdempotencyKey(long buyerId, String idempotencyKey) {
+    return db.sql(
+            "SELECT id, buyer_id, status, created_at, expires_at, currency, total_amount AS total"
+                + " FROM orders WHERE buyer_id = $1 AND idempotency_key = $2")
+        .bind(0, buyerId)
+        .bind(1, idempotencyKey)
+        .map(row -> order(row, buyerId))
+        .one();
+  }
+
+  /** The quantity of each product in the order. */
+  Mono<Map<Long, Integer>> quantities(long orderId) {
+    return db.sql("SELECT product_id, quantity FROM order_items WHERE order_id = $1")
+        .bind(0, orderId)
+        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Integer.class)))
+        .all()
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+  }
+
+  /** Whether the failure is the buyer's idempotency key being taken by a concurrent attempt. */
+  static boolean isIdempotencyKeyTaken(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof R2dbcDataIntegrityViolationException violation
+          && "23505".equals(violation.getSqlState())
+          && String.valueOf(violation.getMessage()).contains("orders_buyer_idempotency_key_idx")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static Order order(Readable row, long viewerId) {
     Number total = row.get("total", Number.class);
     return new Order(
@@ -111,6 +163,7 @@ class Orders {
         row.get("status", String.class),
         new Money(total == null ? 0 : total.longValue(), row.get("currency", String.class)),
         row.get("created_at", OffsetDateTime.class),
+        row.get("expires_at", OffsetDateTime.class),
         viewerId);
   }
 }

@@ -1,9 +1,12 @@
 package com.dedw3n.price.internal;
 
+import org.springframework.modulith.NamedInterface;
+
 /**
  * How much a client may trust a price, by the age of the provider's answer behind it (the limits
  * are settings; these are the defaults).
  */
+@NamedInterface("quotes")
 public enum PriceFreshness {
   /** Fetched from a provider within the last 5 minutes. */
   FRESH,

@@ -2,6 +2,7 @@ package com.dedw3n.price.internal;
 
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
+import org.springframework.modulith.NamedInterface;
 
 /**
  * The price of one coin in a fiat currency.
@@ -12,6 +13,7 @@ import java.time.OffsetDateTime;
  * @param source {@code coingecko}, {@code cryptocompare}, {@code coinmarketcap} or {@code
  *     emergency}
  */
+@NamedInterface("quotes")
 public record PriceQuote(
     String symbol,
     String currency,

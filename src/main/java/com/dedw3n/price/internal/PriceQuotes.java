@@ -7,13 +7,17 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import org.springframework.modulith.NamedInterface;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
 
 /**
- * The price_quotes table: quotes locked for a checkout. Lock and expiry times come from the
- * application's clock, not the database's, so they agree with the quotes' own {@code asOf}.
+ * The price_quotes table: quotes locked for a checkout. With the quote types, it is the price
+ * feature's named interface {@code quotes}, which the payment feature uses to honour a quote. Lock
+ * and expiry times come from the application's clock, not the database's, so they agree with the
+ * quotes' own {@code asOf}.
  */
+@NamedInterface("quotes")
 public class PriceQuotes {
 
   private static final String COLUMNS =

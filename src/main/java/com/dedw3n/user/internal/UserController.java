@@ -24,6 +24,7 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /** Accounts and sign-in; the {@code User} entity. */
@@ -44,6 +45,9 @@ class UserController {
   private final Sessions sessions;
   private final Budgets budgets;
   private final ClientAddress clientAddress;
+  private final AccountTokens tokens;
+  private final AccountMail mail;
+  private final TransactionalOperator transaction;
 
   /** Compared against when the email is unknown, so a miss costs as long as a wrong password. */
   private final String decoyHash;
@@ -55,13 +59,19 @@ class UserController {
       PasswordHashing passwords,
       Sessions sessions,
       Budgets budgets,
-      ClientAddress clientAddress) {
+      ClientAddress clientAddress,
+      AccountTokens tokens,
+      AccountMail mail,
+      TransactionalOperator transaction) {
     this.users = users;
     this.accounts = accounts;
     this.passwords = passwords;
     this.sessions = sessions;
     this.budgets = budgets;
     this.clientAddress = clientAddress;
+    this.tokens = tokens;
+    this.mail = mail;
+    this.transaction = transaction;
     this.decoyHash = encoder.encode("decoy password for timing");
   }
 
@@ -98,7 +108,13 @@ class UserController {
         .current()
         .flatMap(address -> budgets.spend(Action.SIGN_UP_ADDRESS, address))
         .then(passwords.hash(password))
-        .flatMap(hash -> accounts.insert(normalizedEmail, name, hash))
+        .flatMap(
+            hash ->
+                accounts
+                    .insert(normalizedEmail, name, hash)
+                    // the welcome mail, with its verification link, exists iff the account does
+                    .flatMap(id -> mail.welcome(id, normalizedEmail, name).thenReturn(id))
+                    .as(transaction::transactional))
         .switchIfEmpty(
             Mono.error(() -> ApiException.conflict("An account with this email already exists.")))
         .flatMap(id -> sessions.signIn(id, false).then(users.findById(id)));
@@ -207,6 +223,86 @@ class UserController {
                     .flatMap(hash -> accounts.updatePassword(userId, hash))
                     .then(sessions.endOthers(userId)))
         .thenReturn(true);
+  }
+
+  /** Confirms the address the mailed token was sent to. */
+  @MutationMapping
+  Mono<Boolean> verifyEmail(
+      @Argument @Size(max = 100, message = "is not a token we sent") String token) {
+    return tokens
+        .use(token, AccountTokens.Purpose.VERIFY_EMAIL)
+        .switchIfEmpty(Mono.error(() -> invalidToken("e-mail verification")))
+        .flatMap(tokens::markEmailVerified)
+        .thenReturn(true);
+  }
+
+  /**
+   * Mails a reset link when an account has this address; answers true either way, so the answer
+   * tells nobody whether the address has an account (queueing the mail adds two short statements, a
+   * timing difference of milliseconds). Counted against the address's sign-in attempts, so nobody
+   * floods a mailbox.
+   */
+  @MutationMapping
+  Mono<Boolean> requestPasswordReset(
+      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
+          String email) {
+    String normalizedEmail = normalizeEmail(email);
+    return clientAddress
+        .current()
+        .flatMap(address -> budgets.spend(Action.SIGN_IN_ADDRESS, address))
+        .then(accounts.credentialsByEmail(normalizedEmail))
+        .flatMap(
+            account ->
+                mail.passwordReset(account.userId(), normalizedEmail)
+                    .as(transaction::transactional))
+        .thenReturn(true);
+  }
+
+  /**
+   * Sets a new password with a mailed reset token: the token is used up, every other reset token of
+   * the user retired, the address counts as verified (the mail reached it), and every session of
+   * the user ends.
+   */
+  @MutationMapping
+  Mono<Boolean> resetPassword(
+      @Argument @Size(max = 100, message = "is not a token we sent") String token,
+      @Argument @Size(min = 8, max = 128, message = PASSWORD_MESSAGE) String newPassword) {
+    return clientAddress
+        .current()
+        .flatMap(address -> budgets.spend(Action.SIGN_IN_ADDRESS, address))
+        .then(passwords.hash(newPassword))
+        .flatMap(
+            hash ->
+                tokens
+                    .use(token, AccountTokens.Purpose.RESET_PASSWORD)
+                    .switchIfEmpty(Mono.error(() -> invalidToken("password reset")))
+                    .flatMap(
+                        userId ->
+                            accounts
+                                .updatePassword(userId, hash)
+                                .then(
+                                    tokens.retireAll(userId, AccountTokens.Purpose.RESET_PASSWORD))
+                                .then(tokens.markEmailVerified(userId))
+                                .thenReturn(userId))
+                    .as(transaction::transactional))
+        .flatMap(userId -> sessions.endOthers(userId))
+        .thenReturn(true);
+  }
+
+  /** Whether the user confirmed their address; for that user alone, like {@code email}. */
+  @SchemaMapping(typeName = "User")
+  Mono<Boolean> emailVerified(User user) {
+    return Viewer.current()
+        .filter(viewer -> viewer.userId() == user.id())
+        .flatMap(viewer -> tokens.emailVerified(user.id()));
+  }
+
+  private static ApiException invalidToken(String what) {
+    return new ApiException(
+        ErrorKind.BAD_REQUEST,
+        "INVALID_TOKEN",
+        "This " + what + " link is invalid, used or expired; ask for a new one.",
+        0);
   }
 
   /** What {@code signInForToken} answers. */

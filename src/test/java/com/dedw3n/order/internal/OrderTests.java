@@ -32,6 +32,108 @@ class OrderTests extends ApiTests {
   }
 
   @Test
+  void aRetryWithTheSameIdempotencyKeyAnswersTheFirstOrderAndTakesStockOnce() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 500, 10, "USD");
+    String key = java.util.UUID.randomUUID().toString();
+    String first =
+        placeWithKey(buyer, List.of(item(a, 2)), key)
+            .path("placeOrder.id")
+            .entity(String.class)
+            .get();
+    placeWithKey(buyer, List.of(item(a, 2)), key)
+        .path("placeOrder.id")
+        .entity(String.class)
+        .isEqualTo(first)
+        .path("placeOrder.status")
+        .entity(String.class)
+        .isEqualTo("PENDING_PAYMENT");
+    assertThat(stock(a)).isEqualTo(8);
+    assertThat(ordersOf(buyer)).isEqualTo(1);
+    // the same key with other items is refused, and changes nothing
+    placeWithKey(buyer, List.of(item(a, 3)), key)
+        .errors()
+        .expect(
+            e -> e.getErrorType().toString().equals("CONFLICT") && e.getMessage().contains(first))
+        .verify();
+    assertThat(stock(a)).isEqualTo(8);
+    // keys are per buyer: another buyer's same key is another order
+    var other = signUp("OtherBuyer");
+    placeWithKey(other, List.of(item(a, 2)), key)
+        .path("placeOrder.id")
+        .entity(String.class)
+        .satisfies(id -> assertThat(id).isNotEqualTo(first));
+    assertThat(stock(a)).isEqualTo(6);
+    placeWithKey(buyer, List.of(item(a, 1)), "has space")
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+  }
+
+  /**
+   * A client that timed out retries with its key: of concurrent attempts with one key, exactly one
+   * places the order, and every attempt answers it.
+   */
+  @Test
+  void concurrentAttemptsWithOneKeyPlaceOneOrder() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 100, 100, "USD");
+    String key = java.util.UUID.randomUUID().toString();
+    java.util.Set<String> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Flux.range(0, 8)
+        .parallel(8)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(
+            i -> {
+              var response = placeWithKey(buyer, List.of(item(a, 3)), key).returnResponse();
+              if (response.getErrors().isEmpty()) {
+                ids.add(
+                    ((Map<?, ?>) response.getData()).get("placeOrder") instanceof Map<?, ?> o
+                        ? (String) o.get("id")
+                        : "?");
+              } else {
+                failures.add(response.getErrors().toString());
+              }
+            })
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(failures).isEmpty();
+    assertThat(ids).hasSize(1);
+    assertThat(stock(a)).isEqualTo(97);
+    assertThat(ordersOf(buyer)).isEqualTo(1);
+  }
+
+  @Test
+  void aNewOrderWaitsForPaymentUntilItsExpiry() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 500, 10, "USD");
+    var placed =
+        buyer.graphQl().documentName("placeOrder").variable("items", List.of(item(a, 1))).execute();
+    placed.path("placeOrder.status").entity(String.class).isEqualTo("PENDING_PAYMENT");
+    String expiresAt = placed.path("placeOrder.expiresAt").entity(String.class).get();
+    String createdAt = placed.path("placeOrder.createdAt").entity(String.class).get();
+    assertThat(
+            java.time.Duration.between(
+                java.time.OffsetDateTime.parse(createdAt),
+                java.time.OffsetDateTime.parse(expiresAt)))
+        .isBetween(Duration.ofMinutes(29), Duration.ofMinutes(31));
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response placeWithKey(
+      Client buyer, List<Map<String, Object>> items, String key) {
+    return buyer
+        .graphQl()
+        .documentName("placeOrder")
+        .variable("items", items)
+        .variable("idempotencyKey", key)
+        .execute();
+  }
+
+  @Test
   void theSameProductTwiceIsOneItemWithTheQuantitiesAdded() {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");

@@ -3,6 +3,7 @@ package com.dedw3n.platform.db;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.Application;
+import com.dedw3n.payment.internal.FakeStripe;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -19,6 +20,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -105,6 +107,123 @@ class DatabaseOutageTests {
     for (int i = 0; i < 10; i++) {
       assertThat(feed().getStatus().value()).isEqualTo(200);
     }
+  }
+
+  /**
+   * Stripe's side of an outage: an event that arrives while the database is down is answered 503,
+   * so Stripe delivers it again; the redelivery after recovery is applied, and once only.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aStripeEventDuringADatabaseOutageIsRefusedAndAppliedOnceWhenRedelivered()
+      throws IOException {
+    FakeStripe stripe = server.getBean(FakeStripe.class);
+    stripe.webhookUrl(null); // this test delivers the events
+    DatabaseClient db = server.getBean(DatabaseClient.class);
+    var signUp =
+        http.post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation{signUp(email:\"outage-buyer@example.com\",password:\"correct horse battery\",displayName:\"B\"){id}}"))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .returnResult(String.class);
+    String cookie = signUp.getResponseCookies().getFirst("SESSION").getValue();
+    long seller =
+        db.sql(
+                "INSERT INTO users (email, display_name, password_hash) VALUES ('outage-seller@example.com', 'S', 'x') RETURNING id")
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    long product =
+        db.sql(
+                "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock) VALUES ($1, 'outage', 'Thing', 1500, 'USD', 5) RETURNING id")
+            .bind(0, seller)
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    WebTestClient buyer = http.mutate().defaultCookie("SESSION", cookie).build();
+    Map<String, Object> placed =
+        graphQl(
+            buyer,
+            "mutation($p:ID!){placeOrder(items:[{productId:$p,quantity:1}]){id}}",
+            Map.of("p", String.valueOf(product)));
+    String order =
+        (String)
+            ((Map<String, Object>) ((Map<String, Object>) placed.get("data")).get("placeOrder"))
+                .get("id");
+    Map<String, Object> checkout =
+        graphQl(
+            buyer, "mutation($o:ID!){checkout(orderId:$o){paymentIntentId}}", Map.of("o", order));
+    String pi =
+        (String)
+            ((Map<String, Object>) ((Map<String, Object>) checkout.get("data")).get("checkout"))
+                .get("paymentIntentId");
+    String event =
+        FakeStripe.event(
+            "evt_outage_" + System.nanoTime(),
+            "payment_intent.succeeded",
+            stripe.pay(pi),
+            java.time.Instant.now().getEpochSecond());
+
+    postgres.close();
+    assertThat(deliver(event)).isEqualTo(503);
+    postgres = start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    int status;
+    while ((status = deliver(event)) != 200) {
+      assertThat(status).isEqualTo(503);
+      assertThat(System.nanoTime()).as("delivered within 30 s of the restart").isLessThan(deadline);
+    }
+    assertThat(deliver(event)).isEqualTo(200); // a further redelivery
+    Map<String, Object> after =
+        graphQl(buyer, "query($o:ID!){order(id:$o){status}}", Map.of("o", order));
+    assertThat(
+            ((Map<String, Object>) ((Map<String, Object>) after.get("data")).get("order"))
+                .get("status"))
+        .isEqualTo("PAID");
+    assertThat(
+            db.sql("SELECT count(*) FROM mail_outbox WHERE dedup_key = $1")
+                .bind(0, "order-paid:" + order)
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isEqualTo(1);
+  }
+
+  private static int deliver(String event) {
+    return http.post()
+        .uri("/webhooks/stripe")
+        .contentType(MediaType.APPLICATION_JSON)
+        .header(
+            "Stripe-Signature",
+            FakeStripe.signature(
+                event, FakeStripe.WEBHOOK_SECRET, java.time.Instant.now().getEpochSecond()))
+        .bodyValue(event)
+        .exchange()
+        .returnResult(String.class)
+        .getStatus()
+        .value();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> graphQl(
+      WebTestClient client, String query, Map<String, Object> variables) {
+    return client
+        .post()
+        .uri("/graphql")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(Map.of("query", query, "variables", variables))
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(Map.class)
+        .returnResult()
+        .getResponseBody();
   }
 
   private static EntityExchangeResult<Map> feed() {

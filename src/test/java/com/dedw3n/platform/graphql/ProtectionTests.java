@@ -26,7 +26,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Deadlines, the response size limit and the gateway-only {@code _service}, on a server of their
- * own with tight settings (one request executing at once, 300 ms in the queue, 1 s to execute, 24
+ * own with tight settings (one request executing at once, 300 ms in the queue, 1 s to execute, 40
  * KiB responses) and a test-only field that runs {@code pg_sleep} in PostgreSQL.
  */
 @SpringBootTest(
@@ -35,7 +35,7 @@ import reactor.core.publisher.Mono;
       "dedw3n.graphql.max-concurrent-requests=1",
       "dedw3n.graphql.limits.queue-timeout=300ms",
       "dedw3n.graphql.limits.execution-timeout=1s",
-      "dedw3n.graphql.limits.max-response-size=24KB",
+      "dedw3n.graphql.limits.max-response-size=40KB",
       "dedw3n.graphql.limits.service-open=false",
       "dedw3n.graphql.limits.gateway-secret=" + ProtectionTests.SECRET,
       "dedw3n.budgets.enabled=false"
@@ -130,22 +130,23 @@ class ProtectionTests extends ApiTests {
   @Test
   void aResponseAtTheSizeLimitIsSentAndOneByteMoreIsRefused() {
     var seller = signUp("Sizer");
-    // descriptions hold at most 5,000 characters: four full ones and one that sizes the rest
+    // descriptions hold at most 5,000 characters: eight full ones and one that sizes the rest (the
+    // limit is 40 KiB so that _service's SDL, about 27 KiB, fits in the gateway test)
     String full = product(seller, "f".repeat(5000));
     String probe = product(seller, "x".repeat(10));
     int overhead =
-        post(fiveDescriptions(full, probe), Map.of()).getResponseBodyContent().length
-            - 4 * 5000
+        post(descriptions(full, probe), Map.of()).getResponseBodyContent().length
+            - FULL * 5000
             - 10;
-    int limit = 24 * 1024;
-    String exactly = product(seller, "y".repeat(limit - overhead - 4 * 5000));
-    String over = product(seller, "z".repeat(limit - overhead - 4 * 5000 + 1));
+    int limit = 40 * 1024;
+    String exactly = product(seller, "y".repeat(limit - overhead - FULL * 5000));
+    String over = product(seller, "z".repeat(limit - overhead - FULL * 5000 + 1));
 
-    var fits = post(fiveDescriptions(full, exactly), Map.of());
+    var fits = post(descriptions(full, exactly), Map.of());
     assertThat(fits.getResponseBodyContent()).hasSize(limit);
     assertThat(fits.getResponseBody().get("errors")).isNull();
 
-    var tooLarge = post(fiveDescriptions(full, over), Map.of());
+    var tooLarge = post(descriptions(full, over), Map.of());
     assertThat(code(tooLarge)).isEqualTo("RESPONSE_TOO_LARGE");
     assertThat(tooLarge.getResponseBody().get("data")).isNull();
   }
@@ -214,9 +215,12 @@ class ProtectionTests extends ApiTests {
     return (String) ((Map<String, Object>) errors.get(0).get("extensions")).get("code");
   }
 
-  private static String fiveDescriptions(String full, String last) {
+  /** Full descriptions in the sized response, beside the one that sizes it. */
+  private static final int FULL = 8;
+
+  private static String descriptions(String full, String last) {
     StringBuilder query = new StringBuilder("{");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < FULL; i++) {
       query
           .append(" f")
           .append(i)

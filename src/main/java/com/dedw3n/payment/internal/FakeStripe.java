@@ -1,0 +1,443 @@
+package com.dedw3n.payment.internal;
+
+import com.stripe.Stripe;
+import com.stripe.net.Webhook;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * A Stripe API on a loopback port, speaking Stripe's wire format (form-encoded requests, JSON
+ * objects and errors, {@code Idempotency-Key} replay), for the development profile without keys and
+ * for the tests: PaymentIntents (create, retrieve, cancel, confirm), refunds, and webhook events
+ * signed with Stripe's scheme ({@code Stripe-Signature: t=...,v1=HMAC-SHA256(secret, t.payload)}).
+ *
+ * <p>Confirming a PaymentIntent ({@code POST /v1/payment_intents/{id}/confirm} with {@code
+ * payment_method=pm_card_visa}, or {@code pm_card_chargeDeclined} to fail) sends the webhook to the
+ * application, as {@code stripe listen --forward-to} does against real Stripe. Tests may also make
+ * it answer errors or slowly ({@link #failWith}, {@link #delay}).
+ */
+public final class FakeStripe implements AutoCloseable {
+
+  private static final Log log = LogFactory.getLog(FakeStripe.class);
+  private static final java.util.regex.Pattern INTENT_PATH =
+      java.util.regex.Pattern.compile("/v1/payment_intents/([A-Za-z0-9_]+)(/(cancel|confirm))?");
+
+  /** The keys of the fake; not secrets, and no real Stripe account takes them. */
+  public static final String SECRET_KEY = "sk_test_dedw3n_fake_stripe";
+
+  public static final String PUBLISHABLE_KEY = "pk_test_dedw3n_fake_stripe";
+  public static final String WEBHOOK_SECRET = "whsec_dedw3n_fake_stripe_development_only";
+
+  // its own event loop: Reactor Netty's global one is disposed whenever a Spring context of the
+  // same JVM closes (tests start several), which would close this server's port under it
+  private final LoopResources loop = LoopResources.create("fake-stripe", 1, true);
+  private final DisposableServer server;
+  private final Map<String, Map<String, Object>> intents = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Object>> charges = new ConcurrentHashMap<>();
+  private final Map<String, Replay> replays = new ConcurrentHashMap<>();
+  private final AtomicInteger intentCreates = new AtomicInteger();
+  private final AtomicInteger refundCreates = new AtomicInteger();
+  private final HttpClient webhookClient =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private volatile @Nullable String webhookUrl;
+  private volatile int failStatus;
+  private volatile Duration delay = Duration.ZERO;
+
+  private record Replay(String fingerprint, int status, String body) {}
+
+  public FakeStripe() {
+    this.server =
+        HttpServer.create()
+            .runOn(loop)
+            .host("127.0.0.1")
+            .port(0)
+            .handle(
+                (request, response) ->
+                    request
+                        .receive()
+                        .aggregate()
+                        .asString()
+                        .defaultIfEmpty("")
+                        .flatMap(
+                            body ->
+                                Mono.delay(delay)
+                                    .then(
+                                        Mono.fromCallable(
+                                                () ->
+                                                    answer(
+                                                        request.method().name(),
+                                                        new QueryStringDecoder(request.uri())
+                                                            .path(),
+                                                        request
+                                                            .requestHeaders()
+                                                            .get("Authorization"),
+                                                        request
+                                                            .requestHeaders()
+                                                            .get("Idempotency-Key"),
+                                                        form(body)))
+                                            // intents are synchronised per idempotency key
+                                            .subscribeOn(Schedulers.boundedElastic())))
+                        .flatMap(
+                            answer ->
+                                response
+                                    .status(HttpResponseStatus.valueOf(answer.status()))
+                                    .header("Content-Type", "application/json")
+                                    .header("Request-Id", "req_" + UUID.randomUUID())
+                                    .sendString(Mono.just(answer.body()))
+                                    .then()))
+            .bindNow();
+  }
+
+  /** The base URL stripe-java's {@code apiBase} takes. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.port();
+  }
+
+  /** Where confirmations send their webhook events; null: nowhere (tests deliver them). */
+  public void webhookUrl(@Nullable String url) {
+    this.webhookUrl = url;
+  }
+
+  /** From now on every request answers this status with Stripe's error body; 0: healthy again. */
+  public void failWith(int status) {
+    this.failStatus = status;
+  }
+
+  /** Each answer is held back this long. */
+  public void delay(Duration delay) {
+    this.delay = delay;
+  }
+
+  /** PaymentIntent create requests received (replays included). */
+  public int intentCreates() {
+    return intentCreates.get();
+  }
+
+  /** Distinct PaymentIntents created. */
+  public int intents() {
+    return intents.size();
+  }
+
+  public int refundCreates() {
+    return refundCreates.get();
+  }
+
+  /** A PaymentIntent as Stripe would send it in an event, or null when unknown. */
+  public @Nullable Map<String, Object> intent(String id) {
+    Map<String, Object> intent = intents.get(id);
+    return intent == null ? null : new LinkedHashMap<>(intent);
+  }
+
+  /** Marks the PaymentIntent paid (as a confirmed card does) and answers it; sends its events. */
+  public Map<String, Object> pay(String intentId) {
+    return confirm(intentId, "pm_card_visa");
+  }
+
+  /** Stripe's event envelope around an object. */
+  public static String event(String id, String type, Map<String, Object> object, long created) {
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("id", id);
+    event.put("object", "event");
+    event.put("api_version", Stripe.API_VERSION);
+    event.put("created", created);
+    event.put("livemode", false);
+    event.put("pending_webhooks", 1);
+    event.put("type", type);
+    event.put("data", Map.of("object", object));
+    return Json.write(event);
+  }
+
+  /** The Stripe-Signature header Stripe would send with this payload at this time. */
+  public static String signature(String payload, String secret, long timestamp) {
+    try {
+      return Webhook.Signature.generateSignatureHeader(payload, secret, timestamp);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.disposeNow();
+    loop.dispose();
+  }
+
+  private record Answer(int status, String body) {}
+
+  private Answer answer(
+      String method,
+      String path,
+      @Nullable String authorization,
+      @Nullable String idempotencyKey,
+      Map<String, String> form) {
+    if (authorization == null || !authorization.equals("Bearer " + SECRET_KEY)) {
+      return error(401, "invalid_request_error", "Invalid API Key provided.");
+    }
+    if (failStatus != 0) {
+      return error(failStatus, "api_error", "The fake Stripe was told to fail.");
+    }
+    if (method.equals("POST") && path.equals("/v1/payment_intents")) {
+      intentCreates.incrementAndGet();
+      return idempotent(idempotencyKey, form, () -> createIntent(form));
+    }
+    if (method.equals("POST") && path.equals("/v1/refunds")) {
+      refundCreates.incrementAndGet();
+      return idempotent(idempotencyKey, form, () -> createRefund(form));
+    }
+    Matcher m = INTENT_PATH.matcher(path);
+    if (m.matches()) {
+      String id = m.group(1);
+      if (!intents.containsKey(id)) {
+        return error(404, "invalid_request_error", "No such payment_intent: '" + id + "'");
+      }
+      if (method.equals("GET") && m.group(3) == null) {
+        return ok(intents.get(id));
+      }
+      if (method.equals("POST") && "cancel".equals(m.group(3))) {
+        return cancel(id);
+      }
+      if (method.equals("POST") && "confirm".equals(m.group(3))) {
+        return ok(confirm(id, form.getOrDefault("payment_method", "pm_card_visa")));
+      }
+    }
+    return error(
+        404, "invalid_request_error", "Unrecognized request URL (" + method + ": " + path + ")");
+  }
+
+  /** Stripe's idempotency: the same key replays the first answer, or refuses other parameters. */
+  private Answer idempotent(
+      @Nullable String key, Map<String, String> form, java.util.function.Supplier<Answer> create) {
+    if (key == null) {
+      return create.get();
+    }
+    String fingerprint = new java.util.TreeMap<>(form).toString();
+    synchronized (replays) {
+      Replay replay = replays.get(key);
+      if (replay == null) {
+        Answer answer = create.get();
+        replays.put(key, new Replay(fingerprint, answer.status(), answer.body()));
+        return answer;
+      }
+      if (!replay.fingerprint().equals(fingerprint)) {
+        return error(
+            400,
+            "idempotency_error",
+            "Keys for idempotent requests can only be used with the same parameters they were"
+                + " first used with.");
+      }
+      return new Answer(replay.status(), replay.body());
+    }
+  }
+
+  private Answer createIntent(Map<String, String> form) {
+    String id = "pi_" + random();
+    Map<String, Object> intent = new LinkedHashMap<>();
+    intent.put("id", id);
+    intent.put("object", "payment_intent");
+    intent.put("amount", Long.parseLong(form.getOrDefault("amount", "0")));
+    intent.put("amount_received", 0L);
+    intent.put("currency", form.getOrDefault("currency", "usd"));
+    intent.put("status", "requires_payment_method");
+    intent.put("client_secret", id + "_secret_" + random());
+    intent.put("created", System.currentTimeMillis() / 1000);
+    intent.put("livemode", false);
+    intent.put("description", form.get("description"));
+    intent.put("last_payment_error", null);
+    intent.put("latest_charge", null);
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    List<String> types = new ArrayList<>();
+    form.forEach(
+        (k, v) -> {
+          if (k.startsWith("metadata[") && k.endsWith("]")) {
+            metadata.put(k.substring(9, k.length() - 1), v);
+          } else if (k.startsWith("payment_method_types[")) {
+            types.add(v);
+          }
+        });
+    intent.put("metadata", metadata);
+    intent.put("payment_method_types", types.isEmpty() ? List.of("card") : types);
+    intents.put(id, intent);
+    send("payment_intent.created", intent);
+    return ok(intent);
+  }
+
+  private Answer cancel(String id) {
+    synchronized (intents.get(id)) {
+      Map<String, Object> intent = intents.get(id);
+      if ("succeeded".equals(intent.get("status"))) {
+        return error(
+            400,
+            "invalid_request_error",
+            "You cannot cancel this PaymentIntent because it has a status of succeeded.");
+      }
+      intent.put("status", "canceled");
+      send("payment_intent.canceled", intent);
+      return ok(intent);
+    }
+  }
+
+  private Map<String, Object> confirm(String id, String paymentMethod) {
+    Map<String, Object> intent = intents.get(id);
+    synchronized (intent) {
+      if (!"requires_payment_method".equals(intent.get("status"))) {
+        return new LinkedHashMap<>(intent);
+      }
+      if (paymentMethod.contains("Declined")) {
+        intent.put(
+            "last_payment_error",
+            Map.of(
+                "type",
+                "card_error",
+                "code",
+                "card_declined",
+                "message",
+                "Your card was declined."));
+        send("payment_intent.payment_failed", intent);
+        return new LinkedHashMap<>(intent);
+      }
+      String chargeId = "ch_" + random();
+      Map<String, Object> charge = new LinkedHashMap<>();
+      charge.put("id", chargeId);
+      charge.put("object", "charge");
+      charge.put("amount", intent.get("amount"));
+      charge.put("amount_refunded", 0L);
+      charge.put("currency", intent.get("currency"));
+      charge.put("payment_intent", id);
+      charge.put("refunded", false);
+      charge.put("status", "succeeded");
+      charges.put(chargeId, charge);
+      intent.put("status", "succeeded");
+      intent.put("amount_received", intent.get("amount"));
+      intent.put("latest_charge", chargeId);
+      intent.put("last_payment_error", null);
+      send("payment_intent.succeeded", intent);
+      return new LinkedHashMap<>(intent);
+    }
+  }
+
+  private Answer createRefund(Map<String, String> form) {
+    Map<String, Object> intent = intents.get(form.getOrDefault("payment_intent", ""));
+    if (intent == null || intent.get("latest_charge") == null) {
+      return error(
+          400,
+          "invalid_request_error",
+          "This PaymentIntent does not have a successful charge to refund.");
+    }
+    synchronized (intent) {
+      Map<String, Object> charge = charges.get((String) intent.get("latest_charge"));
+      long amount =
+          Long.parseLong(form.getOrDefault("amount", String.valueOf(charge.get("amount"))));
+      long refunded = (Long) charge.get("amount_refunded");
+      if (amount <= 0 || refunded + amount > (Long) charge.get("amount")) {
+        return error(
+            400,
+            "invalid_request_error",
+            "Refund amount is greater than unrefunded amount on charge.");
+      }
+      charge.put("amount_refunded", refunded + amount);
+      charge.put("refunded", refunded + amount == (Long) charge.get("amount"));
+      Map<String, Object> refund = new LinkedHashMap<>();
+      refund.put("id", "re_" + random());
+      refund.put("object", "refund");
+      refund.put("amount", amount);
+      refund.put("currency", charge.get("currency"));
+      refund.put("charge", charge.get("id"));
+      refund.put("payment_intent", intent.get("id"));
+      refund.put("status", "succeeded");
+      refund.put("metadata", Map.of());
+      send("charge.refunded", charge);
+      return ok(refund);
+    }
+  }
+
+  /** Delivers the event to the webhook URL, if any, signed; in the background, a few tries. */
+  private void send(String type, Map<String, Object> object) {
+    String url = webhookUrl;
+    if (url == null) {
+      return;
+    }
+    String payload =
+        event(
+            "evt_" + random(),
+            type,
+            new LinkedHashMap<>(object),
+            System.currentTimeMillis() / 1000);
+    Mono.fromCallable(
+            () -> {
+              HttpRequest request =
+                  HttpRequest.newBuilder(URI.create(url))
+                      .timeout(Duration.ofSeconds(10))
+                      .header("Content-Type", "application/json; charset=utf-8")
+                      .header(
+                          "Stripe-Signature",
+                          signature(payload, WEBHOOK_SECRET, System.currentTimeMillis() / 1000))
+                      .POST(HttpRequest.BodyPublishers.ofString(payload))
+                      .build();
+              int status =
+                  webhookClient.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+              if (status / 100 != 2) {
+                throw new IllegalStateException("webhook answered " + status);
+              }
+              return status;
+            })
+        .subscribeOn(Schedulers.boundedElastic())
+        .retryWhen(reactor.util.retry.Retry.backoff(5, Duration.ofSeconds(1)))
+        .subscribe(
+            status -> {},
+            e -> log.warn("Fake Stripe could not deliver " + type + " to " + url + ": " + e));
+  }
+
+  private static Answer ok(Map<String, Object> object) {
+    return new Answer(200, Json.write(object));
+  }
+
+  private static Answer error(int status, String type, String message) {
+    return new Answer(
+        status, Json.write(Map.of("error", Map.of("type", type, "message", message))));
+  }
+
+  private static Map<String, String> form(String body) {
+    Map<String, String> form = new LinkedHashMap<>();
+    new QueryStringDecoder("?" + body)
+        .parameters()
+        .forEach((k, v) -> form.put(k, v.isEmpty() ? "" : v.get(0)));
+    return form;
+  }
+
+  private static String random() {
+    return UUID.randomUUID().toString().replace("-", "").substring(0, 24).toLowerCase(Locale.ROOT);
+  }
+
+  /** Stripe's JSON: Gson, as stripe-java itself, with nulls written as Stripe writes them. */
+  static final class Json {
+    private static final com.google.gson.Gson GSON =
+        new com.google.gson.GsonBuilder().serializeNulls().create();
+
+    static String write(Object value) {
+      return GSON.toJson(value);
+    }
+  }
+}

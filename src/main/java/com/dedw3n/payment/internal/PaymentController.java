@@ -1,0 +1,456 @@
+package com.dedw3n.payment.internal;
+
+import com.dedw3n.order.OrderLifecycle;
+import com.dedw3n.order.OrderSummary;
+import com.dedw3n.order.OrderView;
+import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Money;
+import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.price.internal.LockedPriceQuote;
+import com.dedw3n.price.internal.PriceQuotes;
+import jakarta.validation.constraints.Pattern;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.Currency;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.hibernate.validator.constraints.Range;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/** checkout, refund and {@code Order.payment}. */
+@Controller
+class PaymentController {
+
+  /** Coins are charged to this many decimals at most (rounded up: the seller never gets less). */
+  private static final int CRYPTO_SCALE = 8;
+
+  private final StripeGateway stripe;
+  private final Payments payments;
+  private final OrderLifecycle orders;
+  private final PaymentProgress progress;
+  private final PriceQuotes quotes;
+  private final TransactionalOperator transaction;
+  private final Clock clock;
+
+  PaymentController(
+      StripeGateway stripe,
+      Payments payments,
+      OrderLifecycle orders,
+      PaymentProgress progress,
+      PriceQuotes quotes,
+      TransactionalOperator transaction,
+      ObjectProvider<Clock> clock) {
+    this.stripe = stripe;
+    this.payments = payments;
+    this.orders = orders;
+    this.progress = progress;
+    this.quotes = quotes;
+    this.transaction = transaction;
+    this.clock = clock.getIfUnique(Clock::systemUTC);
+  }
+
+  /**
+   * Three steps, so that no transaction waits on Stripe: (1) under the order's lock, check it and
+   * start its payment at the order's total; (2) ask Stripe for the attempt's PaymentIntent with the
+   * attempt's idempotency key, which answers the same PaymentIntent to every retried or concurrent
+   * checkout; (3) link it to the payment. Stripe failing in (2) changes nothing that a retry would
+   * not reuse.
+   */
+  @MutationMapping
+  Mono<Checkout> checkout(@Argument String orderId, @Argument @Nullable String quoteId) {
+    long id = Ids.parse("orderId", orderId);
+    Long quote = quoteId == null ? null : Ids.parse("quoteId", quoteId);
+    return Viewer.requireId()
+        .flatMap(
+            buyer -> {
+              if (!stripe.configured()) {
+                return Mono.error(StripeGateway.notConfigured());
+              }
+              Mono<LockedPriceQuote> honoured =
+                  quote == null ? Mono.empty() : quotes.honour(quote, buyer);
+              return honoured
+                  .map(java.util.Optional::of)
+                  .defaultIfEmpty(java.util.Optional.empty())
+                  .flatMap(locked -> start(id, buyer, locked.orElse(null)))
+                  .flatMap(
+                      payment ->
+                          stripe
+                              .createIntent(
+                                  id,
+                                  payment.attempt(),
+                                  payment.amount(),
+                                  payment.currency(),
+                                  payment.quoteId() == null ? null : payment.quoteId().toString())
+                              .flatMap(intent -> link(payment, intent)));
+            });
+  }
+
+  /**
+   * Step (3): links the PaymentIntent, unless the order stopped waiting for payment meanwhile (it
+   * expired): then the PaymentIntent is cancelled at Stripe, so that nobody pays a cancelled order.
+   */
+  private Mono<Checkout> link(PaymentRow payment, StripeGateway.Intent intent) {
+    long orderId = payment.orderId();
+    return orders
+        .lock(orderId)
+        .filter(order -> order.status().isUnpaid())
+        .flatMap(
+            order ->
+                payments
+                    .linkIntent(orderId, payment.attempt(), intent.id())
+                    .thenReturn(checkout(payment, intent)))
+        .as(transaction::transactional)
+        .switchIfEmpty(
+            Mono.defer(
+                () ->
+                    stripe
+                        .cancelIntent(intent.id())
+                        .then(
+                            Mono.error(
+                                ApiException.conflict(
+                                    "Order " + orderId + " is no longer waiting for payment.")))));
+  }
+
+  /** Step (1): the order's payment, started or as it stands, for its buyer only. */
+  private Mono<PaymentRow> start(long orderId, long buyer, @Nullable LockedPriceQuote quote) {
+    return orders
+        .lock(orderId)
+        .filter(order -> order.buyerId() == buyer || order.sellerIds().contains(buyer))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", orderId)))
+        .flatMap(
+            order -> {
+              if (order.buyerId() != buyer) {
+                return Mono.error(
+                    ApiException.forbidden("Only the buyer of order " + orderId + " pays it."));
+              }
+              if (!order.status().isUnpaid()) {
+                return Mono.error(
+                    ApiException.conflict(
+                        "Order "
+                            + orderId
+                            + " is "
+                            + order.status()
+                            + "; there is nothing to pay."));
+              }
+              OffsetDateTime expiresAt = order.expiresAt();
+              if (expiresAt != null && !clock.instant().isBefore(expiresAt.toInstant())) {
+                return Mono.error(
+                    ApiException.conflict(
+                        "Order " + orderId + " expired at " + expiresAt + "; place it again."));
+              }
+              CryptoPrice crypto = quote == null ? null : cryptoPrice(order, quote);
+              return payments
+                  .start(
+                      orderId,
+                      order.total().amount(),
+                      order.total().currency(),
+                      quote == null ? null : quote.id(),
+                      quote == null ? null : quote.quote().symbol(),
+                      quote == null ? null : quote.quote().price(),
+                      crypto == null ? null : crypto.amount())
+                  .then(payments.lock(orderId))
+                  .flatMap(payment -> sameQuote(payment, quote))
+                  .flatMap(
+                      payment ->
+                          "canceled".equals(payment.stripeStatus())
+                              ? payments.nextAttempt(orderId).then(payments.lock(orderId))
+                              : Mono.just(payment));
+            })
+        .as(transaction::transactional);
+  }
+
+  /**
+   * A payment keeps the quote it started with (its PaymentIntent was created for it): a checkout
+   * with another quote, or with none after one with a quote, is CONFLICT.
+   */
+  private static Mono<PaymentRow> sameQuote(PaymentRow payment, @Nullable LockedPriceQuote quote) {
+    Long wanted = quote == null ? null : quote.id();
+    if (java.util.Objects.equals(payment.quoteId(), wanted)) {
+      return Mono.just(payment);
+    }
+    return Mono.error(
+        ApiException.conflict(
+            "Order "
+                + payment.orderId()
+                + "'s payment was started "
+                + (payment.quoteId() == null
+                    ? "without a quote"
+                    : "with quote " + payment.quoteId())
+                + "; check out the same way."));
+  }
+
+  /** The order's total in the quote's coin, rounded up; BAD_REQUEST for another currency. */
+  private static CryptoPrice cryptoPrice(OrderSummary order, LockedPriceQuote quote) {
+    if (!quote.quote().currency().equals(order.total().currency())) {
+      throw ApiException.badRequest(
+          "Quote "
+              + quote.id()
+              + " is in "
+              + quote.quote().currency()
+              + " but order "
+              + order.id()
+              + " is in "
+              + order.total().currency()
+              + ".");
+    }
+    int digits =
+        Math.max(0, Currency.getInstance(order.total().currency()).getDefaultFractionDigits());
+    BigDecimal fiat = BigDecimal.valueOf(order.total().amount(), digits);
+    return new CryptoPrice(
+        quote.quote().symbol(),
+        fiat.divide(quote.quote().price(), CRYPTO_SCALE, RoundingMode.CEILING)
+            .stripTrailingZeros());
+  }
+
+  /**
+   * A seller gives back part or all of what was paid for their items. The amount is reserved (a
+   * pending refund row) under the payment's lock before Stripe is called, so concurrent refunds can
+   * never add up to more than was paid; the same key again answers the same refund.
+   */
+  @MutationMapping
+  Mono<RefundResult> refund(
+      @Argument String orderId,
+      @Argument @Range(min = 1, max = Long.MAX_VALUE, message = "must be at least 1 minor unit")
+          long amount,
+      @Argument
+          @Pattern(
+              regexp = "[\\x21-\\x7E]{1,64}",
+              message = "must be 1 to 64 printable ASCII characters (a UUID, say)")
+          String idempotencyKey) {
+    long id = Ids.parse("orderId", orderId);
+    return Viewer.requireId()
+        .flatMap(
+            seller -> {
+              if (!stripe.configured()) {
+                return Mono.error(StripeGateway.notConfigured());
+              }
+              return reserve(id, seller, amount, idempotencyKey)
+                  .flatMap(
+                      reserved ->
+                          send(reserved.refund(), reserved.intentId(), reserved.currency()));
+            });
+  }
+
+  private record Reserved(Payments.RefundRow refund, String intentId, String currency) {}
+
+  private Mono<Reserved> reserve(long orderId, long seller, long amount, String key) {
+    return orders
+        .lock(orderId)
+        .filter(order -> order.buyerId() == seller || order.sellerIds().contains(seller))
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Order", orderId)))
+        .flatMap(
+            order -> {
+              if (!order.sellerIds().contains(seller)) {
+                return Mono.error(
+                    ApiException.forbidden("Only a seller of order " + orderId + " refunds it."));
+              }
+              return payments
+                  .lock(orderId)
+                  .filter(PaymentRow::succeeded)
+                  .switchIfEmpty(
+                      Mono.error(
+                          () ->
+                              ApiException.conflict(
+                                  "Order "
+                                      + orderId
+                                      + " is not paid; there is nothing to refund.")))
+                  .flatMap(
+                      payment ->
+                          payments
+                              .refund(orderId, seller, key)
+                              .flatMap(
+                                  earlier ->
+                                      earlier.amount() == amount
+                                          ? Mono.just(earlier)
+                                          : Mono.error(
+                                              ApiException.conflict(
+                                                  "The idempotency key "
+                                                      + key
+                                                      + " was used for a refund of "
+                                                      + earlier.amount()
+                                                      + "; use a new key for a new refund.")))
+                              .switchIfEmpty(
+                                  Mono.defer(() -> newRefund(order, payment, seller, amount, key)))
+                              .map(
+                                  refund ->
+                                      new Reserved(
+                                          refund, payment.paymentIntentId(), payment.currency())));
+            })
+        .as(transaction::transactional);
+  }
+
+  private Mono<Payments.RefundRow> newRefund(
+      OrderSummary order, PaymentRow payment, long seller, long amount, String key) {
+    return Mono.zip(
+            payments.reserved(order.id(), null),
+            payments.reserved(order.id(), seller),
+            orders.sellerTotal(order.id(), seller))
+        .flatMap(
+            sums -> {
+              long refundable =
+                  payment.amountReceived() - Math.max(sums.getT1(), payment.amountRefunded());
+              long yours = sums.getT3() - sums.getT2();
+              long limit = Math.min(refundable, yours);
+              if (amount > limit) {
+                return Mono.error(
+                    ApiException.conflict(
+                        "At most "
+                            + PaymentProgress.money(Math.max(0, limit), payment.currency())
+                            + " of order "
+                            + order.id()
+                            + " can still be refunded by you; nothing was refunded."));
+              }
+              return payments.insertRefund(order.id(), seller, key, amount);
+            });
+  }
+
+  /** Asks Stripe for the refund (once per refund id) and records what Stripe answered. */
+  private Mono<RefundResult> send(Payments.RefundRow refund, String intentId, String currency) {
+    if (refund.stripeRefundId() != null || "failed".equals(refund.status())) {
+      return Mono.just(result(refund, refund.status(), currency));
+    }
+    return stripe
+        .refund(intentId, refund.amount(), refund.id())
+        .flatMap(
+            created -> {
+              String status = created.getStatus() == null ? "pending" : created.getStatus();
+              return recordRefund(refund, created.getId(), status)
+                  .thenReturn(result(refund, status, currency));
+            })
+        .onErrorResume(
+            StripeGateway.StripeRefusal.class,
+            e ->
+                payments
+                    .refundDone(refund.id(), null, "failed")
+                    .then(
+                        Mono.error(
+                            ApiException.conflict(
+                                "The payment provider refused the refund; nothing was refunded."))));
+  }
+
+  /**
+   * Records Stripe's answer; a refund that succeeded moves the order at once (the webhook agrees).
+   */
+  private Mono<Void> recordRefund(Payments.RefundRow refund, String stripeId, String status) {
+    Mono<Void> record = payments.refundDone(refund.id(), stripeId, status);
+    if (!"succeeded".equals(status)) {
+      return record.as(transaction::transactional);
+    }
+    return record
+        .then(orders.lock(refund.orderId()))
+        .flatMap(
+            order ->
+                payments
+                    .lock(refund.orderId())
+                    .zipWith(payments.refundedByUs(refund.orderId()))
+                    .flatMap(
+                        t ->
+                            progress.settle(
+                                order,
+                                t.getT1(),
+                                StripeWebhook.withRefunded(
+                                    t.getT1(), Math.max(t.getT1().amountRefunded(), t.getT2())))))
+        .then()
+        .as(transaction::transactional);
+  }
+
+  /** The payment of every buyer's order on the page, in one statement; none for sellers. */
+  @BatchMapping(typeName = "Order")
+  Mono<Map<OrderView, PaymentView>> payment(List<OrderView> page) {
+    List<Long> ids = page.stream().filter(OrderView::viewedByBuyer).map(OrderView::id).toList();
+    if (ids.isEmpty()) {
+      return Mono.just(Map.of());
+    }
+    return payments
+        .ofOrders(ids)
+        .collectMap(PaymentRow::orderId, Function.identity())
+        .map(
+            byOrder ->
+                page.stream()
+                    .filter(order -> order.viewedByBuyer() && byOrder.containsKey(order.id()))
+                    .collect(
+                        Collectors.toMap(
+                            Function.identity(),
+                            order -> PaymentView.of(byOrder.get(order.id())),
+                            (a, b) -> a)));
+  }
+
+  private Checkout checkout(PaymentRow payment, StripeGateway.Intent intent) {
+    return new Checkout(
+        String.valueOf(payment.orderId()),
+        intent.id(),
+        intent.clientSecret(),
+        stripe.publishableKey(),
+        new Money(payment.amount(), payment.currency()),
+        payment.quoteId() == null
+            ? null
+            : new CryptoCharge(
+                String.valueOf(payment.quoteId()),
+                payment.quoteSymbol(),
+                payment.quotePrice().toPlainString(),
+                payment.quoteCryptoAmount().toPlainString()));
+  }
+
+  private static RefundResult result(Payments.RefundRow refund, String status, String currency) {
+    return new RefundResult(
+        String.valueOf(refund.id()),
+        String.valueOf(refund.orderId()),
+        new Money(refund.amount(), currency),
+        status.toUpperCase(java.util.Locale.ROOT));
+  }
+
+  private record CryptoPrice(String symbol, BigDecimal amount) {}
+
+  /** The schema's {@code Checkout}. */
+  record Checkout(
+      String orderId,
+      String paymentIntentId,
+      String clientSecret,
+      String publishableKey,
+      Money amount,
+      @Nullable CryptoCharge crypto) {}
+
+  /** The schema's {@code CryptoCharge}: the locked quote a crypto checkout charges at. */
+  record CryptoCharge(String quoteId, String symbol, String price, String amount) {}
+
+  /** The schema's {@code Refund}. */
+  record RefundResult(String id, String orderId, Money amount, String status) {}
+
+  /** The schema's {@code Payment}. */
+  record PaymentView(
+      String status,
+      Money amount,
+      String currency,
+      @Nullable OffsetDateTime paidAt,
+      Money refunded,
+      @Nullable CryptoCharge crypto) {
+
+    static PaymentView of(PaymentRow p) {
+      return new PaymentView(
+          p.status(),
+          new Money(p.amount(), p.currency()),
+          p.currency(),
+          p.paidAt(),
+          new Money(p.amountRefunded(), p.currency()),
+          p.quoteId() == null
+              ? null
+              : new CryptoCharge(
+                  String.valueOf(p.quoteId()),
+                  p.quoteSymbol(),
+                  p.quotePrice().toPlainString(),
+                  p.quoteCryptoAmount().toPlainString()));
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package com.dedw3n.payment.internal;
+
+import io.r2dbc.spi.Parameters;
+import io.r2dbc.spi.R2dbcType;
+import io.r2dbc.spi.Readable;
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import org.jspecify.annotations.Nullable;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The payments, refunds and stripe_events tables. */
+@Repository
+class Payments {
+
+  private static final String COLUMNS =
+      "order_id, attempt, payment_intent_id, amount, currency, stripe_status, amount_received,"
+          + " amount_refunded, succeeded, paid_at, last_failure, quote_id, quote_symbol,"
+          + " quote_price, quote_crypto_amount";
+
+  private final DatabaseClient db;
+
+  Payments(DatabaseClient db) {
+    this.db = db;
+  }
+
+  /** The order's payment, row-locked for the caller's transaction, or empty. */
+  Mono<PaymentRow> lock(long orderId) {
+    return db.sql("SELECT " + COLUMNS + " FROM payments WHERE order_id = $1 FOR UPDATE")
+        .bind(0, orderId)
+        .map(Payments::row)
+        .one();
+  }
+
+  Flux<PaymentRow> ofOrders(Collection<Long> orderIds) {
+    return db.sql("SELECT " + COLUMNS + " FROM payments WHERE order_id = ANY($1)")
+        .bind(0, orderIds.toArray(Long[]::new))
+        .map(Payments::row)
+        .all();
+  }
+
+  /** The order whose current PaymentIntent this is, or empty. */
+  Mono<Long> orderOfIntent(String paymentIntentId) {
+    return db.sql("SELECT order_id FROM payments WHERE payment_intent_id = $1")
+        .bind(0, paymentIntentId)
+        .map(row -> row.get(0, Long.class))
+        .one();
+  }
+
+  /** Starts the order's payment at its amount (the order's total); nothing when it exists. */
+  Mono<Void> start(
+      long orderId,
+      long amount,
+      String currency,
+      @Nullable Long quoteId,
+      @Nullable String quoteSymbol,
+      @Nullable BigDecimal quotePrice,
+      @Nullable BigDecimal cryptoAmount) {
+    return db.sql(
+            "INSERT INTO payments (order_id, amount, currency, quote_id, quote_symbol, quote_price,"
+                + " quote_crypto_amount) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                + " ON CONFLICT (order_id) DO NOTHING")
+        .bind(0, orderId)
+        .bind(1, amount)
+        .bind(2, currency)
+        .bind(3, Parameters.in(R2dbcType.BIGINT, quoteId))
+        .bind(4, Parameters.in(R2dbcType.VARCHAR, quoteSymbol))
+        .bind(5, Parameters.in(R2dbcType.NUMERIC, quotePrice))
+        .bind(6, Parameters.in(R2dbcType.NUMERIC, cryptoAmount))
+        .then();
+  }
+
+  /** A canceled attempt makes way for the next one, with a PaymentIntent of its own. */
+  Mono<Void> nextAttempt(long orderId) {
+    return db.sql(
+            "UPDATE payments SET attempt = attempt + 1, payment_intent_id = NULL,"
+                + " stripe_status = 'requires_payment_method', updated_at = now()"
+                + " WHERE order_id = $1")
+        .bind(0, orderId)
+        .then();
+  }
+
+  /**
+   * Links the attempt's PaymentIntent; a webhook event may have linked it already (same id), and a
+   * newer attempt's is never replaced.
+   */
+  Mono<Void> linkIntent(long orderId, int attempt, String paymentIntentId) {
+    return db.sql(
+            "UPDATE payments SET payment_intent_id = $3, updated_at = now()"
+                + " WHERE order_id = $1 AND attempt = $2 AND payment_intent_id IS NULL")
+        .bind(0, orderId)
+        .bind(1, attempt)
+        .bind(2, paymentIntentId)
+        .then();
+  }
+
+  /** Records the facts after an event; the caller holds the row lock and computed them. */
+  Mono<Void> update(PaymentRow p) {
+    return db.sql(
+            "UPDATE payments SET stripe_status = $2, amount_received = $3, amount_refunded = $4,"
+                + " succeeded = $5, paid_at = $6, last_failure = $7, updated_at = now()"
+                + " WHERE order_id = $1")
+        .bind(0, p.orderId())
+        .bind(1, p.stripeStatus())
+        .bind(2, p.amountReceived())
+        .bind(3, p.amountRefunded())
+        .bind(4, p.succeeded())
+        .bind(5, Parameters.in(R2dbcType.TIMESTAMP_WITH_TIME_ZONE, p.paidAt()))
+        .bind(6, Parameters.in(R2dbcType.VARCHAR, p.lastFailure()))
+        .then();
+  }
+
+  /**
+   * Records a webhook event's id; false when it was recorded before (a duplicate delivery). A
+   * concurrent delivery of the same id waits on the primary key until this transaction ends, then
+   * finds it: exactly one of them applies the event.
+   */
+  Mono<Boolean> recordEvent(String eventId, String type) {
+    return db.sql(
+            "INSERT INTO stripe_events (id, type, outcome) VALUES ($1, $2, 'received')"
+                + " ON CONFLICT (id) DO NOTHING RETURNING id")
+        .bind(0, eventId)
+        .bind(1, type)
+        .map(row -> true)
+        .one()
+        .defaultIfEmpty(false);
+  }
+
+  Mono<Void> eventOutcome(String eventId, @Nullable Long orderId, String outcome) {
+    return db.sql("UPDATE stripe_events SET order_id = $2, outcome = $3 WHERE id = $1")
+        .bind(0, eventId)
+        .bind(1, Parameters.in(R2dbcType.BIGINT, orderId))
+        .bind(2, outcome)
+        .then();
+  }
+
+  /** A refund a seller asked for with this key, or empty. */
+  Mono<RefundRow> refund(long orderId, long sellerId, String idempotencyKey) {
+    return db.sql(
+            "SELECT id, order_id, amount, status, stripe_refund_id FROM refunds"
+                + " WHERE order_id = $1 AND seller_id = $2 AND idempotency_key = $3")
+        .bind(0, orderId)
+        .bind(1, sellerId)
+        .bind(2, idempotencyKey)
+        .map(Payments::refundRow)
+        .one();
+  }
+
+  /** Refunds of the order not failed (succeeded or still pending): reserved against the payment. */
+  Mono<Long> reserved(long orderId, @Nullable Long sellerId) {
+    return db.sql(
+            "SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = $1"
+                + " AND status <> 'failed' AND ($2::bigint IS NULL OR seller_id = $2)")
+        .bind(0, orderId)
+        .bind(1, Parameters.in(R2dbcType.BIGINT, sellerId))
+        .map(row -> row.get(0, Number.class).longValue())
+        .one();
+  }
+
+  Mono<RefundRow> insertRefund(long orderId, long sellerId, String idempotencyKey, long amount) {
+    return db.sql(
+            "INSERT INTO refunds (order_id, seller_id, idempotency_key, amount)"
+                + " VALUES ($1, $2, $3, $4) RETURNING id, order_id, amount, status, stripe_refund_id")
+        .bind(0, orderId)
+        .bind(1, sellerId)
+        .bind(2, idempotencyKey)
+        .bind(3, amount)
+        .map(Payments::refundRow)
+        .one();
+  }
+
+  Mono<Void> refundDone(long refundId, @Nullable String stripeRefundId, String status) {
+    return db.sql(
+            "UPDATE refunds SET stripe_refund_id = coalesce($2, stripe_refund_id), status = $3"
+                + " WHERE id = $1")
+        .bind(0, refundId)
+        .bind(1, Parameters.in(R2dbcType.VARCHAR, stripeRefundId))
+        .bind(2, status)
+        .then();
+  }
+
+  /** The sum of the order's refunds Stripe reported succeeded. */
+  Mono<Long> refundedByUs(long orderId) {
+    return db.sql(
+            "SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = $1"
+                + " AND status = 'succeeded'")
+        .bind(0, orderId)
+        .map(row -> row.get(0, Number.class).longValue())
+        .one();
+  }
+
+  /** A refund as stored. */
+  record RefundRow(
+      long id, long orderId, long amount, String status, @Nullable String stripeRefundId) {}
+
+  private static RefundRow refundRow(Readable row) {
+    return new RefundRow(
+        row.get("id", Long.class),
+        row.get("order_id", Long.class),
+        row.get("amount", Long.class),
+        row.get("status", String.class),
+        row.get("stripe_refund_id", String.class));
+  }
+
+  private static PaymentRow row(Readable row) {
+    return new PaymentRow(
+        row.get("order_id", Long.class),
+        row.get("attempt", Integer.class),
+        row.get("payment_intent_id", String.class),
+        row.get("amount", Long.class),
+        row.get("currency", String.class),
+        row.get("stripe_status", String.class),
+        row.get("amount_received", Long.class),
+        row.get("amount_refunded", Long.class),
+        row.get("succeeded", Boolean.class),
+        row.get("paid_at", OffsetDateTime.class),
+        row.get("last_failure", String.class),
+        row.get("quote_id", Long.class),
+        row.get("quote_symbol", String.class),
+        row.get("quote_price", BigDecimal.class),
+        row.get("quote_crypto_amount", BigDecimal.class));
+  }
+}

@@ -1,0 +1,190 @@
+package com.dedw3n.payment.internal;
+
+import com.dedw3n.platform.graphql.ApiException;
+import com.stripe.StripeClient;
+import com.stripe.exception.ApiConnectionException;
+import com.stripe.exception.StripeException;
+import com.stripe.model.PaymentIntent;
+import com.stripe.model.Refund;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.PaymentIntentCreateParams;
+import com.stripe.param.RefundCreateParams;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Stripe's API as the payment feature uses it: create, read and cancel PaymentIntents, create
+ * refunds. Every create carries an idempotency key derived from what it is for, so a retried or
+ * concurrent call gets the first call's object back from Stripe instead of a second one.
+ *
+ * <p>stripe-java blocks on its HTTP calls, so they run on the bounded elastic scheduler, never on a
+ * Netty thread. A Stripe that cannot be reached, times out, answers 5xx or 429 is UNAVAILABLE (code
+ * {@code STRIPE_UNAVAILABLE}) for the client, which retries.
+ */
+final class StripeGateway {
+
+  private static final Log log = LogFactory.getLog(StripeGateway.class);
+
+  /** Where to reach Stripe and with which keys; the real ones, or the fake's. */
+  record Access(String apiBase, String secretKey, String publishableKey, String webhookSecret) {}
+
+  /** What checkout needs of a PaymentIntent. */
+  record Intent(String id, String clientSecret, String status, long amount, String currency) {}
+
+  private final @Nullable StripeClient client;
+  private final @Nullable Access access;
+
+  StripeGateway(@Nullable Access access, PaymentSettings.Stripe settings) {
+    this.access = access;
+    this.client =
+        access == null
+            ? null
+            : StripeClient.builder()
+                .setApiKey(access.secretKey())
+                .setApiBase(access.apiBase())
+                .setConnectTimeout((int) settings.connectTimeout().toMillis())
+                .setReadTimeout((int) settings.readTimeout().toMillis())
+                .setMaxNetworkRetries(settings.maxNetworkRetries())
+                .build();
+  }
+
+  boolean configured() {
+    return client != null;
+  }
+
+  /** The publishable key the apps confirm payments with. */
+  String publishableKey() {
+    return access().publishableKey();
+  }
+
+  /** The webhook endpoint's signing secret; empty when none is set. */
+  String webhookSecret() {
+    return access == null || access.webhookSecret() == null ? "" : access.webhookSecret();
+  }
+
+  /**
+   * Creates the PaymentIntent of one attempt to pay an order, or answers the one an earlier call
+   * with the same key created.
+   */
+  Mono<Intent> createIntent(
+      long orderId, int attempt, long amount, String currency, @Nullable String cryptoQuote) {
+    PaymentIntentCreateParams.Builder params =
+        PaymentIntentCreateParams.builder()
+            .setAmount(amount)
+            .setCurrency(currency.toLowerCase(Locale.ROOT))
+            .setDescription("Dedw3n order " + orderId)
+            .putMetadata("order_id", String.valueOf(orderId))
+            .putMetadata("attempt", String.valueOf(attempt));
+    if (cryptoQuote == null) {
+      params.setAutomaticPaymentMethods(
+          PaymentIntentCreateParams.AutomaticPaymentMethods.builder().setEnabled(true).build());
+    } else {
+      // Stripe's stablecoin payments; the locked quote is what the buyer agreed to
+      params.addPaymentMethodType("crypto").putMetadata("price_quote", cryptoQuote);
+    }
+    RequestOptions options =
+        RequestOptions.builder().setIdempotencyKey(intentKey(orderId, attempt)).build();
+    return call(
+            "create a PaymentIntent",
+            () -> client().paymentIntents().create(params.build(), options))
+        .map(StripeGateway::intent);
+  }
+
+  /** The idempotency key of an order's attempt: one PaymentIntent per order and attempt. */
+  static String intentKey(long orderId, int attempt) {
+    return "dedw3n-order-" + orderId + "-attempt-" + attempt;
+  }
+
+  Mono<Intent> retrieveIntent(String id) {
+    return call("read a PaymentIntent", () -> client().paymentIntents().retrieve(id))
+        .map(StripeGateway::intent);
+  }
+
+  /** Cancels a PaymentIntent; answers its status afterwards (succeeded when it was paid first). */
+  Mono<String> cancelIntent(String id) {
+    return call(
+            "cancel a PaymentIntent",
+            () -> {
+              PaymentIntent intent = client().paymentIntents().retrieve(id);
+              if ("succeeded".equals(intent.getStatus()) || "canceled".equals(intent.getStatus())) {
+                return intent;
+              }
+              return client().paymentIntents().cancel(id);
+            })
+        .map(PaymentIntent::getStatus);
+  }
+
+  /** Refunds part of a PaymentIntent's charge, once per {@code refundId}. */
+  Mono<Refund> refund(String paymentIntentId, long amount, long refundId) {
+    RefundCreateParams params =
+        RefundCreateParams.builder()
+            .setPaymentIntent(paymentIntentId)
+            .setAmount(amount)
+            .putMetadata("refund_id", String.valueOf(refundId))
+            .build();
+    RequestOptions options =
+        RequestOptions.builder().setIdempotencyKey("dedw3n-refund-" + refundId).build();
+    return call("create a refund", () -> client().refunds().create(params, options));
+  }
+
+  private <T> Mono<T> call(String what, Callable<T> request) {
+    return Mono.fromCallable(request)
+        // stripe-java blocks on HTTP: never on a Netty thread
+        .subscribeOn(Schedulers.boundedElastic())
+        .onErrorMap(StripeException.class, e -> classify(what, e));
+  }
+
+  private static RuntimeException classify(String what, StripeException e) {
+    Integer status = e.getStatusCode();
+    if (e instanceof ApiConnectionException || status == null || status >= 500 || status == 429) {
+      log.warn("Stripe could not " + what + ": " + e.getMessage());
+      return ApiException.unavailable(
+          "STRIPE_UNAVAILABLE",
+          "The payment provider is not reachable right now; retry shortly.",
+          2);
+    }
+    return new StripeRefusal(what, e);
+  }
+
+  /** Stripe refused a request (4xx): our request was wrong, or the state at Stripe forbids it. */
+  static final class StripeRefusal extends RuntimeException {
+    StripeRefusal(String what, StripeException cause) {
+      super("Stripe refused to " + what + ": " + cause.getMessage(), cause);
+    }
+  }
+
+  private StripeClient client() {
+    if (client == null) {
+      throw notConfigured();
+    }
+    return client;
+  }
+
+  private Access access() {
+    if (access == null) {
+      throw notConfigured();
+    }
+    return access;
+  }
+
+  static ApiException notConfigured() {
+    return ApiException.unavailable(
+        "PAYMENTS_NOT_CONFIGURED",
+        "Payments are not configured on this server (STRIPE_SECRET_KEY is not set).",
+        3600);
+  }
+
+  private static Intent intent(PaymentIntent intent) {
+    return new Intent(
+        intent.getId(),
+        intent.getClientSecret(),
+        intent.getStatus(),
+        intent.getAmount(),
+        intent.getCurrency().toUpperCase(Locale.ROOT));
+  }
+}

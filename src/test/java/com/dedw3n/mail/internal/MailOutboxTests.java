@@ -1,0 +1,207 @@
+package com.dedw3n.mail.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import com.dedw3n.TestClock;
+import com.dedw3n.mail.Outbox;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+
+/**
+ * The outbox's sender against a fake Brevo on loopback and a clock the test moves: Brevo failing
+ * with 5xx, rate limiting with 429 and Retry-After, and answering too late, and every mail
+ * delivered exactly once after it recovers.
+ *
+ * <p>The test builds its own sender, with Brevo configured and its own clock ten years ahead, on
+ * the shared server's database (no context of its own): rows dated by that clock are never due for
+ * the server's sender (the local mailbox, on the system clock), so only the test's sender, run by
+ * hand, delivers them.
+ */
+class MailOutboxTests extends ApiTests {
+
+  static final FakeBrevo brevo = new FakeBrevo();
+
+  final TestClock clock =
+      new TestClock(Instant.now().plus(Duration.ofDays(3650)).truncatedTo(ChronoUnit.MILLIS));
+  MailSender sender;
+
+  @AfterAll
+  static void stopFake() {
+    brevo.close();
+  }
+
+  @Autowired Outbox outbox;
+  @Autowired TransactionalOperator transaction;
+
+  @BeforeEach
+  void healthyBrevoAndNothingDue() {
+    MailSettings settings =
+        new MailSettings(
+            "no-reply@dedw3n.test",
+            "Dedw3n",
+            URI.create("http://localhost:8080"),
+            Duration.ofHours(1),
+            20,
+            Duration.ofMinutes(2),
+            25,
+            Duration.ofSeconds(10),
+            Duration.ofHours(1),
+            0,
+            false,
+            new MailSettings.Brevo(
+                FakeBrevo.API_KEY,
+                URI.create(brevo.baseUrl()),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(60),
+                3,
+                Duration.ofSeconds(60)));
+    sender =
+        new MailSender(
+            db,
+            settings,
+            new BrevoApi(settings, WebClient.builder(), clock),
+            clock,
+            new SimpleMeterRegistry(),
+            Flux.never());
+    brevo.healthy();
+    // whatever other tests left pending is sent first, so each test sees only its own mail
+    clock.advance(Duration.ofDays(1));
+    drain();
+  }
+
+  @Test
+  void everyMailIsDeliveredExactlyOnceThroughServerErrorsRateLimitsAndTimeouts() {
+    List<String> keys = List.of(key(), key(), key(), key());
+    keys.forEach(k -> enqueue(k, k + "@example.com"));
+    int before = brevo.requests();
+
+    brevo.failWith(503, null);
+    assertThat(sender.deliverDue().block()).isZero();
+    assertThat(brevo.requests() - before).isEqualTo(3); // the breaker opened after three
+    assertThat(rows(keys)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("PENDING"));
+    // not due again before the backoff
+    assertThat(sender.deliverDue().block()).isZero();
+
+    // past the backoff (10 s) and the open breaker (60 s, by the same clock): one probe, then all
+    clock.advance(Duration.ofSeconds(61));
+    brevo.failWith(429, "30");
+    deliverRounds(3, Duration.ZERO);
+    assertThat(rows(keys)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("PENDING"));
+    // 429 waits its Retry-After, from the clock of the answer
+    OffsetDateTime next = (OffsetDateTime) rows(keys).get(0).get("next_attempt_at");
+    assertThat(Duration.between(clock.instant(), next.toInstant()))
+        .isEqualTo(Duration.ofSeconds(30));
+
+    clock.advance(Duration.ofSeconds(31));
+    brevo.healthy();
+    brevo.slow(Duration.ofMillis(1500)); // Brevo sends, but the answer comes too late
+    int beforeTimeouts = brevo.requests();
+    deliverRounds(3, Duration.ZERO);
+    assertThat(rows(keys)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("PENDING"));
+    assertThat(brevo.requests() - beforeTimeouts).isEqualTo(3); // the breaker opened again
+
+    brevo.healthy();
+    deliverRounds(10, Duration.ofHours(1));
+    assertThat(rows(keys))
+        .allSatisfy(
+            row -> {
+              assertThat(row.get("status")).isEqualTo("SENT");
+              assertThat(row.get("delivered_by")).isEqualTo("brevo");
+              assertThat(brevo.deliveries((UUID) row.get("idempotency_key"))).isEqualTo(1);
+            });
+  }
+
+  @Test
+  void theSameCauseQueuesOneMail() {
+    String k = key();
+    // the server's Outbox, in one transaction and in two: one row
+    outbox
+        .enqueue(k, "a@example.com", "One", "Body")
+        .then(outbox.enqueue(k, "a@example.com", "One", "Body"))
+        .as(transaction::transactional)
+        .block();
+    outbox.enqueue(k, "a@example.com", "One", "Body").block();
+    assertThat(rows(List.of(k))).hasSize(1);
+  }
+
+  @Test
+  void aMailBrevoRefusesIsGivenUpAtOnce() {
+    String k = key();
+    enqueue(k, "bad@example.com");
+    brevo.failWith(400, null);
+    sender.deliverDue().block();
+    var row = rows(List.of(k)).get(0);
+    assertThat(row.get("status")).isEqualTo("FAILED");
+    assertThat((String) row.get("last_error")).startsWith("400");
+  }
+
+  @Test
+  void theWaitDoublesAfterEachFailureUpToTheCap() {
+    assertThat(sender.backoff(1)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(sender.backoff(2)).isEqualTo(Duration.ofSeconds(20));
+    assertThat(sender.backoff(5)).isEqualTo(Duration.ofSeconds(160));
+    assertThat(sender.backoff(20)).isEqualTo(Duration.ofHours(1));
+    assertThat(sender.backoff(60)).isEqualTo(Duration.ofHours(1));
+  }
+
+  private void deliverRounds(int rounds, Duration between) {
+    for (int i = 0; i < rounds; i++) {
+      clock.advance(between);
+      sender.deliverDue().block(Duration.ofSeconds(30));
+    }
+  }
+
+  private void drain() {
+    for (int i = 0; i < 5; i++) {
+      if (sender.deliverDue().block(Duration.ofSeconds(30)) == 0) {
+        return;
+      }
+    }
+  }
+
+  private List<Map<String, Object>> rows(List<String> keys) {
+    return db.sql(
+            "SELECT dedup_key, status, delivered_by, idempotency_key, next_attempt_at, last_error"
+                + " FROM mail_outbox WHERE dedup_key = ANY($1) ORDER BY id")
+        .bind(0, keys.toArray(String[]::new))
+        .fetch()
+        .all()
+        .collectList()
+        .block();
+  }
+
+  /**
+   * A row as Outbox writes it, dated by the test's clock (so the server's sender never takes it).
+   */
+  private void enqueue(String key, String to) {
+    db.sql(
+            "INSERT INTO mail_outbox (dedup_key, idempotency_key, recipient, subject, body,"
+                + " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'Body', $5, $5)")
+        .bind(0, key)
+        .bind(1, UUID.randomUUID())
+        .bind(2, to)
+        .bind(3, "Subject " + key)
+        .bind(4, clock.instant().atOffset(java.time.ZoneOffset.UTC))
+        .then()
+        .block();
+  }
+
+  private static String key() {
+    return "test:" + UUID.randomUUID();
+  }
+}

@@ -1,0 +1,813 @@
+package com.dedw3n.payment.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.graphql.client.WebSocketGraphQlClient;
+import org.springframework.graphql.support.ResourceDocumentSource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Payments through the GraphQL API and the webhook endpoint, against the fake Stripe the
+ * development profile starts on loopback (stripe-java speaks HTTP to it). The tests deliver the
+ * webhook events themselves, signed as Stripe signs them, so they choose the order, the duplicates
+ * and the faults; one test lets the fake deliver them, as in development.
+ */
+class PaymentTests extends ApiTests {
+
+  @Autowired FakeStripe stripe;
+  @Autowired UnpaidOrderExpiry expiry;
+
+  @BeforeEach
+  void testsDeliverTheEvents() {
+    stripe.webhookUrl(null);
+    stripe.failWith(0);
+    stripe.delay(Duration.ZERO);
+  }
+
+  @AfterEach
+  void healthyAgain() {
+    stripe.failWith(0);
+    stripe.delay(Duration.ZERO);
+  }
+
+  @Test
+  void concurrentCheckoutsOfOneOrderShareOnePaymentIntentForTheOrdersTotal() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1250, 5), 2);
+    int before = stripe.intents();
+    Set<String> intents = ConcurrentHashMap.newKeySet();
+    Flux.range(0, 8)
+        .parallel(8)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(i -> intents.add(checkout(buyer, order).paymentIntentId()))
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(intents).hasSize(1);
+    assertThat(stripe.intents()).isEqualTo(before + 1);
+    var intent = stripe.intent(intents.iterator().next());
+    assertThat(intent.get("amount")).isEqualTo(2500L);
+    assertThat(intent.get("currency")).isEqualTo("usd");
+    var answer = buyer.graphQl().documentName("checkout").variable("orderId", order).execute();
+    answer
+        .path("checkout.publishableKey")
+        .entity(String.class)
+        .isEqualTo(FakeStripe.PUBLISHABLE_KEY);
+    answer.path("checkout.amount.amount").entity(Long.class).isEqualTo(2500L);
+    answer
+        .path("checkout.clientSecret")
+        .entity(String.class)
+        .satisfies(s -> assertThat(s).startsWith(intents.iterator().next()));
+  }
+
+  @Test
+  void aSignedSuccessEventMarksTheOrderPaidAndQueuesOneConfirmationMail() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 999, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    String event = event("payment_intent.succeeded", stripe.pay(pi));
+    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    var payment = payment(buyer, order);
+    assertThat(payment.get("status")).isEqualTo("PAID");
+    assertThat(((Map<?, ?>) payment.get("payment")).get("status")).isEqualTo("SUCCEEDED");
+    assertThat(((Map<?, ?>) payment.get("payment")).get("paidAt")).isNotNull();
+    assertThat(mails("order-paid:" + order)).isEqualTo(1);
+    // paid: nothing left to pay
+    buyer
+        .graphQl()
+        .documentName("checkout")
+        .variable("orderId", order)
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("CONFLICT"))
+        .verify();
+  }
+
+  @Test
+  void tenConcurrentDeliveriesOfOneEventHaveOneEffect() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 700, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    String event = event("payment_intent.succeeded", stripe.pay(pi));
+    String signature = sign(event, now());
+    List<Integer> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Flux.range(0, 10)
+        .parallel(10)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(i -> statuses.add(deliver(event, signature)))
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(statuses).hasSize(10).allMatch(s -> s == 200);
+    assertThat(count("SELECT count(*) FROM stripe_events WHERE order_id = $1", order)).isEqualTo(1);
+    assertThat(mails("order-paid:" + order)).isEqualTo(1);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    // and once more later: still one effect
+    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    assertThat(mails("order-paid:" + order)).isEqualTo(1);
+  }
+
+  @Test
+  void eventsInAnyOrderEndTheSame() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1000, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    Map<String, Object> created = stripe.intent(pi);
+    Map<String, Object> paid = stripe.pay(pi);
+    // the refund's event first, then the success, then the creation
+    String refunded = event("charge.refunded", charge(pi, 1000, 400));
+    String succeeded = event("payment_intent.succeeded", paid);
+    String creation = event("payment_intent.created", created);
+    assertThat(deliver(refunded, sign(refunded, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(deliver(succeeded, sign(succeeded, now()))).isEqualTo(200);
+    assertThat(deliver(creation, sign(creation, now()))).isEqualTo(200);
+    var after = payment(buyer, order);
+    assertThat(after.get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    var payment = (Map<?, ?>) after.get("payment");
+    assertThat(payment.get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    assertThat(((Map<?, ?>) payment.get("refunded")).get("amount")).isEqualTo(400);
+    // a later, older view of the refunds never lowers what was refunded
+    String older = event("charge.refunded", charge(pi, 1000, 100));
+    assertThat(deliver(older, sign(older, now()))).isEqualTo(200);
+    String full = event("charge.refunded", charge(pi, 1000, 1000));
+    assertThat(deliver(full, sign(full, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("REFUNDED");
+  }
+
+  @Test
+  void aFailureThenASuccessEndsPaidWhateverTheirOrder() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String first = placeOrder(buyer, product(seller, 500, 3), 1);
+    String pi = checkout(buyer, first).paymentIntentId();
+    Map<String, Object> declined = stripe.intent(pi);
+    declined.put("last_payment_error", Map.of("message", "Your card was declined."));
+    String failed = event("payment_intent.payment_failed", declined);
+    assertThat(deliver(failed, sign(failed, now()))).isEqualTo(200);
+    assertThat(payment(buyer, first).get("status")).isEqualTo("PAYMENT_FAILED");
+    assertThat(((Map<?, ?>) payment(buyer, first).get("payment")).get("status"))
+        .isEqualTo("FAILED");
+    // retry possible: checkout again answers the same PaymentIntent, which is then paid
+    assertThat(checkout(buyer, first).paymentIntentId()).isEqualTo(pi);
+    String succeeded = event("payment_intent.succeeded", stripe.pay(pi));
+    assertThat(deliver(succeeded, sign(succeeded, now()))).isEqualTo(200);
+    assertThat(payment(buyer, first).get("status")).isEqualTo("PAID");
+    // the failure arriving after the success changes nothing
+    String late = event("payment_intent.payment_failed", declined);
+    assertThat(deliver(late, sign(late, now()))).isEqualTo(200);
+    assertThat(payment(buyer, first).get("status")).isEqualTo("PAID");
+  }
+
+  @Test
+  void badSignaturesReSerialisedBodiesAndStaleOrFutureTimestampsAre400WithNoEffect() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 300, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    String event = event("payment_intent.succeeded", stripe.pay(pi));
+    long now = now();
+    String forged = FakeStripe.signature(event, "whsec_someone_else", now);
+    assertThat(deliver(event, forged)).isEqualTo(400);
+    assertThat(deliver(event.replace(",", ", "), sign(event, now))).isEqualTo(400);
+    assertThat(deliver(event, sign(event, now - 301))).isEqualTo(400);
+    assertThat(deliver(event, sign(event, now + 600))).isEqualTo(400);
+    assertThat(deliver(event, null)).isEqualTo(400);
+    assertThat(deliver(event, "t=" + now + ",v1=" + "0".repeat(64))).isEqualTo(400);
+    assertThat(count("SELECT count(*) FROM stripe_events WHERE order_id = $1", order)).isZero();
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    // within the tolerance it is taken
+    assertThat(deliver(event, sign(event, now - 250))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+  }
+
+  @Test
+  void anEventWhoseAmountIsNotTheOrdersChangesNothing() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 2000, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    Map<String, Object> paid = stripe.pay(pi);
+    paid.put("amount_received", 1L);
+    String event = event("payment_intent.succeeded", paid);
+    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    Map<String, Object> otherCurrency = stripe.intent(pi);
+    otherCurrency.put("currency", "eur");
+    String wrong = event("payment_intent.succeeded", otherCurrency);
+    assertThat(deliver(wrong, sign(wrong, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+  }
+
+  @Test
+  void onlyTheBuyerChecksOut() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    var stranger = signUp("Stranger");
+    String order = placeOrder(buyer, product(seller, 100, 3), 1);
+    int before = stripe.intentCreates();
+    expectError(
+        stranger.graphQl().documentName("checkout").variable("orderId", order).execute(),
+        "NOT_FOUND");
+    expectError(
+        seller.graphQl().documentName("checkout").variable("orderId", order).execute(),
+        "FORBIDDEN");
+    expectError(
+        anonymous().documentName("checkout").variable("orderId", order).execute(), "UNAUTHORIZED");
+    expectError(
+        buyer.graphQl().documentName("checkout").variable("orderId", "x").execute(), "BAD_REQUEST");
+    assertThat(stripe.intentCreates()).isEqualTo(before);
+  }
+
+  @Test
+  void stripeDownOrSlowIsUnavailableAndTheNextCheckoutReusesThePaymentIntent() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 100, 3), 1);
+    int intents = stripe.intents();
+    stripe.failWith(503);
+    // nothing of the response could be answered: HTTP 503, as for any UNAVAILABLE
+    assertThat(rawCheckout(buyer, order)).contains("STRIPE_UNAVAILABLE").contains("UNAVAILABLE");
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    stripe.failWith(0);
+    // slow: Stripe creates the PaymentIntent, but the answer comes after the client's timeout
+    stripe.delay(Duration.ofSeconds(3));
+    assertThat(rawCheckout(buyer, order)).contains("STRIPE_UNAVAILABLE");
+    stripe.delay(Duration.ZERO);
+    String pi = checkout(buyer, order).paymentIntentId();
+    assertThat(checkout(buyer, order).paymentIntentId()).isEqualTo(pi);
+    // the attempt that timed out and the ones after it: one PaymentIntent (one idempotency key)
+    assertThat(stripe.intents()).isEqualTo(intents + 1);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+  }
+
+  @Test
+  void sellersRefundPartlyOrFullyNeverMoreThanPaidAndOncePerKey() {
+    var seller = signUp("Seller");
+    var other = signUp("OtherSeller");
+    var buyer = signUp("Buyer");
+    long mine = product(seller, 1000, 3);
+    long theirs = product(other, 500, 3);
+    String order =
+        buyer
+            .graphQl()
+            .documentName("placeOrder")
+            .variable("items", List.of(item(mine, 1), item(theirs, 1)))
+            .execute()
+            .path("placeOrder.id")
+            .entity(String.class)
+            .get();
+    expectError(refund(seller, order, 100, "early"), "CONFLICT");
+    pay(buyer, order);
+    String key = UUID.randomUUID().toString();
+    var first = refund(seller, order, 300, key);
+    first.path("refund.status").entity(String.class).isEqualTo("SUCCEEDED");
+    String refundId = first.path("refund.id").entity(String.class).get();
+    refund(seller, order, 300, key).path("refund.id").entity(String.class).isEqualTo(refundId);
+    expectError(refund(seller, order, 301, key), "CONFLICT");
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    // a seller refunds at most its own items: 1000 - 300 left for this one
+    expectError(refund(seller, order, 701, UUID.randomUUID().toString()), "CONFLICT");
+    expectError(refund(buyer, order, 1, UUID.randomUUID().toString()), "FORBIDDEN");
+    expectError(refund(signUp("Stranger"), order, 1, UUID.randomUUID().toString()), "NOT_FOUND");
+    expectError(refund(seller, order, 0, UUID.randomUUID().toString()), "BAD_REQUEST");
+    refund(seller, order, 700, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    refund(other, order, 500, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    var after = payment(buyer, order);
+    assertThat(after.get("status")).isEqualTo("REFUNDED");
+    assertThat(((Map<?, ?>) ((Map<?, ?>) after.get("payment")).get("refunded")).get("amount"))
+        .isEqualTo(1500);
+    expectError(refund(other, order, 1, UUID.randomUUID().toString()), "CONFLICT");
+    assertThat(
+            count(
+                "SELECT count(*) FROM mail_outbox WHERE dedup_key LIKE 'order-refunded:' || $1 || ':%'",
+                order))
+        .isEqualTo(3);
+  }
+
+  @Test
+  void concurrentRefundsNeverAddUpToMoreThanWasPaid() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1000, 3), 1);
+    pay(buyer, order);
+    List<String> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Flux.range(0, 6)
+        .parallel(6)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(
+            i -> {
+              var errors =
+                  refund(seller, order, 300, UUID.randomUUID().toString())
+                      .returnResponse()
+                      .getErrors();
+              outcomes.add(errors.isEmpty() ? "ok" : errors.get(0).getErrorType().toString());
+            })
+        .sequential()
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(outcomes).filteredOn("ok"::equals).hasSize(3);
+    assertThat(outcomes).filteredOn("CONFLICT"::equals).hasSize(3);
+    assertThat(
+            count(
+                "SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = $1 AND status = 'succeeded'",
+                order))
+        .isEqualTo(900);
+  }
+
+  @Test
+  void unpaidOrdersExpireOnceGivingTheirStockBackAndTheirPaymentIntentIsCancelled() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long product = product(seller, 100, 5);
+    String withIntent = placeOrder(buyer, product, 2);
+    String pi = checkout(buyer, withIntent).paymentIntentId();
+    String without = placeOrder(buyer, product, 1);
+    assertThat(stock(product)).isEqualTo(2);
+    db.sql("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ANY($1)")
+        .bind(0, new Long[] {Long.parseLong(withIntent), Long.parseLong(without)})
+        .then()
+        .block();
+    expiry.sweep().block(Duration.ofSeconds(30));
+    assertThat(stock(product)).isEqualTo(5);
+    assertThat(payment(buyer, withIntent).get("status")).isEqualTo("CANCELLED");
+    assertThat(payment(buyer, without).get("status")).isEqualTo("CANCELLED");
+    assertThat(stripe.intent(pi).get("status")).isEqualTo("canceled");
+    expiry.sweep().block(Duration.ofSeconds(30));
+    assertThat(stock(product)).isEqualTo(5);
+    expectError(
+        buyer.graphQl().documentName("checkout").variable("orderId", without).execute(),
+        "CONFLICT");
+  }
+
+  @Test
+  void anOrderPaidBeforeItsExpiryIsNotCancelled() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long product = product(seller, 100, 5);
+    String order = placeOrder(buyer, product, 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    stripe.pay(pi); // paid at Stripe; its event not delivered yet
+    db.sql("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(0, Long.parseLong(order))
+        .then()
+        .block();
+    expiry.sweep().block(Duration.ofSeconds(30));
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(stock(product)).isEqualTo(4);
+    String event = event("payment_intent.succeeded", stripe.intent(pi));
+    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+  }
+
+  @Test
+  void cryptoCheckoutHonoursOnlyTheBuyersValidQuote() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    var other = signUp("Other");
+    String order = placeOrder(buyer, product(seller, 10000, 3), 1); // 100.00 USD
+    long valid = quote(buyer, "BTC", "USD", "50000", Duration.ofMinutes(10));
+    long expired = quote(buyer, "BTC", "USD", "50000", Duration.ofMinutes(-1));
+    long othersQuote = quote(other, "BTC", "USD", "50000", Duration.ofMinutes(10));
+    long euro = quote(buyer, "BTC", "EUR", "45000", Duration.ofMinutes(10));
+    expectError(checkout(buyer, order, expired), "CONFLICT");
+    expectError(checkout(buyer, order, othersQuote), "NOT_FOUND");
+    expectError(checkout(buyer, order, euro), "BAD_REQUEST");
+    var answer = checkout(buyer, order, valid);
+    answer.path("checkout.crypto.quoteId").entity(String.class).isEqualTo(String.valueOf(valid));
+    answer.path("checkout.crypto.amount").entity(String.class).isEqualTo("0.002");
+    answer.path("checkout.amount.amount").entity(Long.class).isEqualTo(10000L);
+    String pi = answer.path("checkout.paymentIntentId").entity(String.class).get();
+    assertThat(stripe.intent(pi).get("payment_method_types")).isEqualTo(List.of("crypto"));
+    assertThat(((Map<?, ?>) stripe.intent(pi).get("metadata")).get("price_quote"))
+        .isEqualTo(String.valueOf(valid));
+    // the payment keeps its quote
+    expectError(
+        buyer.graphQl().documentName("checkout").variable("orderId", order).execute(), "CONFLICT");
+    var payment = (Map<?, ?>) ((Map<?, ?>) payment(buyer, order)).get("payment");
+    assertThat(((Map<?, ?>) payment.get("crypto")).get("price")).isEqualTo("50000");
+  }
+
+  @Test
+  void aSellerShipsAPaidOrderOnceAndMayStillRefundIt() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 800, 3), 1);
+    expectError(
+        seller.graphQl().documentName("markShipped").variable("orderId", order).execute(),
+        "CONFLICT");
+    pay(buyer, order);
+    expectError(
+        buyer.graphQl().documentName("markShipped").variable("orderId", order).execute(),
+        "FORBIDDEN");
+    expectError(
+        signUp("Stranger")
+            .graphQl()
+            .documentName("markShipped")
+            .variable("orderId", order)
+            .execute(),
+        "NOT_FOUND");
+    seller
+        .graphQl()
+        .documentName("markShipped")
+        .variable("orderId", order)
+        .execute()
+        .path("markShipped.status")
+        .entity(String.class)
+        .isEqualTo("FULFILLED");
+    seller
+        .graphQl()
+        .documentName("markShipped")
+        .variable("orderId", order)
+        .execute()
+        .path("markShipped.status")
+        .entity(String.class)
+        .isEqualTo("FULFILLED");
+    assertThat(mails("order-shipped:" + order)).isEqualTo(1);
+    // a return after shipping
+    refund(seller, order, 800, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    assertThat(payment(buyer, order).get("status")).isEqualTo("REFUNDED");
+    // final: no way back
+    expectError(
+        seller.graphQl().documentName("markShipped").variable("orderId", order).execute(),
+        "CONFLICT");
+  }
+
+  @Test
+  void thePaymentIsTheBuyersAlone() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 100, 3), 1);
+    pay(buyer, order);
+    seller
+        .graphQl()
+        .documentName("orderPayment")
+        .variable("id", order)
+        .execute()
+        .path("order.status")
+        .entity(String.class)
+        .isEqualTo("PAID")
+        .path("order.payment")
+        .valueIsNull();
+  }
+
+  @Test
+  void theBuyerSeesThePaymentConfirmationLive() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 100, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    var client =
+        WebSocketGraphQlClient.builder(
+                URI.create("ws://localhost:" + port + "/graphql"),
+                new ReactorNettyWebSocketClient())
+            .header(HttpHeaders.COOKIE, "SESSION=" + buyer.session())
+            .documentSource(
+                new ResourceDocumentSource(
+                    List.of(new FileSystemResource("api/")), List.of(".graphql")))
+            .build();
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var statuses =
+        client
+            .documentName("orderStatusChanged")
+            .variable("orderId", order)
+            .retrieveSubscription("orderStatusChanged")
+            .toEntity(Map.class)
+            .map(o -> (String) o.get("status"))
+            .doOnNext(
+                status -> {
+                  seen.add(status);
+                  if (status.equals("PENDING_PAYMENT")) {
+                    String event = event("payment_intent.succeeded", stripe.pay(pi));
+                    Schedulers.boundedElastic().schedule(() -> deliver(event, sign(event, now())));
+                  }
+                })
+            .take(2)
+            .collectList()
+            .block(Duration.ofSeconds(30));
+    assertThat(statuses).containsExactly("PENDING_PAYMENT", "PAID");
+    client.stop().block(Duration.ofSeconds(5));
+    expectErrorSubscription(signUp("Stranger"), order);
+  }
+
+  @Test
+  void inDevelopmentTheFakeStripeConfirmsThroughTheWebhookAndTheMailReachesTheLocalMailbox() {
+    stripe.webhookUrl("http://127.0.0.1:" + port + "/webhooks/stripe");
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 4200, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    // what an app does with Stripe's SDK: confirm with the publishable key
+    var confirmed =
+        http()
+            .post()
+            .uri(URI.create(stripe.baseUrl() + "/v1/payment_intents/" + pi + "/confirm"))
+            .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
+            .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+            .bodyValue("payment_method=pm_card_visa")
+            .exchange()
+            .expectStatus()
+            .isOk();
+    assertThat(confirmed).isNotNull();
+    String status = awaitStatus(buyer, order, "PAID");
+    assertThat(status).isEqualTo("PAID");
+    List<Map<String, Object>> mail = awaitMail(buyer.email(), "is paid");
+    assertThat(mail).isNotEmpty();
+    assertThat((String) mail.get(0).get("body")).contains("42.00 USD");
+  }
+
+  @Test
+  void paymentsAreUnavailableWithoutStripeKeys() {
+    var gateway =
+        new StripeGateway(
+            null,
+            new PaymentSettings.Stripe(
+                "", "", "", "http://127.0.0.1:9", Duration.ofSeconds(1), Duration.ofSeconds(1), 0));
+    assertThat(gateway.configured()).isFalse();
+    assertThat(gateway.webhookSecret()).isEmpty();
+    org.assertj.core.api.Assertions.assertThatThrownBy(gateway::publishableKey)
+        .hasMessageContaining("STRIPE_SECRET_KEY");
+  }
+
+  // --- helpers
+
+  private record Started(String paymentIntentId) {}
+
+  /** checkout over plain HTTP, for answers that are not 200: the body, after checking for 503. */
+  private String rawCheckout(Client buyer, String order) {
+    return http()
+        .mutate()
+        .defaultCookie("SESSION", buyer.session())
+        .build()
+        .post()
+        .uri("/graphql")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            Map.of(
+                "query",
+                "mutation($o:ID!){checkout(orderId:$o){paymentIntentId}}",
+                "variables",
+                Map.of("o", order)))
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503)
+        .expectBody(String.class)
+        .returnResult()
+        .getResponseBody();
+  }
+
+  private Started checkout(Client buyer, String order) {
+    return new Started(
+        buyer
+            .graphQl()
+            .documentName("checkout")
+            .variable("orderId", order)
+            .execute()
+            .path("checkout.paymentIntentId")
+            .entity(String.class)
+            .get());
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response checkout(
+      Client buyer, String order, long quote) {
+    return buyer
+        .graphQl()
+        .documentName("checkout")
+        .variable("orderId", order)
+        .variable("quoteId", String.valueOf(quote))
+        .execute();
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response refund(
+      Client seller, String order, int amount, String key) {
+    return seller
+        .graphQl()
+        .documentName("refund")
+        .variable("orderId", order)
+        .variable("amount", amount)
+        .variable("idempotencyKey", key)
+        .execute();
+  }
+
+  /** Pays the order at the fake Stripe and delivers the success event. */
+  private void pay(Client buyer, String order) {
+    String pi = checkout(buyer, order).paymentIntentId();
+    String event = event("payment_intent.succeeded", stripe.pay(pi));
+    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+  }
+
+  private static String event(String type, Map<String, Object> object) {
+    return FakeStripe.event(
+        "evt_test_" + UUID.randomUUID().toString().replace("-", ""), type, object, now());
+  }
+
+  private static Map<String, Object> charge(String pi, long amount, long refunded) {
+    Map<String, Object> charge = new LinkedHashMap<>();
+    charge.put("id", "ch_test_" + pi);
+    charge.put("object", "charge");
+    charge.put("amount", amount);
+    charge.put("amount_refunded", refunded);
+    charge.put("currency", "usd");
+    charge.put("payment_intent", pi);
+    charge.put("refunded", refunded == amount);
+    return charge;
+  }
+
+  private static String sign(String payload, long timestamp) {
+    return FakeStripe.signature(payload, FakeStripe.WEBHOOK_SECRET, timestamp);
+  }
+
+  private static long now() {
+    return Instant.now().getEpochSecond();
+  }
+
+  /** POSTs the payload as Stripe does; answers the HTTP status. */
+  private int deliver(String payload, String signature) {
+    var request = http().post().uri("/webhooks/stripe").contentType(MediaType.APPLICATION_JSON);
+    if (signature != null) {
+      request = request.header("Stripe-Signature", signature);
+    }
+    return request.bodyValue(payload).exchange().returnResult(String.class).getStatus().value();
+  }
+
+  private Map<?, ?> payment(Client buyer, String order) {
+    return buyer
+        .graphQl()
+        .documentName("orderPayment")
+        .variable("id", order)
+        .execute()
+        .path("order")
+        .entity(Map.class)
+        .get();
+  }
+
+  private String awaitStatus(Client buyer, String order, String wanted) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    String status;
+    do {
+      status = (String) payment(buyer, order).get("status");
+      if (status.equals(wanted)) {
+        return status;
+      }
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(100)).block();
+    } while (System.nanoTime() < deadline);
+    return status;
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<Map<String, Object>> awaitMail(String to, String subject) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    List<Map<String, Object>> found = List.of();
+    while (System.nanoTime() < deadline) {
+      List<Map<String, Object>> box =
+          http()
+              .get()
+              .uri(b -> b.path("/dev/mailbox").queryParam("to", to).build())
+              .exchange()
+              .expectStatus()
+              .isOk()
+              .expectBody(List.class)
+              .returnResult()
+              .getResponseBody();
+      found = new ArrayList<>();
+      for (Map<String, Object> mail : box) {
+        if (((String) mail.get("subject")).contains(subject)) {
+          found.add(mail);
+        }
+      }
+      if (!found.isEmpty()) {
+        return found;
+      }
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(100)).block();
+    }
+    return found;
+  }
+
+  private void expectErrorSubscription(Client stranger, String order) {
+    var client =
+        WebSocketGraphQlClient.builder(
+                URI.create("ws://localhost:" + port + "/graphql"),
+                new ReactorNettyWebSocketClient())
+            .header(HttpHeaders.COOKIE, "SESSION=" + stranger.session())
+            .documentSource(
+                new ResourceDocumentSource(
+                    List.of(new FileSystemResource("api/")), List.of(".graphql")))
+            .build();
+    try {
+      client
+          .documentName("orderStatusChanged")
+          .variable("orderId", order)
+          .retrieveSubscription("orderStatusChanged")
+          .toEntity(Map.class)
+          .blockFirst(Duration.ofSeconds(10));
+      throw new AssertionError("a stranger subscribed to another's order");
+    } catch (org.springframework.graphql.client.SubscriptionErrorException e) {
+      assertThat(e.getErrors().get(0).getErrorType().toString()).isEqualTo("NOT_FOUND");
+    } finally {
+      client.stop().block(Duration.ofSeconds(5));
+    }
+  }
+
+  private static void expectError(
+      org.springframework.graphql.test.tester.GraphQlTester.Response response,
+      String classification) {
+    response.errors().expect(e -> e.getErrorType().toString().equals(classification)).verify();
+  }
+
+  private String placeOrder(Client buyer, long product, int quantity) {
+    return buyer
+        .graphQl()
+        .documentName("placeOrder")
+        .variable("items", List.of(item(product, quantity)))
+        .execute()
+        .path("placeOrder.id")
+        .entity(String.class)
+        .get();
+  }
+
+  private long quote(
+      Client buyer, String symbol, String currency, String price, Duration validFor) {
+    Instant now = Instant.now();
+    return db.sql(
+            "INSERT INTO price_quotes (buyer_id, symbol, currency, price, source, freshness, as_of, locked_at, expires_at)"
+                + " VALUES ($1, $2, $3, $4, 'coingecko', 'FRESH', $5, $6, $7) RETURNING id")
+        .bind(0, Long.parseLong(buyer.id()))
+        .bind(1, symbol)
+        .bind(2, currency)
+        .bind(3, new BigDecimal(price))
+        .bind(4, now.atOffset(java.time.ZoneOffset.UTC))
+        .bind(5, now.minus(Duration.ofMinutes(20)).atOffset(java.time.ZoneOffset.UTC))
+        .bind(6, now.plus(validFor).atOffset(java.time.ZoneOffset.UTC))
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+
+  private long product(Client seller, long price, int stock) {
+    return db.sql(
+            "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock)"
+                + " VALUES ($1, 'payments-test', 'Thing', $2, 'USD', $3) RETURNING id")
+        .bind(0, Long.parseLong(seller.id()))
+        .bind(1, price)
+        .bind(2, stock)
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+
+  private static Map<String, Object> item(long productId, int quantity) {
+    return Map.of("productId", String.valueOf(productId), "quantity", quantity);
+  }
+
+  private int stock(long productId) {
+    return db.sql("SELECT stock FROM products WHERE id = $1")
+        .bind(0, productId)
+        .map(r -> r.get(0, Integer.class))
+        .one()
+        .block();
+  }
+
+  private long mails(String dedupKey) {
+    return count("SELECT count(*) FROM mail_outbox WHERE dedup_key = $1", dedupKey);
+  }
+
+  private long count(String sql, Object parameter) {
+    Object value =
+        parameter instanceof String s && s.matches("\\d+") && !sql.contains("dedup_key")
+            ? Long.parseLong(s)
+            : parameter;
+    return db.sql(sql).bind(0, value).map(r -> r.get(0, Number.class).longValue()).one().block();
+  }
+}

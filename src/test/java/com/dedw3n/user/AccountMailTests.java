@@ -1,0 +1,193 @@
+package com.dedw3n.user;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * E-mail verification and password reset end to end, as a new user with the development defaults
+ * follows them: the mails arrive in the local mailbox ({@code GET /dev/mailbox}), and their tokens
+ * are used through the API.
+ */
+class AccountMailTests extends ApiTests {
+
+  private static final Pattern TOKEN = Pattern.compile("token=([A-Za-z0-9_-]{43})");
+
+  @Test
+  void aNewUserConfirmsTheirAddressWithTheWelcomeMail() {
+    var user = signUp("Newcomer");
+    viewerEmailVerified(user, false);
+    String token = token(awaitMail(user.email(), "Welcome"));
+    user.graphQl()
+        .documentName("verifyEmail")
+        .variable("token", token)
+        .execute()
+        .path("verifyEmail")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    viewerEmailVerified(user, true);
+    // single use
+    user.graphQl()
+        .documentName("verifyEmail")
+        .variable("token", token)
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("BAD_REQUEST")
+                    && "INVALID_TOKEN".equals(e.getExtensions().get("code")))
+        .verify();
+  }
+
+  @Test
+  void aForgottenPasswordIsResetThroughTheMailedLinkOnce() {
+    var user = signUp("Forgetful");
+    anonymous()
+        .documentName("requestPasswordReset")
+        .variable("email", user.email().toUpperCase())
+        .execute()
+        .path("requestPasswordReset")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    String token = token(awaitMail(user.email(), "Reset"));
+
+    anonymous()
+        .documentName("resetPassword")
+        .variable("token", token)
+        .variable("newPassword", "a brand new secret")
+        .execute()
+        .path("resetPassword")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    // the old session ended, the old password is gone, the new one works
+    user.graphQl().documentName("viewer").execute().path("viewer").valueIsNull();
+    signIn(user.email(), "correct horse battery")
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
+        .verify();
+    signIn(user.email(), "a brand new secret")
+        .path("signIn.id")
+        .entity(String.class)
+        .isEqualTo(user.id());
+    // used once only
+    anonymous()
+        .documentName("resetPassword")
+        .variable("token", token)
+        .variable("newPassword", "yet another secret")
+        .execute()
+        .errors()
+        .expect(e -> "INVALID_TOKEN".equals(e.getExtensions().get("code")))
+        .verify();
+    signIn(user.email(), "a brand new secret")
+        .path("signIn.id")
+        .entity(String.class)
+        .isEqualTo(user.id());
+  }
+
+  @Test
+  void theAnswerNeverTellsWhetherAnAddressHasAnAccount() {
+    String nobody = "nobody-" + System.nanoTime() + "@example.com";
+    anonymous()
+        .documentName("requestPasswordReset")
+        .variable("email", nobody)
+        .execute()
+        .path("requestPasswordReset")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    anonymous()
+        .documentName("resetPassword")
+        .variable("token", "x".repeat(43))
+        .variable("newPassword", "whatever it is")
+        .execute()
+        .errors()
+        .expect(e -> "INVALID_TOKEN".equals(e.getExtensions().get("code")))
+        .verify();
+    assertThat(
+            db.sql("SELECT count(*) FROM mail_outbox WHERE recipient = $1")
+                .bind(0, nobody)
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isZero();
+  }
+
+  @Test
+  void anExpiredResetLinkChangesNothing() {
+    var user = signUp("Late");
+    anonymous().documentName("requestPasswordReset").variable("email", user.email()).execute();
+    String token = token(awaitMail(user.email(), "Reset"));
+    db.sql(
+            "UPDATE account_tokens SET expires_at = now() - interval '1 second'"
+                + " WHERE user_id = $1 AND purpose = 'RESET_PASSWORD'")
+        .bind(0, Long.parseLong(user.id()))
+        .then()
+        .block();
+    anonymous()
+        .documentName("resetPassword")
+        .variable("token", token)
+        .variable("newPassword", "too late for this")
+        .execute()
+        .errors()
+        .expect(e -> "INVALID_TOKEN".equals(e.getExtensions().get("code")))
+        .verify();
+    signIn(user.email(), "correct horse battery")
+        .path("signIn.id")
+        .entity(String.class)
+        .isEqualTo(user.id());
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response signIn(
+      String email, String password) {
+    return anonymous()
+        .documentName("signIn")
+        .variable("email", email)
+        .variable("password", password)
+        .execute();
+  }
+
+  private void viewerEmailVerified(Client user, boolean verified) {
+    user.graphQl()
+        .document("{ viewer { emailVerified } }")
+        .execute()
+        .path("viewer.emailVerified")
+        .entity(Boolean.class)
+        .isEqualTo(verified);
+  }
+
+  private static String token(String body) {
+    Matcher m = TOKEN.matcher(body);
+    assertThat(m.find()).as("a token link in: %s", body).isTrue();
+    return m.group(1);
+  }
+
+  /** The body of the newest mail to the address whose subject holds the text, once delivered. */
+  @SuppressWarnings("unchecked")
+  private String awaitMail(String to, String subject) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      List<Map<String, Object>> box =
+          http()
+              .get()
+              .uri(b -> b.path("/dev/mailbox").queryParam("to", to).build())
+              .exchange()
+              .expectStatus()
+              .isOk()
+              .expectBody(List.class)
+              .returnResult()
+              .getResponseBody();
+      for (Map<String, Object> mail : box) {
+        if (((String) mail.get("subject")).contains(subject)) {
+          return (String) mail.get("body");
+        }
+      }
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(100)).block();
+    }
+    throw new AssertionError("no mail '" + subject + "' to " + to + " within 20 s");
+  }
+}

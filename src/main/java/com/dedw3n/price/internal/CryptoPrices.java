@@ -9,6 +9,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.ChannelOption;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -80,7 +81,8 @@ public class CryptoPrices implements AutoCloseable {
   private final Map<PriceFreshness, Counter> served = new EnumMap<>(PriceFreshness.class);
   private final MeterRegistry meters;
 
-  CryptoPrices(PriceSettings settings, Clock clock, MeterRegistry meters) {
+  CryptoPrices(
+      PriceSettings settings, Clock clock, MeterRegistry meters, ObservationRegistry observations) {
     this.settings = settings;
     this.clock = clock;
     this.meters = meters;
@@ -101,6 +103,8 @@ public class CryptoPrices implements AutoCloseable {
         new UpstreamJson(
             WebClient.builder()
                 .clientConnector(new ReactorClientHttpConnector(http))
+                // a span per provider call, whose traceparent the provider receives
+                .observationRegistry(observations)
                 .defaultHeader("User-Agent", "dedw3n-api")
                 .build(),
             clock);

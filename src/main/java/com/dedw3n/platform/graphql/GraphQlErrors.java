@@ -78,10 +78,9 @@ public final class GraphQlErrors {
     ApiException database = DatabaseErrors.classify(ex);
     if (database != null) {
       if ("DATABASE_UNAVAILABLE".equals(database.code())) {
+        String traceId = env == null ? null : TraceIds.of(env.getGraphQlContext());
         log.warn(
-            "Database unavailable in "
-                + where(env)
-                + (env == null ? "" : " [" + TraceIds.of(env.getGraphQlContext()) + "]"),
+            "Database unavailable in " + where(env) + (traceId == null ? "" : " [" + traceId + "]"),
             ex);
       }
       return List.of(database);

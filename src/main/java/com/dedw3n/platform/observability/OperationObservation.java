@@ -30,7 +30,8 @@ import reactor.core.publisher.Mono;
  * <ul>
  *   <li>{@code graphql.operation} (timer: requests and latency) tagged {@code operation} (a known
  *       operation's name, else {@code other} or {@code anonymous}: {@link KnownOperations}) and
- *       {@code outcome} ({@code success}, or the classification of its first error);
+ *       {@code outcome} ({@code success}, the classification of its first error, {@code failed}
+ *       when no response was made, {@code cancelled} when the client went away first);
  *   <li>{@code dedw3n.graphql.errors} (counter) tagged {@code operation} and {@code
  *       classification}: every error of every response.
  * </ul>
@@ -73,6 +74,10 @@ public class OperationObservation implements WebGraphQlInterceptor {
               Observation.createNotStarted("graphql.operation", observations)
                   .contextualName("graphql")
                   .parentObservation(parent)
+                  // every series has the same tag keys (Prometheus requires it): these stay for
+                  // an operation whose client went away before it was answered
+                  .lowCardinalityKeyValue("operation", known.tagOf(resolved.get()))
+                  .lowCardinalityKeyValue("outcome", "cancelled")
                   .start();
           String traceId = TraceIds.of(observation.getContext());
           if (traceId != null) {
@@ -88,6 +93,7 @@ public class OperationObservation implements WebGraphQlInterceptor {
               .doOnError(
                   e -> {
                     named(observation, resolved.get());
+                    observation.lowCardinalityKeyValue("outcome", "failed");
                     observation.error(e);
                   })
               .doFinally(signal -> observation.stop())

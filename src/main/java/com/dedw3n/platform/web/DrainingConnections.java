@@ -66,8 +66,16 @@ public class DrainingConnections implements WebFilter, SmartLifecycle {
     return draining;
   }
 
+  /**
+   * Also a restart after a stop without a shutdown (Spring's test context cache pauses contexts it
+   * does not use and restarts them): the instance serves normally and is ready again.
+   */
   @Override
   public void start() {
+    if (draining) {
+      draining = false;
+      AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
+    }
     running = true;
   }
 

@@ -1,28 +1,23 @@
 package com.dedw3n;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import org.netcrusher.core.reactor.NioReactor;
 import org.netcrusher.tcp.TcpCrusher;
-import org.netcrusher.tcp.TcpCrusherBuilder;
 import org.springframework.util.StringUtils;
 import redis.embedded.RedisServer;
 
 /**
- * A real Redis (the one at REDIS_URL, else an embedded one) reached through a TCP proxy the test
- * controls (NetCrusher): {@link #proxy()}'s close/open drop and restore every connection, its
+ * A real Redis (the one at REDIS_URL, else an embedded one) reached through a {@link TcpProxy} the
+ * test controls: {@link #proxy()}'s close/open drop and restore every connection, its
  * freeze/unfreeze leave connections open with nothing answering, as a paused Redis does.
  */
 public final class RedisBehindProxy implements AutoCloseable {
 
   private final RedisServer redis;
-  private final NioReactor reactor;
-  private final TcpCrusher proxy;
+  private final TcpProxy proxy;
 
-  private RedisBehindProxy(RedisServer redis, NioReactor reactor, TcpCrusher proxy) {
+  private RedisBehindProxy(RedisServer redis, TcpProxy proxy) {
     this.redis = redis;
-    this.reactor = reactor;
     this.proxy = proxy;
   }
 
@@ -38,37 +33,27 @@ public final class RedisBehindProxy implements AutoCloseable {
       redis.start();
       target = URI.create("redis://127.0.0.1:" + port);
     }
-    NioReactor reactor = new NioReactor();
-    TcpCrusher proxy =
-        TcpCrusherBuilder.builder()
-            .withReactor(reactor)
-            .withBindAddress("127.0.0.1", freePort())
-            .withConnectAddress(target.getHost(), target.getPort())
-            .buildAndOpen();
-    return new RedisBehindProxy(redis, reactor, proxy);
+    return new RedisBehindProxy(redis, TcpProxy.to(target.getHost(), target.getPort()));
   }
 
   /** The URL instances use: the proxy's. */
   public String url() {
-    return "redis://127.0.0.1:" + proxy.getBindAddress().getPort();
+    return "redis://127.0.0.1:" + proxy.port();
   }
 
   public TcpCrusher proxy() {
-    return proxy;
+    return proxy.crusher();
   }
 
   @Override
   public void close() throws IOException {
     proxy.close();
-    reactor.close();
     if (redis != null) {
       redis.stop();
     }
   }
 
   public static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return TcpProxy.freePort();
   }
 }

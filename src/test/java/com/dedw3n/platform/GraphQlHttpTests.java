@@ -112,6 +112,11 @@ class GraphQlHttpTests extends ApiTests {
             .expectBody(Map.class)
             .returnResult()
             .getResponseBody();
+    // the trace id every error carries: any, but there
+    Map<?, ?> error = (Map<?, ?>) ((List<?>) notAPost.get("errors")).get(0);
+    assertThat(((Map<?, ?>) error.get("extensions")).remove("traceId"))
+        .asString()
+        .matches("[0-9a-f]{32}");
     assertThat(notAPost)
         .isEqualTo(
             Map.of(
@@ -135,6 +140,8 @@ class GraphQlHttpTests extends ApiTests {
             .expectBody(Map.class)
             .returnResult()
             .getResponseBody();
+    ((Map<?, ?>) ((Map<?, ?>) ((List<?>) foreign.get("errors")).get(0)).get("extensions"))
+        .remove("traceId");
     assertThat(foreign)
         .isEqualTo(
             Map.of(

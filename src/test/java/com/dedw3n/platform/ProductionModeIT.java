@@ -56,6 +56,9 @@ class ProductionModeIT {
         WebTestClient operator = client(management);
         awaitHealthy(operator, server, log);
         WebTestClient api = client(port);
+        // production logs are JSON lines (ECS), one object a line
+        assertThat(read(log).lines().filter(line -> line.startsWith("{")).findFirst())
+            .hasValueSatisfying(line -> assertThat(line).contains("\"@timestamp\""));
 
         assertThat(graphQl(api, "{ products(first: 1) { edges { cursor } } }").toString())
             .doesNotContain("errors");

@@ -110,7 +110,8 @@ class ProductTests extends ApiTests {
                   .isEqualTo("input.price.amount must be zero or more minor units");
               assertThat(error.getPath()).isEqualTo("createProduct");
               // like every BAD_REQUEST naming an argument: the path is in the message
-              assertThat(error.getExtensions()).containsOnlyKeys("classification");
+              // (and the trace id every error carries)
+              assertThat(error.getExtensions()).containsOnlyKeys("classification", "traceId");
             });
     // every violation is reported, in the order of the arguments' paths
     Map<String, Object> twice = new HashMap<>(product(category, -1, 3, "USD"));

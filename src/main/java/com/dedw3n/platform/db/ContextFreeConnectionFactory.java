@@ -36,11 +36,13 @@ import reactor.util.context.Context;
  * created. Each statement registers with its request's {@link RequestStatements} (from the context,
  * before dropping it), so that a request that is stopped can cancel it.
  */
-record ContextFreeConnectionFactory(ConnectionFactory delegate) implements ConnectionFactory {
+record ContextFreeConnectionFactory(ConnectionFactory delegate, StatementDurations durations)
+    implements ConnectionFactory {
 
   @Override
   public Publisher<? extends Connection> create() {
-    return Mono.from(delegate.create()).map(ContextFreeConnection::new);
+    return Mono.from(delegate.create())
+        .map(connection -> new ContextFreeConnection(connection, durations));
   }
 
   @Override
@@ -53,7 +55,8 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
   }
 
   /** A driver connection whose statements run without the caller's context. */
-  record ContextFreeConnection(Connection delegate) implements Connection, Wrapped<Connection> {
+  record ContextFreeConnection(Connection delegate, StatementDurations durations)
+      implements Connection, Wrapped<Connection> {
 
     @Override
     public Connection unwrap() {
@@ -62,7 +65,7 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
 
     @Override
     public Statement createStatement(String sql) {
-      return new ContextFreeStatement(delegate.createStatement(sql), delegate);
+      return new ContextFreeStatement(delegate.createStatement(sql), delegate, sql, durations);
     }
 
     @Override
@@ -167,7 +170,8 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
    * A statement of the driver. It runs without the caller's context, and registers itself with the
    * caller's {@link RequestStatements} (read from the context before it is dropped) while it runs.
    */
-  private record ContextFreeStatement(Statement delegate, Connection connection)
+  private record ContextFreeStatement(
+      Statement delegate, Connection connection, String sql, StatementDurations durations)
       implements Statement {
 
     @Override
@@ -217,16 +221,24 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate) implements Conne
       return Flux.deferContextual(
           context -> {
             RequestStatements request = context.getOrDefault(RequestStatements.KEY, null);
+            long started = System.nanoTime();
             if (request == null || !(connection instanceof PostgresqlConnection postgres)) {
-              return withoutContext(delegate.execute()).map(ContextFreeResult::new);
+              return durations.timed(
+                  withoutContext(delegate.execute()).map(ContextFreeResult::new),
+                  sql,
+                  started,
+                  request);
             }
             RequestStatements.Running running = request.started(postgres);
-            return withoutContext(delegate.execute())
-                .<Result>map(
-                    result -> {
-                      running.resultProduced();
-                      return new ContextFreeResult(result, running::resultRead);
-                    })
+            Flux<Result> executed =
+                withoutContext(delegate.execute())
+                    .map(
+                        result -> {
+                          running.resultProduced();
+                          return new ContextFreeResult(result, running::resultRead);
+                        });
+            return durations
+                .timed(executed, sql, started, request)
                 .doFinally(
                     signal -> {
                       if (signal == SignalType.ON_COMPLETE) {

@@ -40,7 +40,10 @@ class DatabaseConfiguration {
 
   @Bean(destroyMethod = "dispose")
   ConnectionPool connectionFactory(
-      R2dbcProperties settings, DatabaseLimits limits, StatementCounter counter) {
+      R2dbcProperties settings,
+      DatabaseLimits limits,
+      StatementCounter counter,
+      StatementDurations durations) {
     // Boot's own spring.r2dbc.* properties (its record, not ours: none is silently ignored); the
     // defaults in application.yml are the production guide's pool
     if (!StringUtils.hasText(settings.getUrl())) {
@@ -75,7 +78,7 @@ class DatabaseConfiguration {
     options.option(PostgresqlConnectionFactoryProvider.TCP_KEEPALIVE, true);
     R2dbcProperties.Pool pool = settings.getPool();
     ConnectionFactory driver =
-        new ContextFreeConnectionFactory(ConnectionFactories.get(options.build()));
+        new ContextFreeConnectionFactory(ConnectionFactories.get(options.build()), durations);
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(
                 ProxyConnectionFactory.builder(driver).proxyConfig(proxyConfig(counter)).build())

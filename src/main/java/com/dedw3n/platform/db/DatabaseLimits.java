@@ -10,7 +10,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param statementTimeout PostgreSQL's {@code statement_timeout} on every connection: a backstop
  *     behind the GraphQL execution timeout, so no statement outlives its request for long
  * @param connectTimeout how long opening a connection may take before it counts as failed
+ * @param slowStatement a statement that takes longer is logged (a warning with its duration, its
+ *     GraphQL operation and its SQL, never its values)
+ * @param probeInterval how often the database is probed with a timed {@code SELECT 1}, as an
+ *     operator would, whether requests come or not ({@link DatabaseProbe})
  */
 @ConfigurationProperties("dedw3n.db")
 record DatabaseLimits(
-    @DefaultValue("15s") Duration statementTimeout, @DefaultValue("5s") Duration connectTimeout) {}
+    @DefaultValue("15s") Duration statementTimeout,
+    @DefaultValue("5s") Duration connectTimeout,
+    @DefaultValue("1000ms") Duration slowStatement,
+    @DefaultValue("1m") Duration probeInterval) {}

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -36,7 +37,18 @@ public final class RequestStatements {
   private static final Log log = LogFactory.getLog(RequestStatements.class);
 
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
+  private final @Nullable String operationName;
   private volatile boolean cancelled;
+
+  /** The statements of a request for this GraphQL operation (null: unnamed). */
+  public RequestStatements(@Nullable String operationName) {
+    this.operationName = operationName;
+  }
+
+  /** The GraphQL operation whose statements these are, for the slow statement log; or null. */
+  public @Nullable String operationName() {
+    return operationName;
+  }
 
   /** Cancels every statement of this request that is still running, and any it starts later. */
   public void cancel() {

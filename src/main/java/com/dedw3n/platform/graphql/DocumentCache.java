@@ -41,8 +41,15 @@ public final class DocumentCache implements PreparsedDocumentProvider {
   /** Syntax or validation errors, or no such operation: graphql-java reports them as usual. */
   record Invalid() implements Analysis {}
 
-  /** A valid operation: its kind, its priced plan, and whether it reads {@code _service}. */
-  record Valid(OperationDefinition.Operation kind, OperationCost.Plan plan, boolean readsServiceSdl)
+  /**
+   * A valid operation: its kind, its priced plan, whether it reads {@code _service}, and its name
+   * in the document (null when unnamed), known even when the request did not send it.
+   */
+  record Valid(
+      OperationDefinition.Operation kind,
+      OperationCost.Plan plan,
+      boolean readsServiceSdl,
+      @Nullable String name)
       implements Analysis {}
 
   private static final Invalid INVALID = new Invalid();
@@ -153,7 +160,7 @@ public final class DocumentCache implements PreparsedDocumentProvider {
     // from the plan, where fragments are spread: a fragment cannot hide _service at the root
     boolean readsServiceSdl =
         plan.roots().stream().anyMatch(node -> node.field().equals("_service"));
-    return Optional.of(new Valid(chosen.getOperation(), plan, readsServiceSdl));
+    return Optional.of(new Valid(chosen.getOperation(), plan, readsServiceSdl, chosen.getName()));
   }
 
   long size() {

@@ -2,6 +2,7 @@ package com.dedw3n.platform.graphql;
 
 import com.dedw3n.platform.ThrottledLog;
 import com.dedw3n.platform.db.DatabaseErrors;
+import com.dedw3n.platform.observability.TraceIds;
 import graphql.ErrorClassification;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
@@ -77,7 +78,10 @@ public final class GraphQlErrors {
     ApiException database = DatabaseErrors.classify(ex);
     if (database != null) {
       if ("DATABASE_UNAVAILABLE".equals(database.code())) {
-        log.warn("Database unavailable in " + where(env), ex);
+        String traceId = env == null ? null : TraceIds.of(env.getGraphQlContext());
+        log.warn(
+            "Database unavailable in " + where(env) + (traceId == null ? "" : " [" + traceId + "]"),
+            ex);
       }
       return List.of(database);
     }
@@ -86,7 +90,10 @@ public final class GraphQlErrors {
       log.error("Subscription failed", ex);
       return List.of(new ApiException(ErrorKind.INTERNAL_ERROR, SUBSCRIPTION_ENDED));
     }
-    String reference = env.getExecutionId().toString();
+    // the trace id when there is one: it finds the log line, the request's other lines and its
+    // trace; else the execution's id, which finds the log line
+    String traceId = TraceIds.of(env.getGraphQlContext());
+    String reference = traceId != null ? traceId : env.getExecutionId().toString();
     log.error("Internal error in " + where(env) + " [" + reference + "]", ex);
     return List.of(
         new ApiException(
@@ -230,15 +237,21 @@ public final class GraphQlErrors {
 
   /**
    * The JSON body (for the project's JSON mapper) of an HTTP response that carries nothing but this
-   * error, in GraphQL's response format: {@code {"errors": [{"message", "extensions"}]}}.
+   * error, in GraphQL's response format: {@code {"errors": [{"message", "extensions"}]}}, with the
+   * request's trace id in {@code extensions.traceId} when there is one.
    */
-  static Map<String, Object> httpBody(ApiException e) {
+  static Map<String, Object> httpBody(ApiException e, @Nullable String traceId) {
+    Map<String, Object> extensions = extensions(e.code(), e.retryAfterSeconds());
+    if (traceId != null) {
+      extensions = new LinkedHashMap<>(extensions);
+      extensions.put("traceId", traceId);
+    }
     GraphQLError error =
         GraphqlErrorBuilder.newError()
             .locations(null) // not about any place in a document
             .errorType(e.kind())
             .message(e.getMessage())
-            .extensions(extensions(e.code(), e.retryAfterSeconds()))
+            .extensions(extensions)
             .build();
     return Map.of("errors", List.of(error.toSpecification()));
   }

@@ -1,6 +1,7 @@
 package com.dedw3n.platform.graphql;
 
 import com.dedw3n.platform.Deadlines;
+import com.dedw3n.platform.observability.TraceIds;
 import com.dedw3n.platform.web.WebSettings;
 import graphql.language.OperationDefinition;
 import io.micrometer.core.instrument.Gauge;
@@ -333,7 +334,9 @@ class GraphQlHttpGuard implements WebFilter {
     if (e.retryAfterSeconds() > 0) {
       response.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
     }
-    byte[] body = json.writeValueAsBytes(GraphQlErrors.httpBody(e));
+    byte[] body =
+        json.writeValueAsBytes(
+            GraphQlErrors.httpBody(e, TraceIds.ofExchange(exchange.getAttributes())));
     DataBuffer buffer = response.bufferFactory().wrap(body);
     return response.writeWith(Mono.just(buffer));
   }

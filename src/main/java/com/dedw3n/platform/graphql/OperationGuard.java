@@ -5,6 +5,7 @@ import com.dedw3n.platform.budget.BudgetSettings;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.budget.Payer;
 import com.dedw3n.platform.db.RequestStatements;
+import com.dedw3n.platform.observability.OperationObservation;
 import com.dedw3n.platform.partner.Partner;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.platform.session.SessionSettings;
@@ -259,7 +260,25 @@ class OperationGuard implements WebGraphQlInterceptor {
       DocumentCache.@Nullable Valid operation,
       long cost,
       Budgets.@Nullable Spent spent) {
-    RequestStatements statements = new RequestStatements();
+    String name = operation != null ? operation.name() : request.getOperationName();
+    RequestStatements statements = new RequestStatements(name);
+    return Mono.deferContextual(
+        context -> {
+          // the observation around this request tags it by the name the document gives
+          context
+              .<AtomicReference<String>>getOrEmpty(OperationObservation.RESOLVED_NAME)
+              .ifPresent(resolved -> resolved.set(name));
+          return executeWithin(request, chain, operation, cost, spent, statements);
+        });
+  }
+
+  private Mono<WebGraphQlResponse> executeWithin(
+      WebGraphQlRequest request,
+      Chain chain,
+      DocumentCache.@Nullable Valid operation,
+      long cost,
+      Budgets.@Nullable Spent spent,
+      RequestStatements statements) {
     return Deadlines.within(
             chain.next(request),
             limits.executionTimeout(),

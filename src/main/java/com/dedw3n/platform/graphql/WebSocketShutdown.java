@@ -90,9 +90,12 @@ public class WebSocketShutdown implements SmartLifecycle {
     return running;
   }
 
-  /** Before the web server's graceful drain, which would otherwise wait on open sockets. */
+  /**
+   * Before the web server's graceful drain, which would otherwise wait on open sockets; after the
+   * drain delay of {@code DrainingConnections}, while the instance still serves but is not ready.
+   */
   @Override
   public int getPhase() {
-    return Integer.MAX_VALUE;
+    return Integer.MAX_VALUE - 1;
   }
 }

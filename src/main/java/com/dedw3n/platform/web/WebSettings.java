@@ -1,7 +1,9 @@
 package com.dedw3n.platform.web;
 
+import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Who may call the API from where.
@@ -10,6 +12,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     patterns), from {@code ALLOWED_ORIGINS}
  * @param trustedProxies address ranges whose {@code X-Forwarded-For} is believed (load balancers,
  *     the gateway)
+ * @param drainDelay on shutdown, how long the server keeps serving (not ready, closing every
+ *     connection after its response) before it stops accepting connections, from {@code
+ *     SHUTDOWN_DRAIN_DELAY}
  */
 @ConfigurationProperties("dedw3n.web")
-public record WebSettings(List<String> allowedOrigins, List<String> trustedProxies) {}
+public record WebSettings(
+    List<String> allowedOrigins,
+    List<String> trustedProxies,
+    @DefaultValue("5s") Duration drainDelay) {}

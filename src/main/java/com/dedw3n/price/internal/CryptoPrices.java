@@ -9,6 +9,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import io.netty.channel.ChannelOption;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -35,6 +38,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 /**
  * Crypto prices for the rest of the application: never an error, always marked with how fresh they
@@ -80,7 +85,8 @@ public class CryptoPrices implements AutoCloseable {
   private final Map<PriceFreshness, Counter> served = new EnumMap<>(PriceFreshness.class);
   private final MeterRegistry meters;
 
-  CryptoPrices(PriceSettings settings, Clock clock, MeterRegistry meters) {
+  CryptoPrices(
+      PriceSettings settings, Clock clock, MeterRegistry meters, ObservationRegistry observations) {
     this.settings = settings;
     this.clock = clock;
     this.meters = meters;
@@ -101,6 +107,8 @@ public class CryptoPrices implements AutoCloseable {
         new UpstreamJson(
             WebClient.builder()
                 .clientConnector(new ReactorClientHttpConnector(http))
+                // a span per provider call, whose traceparent the provider receives
+                .observationRegistry(observations)
                 .defaultHeader("User-Agent", "dedw3n-api")
                 .build(),
             clock);
@@ -200,8 +208,8 @@ public class CryptoPrices implements AutoCloseable {
    * is in the answer.
    */
   public Mono<Map<PricePair, PriceQuote>> current(Collection<PricePair> pairs) {
-    return Mono.defer(
-        () -> {
+    return Mono.deferContextual(
+        caller -> {
           lookups.increment();
           Instant now = clock.instant();
           boolean refresh = false;
@@ -223,7 +231,7 @@ public class CryptoPrices implements AutoCloseable {
           if (!refresh) {
             return Mono.just(answer(pairs));
           }
-          Mono<Void> running = refresh();
+          Mono<Void> running = refresh(caller);
           if (!wait) {
             return Mono.just(answer(pairs));
           }
@@ -251,6 +259,15 @@ public class CryptoPrices implements AutoCloseable {
    * end whoever stops waiting for it; the returned Mono completes when it has stored its result.
    */
   Mono<Void> refresh() {
+    return refresh(Context.empty());
+  }
+
+  /**
+   * The same, for a caller with this context: a refresh it starts continues its trace (its provider
+   * calls are spans of the request that found the prices stale, and send its trace id).
+   */
+  private Mono<Void> refresh(ContextView caller) {
+    Observation observation = caller.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
     while (true) {
       Mono<Void> running = refreshing.get();
       if (running != null) {
@@ -273,6 +290,11 @@ public class CryptoPrices implements AutoCloseable {
                   refreshing.set(null);
                   done.tryEmitEmpty();
                 })
+            .contextWrite(
+                context ->
+                    observation == null
+                        ? context
+                        : context.put(ObservationThreadLocalAccessor.KEY, observation))
             .subscribe();
         return mine;
       }

@@ -1,6 +1,7 @@
 package com.dedw3n.price.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -16,8 +17,11 @@ class PriceConfiguration {
 
   @Bean(destroyMethod = "close")
   CryptoPrices cryptoPrices(
-      PriceSettings settings, ObjectProvider<Clock> clock, MeterRegistry meters) {
-    return new CryptoPrices(settings, clock.getIfUnique(Clock::systemUTC), meters);
+      PriceSettings settings,
+      ObjectProvider<Clock> clock,
+      MeterRegistry meters,
+      ObservationRegistry observations) {
+    return new CryptoPrices(settings, clock.getIfUnique(Clock::systemUTC), meters, observations);
   }
 
   @Bean

@@ -3,14 +3,26 @@ package com.dedw3n.platform.db;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.Application;
+import com.dedw3n.TcpProxy;
 import com.dedw3n.payment.internal.FakeStripe;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,10 +37,18 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * A PostgreSQL of the test's own, stopped under a running server and started again: while it is
- * down every request is answered UNAVAILABLE (503, Retry-After) quickly and the log gets a line now
- * and then instead of a stack trace per request; once it is back the same server answers normally,
- * without a restart.
+ * A PostgreSQL of the test's own, behind a TCP proxy the test controls, under a running server:
+ *
+ * <ul>
+ *   <li>stopped and started again: while it is down every request is answered UNAVAILABLE (503,
+ *       Retry-After) quickly and the log gets a line now and then instead of a stack trace per
+ *       request; once it is back the same server answers normally, without a restart;
+ *   <li>restarted ({@code pg_ctl stop -m fast}, then started) while clients write: every write the
+ *       API acknowledged is in the database exactly once afterwards;
+ *   <li>behind a network that freezes (packets dropped, connections left open): requests end in
+ *       errors within the execution timeout instead of hanging, health answers, and the server
+ *       recovers when the network does.
+ * </ul>
  */
 @ExtendWith(OutputCaptureExtension.class)
 class DatabaseOutageTests {
@@ -36,6 +56,7 @@ class DatabaseOutageTests {
   static Path data;
   static int port;
   static EmbeddedPostgres postgres;
+  static TcpProxy network;
   static ConfigurableApplicationContext server;
   static WebTestClient http;
 
@@ -44,19 +65,23 @@ class DatabaseOutageTests {
     data = Files.createTempDirectory("dedw3n-outage-");
     port = freePort();
     postgres = start();
+    network = TcpProxy.to("127.0.0.1", port);
     String jdbc = "jdbc:postgresql://localhost:" + port + "/postgres";
     server =
         new SpringApplicationBuilder(Application.class)
             .run(
                 "--server.port=0",
-                "--spring.r2dbc.url=r2dbc:postgresql://localhost:" + port + "/postgres",
+                "--spring.r2dbc.url=r2dbc:postgresql://127.0.0.1:" + network.port() + "/postgres",
                 "--spring.r2dbc.username=postgres",
                 "--spring.r2dbc.password=",
                 "--spring.flyway.url=" + jdbc,
                 "--spring.flyway.user=postgres",
                 "--spring.flyway.password=",
                 "--dedw3n.demo-data.enabled=false",
-                "--dedw3n.db.connect-timeout=1s");
+                "--dedw3n.db.connect-timeout=1s",
+                "--dedw3n.graphql.limits.execution-timeout=3s",
+                "--dedw3n.budgets.posts.capacity=1000000",
+                "--dedw3n.budgets.posts.refill=1000000");
     http =
         WebTestClient.bindToServer()
             .baseUrl("http://localhost:" + server.getEnvironment().getProperty("local.server.port"))
@@ -68,6 +93,9 @@ class DatabaseOutageTests {
   static void stop() throws IOException {
     if (server != null) {
       server.close();
+    }
+    if (network != null) {
+      network.close();
     }
     if (postgres != null) {
       postgres.close();
@@ -100,13 +128,154 @@ class DatabaseOutageTests {
     assertThat(lines).isLessThanOrEqualTo(took.toSeconds() + 2);
 
     postgres = start();
+    awaitRecovered();
+    for (int i = 0; i < 10; i++) {
+      assertThat(feed().getStatus().value()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void everyAcknowledgedWriteSurvivesARestartUnderLoadExactlyOnce() throws Exception {
+    String session = signUp();
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
+    AtomicInteger unavailable = new AtomicInteger();
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch warm = new CountDownLatch(8 * 3);
+    List<CompletableFuture<Void>> writers = new ArrayList<>();
+    for (int w = 0; w < 8; w++) {
+      int writer = w;
+      writers.add(
+          CompletableFuture.runAsync(
+              () -> {
+                for (int n = 0; !stop.get(); n++) {
+                  String body = "restart " + writer + "-" + n + " " + UUID.randomUUID();
+                  EntityExchangeResult<Map> answer = createPost(session, body);
+                  String text = String.valueOf(answer.getResponseBody());
+                  if (answer.getStatus().value() == 200 && text.contains("createPost={id=")) {
+                    acknowledged.add(body);
+                    warm.countDown();
+                  } else if (answer.getStatus().value() == 503 && text.contains("UNAVAILABLE")) {
+                    unavailable.incrementAndGet();
+                  } else {
+                    unexpected.add(answer.getStatus() + " " + text);
+                  }
+                }
+              },
+              Executors.newSingleThreadExecutor()));
+    }
+    assertThat(warm.await(30, TimeUnit.SECONDS)).isTrue();
+    postgres.close(); // pg_ctl stop -m fast: connections are terminated mid-transaction
+    int acknowledgedBeforeRestart = acknowledged.size();
+    postgres = start();
+    awaitRecovered();
+    int recovered = acknowledged.size();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (acknowledged.size() < recovered + 50) {
+      assertThat(System.nanoTime()).as("writes acknowledged after recovery").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    stop.set(true);
+    CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+    assertThat(unexpected).as("answers other than success or UNAVAILABLE").isEmpty();
+    assertThat(acknowledgedBeforeRestart).isPositive();
+    Map<String, Long> stored = new java.util.HashMap<>();
+    try (var connection =
+            java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://localhost:" + port + "/postgres", "postgres", "");
+        var statement =
+            connection.prepareStatement(
+                "SELECT body, count(*) FROM posts WHERE body LIKE 'restart %' GROUP BY body");
+        var rows = statement.executeQuery()) {
+      while (rows.next()) {
+        stored.put(rows.getString(1), rows.getLong(2));
+      }
+    }
+    for (String body : acknowledged) {
+      assertThat(stored.get(body)).as("copies of acknowledged post %s", body).isEqualTo(1L);
+    }
+  }
+
+  @Test
+  void aFrozenNetworkToTheDatabaseEndsInErrorsNotHangsAndHealsWhenItThaws() {
+    assertThat(feed().getStatus().value()).isEqualTo(200);
+    network.crusher().freeze();
+    try {
+      for (int i = 0; i < 3; i++) {
+        long started = System.nanoTime();
+        EntityExchangeResult<Map> answer = feed();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(answer.getStatus().value()).isEqualTo(503);
+        assertThat(answer.getResponseBody().toString()).contains("UNAVAILABLE");
+        // the execution timeout (3 s here) and the whole request's deadline behind it
+        assertThat(took).isLessThan(Duration.ofSeconds(8));
+      }
+      long started = System.nanoTime();
+      http.get()
+          .uri("/actuator/health/readiness")
+          .exchange()
+          .expectStatus()
+          .isEqualTo(503)
+          .expectBody()
+          .jsonPath("$.components.database.status")
+          .isEqualTo("DOWN");
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .as("health answers even so")
+          .isLessThan(Duration.ofSeconds(3));
+    } finally {
+      network.crusher().unfreeze();
+    }
+    awaitRecovered();
+    for (int i = 0; i < 10; i++) {
+      assertThat(feed().getStatus().value()).isEqualTo(200);
+    }
+  }
+
+  private static void awaitRecovered() {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (feed().getStatus().value() != 200) {
       assertThat(System.nanoTime()).as("recovered within 30 s").isLessThan(deadline);
     }
-    for (int i = 0; i < 10; i++) {
-      assertThat(feed().getStatus().value()).isEqualTo(200);
-    }
+  }
+
+  private static String signUp() {
+    EntityExchangeResult<Map> result =
+        http.post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation($e:String!,$p:String!,$n:String!){signUp(email:$e,password:$p,displayName:$n){id}}",
+                    "variables",
+                    Map.of(
+                        "e",
+                        "restart-" + UUID.randomUUID() + "@example.com",
+                        "p",
+                        "correct horse battery",
+                        "n",
+                        "Restart")))
+            .exchange()
+            .expectBody(Map.class)
+            .returnResult();
+    return result.getResponseCookies().getFirst("SESSION").getValue();
+  }
+
+  private static EntityExchangeResult<Map> createPost(String session, String body) {
+    return http.post()
+        .uri("/graphql")
+        .cookie("SESSION", session)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            Map.of(
+                "query",
+                "mutation($b:String!){createPost(body:$b){id}}",
+                "variables",
+                Map.of("b", body)))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult();
   }
 
   /**
@@ -246,8 +415,6 @@ class DatabaseOutageTests {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return TcpProxy.freePort();
   }
 }

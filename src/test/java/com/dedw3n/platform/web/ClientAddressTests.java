@@ -3,6 +3,7 @@ package com.dedw3n.platform.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
@@ -11,7 +12,8 @@ class ClientAddressTests {
 
   private final ClientAddress addresses =
       new ClientAddress(
-          new WebSettings(List.of(), List.of("127.0.0.0/8", "10.0.0.0/8", "::1/128")));
+          new WebSettings(
+              List.of(), List.of("127.0.0.0/8", "10.0.0.0/8", "::1/128"), Duration.ZERO));
 
   private static HttpHeaders forwarded(String value) {
     HttpHeaders headers = new HttpHeaders();

@@ -7,6 +7,7 @@ import com.dedw3n.TestClock;
 import com.dedw3n.platform.graphql.Money;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +58,8 @@ class CryptoPricesTests {
         new CryptoPrices(
             new TestSettings(coinGecko, cryptoCompare, coinMarketCap).build(),
             clock,
-            new SimpleMeterRegistry())) {
+            new SimpleMeterRegistry(),
+            ObservationRegistry.NOOP)) {
       for (int i = 0; i < 3; i++) {
         prices.refresh().block(Duration.ofSeconds(30));
       }
@@ -96,7 +98,8 @@ class CryptoPricesTests {
   CryptoPrices prices(Consumer<TestSettings> change) {
     TestSettings settings = new TestSettings(coinGecko, cryptoCompare, coinMarketCap);
     change.accept(settings);
-    CryptoPrices prices = new CryptoPrices(settings.build(), clock, meters);
+    CryptoPrices prices =
+        new CryptoPrices(settings.build(), clock, meters, ObservationRegistry.NOOP);
     opened.add(prices);
     return prices;
   }
@@ -440,7 +443,8 @@ class CryptoPricesTests {
     // nothing listens on these ports: every connection is refused, as without network
     String closed = "http://127.0.0.1:9";
     TestSettings settings = new TestSettings(closed, closed, closed);
-    CryptoPrices prices = new CryptoPrices(settings.build(), clock, meters);
+    CryptoPrices prices =
+        new CryptoPrices(settings.build(), clock, meters, ObservationRegistry.NOOP);
     opened.add(prices);
 
     PriceQuote first = btcUsd(prices);

@@ -162,6 +162,30 @@ class PriceTests extends ApiTests {
   }
 
   @Test
+  void aProviderCallContinuesTheTraceOfTheRequestThatCausedIt() {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    tester(
+            http()
+                .mutate()
+                .defaultHeader("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                .build())
+        .documentName("cryptoPrice")
+        .variable("symbol", "btc")
+        .variable("currency", "usd")
+        .execute()
+        .path("cryptoPrice.price")
+        .entity(String.class)
+        .isEqualTo("64000.50");
+    assertThat(coinGecko.requests())
+        .isNotEmpty()
+        .allSatisfy(
+            request ->
+                assertThat(request.headers().get("traceparent"))
+                    .startsWith("00-" + traceId + "-")
+                    .doesNotContain("00f067aa0ba902b7"));
+  }
+
+  @Test
   void cryptoPriceRefusesUnknownCoinsAndCurrencies() {
     for (String[] input :
         new String[][] {{"DOGE", "USD"}, {"BTC", "JPY"}, {"", "USD"}, {"BTC", "DOLLARS"}}) {

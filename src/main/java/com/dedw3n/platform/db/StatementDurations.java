@@ -1,0 +1,96 @@
+package com.dedw3n.platform.db;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+
+/**
+ * How long SQL statements take, from the moment one is sent until PostgreSQL's last message for it
+ * has been read: the histogram {@code dedw3n.db.statement.duration} (Prometheus buckets from 1 ms
+ * to 10 s), and the slow statement log, a warning for each statement slower than {@code
+ * dedw3n.db.slow-statement} (1 s) naming its GraphQL operation and its SQL (never the values bound
+ * to it, which may be personal data).
+ */
+@Component
+class StatementDurations {
+
+  private static final Log log = LogFactory.getLog(StatementDurations.class);
+  private static final int SQL_IN_LOG = 500;
+
+  private final Timer durations;
+  private final long slowNanos;
+  private final @Nullable String validationQuery;
+
+  StatementDurations(MeterRegistry meters, DatabaseLimits limits, R2dbcProperties settings) {
+    this.slowNanos = limits.slowStatement().toNanos();
+    this.validationQuery = settings.getPool().getValidationQuery();
+    this.durations =
+        Timer.builder("dedw3n.db.statement.duration")
+            .description("SQL statements, from sending to the last message of their results")
+            .serviceLevelObjectives(
+                Duration.ofMillis(1),
+                Duration.ofMillis(5),
+                Duration.ofMillis(10),
+                Duration.ofMillis(25),
+                Duration.ofMillis(50),
+                Duration.ofMillis(100),
+                Duration.ofMillis(250),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+                Duration.ofMillis(2500),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10))
+            .register(meters);
+  }
+
+  /**
+   * The statement's execution, timed from {@code startedNanos} until it ends (completes, fails or
+   * is cancelled). Recorded before the end is passed on, so that whoever waits for the statement
+   * finds it in the log and the histogram.
+   */
+  <T> Flux<T> timed(
+      Flux<T> execution, String sql, long startedNanos, @Nullable RequestStatements request) {
+    AtomicBoolean once = new AtomicBoolean();
+    Runnable ended =
+        () -> {
+          if (once.compareAndSet(false, true)) {
+            ended(sql, System.nanoTime() - startedNanos, request);
+          }
+        };
+    return execution.doOnComplete(ended).doOnError(e -> ended.run()).doOnCancel(ended);
+  }
+
+  private void ended(String sql, long nanos, @Nullable RequestStatements request) {
+    if (sql.equals(validationQuery)) {
+      return; // the pool checking a connection, not work an operation asked for
+    }
+    durations.record(nanos, TimeUnit.NANOSECONDS);
+    if (nanos > slowNanos) {
+      String operation =
+          request == null
+              ? "outside any GraphQL operation"
+              : "in operation "
+                  + (request.operationName() == null ? "(unnamed)" : request.operationName());
+      log.warn(
+          "Slow SQL statement: "
+              + TimeUnit.NANOSECONDS.toMillis(nanos)
+              + " ms "
+              + operation
+              + ": "
+              + oneLine(sql));
+    }
+  }
+
+  private static String oneLine(String sql) {
+    String line = sql.replaceAll("\\s+", " ").strip();
+    return line.length() <= SQL_IN_LOG ? line : line.substring(0, SQL_IN_LOG) + "...";
+  }
+}

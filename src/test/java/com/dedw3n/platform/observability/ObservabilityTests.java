@@ -1,0 +1,169 @@
+package com.dedw3n.platform.observability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import com.dedw3n.platform.db.RequestStatements;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.http.MediaType;
+
+/**
+ * What an operator follows a request by: its trace id (the gateway's, from {@code traceparent}) in
+ * every error the client gets and in the log line of the failure; slow SQL in the log with its
+ * operation; metrics per known operation; the health groups a load balancer probes.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ObservabilityTests extends ApiTests {
+
+  @Autowired MeterRegistry meters;
+
+  @Test
+  void anInternalErrorCarriesTheGatewaysTraceIdAndSoDoesItsLogLine(CapturedOutput output) {
+    var author = signUp("Tracer");
+    String poison = "fail-" + UUID.randomUUID();
+    // a failure of our own making: PostgreSQL refuses this one post with an error the API cannot
+    // explain (neither an outage nor the client's fault), so it is an INTERNAL_ERROR
+    db.sql(
+            "CREATE OR REPLACE FUNCTION test_refuse_post() RETURNS trigger AS $$ BEGIN"
+                + " IF NEW.body LIKE 'fail-%' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END IF;"
+                + " RETURN NEW; END $$ LANGUAGE plpgsql")
+        .then()
+        .block();
+    db.sql(
+            "CREATE OR REPLACE TRIGGER test_refuse_post BEFORE INSERT ON posts"
+                + " FOR EACH ROW EXECUTE FUNCTION test_refuse_post()")
+        .then()
+        .block();
+    try {
+      String traceId = hex(16);
+      Map<?, ?> body =
+          http()
+              .post()
+              .uri("/graphql")
+              .header("traceparent", "00-" + traceId + "-" + hex(8) + "-01")
+              .cookie("SESSION", author.session())
+              .contentType(MediaType.APPLICATION_JSON)
+              .bodyValue(
+                  Map.of(
+                      "query",
+                      "mutation($b:String!){createPost(body:$b){id}}",
+                      "variables",
+                      Map.of("b", poison)))
+              .exchange()
+              .expectBody(Map.class)
+              .returnResult()
+              .getResponseBody();
+      Map<?, ?> error = (Map<?, ?>) ((List<?>) body.get("errors")).get(0);
+      Map<?, ?> extensions = (Map<?, ?>) error.get("extensions");
+      assertThat(extensions.get("classification")).isEqualTo("INTERNAL_ERROR");
+      assertThat(extensions.get("traceId")).isEqualTo(traceId);
+      assertThat((String) error.get("message")).contains(traceId);
+      assertThat(output.getOut())
+          .containsPattern("Internal error in /createPost \\[" + traceId + "\\]");
+    } finally {
+      db.sql("DROP TRIGGER test_refuse_post ON posts").then().block();
+    }
+  }
+
+  @Test
+  void everyErrorHasATraceIdEvenWithoutAGateway() {
+    anonymous()
+        .document("{ product(id: \"not-an-id\") { id } }")
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getExtensions().get("traceId") instanceof String id && id.matches("[0-9a-f]{32}"))
+        .verify();
+  }
+
+  @Test
+  void aSlowStatementIsLoggedWithItsOperationAndTimed(CapturedOutput output) {
+    var durations = meters.get("dedw3n.db.statement.duration").timer();
+    long slowBefore = slowCount(durations);
+    db.sql("SELECT pg_sleep(1.1)")
+        .then()
+        .contextWrite(c -> c.put(RequestStatements.KEY, new RequestStatements("productFeed")))
+        .block(Duration.ofSeconds(10));
+    assertThat(output.getOut())
+        .containsPattern(
+            "Slow SQL statement: 1[0-9]{3} ms in operation productFeed: SELECT pg_sleep\\(1.1\\)");
+    assertThat(slowCount(durations)).isEqualTo(slowBefore + 1);
+    assertThat(durations.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(1100);
+  }
+
+  /** Statements slower than a second, read from the histogram's buckets. */
+  private static long slowCount(io.micrometer.core.instrument.Timer timer) {
+    var snapshot = timer.takeSnapshot();
+    double withinASecond = 0;
+    for (var bucket : snapshot.histogramCounts()) {
+      if (bucket.bucket(TimeUnit.MILLISECONDS) == 1000) {
+        withinASecond = bucket.count();
+      }
+    }
+    return snapshot.count() - (long) withinASecond;
+  }
+
+  @Test
+  void operationsAreTimedByNameOnlyWhenTheNameIsKnown() {
+    anonymous().documentName("productFeed").variable("category", "electronics").execute();
+    anonymous().document("query madeUp" + hex(4) + " { __typename }").execute();
+    assertThat(meters.get("graphql.operation").tag("operation", "productFeed").timer().count())
+        .isPositive();
+    assertThat(meters.get("graphql.operation").tag("operation", "other").timer().count())
+        .isPositive();
+    assertThat(meters.find("graphql.operation").timers())
+        .allSatisfy(t -> assertThat(t.getId().getTag("operation")).doesNotStartWith("madeUp"));
+  }
+
+  @Test
+  void readinessReportsTheDatabaseWithItsPoolAndThePricesAndLivenessOnlyTheProcess() {
+    Map<?, ?> readiness =
+        http()
+            .get()
+            .uri("/actuator/health/readiness")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> components = (Map<String, Object>) readiness.get("components");
+    assertThat(components.keySet()).contains("readinessState", "database", "prices");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> database =
+        (Map<String, Object>) ((Map<?, ?>) components.get("database")).get("details");
+    assertThat(database.keySet()).contains("acquired", "idle", "pendingAcquire", "max");
+    Map<?, ?> liveness =
+        http()
+            .get()
+            .uri("/actuator/health/liveness")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(((Map<?, ?>) liveness.get("components")).keySet().toString())
+        .isEqualTo("[livenessState]");
+  }
+
+  private static String hex(int bytes) {
+    byte[] random = new byte[bytes];
+    ThreadLocalRandom.current().nextBytes(random);
+    return HexFormat.of().formatHex(random);
+  }
+}

@@ -382,6 +382,19 @@ class PersistedQueryTests extends ApiTests {
   }
 
   @Test
+  void aUrlLongerThanTheServerTakesIsRefusedBeforeAnyGraphQl() {
+    String huge = "{ " + "__typename ".repeat(600) + "}";
+    var status =
+        http()
+            .get()
+            .uri(uri -> uri.path("/graphql").queryParam("query", "{q}").build(huge))
+            .exchange()
+            .returnResult(String.class)
+            .getStatus();
+    assertThat(status.value()).isEqualTo(414);
+  }
+
+  @Test
   void aMutationByGetIsRefusedAndNothingRuns() {
     Client ann = signUp("Ann");
     String signUp =

@@ -193,7 +193,15 @@ public final class FakeStripe implements AutoCloseable {
       @Nullable String authorization,
       @Nullable String idempotencyKey,
       Map<String, String> form) {
-    if (authorization == null || !authorization.equals("Bearer " + SECRET_KEY)) {
+    // as Stripe: the key as a bearer token (stripe-java) or as basic auth's user (curl -u key:)
+    if (authorization == null
+        || !(authorization.equals("Bearer " + SECRET_KEY)
+            || authorization.equals(
+                "Basic "
+                    + java.util.Base64.getEncoder()
+                        .encodeToString(
+                            (SECRET_KEY + ":")
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))))) {
       return error(401, "invalid_request_error", "Invalid API Key provided.");
     }
     if (failStatus != 0) {

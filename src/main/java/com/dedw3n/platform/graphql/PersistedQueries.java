@@ -109,6 +109,7 @@ final class PersistedQueries {
     boolean shared = environment.getProperty(RedisEnvironment.ENABLED, Boolean.class, false);
     this.automatic =
         new AutomaticPersistedQueries(
+            // the cache weighs documents in chars, two bytes each at most
             settings.automaticLocalCache().toBytes() / 2,
             shared ? redis.getObject() : null,
             settings.redisKeyPrefix(),

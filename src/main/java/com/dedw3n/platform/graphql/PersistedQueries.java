@@ -3,6 +3,7 @@ package com.dedw3n.platform.graphql;
 import com.dedw3n.platform.RedisEnvironment;
 import com.dedw3n.platform.partner.Partner;
 import com.dedw3n.platform.partner.Partners;
+import com.dedw3n.platform.session.SessionContextRepository;
 import com.dedw3n.platform.session.SessionSettings;
 import graphql.language.OperationDefinition;
 import java.time.Duration;
@@ -428,12 +429,8 @@ final class PersistedQueries {
     if (key != null) {
       return key.strip();
     }
-    String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String token = authorization.substring(7).strip();
-      return Partners.isKey(token) ? token : null;
-    }
-    return null;
+    String token = SessionContextRepository.bearer(headers);
+    return Partners.isKey(token) ? token : null;
   }
 
   private void copyText(MultiValueMap<String, String> parameters, String name, ObjectNode body) {

@@ -69,12 +69,16 @@ public class SessionContextRepository implements ServerSecurityContextRepository
    * partner's API key, which the same header carries and which is no session).
    */
   static @Nullable String bearerToken(HttpHeaders headers) {
+    String token = bearer(headers);
+    return token == null || Partners.isKey(token) ? null : token;
+  }
+
+  /** The credential of an {@code Authorization: Bearer ...} header, whatever it is, or null. */
+  public static @Nullable String bearer(HttpHeaders headers) {
     String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = authorization.substring(7).strip();
-    return Partners.isKey(token) ? null : token;
+    return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? authorization.substring(7).strip()
+        : null;
   }
 
   @Override

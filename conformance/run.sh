@@ -15,7 +15,7 @@ log=$(mktemp)
 java -jar "$jar" --spring.profiles.active=dev --server.port=18080 --management.server.port=18081 \
   --dedw3n.embedded-postgres.ephemeral=true >"$log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
 npm ci --no-audit --no-fund --silent
 for _ in $(seq 120); do
   if curl -sf http://127.0.0.1:18080/actuator/health/readiness >/dev/null 2>&1 \

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.dedw3n.ApiTests;
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,7 +38,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 import tools.jackson.databind.json.JsonMapper;
@@ -94,7 +93,7 @@ class BenchSmokeTests extends ApiTests {
     String r2dbcUrl = benchJdbcUrl.replaceFirst("^jdbc:", "r2dbc:").replaceFirst("\\?.*$", "");
     // Flyway creates the schema as the server starts, as bench.sh relies on
     server =
-        new SpringApplicationBuilder(Application.class)
+        Instances.builder()
             .run(
                 "--server.port=0",
                 "--spring.r2dbc.url=" + r2dbcUrl,

@@ -2,7 +2,7 @@ package com.dedw3n.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import com.dedw3n.RedisBehindProxy;
 import java.io.IOException;
 import java.net.URI;
@@ -15,7 +15,6 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.graphql.client.WebSocketGraphQlClient;
@@ -56,7 +55,7 @@ class RedisOutageTests {
   }
 
   static ConfigurableApplicationContext instance(String redisUrl, String prefix) {
-    return new SpringApplicationBuilder(Application.class)
+    return Instances.builder()
         .run(
             "--server.port=0",
             "--spring.data.redis.url=" + redisUrl,

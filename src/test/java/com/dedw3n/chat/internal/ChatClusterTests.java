@@ -2,7 +2,7 @@ package com.dedw3n.chat.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.io.FileSystemResource;
@@ -164,7 +163,7 @@ class ChatClusterTests {
   }
 
   private static ConfigurableApplicationContext instance(String redisUrl, String channel) {
-    return new SpringApplicationBuilder(Application.class)
+    return Instances.builder()
         .run(
             "--server.port=0",
             "--spring.data.redis.url=" + redisUrl,

@@ -2,7 +2,7 @@ package com.dedw3n.platform.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import com.dedw3n.TestClock;
 import com.dedw3n.platform.db.StatementCounter;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -85,7 +84,7 @@ class BudgetTests {
                 "--dedw3n.budgets.messages.refill=3",
                 "--dedw3n.budgets.messages.per=1m"));
     args.addAll(List.of(more));
-    return new SpringApplicationBuilder(Application.class)
+    return Instances.builder()
         .initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock))
         .run(args.toArray(String[]::new));
   }

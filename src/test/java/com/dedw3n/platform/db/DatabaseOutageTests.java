@@ -2,7 +2,7 @@ package com.dedw3n.platform.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import com.dedw3n.TcpProxy;
 import com.dedw3n.payment.internal.FakeStripe;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -68,7 +67,7 @@ class DatabaseOutageTests {
     network = TcpProxy.to("127.0.0.1", port);
     String jdbc = "jdbc:postgresql://localhost:" + port + "/postgres";
     server =
-        new SpringApplicationBuilder(Application.class)
+        Instances.builder()
             .run(
                 "--server.port=0",
                 "--spring.r2dbc.url=r2dbc:postgresql://127.0.0.1:" + network.port() + "/postgres",

@@ -2,7 +2,7 @@ package com.dedw3n.platform.graphql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import com.dedw3n.RedisBehindProxy;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -11,7 +11,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -37,7 +36,7 @@ class PersistedQueryClusterTests {
   }
 
   static ConfigurableApplicationContext instance(String redisUrl, String prefix) {
-    return new SpringApplicationBuilder(Application.class)
+    return Instances.builder()
         .run(
             "--server.port=0",
             "--spring.data.redis.url=" + redisUrl,

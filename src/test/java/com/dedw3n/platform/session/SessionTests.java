@@ -3,7 +3,7 @@ package com.dedw3n.platform.session;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import com.dedw3n.RedisBehindProxy;
 import com.dedw3n.TestClock;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -71,7 +70,7 @@ class SessionTests {
   }
 
   static ConfigurableApplicationContext instance(String redisUrl, String prefix, boolean secure) {
-    return new SpringApplicationBuilder(Application.class)
+    return Instances.builder()
         .initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock))
         .run(
             "--server.port=0",

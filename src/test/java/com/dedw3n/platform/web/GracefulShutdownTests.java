@@ -2,7 +2,7 @@ package com.dedw3n.platform.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dedw3n.Application;
+import com.dedw3n.Instances;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +18,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -40,7 +39,7 @@ class GracefulShutdownTests {
   @Test
   void aShutdownUnderLoadDropsNoRequestAndReportsNotReadyWhileDraining() throws Exception {
     ConfigurableApplicationContext server =
-        new SpringApplicationBuilder(Application.class)
+        Instances.builder()
             .run(
                 "--server.port=0",
                 "--dedw3n.web.drain-delay=2s",

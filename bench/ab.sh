@@ -29,11 +29,13 @@ pid_on() { # url -> pid of the server listening on its port
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-run() { # side op warmup duration -> the result line of bench.sh
+run() { # side op warmup duration -> the result line of bench.sh (its stderr to AB_LOG, if set)
   local url=$1 management=$2 op=$3 warmup=$4 duration=$5
   BENCH_URL=$url MANAGEMENT_URL=$management OPS=$op WARMUP=$warmup DURATION=$duration \
     CONNECTIONS=$CONNECTIONS SQL_CEILING=0 FLOOR=0 SEED=${SEED:-auto} RESULTS=${RESULTS:-bench/results} \
-    bench/bench.sh 2>/dev/null | grep -E "^$op " | head -1
+    bench/bench.sh 2>>"${AB_LOG:-/dev/null}" | awk -v op="$op" '$1 == op && !seen { print; seen = 1 }'
+  # (awk reads to the end: with head -1, bench.sh's next line after W5's (its check) died of
+  # SIGPIPE, and under pipefail that ended the A/B at its first run)
 }
 
 declare -A rps cpu

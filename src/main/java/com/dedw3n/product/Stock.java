@@ -1,18 +1,35 @@
 package com.dedw3n.product;
 
 import com.dedw3n.platform.graphql.Money;
+import io.r2dbc.spi.Readable;
+import java.time.OffsetDateTime;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
-import reactor.core.publisher.Flux;
 
 /**
- * The product feature's stock, for the order feature: lock the products an order names, then take
- * their stock. Both statements join the caller's transaction (R2DBC transactions follow the Reactor
- * context), so an order that cannot be completed gives every unit back.
+ * The product feature's stock, for the order feature. An order is placed in one statement (the
+ * check, the stock and the order's rows in one round trip, and one transaction), so this class
+ * gives the order feature the parts of that statement that read and change products, as common
+ * table expressions to compose with its own ({@link #LOCKED}, {@link #take}), and gives stock back.
+ * The table's {@code stock >= 0} constraint guards every writer.
  */
 @Repository
 public class Stock {
+
+  /**
+   * {@code stock_locked(id, seller_id, price_amount, price_currency, stock)}: the products whose
+   * ids are the statement's first parameter (a {@code bigint[]}), row-locked in id order for the
+   * rest of the transaction, as they are once locked (a concurrent order's change included). Taking
+   * the locks in one fixed order is what keeps two orders that name the same products in opposite
+   * order from deadlocking: an update alone would lock in whatever order its plan visits the rows.
+   * Materialized, so that the locks are taken before anything is decided on the rows.
+   */
+  public static final String LOCKED =
+      "stock_locked AS MATERIALIZED ("
+          + "SELECT id, seller_id, price_amount, price_currency, stock FROM products"
+          + " WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE)";
 
   private final DatabaseClient db;
 
@@ -21,52 +38,42 @@ public class Stock {
   }
 
   /**
-   * Products of the list that exist, with their seller and currency, row-locked in id order for the
-   * rest of the caller's transaction. Taking the locks in one fixed order is what keeps two orders
-   * that name the same products in opposite order from deadlocking: the stock update alone would
-   * lock in whatever order its plan visits the rows (array order with an index nested loop).
+   * {@code stock_taken}: takes {@code quantity} from the stock of each {@code product_id} of the
+   * relation {@code from} (a name in the same WITH list, with those two columns) and returns the
+   * products as they are after, read with {@link #takenProduct(Readable)}. The rows must have been
+   * locked through {@link #LOCKED} and checked to hold the quantities: the update then changes the
+   * newest version of each, and the constraint refuses the whole statement rather than a negative
+   * stock.
    */
-  public Flux<Locked> lock(List<Long> productIds) {
-    return db.sql(
-            "SELECT id, seller_id, price_currency FROM products WHERE id = ANY($1)"
-                + " ORDER BY id FOR NO KEY UPDATE")
-        .bind(0, productIds.toArray(Long[]::new))
-        .map(
-            row ->
-                new Locked(
-                    row.get("id", Long.class),
-                    row.get("seller_id", Long.class),
-                    row.get("price_currency", String.class)))
-        .all();
+  public static String take(String from) {
+    return "stock_taken AS (UPDATE products p SET stock = p.stock - t.quantity FROM "
+        + from
+        + " t WHERE p.id = t.product_id RETURNING p.id AS taken_id, p.seller_id AS"
+        + " taken_seller_id, p.category AS taken_category, p.title AS taken_title, p.description"
+        + " AS taken_description, p.price_amount AS taken_price_amount, p.price_currency AS"
+        + " taken_price_currency, p.stock AS taken_stock, p.review_count AS taken_review_count,"
+        + " p.rating_sum AS taken_rating_sum, p.created_at AS taken_created_at)";
   }
 
-  /** A locked product: who sells it, in which currency (stock is taken by {@link #take}). */
-  public record Locked(long productId, long sellerId, String currency) {}
-
-  /**
-   * Takes the stock of every requested product in one statement: a product's row is updated only if
-   * its stock covers the quantity, under the row lock (READ COMMITTED re-checks the condition on
-   * the newest row version), so of two orders racing for the last unit exactly one gets a row back.
-   * Returns the rows taken with their price and seller; fewer rows than products means refusal.
-   */
-  public Flux<Taken> take(List<Long> productIds, List<Integer> quantities) {
-    return db.sql(
-            "UPDATE products p SET stock = p.stock - r.quantity"
-                + " FROM unnest($1::bigint[], $2::int[]) AS r(product_id, quantity)"
-                + " WHERE p.id = r.product_id AND p.stock >= r.quantity"
-                + " RETURNING p.id, p.seller_id, p.price_amount, p.price_currency, r.quantity")
-        .bind(0, productIds.toArray(Long[]::new))
-        .bind(1, quantities.toArray(Integer[]::new))
-        .map(
-            row ->
-                new Taken(
-                    row.get("id", Long.class),
-                    row.get("seller_id", Long.class),
-                    new Money(
-                        row.get("price_amount", Long.class),
-                        row.get("price_currency", String.class)),
-                    row.get("quantity", Integer.class)))
-        .all();
+  /** The product of a row joined with {@code stock_taken}, or null when none was taken. */
+  public static @Nullable Product takenProduct(Readable row) {
+    Long id = row.get("taken_id", Long.class);
+    if (id == null) {
+      return null;
+    }
+    return new Product(
+        id,
+        row.get("taken_seller_id", Long.class),
+        row.get("taken_category", String.class),
+        row.get("taken_title", String.class),
+        row.get("taken_description", String.class),
+        new Money(
+            row.get("taken_price_amount", Long.class),
+            row.get("taken_price_currency", String.class)),
+        row.get("taken_stock", Integer.class),
+        row.get("taken_review_count", Integer.class),
+        row.get("taken_rating_sum", Long.class),
+        row.get("taken_created_at", OffsetDateTime.class));
   }
 
   /**
@@ -84,7 +91,4 @@ public class Stock {
         .bind(1, quantities.toArray(Integer[]::new))
         .then();
   }
-
-  /** Stock taken from one product, at its price. */
-  public record Taken(long productId, long sellerId, Money price, int quantity) {}
 }

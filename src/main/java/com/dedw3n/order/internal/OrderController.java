@@ -1,19 +1,18 @@
 package com.dedw3n.order.internal;
 
-import static java.util.stream.Collectors.toList;
-
 import com.dedw3n.mail.Outbox;
 import com.dedw3n.order.OrderLifecycle;
 import com.dedw3n.order.OrderStatus;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
-import com.dedw3n.product.Stock;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
+import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.idl.RuntimeWiring;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -29,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.dataloader.DataLoader;
 import org.hibernate.validator.constraints.Range;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
@@ -53,7 +53,6 @@ class OrderController implements RuntimeWiringConfigurer {
   static final int MAX_QUANTITY = 1000;
 
   private final Orders orders;
-  private final Stock stock;
   private final OrderLifecycle lifecycle;
   private final TransactionalOperator transaction;
   private final OrderSettings settings;
@@ -63,7 +62,6 @@ class OrderController implements RuntimeWiringConfigurer {
 
   OrderController(
       Orders orders,
-      Stock stock,
       OrderLifecycle lifecycle,
       TransactionalOperator transaction,
       OrderSettings settings,
@@ -73,7 +71,6 @@ class OrderController implements RuntimeWiringConfigurer {
     this.users = users;
     this.outbox = outbox;
     this.orders = orders;
-    this.stock = stock;
     this.lifecycle = lifecycle;
     this.transaction = transaction;
     this.settings = settings;
@@ -109,13 +106,24 @@ class OrderController implements RuntimeWiringConfigurer {
 
   /**
    * The items of every order on the page, as their viewer may see them: one statement per viewer,
-   * and a request has one viewer, so one statement. (Each {@link Order} carries its viewer, so the
-   * batch is keyed by order and viewer.)
+   * and a request has one viewer, so one statement; none for an order just placed, whose items the
+   * placing statement returned. (Each {@link Order} carries its viewer, so the batch is keyed by
+   * order and viewer.)
    */
   @BatchMapping
   Mono<Map<Order, List<OrderItem>>> items(List<Order> page) {
-    Map<Long, List<Order>> byViewer =
-        page.stream().collect(Collectors.groupingBy(Order::viewerId, LinkedHashMap::new, toList()));
+    Map<Order, List<OrderItem>> known = new LinkedHashMap<>();
+    Map<Long, List<Order>> byViewer = new LinkedHashMap<>();
+    for (Order order : page) {
+      if (order.placedItems() != null) {
+        known.put(order, order.placedItems());
+      } else {
+        byViewer.computeIfAbsent(order.viewerId(), viewer -> new ArrayList<>()).add(order);
+      }
+    }
+    if (byViewer.isEmpty()) {
+      return Mono.just(known);
+    }
     return Flux.fromIterable(byViewer.entrySet())
         .concatMap(
             viewer ->
@@ -132,13 +140,18 @@ class OrderController implements RuntimeWiringConfigurer {
                                             List.copyOf(
                                                 byOrder.getOrDefault(order.id(), List.of()))))
                                 .toList()))
-        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue, () -> known);
   }
 
   /**
-   * With an idempotency key, a retry answers the order of the first attempt: found before any stock
-   * moves, or, when two attempts race, the loser's transaction fails on the unique index, rolls its
-   * stock back, and answers the winner's order.
+   * Places the order in one statement ({@link Orders#place}), which answers with the order, its
+   * items and its products after the stock was taken: the products are put into this request's
+   * product DataLoader, so the answer costs no further SQL.
+   *
+   * <p>With an idempotency key, a retry answers the order of the first attempt: the statement
+   * inserts nothing when the buyer's key is taken (also by an attempt still running: it waits for
+   * it), and whenever it places nothing with a key, the order placed with that key is looked up
+   * before the refusal is believed (the first attempt may have taken the last unit).
    */
   @MutationMapping
   Mono<Order> placeOrder(
@@ -148,20 +161,28 @@ class OrderController implements RuntimeWiringConfigurer {
           @Pattern(
               regexp = "[\\x21-\\x7E]{1,64}",
               message = "must be 1 to 64 printable ASCII characters (a UUID, say)")
-          @Nullable String idempotencyKey) {
+          @Nullable String idempotencyKey,
+      DataFetchingEnvironment environment) {
     Map<Long, Integer> wanted = wanted(items);
+    List<Long> productIds = new ArrayList<>(wanted.keySet());
+    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
+    OffsetDateTime expiresAt =
+        clock.instant().plus(settings.unpaidExpiry()).atOffset(ZoneOffset.UTC);
     return Viewer.requireId()
+        .flatMap(buyer -> orders.place(buyer, productIds, quantities, idempotencyKey, expiresAt))
         .flatMap(
-            buyer -> {
-              if (idempotencyKey == null) {
-                return place(buyer, wanted, null);
+            placement -> {
+              Order order = placement.order();
+              if (order != null) {
+                DataLoader<Long, Product> products = DataLoaders.named(environment, Product.LOADER);
+                placement.products().forEach(product -> products.prime(product.id(), product));
+                return Mono.just(order);
               }
-              return sameAttempt(buyer, idempotencyKey, wanted)
-                  .switchIfEmpty(
-                      Mono.defer(() -> place(buyer, wanted, idempotencyKey))
-                          .onErrorResume(
-                              Orders::isIdempotencyKeyTaken,
-                              e -> sameAttempt(buyer, idempotencyKey, wanted)));
+              if (idempotencyKey == null) {
+                return Mono.error(refusal(placement));
+              }
+              return sameAttempt(placement.buyerId(), idempotencyKey, wanted)
+                  .switchIfEmpty(Mono.error(() -> refusal(placement)));
             });
   }
 
@@ -188,32 +209,6 @@ class OrderController implements RuntimeWiringConfigurer {
                                             + order.id()
                                             + " with other items; use a new key for a new"
                                             + " order."))));
-  }
-
-  private Mono<Order> place(long buyer, Map<Long, Integer> wanted, @Nullable String key) {
-    List<Long> productIds = new ArrayList<>(wanted.keySet());
-    List<Integer> quantities = productIds.stream().map(wanted::get).toList();
-    return stock
-        .lock(productIds)
-        .collectList()
-        .flatMap(
-            found -> {
-              String currency = check(buyer, productIds, found);
-              return stock
-                  .take(productIds, quantities)
-                  .collectList()
-                  .flatMap(
-                      taken -> {
-                        if (taken.size() < productIds.size()) {
-                          // the error rolls the transaction back: no stock moved
-                          return Mono.error(outOfStock(productIds, taken));
-                        }
-                        OffsetDateTime expiresAt =
-                            clock.instant().plus(settings.unpaidExpiry()).atOffset(ZoneOffset.UTC);
-                        return orders.insert(buyer, taken, total(taken), currency, key, expiresAt);
-                      });
-            })
-        .as(transaction::transactional);
   }
 
   /**
@@ -306,50 +301,53 @@ class OrderController implements RuntimeWiringConfigurer {
     return wanted;
   }
 
-  /** CONFLICT naming every product whose stock could not cover its quantity. */
-  private static ApiException outOfStock(List<Long> productIds, List<Stock.Taken> taken) {
-    Set<Long> got = taken.stream().map(Stock.Taken::productId).collect(Collectors.toSet());
-    String missing =
-        productIds.stream()
-            .filter(id -> !got.contains(id))
-            .map(String::valueOf)
-            .collect(Collectors.joining(", "));
-    return ApiException.conflict(
-        "Not enough stock for product " + missing + "; nothing was ordered.");
-  }
-
-  /** Sum of unit price times quantity; an overflow is refused rather than stored wrapped. */
-  private static long total(List<Stock.Taken> taken) {
-    try {
-      long total = 0;
-      for (Stock.Taken t : taken) {
-        total = Math.addExact(total, Math.multiplyExact(t.price().amount(), t.quantity()));
+  /**
+   * Why the placement statement placed nothing, in the order the checks matter to the buyer: a
+   * product that does not exist (NOT_FOUND), the buyer's own (FORBIDDEN), more than one currency or
+   * a total too large to store (BAD_REQUEST), then stock (CONFLICT, naming every product short).
+   */
+  private static RuntimeException refusal(Orders.Placement placement) {
+    List<Orders.Line> lines = placement.lines();
+    for (Orders.Line line : lines) {
+      if (line.sellerId() == null) {
+        return ApiException.notFound("Product", line.productId());
       }
-      return total;
-    } catch (ArithmeticException e) {
-      throw ApiException.badRequest("The order total is too large.");
-    }
-  }
-
-  /** Every product exists, none is the buyer's own, all share one currency; returns it. */
-  private static String check(long buyer, List<Long> productIds, List<Stock.Locked> found) {
-    Map<Long, Stock.Locked> byId =
-        found.stream().collect(Collectors.toMap(Stock.Locked::productId, s -> s));
-    for (Long id : productIds) {
-      Stock.Locked product = byId.get(id);
-      if (product == null) {
-        throw ApiException.notFound("Product", id);
-      }
-      if (product.sellerId() == buyer) {
+      if (line.sellerId() == placement.buyerId()) {
         // like reviewing one's own product: signed in, but not allowed (and it would fake sales)
-        throw ApiException.forbidden("Product " + id + " is your own; you cannot order it.");
+        return ApiException.forbidden(
+            "Product " + line.productId() + " is your own; you cannot order it.");
       }
     }
-    Set<String> currencies = found.stream().map(Stock.Locked::currency).collect(Collectors.toSet());
+    Set<String> currencies =
+        lines.stream()
+            .map(line -> line.price().currency())
+            .collect(Collectors.toCollection(java.util.TreeSet::new));
     if (currencies.size() > 1) {
-      throw ApiException.badRequest(
+      return ApiException.badRequest(
           "All items of an order must be in one currency; these are in " + currencies);
     }
-    return currencies.iterator().next();
+    String missing =
+        lines.stream()
+            .filter(line -> line.stockBefore() < line.quantity())
+            .map(line -> String.valueOf(line.productId()))
+            .collect(Collectors.joining(", "));
+    if (!missing.isEmpty()) {
+      return ApiException.conflict(
+          "Not enough stock for product " + missing + "; nothing was ordered.");
+    }
+    java.math.BigInteger total = java.math.BigInteger.ZERO;
+    for (Orders.Line line : lines) {
+      total =
+          total.add(
+              java.math.BigInteger.valueOf(line.price().amount())
+                  .multiply(java.math.BigInteger.valueOf(line.quantity())));
+    }
+    if (total.bitLength() > 63) {
+      return ApiException.badRequest("The order total is too large.");
+    }
+    // the statement saw an order it could place, yet placed none: only a taken key does that, and
+    // the caller looked for that order first
+    return new IllegalStateException(
+        "An order of " + lines.size() + " products was neither placed nor refused");
   }
 }

@@ -2,9 +2,9 @@ package com.dedw3n.order.internal;
 
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.product.Product;
 import com.dedw3n.product.Stock;
 import io.r2dbc.spi.Parameters;
-import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
 import io.r2dbc.spi.R2dbcType;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
@@ -84,43 +84,147 @@ class Orders {
   }
 
   /**
-   * Records the order and its items at the prices taken; {@code total} is their sum. A second order
-   * of the buyer with the same idempotency key fails on the unique index (see {@link
-   * #isIdempotencyKeyTaken}).
+   * Places an order in one statement, which PostgreSQL runs as one transaction: it locks the
+   * products in id order (so orders naming the same products in any order queue instead of
+   * deadlocking), decides on the locked rows (newest versions) whether the order can be placed, and
+   * only then inserts the order, takes the stock and inserts the items. A refused order changes
+   * nothing; {@code products.stock >= 0} is also a constraint, so no interleaving can drive stock
+   * negative. With an idempotency key that the buyer already used, nothing is inserted and nothing
+   * taken ({@code ON CONFLICT DO NOTHING} waits for a concurrent attempt with the key to end).
+   *
+   * <p>Returns one line per product asked for (in the order asked): what the decision saw, and,
+   * when the order was placed, the order and the product as it is after the stock was taken.
    */
-  Mono<Order> insert(
+  private static final String PLACE =
+      "WITH wanted AS ("
+          + "SELECT * FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY"
+          + " AS w(product_id, quantity, n)), "
+          + Stock.LOCKED
+          + ", lines AS MATERIALIZED ("
+          + "SELECT w.n, w.product_id, w.quantity, l.seller_id, l.price_amount, l.price_currency,"
+          + " l.stock FROM wanted w LEFT JOIN stock_locked l ON l.id = w.product_id),"
+          + " verdict AS ("
+          + "SELECT coalesce(bool_and(seller_id IS NOT NULL AND seller_id <> $3"
+          + " AND stock >= quantity), false)"
+          + " AND count(DISTINCT price_currency) = 1"
+          + " AND sum(price_amount::numeric * quantity) <= 9223372036854775807 AS ok,"
+          + " min(price_currency) AS currency, sum(price_amount::numeric * quantity) AS total"
+          + " FROM lines),"
+          + " placed AS ("
+          + "INSERT INTO orders (buyer_id, total_amount, currency, idempotency_key, expires_at)"
+          + " SELECT $3, total, currency, $4, $5 FROM verdict WHERE ok"
+          + " ON CONFLICT (buyer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+          + " RETURNING id, buyer_id, status, created_at, expires_at, currency, total_amount),"
+          // rows only when the order was inserted: no order, no stock taken
+          + " to_take AS (SELECT l.product_id, l.quantity FROM lines l CROSS JOIN placed), "
+          + Stock.take("to_take")
+          + ", items AS ("
+          + "INSERT INTO order_items (order_id, product_id, seller_id, quantity, unit_amount,"
+          + " currency) SELECT o.id, l.product_id, l.seller_id, l.quantity, l.price_amount,"
+          + " l.price_currency FROM lines l CROSS JOIN placed o)"
+          + " SELECT l.product_id, l.quantity, l.seller_id, l.price_amount, l.price_currency,"
+          + " l.stock AS stock_before, o.id AS order_id, o.status, o.created_at, o.expires_at,"
+          + " o.currency, o.total_amount, t.*"
+          + " FROM lines l LEFT JOIN placed o ON true"
+          + " LEFT JOIN stock_taken t ON t.taken_id = l.product_id"
+          + " ORDER BY l.n";
+
+  /**
+   * Places the buyer's order for these products and quantities (distinct products), in one
+   * statement (see {@link #PLACE}): either all of it, or nothing and the reason in the {@link
+   * Placement}.
+   */
+  Mono<Placement> place(
       long buyerId,
-      List<Stock.Taken> taken,
-      long total,
-      String currency,
+      List<Long> productIds,
+      List<Integer> quantities,
       @Nullable String idempotencyKey,
       OffsetDateTime expiresAt) {
-    return db.sql(
-            "INSERT INTO orders (buyer_id, total_amount, currency, idempotency_key, expires_at)"
-                + " VALUES ($1, $2, $3, $4, $5)"
-                + " RETURNING id, buyer_id, status, created_at, expires_at, currency,"
-                + " total_amount AS total")
-        .bind(0, buyerId)
-        .bind(1, total)
-        .bind(2, currency)
+    return db.sql(PLACE)
+        .bind(0, productIds.toArray(Long[]::new))
+        .bind(1, quantities.toArray(Integer[]::new))
+        .bind(2, buyerId)
         .bind(3, Parameters.in(R2dbcType.VARCHAR, idempotencyKey))
         .bind(4, expiresAt)
-        .map(row -> order(row, buyerId))
-        .one()
-        .flatMap(
-            order ->
-                db.sql(
-                        "INSERT INTO order_items (order_id, product_id, seller_id, quantity,"
-                            + " unit_amount, currency) SELECT $1, * , $6 FROM unnest($2::bigint[],"
-                            + " $3::bigint[], $4::int[], $5::bigint[])")
-                    .bind(0, order.id())
-                    .bind(1, taken.stream().map(Stock.Taken::productId).toArray(Long[]::new))
-                    .bind(2, taken.stream().map(Stock.Taken::sellerId).toArray(Long[]::new))
-                    .bind(3, taken.stream().map(Stock.Taken::quantity).toArray(Integer[]::new))
-                    .bind(4, taken.stream().map(t -> t.price().amount()).toArray(Long[]::new))
-                    .bind(5, currency)
-                    .then()
-                    .thenReturn(order));
+        .map(row -> line(row, buyerId))
+        .all()
+        .collectList()
+        .map(lines -> new Placement(buyerId, lines));
+  }
+
+  /** What the placement statement saw of one product asked for, and what it did. */
+  record Line(
+      long productId,
+      int quantity,
+      @Nullable Long sellerId,
+      @Nullable Money price,
+      int stockBefore,
+      @Nullable Order order,
+      @Nullable Product product) {}
+
+  /**
+   * The outcome of {@link #place}: the order placed, with its items and its products as they are
+   * after the stock was taken; or no order, and the lines that say why.
+   */
+  record Placement(long buyerId, List<Line> lines) {
+
+    /** The order placed; null when it was refused (or the idempotency key was already used). */
+    @Nullable Order order() {
+      Order order = lines.isEmpty() ? null : lines.get(0).order();
+      if (order == null) {
+        return null;
+      }
+      List<OrderItem> items =
+          lines.stream()
+              .map(
+                  line ->
+                      new OrderItem(
+                          order.id(),
+                          line.productId(),
+                          line.sellerId(),
+                          line.quantity(),
+                          line.price()))
+              .sorted(java.util.Comparator.comparingLong(OrderItem::productId))
+              .toList();
+      return order.withItems(items);
+    }
+
+    /** The products ordered, as they are now: stock taken. Empty when nothing was placed. */
+    List<Product> products() {
+      return lines.stream().map(Line::product).filter(java.util.Objects::nonNull).toList();
+    }
+  }
+
+  private static Line line(Readable row, long buyerId) {
+    Long orderId = row.get("order_id", Long.class);
+    Long sellerId = row.get("seller_id", Long.class);
+    Long amount = row.get("price_amount", Long.class);
+    Money price =
+        amount == null ? null : new Money(amount, row.get("price_currency", String.class));
+    Integer stockBefore = row.get("stock_before", Integer.class);
+    Order order = null;
+    Product product = null;
+    if (orderId != null) {
+      order =
+          new Order(
+              orderId,
+              buyerId,
+              row.get("status", String.class),
+              new Money(row.get("total_amount", Long.class), row.get("currency", String.class)),
+              row.get("created_at", OffsetDateTime.class),
+              row.get("expires_at", OffsetDateTime.class),
+              buyerId,
+              null);
+      product = Stock.takenProduct(row);
+    }
+    return new Line(
+        row.get("product_id", Long.class),
+        row.get("quantity", Integer.class),
+        sellerId,
+        price,
+        stockBefore == null ? 0 : stockBefore,
+        order,
+        product);
   }
 
   /** The buyer's order placed with this idempotency key, or empty. */
@@ -143,18 +247,6 @@ class Orders {
         .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
-  /** Whether the failure is the buyer's idempotency key being taken by a concurrent attempt. */
-  static boolean isIdempotencyKeyTaken(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof R2dbcDataIntegrityViolationException violation
-          && "23505".equals(violation.getSqlState())
-          && String.valueOf(violation.getMessage()).contains("orders_buyer_idempotency_key_idx")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static Order order(Readable row, long viewerId) {
     Number total = row.get("total", Number.class);
     return new Order(
@@ -164,6 +256,7 @@ class Orders {
         new Money(total == null ? 0 : total.longValue(), row.get("currency", String.class)),
         row.get("created_at", OffsetDateTime.class),
         row.get("expires_at", OffsetDateTime.class),
-        viewerId);
+        viewerId,
+        null);
   }
 }

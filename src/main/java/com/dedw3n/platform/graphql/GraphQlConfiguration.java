@@ -2,6 +2,8 @@ package com.dedw3n.platform.graphql;
 
 import graphql.execution.SubscriptionExecutionStrategy;
 import graphql.scalars.ExtendedScalars;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -50,6 +52,31 @@ class GraphQlConfiguration {
   }
 
   /** Up to 8 Mi characters of distinct valid documents, parsed and validated once each. */
+  /** The turns of queries and mutations over HTTP, taken by {@link OperationGuard}. */
+  @Bean
+  ExecutionLimit executionLimit(
+      GraphQlHttpSettings settings, OperationLimits limits, MeterRegistry meters) {
+    ExecutionLimit limit =
+        new ExecutionLimit(
+            settings.concurrency(),
+            settings.lightConcurrency(),
+            settings.heavyRequestCost(),
+            settings.maxQueuedRequests(),
+            limits.queueTimeout());
+    for (boolean heavy : new boolean[] {true, false}) {
+      String weight = heavy ? "heavy" : "light";
+      Gauge.builder("dedw3n.graphql.executing", limit, l -> l.executing(heavy))
+          .description("GraphQL queries and mutations executing now")
+          .tag("weight", weight)
+          .register(meters);
+      Gauge.builder("dedw3n.graphql.queued", limit, l -> l.queued(heavy))
+          .description("GraphQL queries and mutations waiting for their turn")
+          .tag("weight", weight)
+          .register(meters);
+    }
+    return limit;
+  }
+
   @Bean
   DocumentCache documentCache() {
     return new DocumentCache(8L << 20);

@@ -4,8 +4,6 @@ import com.dedw3n.platform.Deadlines;
 import com.dedw3n.platform.observability.TraceIds;
 import com.dedw3n.platform.web.WebSettings;
 import graphql.language.OperationDefinition;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -46,8 +44,8 @@ import tools.jackson.databind.node.ObjectNode;
  * everything as a POST of JSON; refuses other methods, bodies that are not JSON, empty or larger
  * than the limit. Requests naming their operation by id, and partners', are resolved by {@link
  * PersistedQueries} first. Turns the endpoint's own 4xx failures (broken JSON, no query) into the
- * same shape. Runs queries and mutations under the {@link ExecutionLimit}, and answers 503
- * UNAVAILABLE with Retry-After when its queue is full or a request waited too long for its turn.
+ * same shape. (Queries and mutations take their turn under the {@link ExecutionLimit} in the {@link
+ * OperationGuard}, once their cost is known.)
  *
  * <p>It is also the last guard against a request that never ends, whatever the cause: a query or
  * mutation not answered within {@link OperationLimits#requestDeadline()} (its wait for a turn, its
@@ -63,7 +61,6 @@ class GraphQlHttpGuard implements WebFilter {
   private final int maxBodyBytes;
   private final CorsConfiguration origins = new CorsConfiguration();
   private final CorsProcessor cors = new DefaultCorsProcessor();
-  private final ExecutionLimit limit;
   private final Duration deadline;
   private final JsonMapper json;
   private final PersistedQueries persisted;
@@ -75,7 +72,6 @@ class GraphQlHttpGuard implements WebFilter {
       GraphQlHttpSettings settings,
       OperationLimits limits,
       WebSettings web,
-      MeterRegistry meters,
       JsonMapper json,
       PersistedQueries persisted) {
     this.path = graphQl.getHttp().getPath();
@@ -90,15 +86,6 @@ class GraphQlHttpGuard implements WebFilter {
     this.origins.setExposedHeaders(List.of(HttpHeaders.RETRY_AFTER));
     this.origins.setMaxAge(Duration.ofHours(1));
     this.deadline = limits.requestDeadline();
-    this.limit =
-        new ExecutionLimit(
-            settings.concurrency(), settings.maxQueuedRequests(), limits.queueTimeout());
-    Gauge.builder("dedw3n.graphql.executing", limit, ExecutionLimit::executing)
-        .description("GraphQL queries and mutations executing now")
-        .register(meters);
-    Gauge.builder("dedw3n.graphql.queued", limit, ExecutionLimit::queued)
-        .description("GraphQL queries and mutations waiting for their turn")
-        .register(meters);
   }
 
   @Override
@@ -247,8 +234,9 @@ class GraphQlHttpGuard implements WebFilter {
   }
 
   /**
-   * Queries and mutations run under the {@link ExecutionLimit}; a subscription over Server-Sent
-   * Events lives as long as its client and is not counted (WebSocket upgrades never get here).
+   * Queries and mutations are answered within the request deadline (the {@link OperationGuard} runs
+   * them under the {@link ExecutionLimit}); a subscription over Server-Sent Events lives as long as
+   * its client and has no deadline (WebSocket upgrades never get here).
    */
   private Mono<Void> execute(
       ServerWebExchange exchange, WebFilterChain chain, ServerHttpRequest request) {
@@ -262,7 +250,7 @@ class GraphQlHttpGuard implements WebFilter {
     AtomicReference<String> operationName = new AtomicReference<>();
     exchange.getAttributes().put(OperationGuard.OPERATION_NAME, operationName);
     return Deadlines.within(
-            limit.run(() -> chain.filter(replayed)),
+            chain.filter(replayed),
             deadline,
             () -> {
               log.error(
@@ -281,10 +269,7 @@ class GraphQlHttpGuard implements WebFilter {
                       1));
             })
         // before GraphQL: the session store could not say who the caller is (fail closed)
-        .onErrorResume(ApiException.class, e -> refused(exchange, e))
-        .onErrorResume(
-            ExecutionLimit.Saturated.class,
-            e -> refused(exchange, ApiException.unavailable("SATURATED", e.getMessage(), 1)));
+        .onErrorResume(ApiException.class, e -> refused(exchange, e));
   }
 
   private static ApiException originNotAllowed(String message) {

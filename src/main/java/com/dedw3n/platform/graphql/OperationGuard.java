@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -30,6 +31,7 @@ import org.springframework.graphql.server.WebGraphQlResponse;
 import org.springframework.graphql.server.WebSocketGraphQlRequest;
 import org.springframework.graphql.support.DefaultExecutionGraphQlResponse;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -46,6 +48,9 @@ import reactor.core.publisher.Mono;
  *   <li>its static cost ({@link OperationCost}) against the cost limit ({@code QUERY_TOO_COSTLY});
  *   <li>the payer's budget: the cost is taken from it before execution (RATE_LIMITED, HTTP 429 when
  *       it does not hold that much), and the difference to the actual cost given back after;
+ *   <li>its turn to execute over HTTP ({@link ExecutionLimit}), among the heavy or the light
+ *       requests by its static cost; none within the queue timeout is UNAVAILABLE ({@code
+ *       SATURATED}, HTTP 503) with its cost given back;
  *   <li>the execution timeout: a request still executing then is answered UNAVAILABLE ({@code
  *       EXECUTION_TIMEOUT}) and its SQL statements are cancelled in PostgreSQL;
  *   <li>after: at most {@code maxErrors} errors, and {@code extensions.cost} (Shopify's format:
@@ -71,6 +76,7 @@ class OperationGuard implements WebGraphQlInterceptor {
   private final Budgets budgets;
   private final ClientAddress clientAddress;
   private final PersistedQueries persisted;
+  private final ExecutionLimit turns;
 
   private final String sessionCookie;
 
@@ -81,7 +87,9 @@ class OperationGuard implements WebGraphQlInterceptor {
       Budgets budgets,
       ClientAddress clientAddress,
       SessionSettings sessions,
-      PersistedQueries persisted) {
+      PersistedQueries persisted,
+      ExecutionLimit turns) {
+    this.turns = turns;
     this.sessionCookie = sessions.cookieName();
     this.persisted = persisted;
     this.documents = documents;
@@ -113,7 +121,8 @@ class OperationGuard implements WebGraphQlInterceptor {
           null);
     }
     if (!limits.enabled()) {
-      return chain.next(request);
+      // nothing is priced: every query and mutation takes a heavy turn, as under one limit
+      return inTurn(request, null, ExecutionLimit.UNPRICED, null, () -> chain.next(request));
     }
     // the HTTP guard names the operation if the request never gets an answer
     if (request.getAttributes().get(OPERATION_NAME) instanceof AtomicReference<?> name) {
@@ -268,8 +277,46 @@ class OperationGuard implements WebGraphQlInterceptor {
           context
               .<AtomicReference<String>>getOrEmpty(OperationObservation.RESOLVED_NAME)
               .ifPresent(resolved -> resolved.set(name));
-          return executeWithin(request, chain, operation, cost, spent, statements);
+          return inTurn(
+              request,
+              operation,
+              cost,
+              spent,
+              () -> executeWithin(request, chain, operation, cost, spent, statements));
         });
+  }
+
+  /**
+   * Runs a query or mutation over HTTP under a turn of the {@link ExecutionLimit}, of the class its
+   * static cost puts it in; its execution timeout starts with its turn. Subscriptions (over SSE)
+   * and anything over a WebSocket live as long as their client and take no turn. A request that
+   * gets no turn in time is answered UNAVAILABLE ({@code SATURATED}, HTTP 503, Retry-After 1) and
+   * given its cost back.
+   */
+  private Mono<WebGraphQlResponse> inTurn(
+      WebGraphQlRequest request,
+      DocumentCache.@Nullable Valid operation,
+      long cost,
+      Budgets.@Nullable Spent spent,
+      Supplier<Mono<WebGraphQlResponse>> execution) {
+    boolean lasting =
+        request instanceof WebSocketGraphQlRequest
+            || (operation != null && operation.kind() == OperationDefinition.Operation.SUBSCRIPTION)
+            || request.getHeaders().getAccept().stream()
+                .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM));
+    if (lasting) {
+      return execution.get();
+    }
+    return turns
+        .run(cost, execution)
+        .onErrorResume(
+            ExecutionLimit.Saturated.class,
+            e -> {
+              if (spent != null && spent.allowed()) {
+                budgets.giveBack(spent, cost);
+              }
+              return refuse(request, ErrorKind.UNAVAILABLE, "SATURATED", e.getMessage(), 1, null);
+            });
   }
 
   private Mono<WebGraphQlResponse> executeWithin(

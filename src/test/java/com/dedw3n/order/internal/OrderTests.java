@@ -268,6 +268,145 @@ class OrderTests extends ApiTests {
   }
 
   /**
+   * The whole of placeOrder, its answer with items and products included, is one SQL statement: the
+   * check, the stock, the order and its items in one round trip, and nothing read back.
+   */
+  @Test
+  void placingAnOrderAndAnsweringWithItsItemsAndProductsCostsOneStatement() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 100, 100, "USD");
+    long b = product(seller, 200, 100, "USD");
+    long c = product(seller, 300, 100, "USD");
+    var items = List.of(item(a, 1), item(b, 2), item(c, 3));
+    assertThat(
+            statementsOf(
+                () ->
+                    buyer
+                        .graphQl()
+                        .documentName("placeOrder")
+                        .variable("items", items)
+                        .execute()
+                        .path("placeOrder.items[*].product.stock")
+                        .entityList(Integer.class)
+                        .hasSize(3)))
+        .isEqualTo(1);
+    assertThat(
+            statementsOf(
+                () ->
+                    placeWithKey(buyer, items, java.util.UUID.randomUUID().toString())
+                        .path("placeOrder.items[*].product.title")
+                        .entityList(String.class)
+                        .hasSize(3)))
+        .isEqualTo(1);
+    // the answer shows the stock as the order left it
+    placeWithKey(buyer, items, java.util.UUID.randomUUID().toString())
+        .path("placeOrder.items[*].product.stock")
+        .entityList(Integer.class)
+        .containsExactly(100 - 7 * 1, 100 - 7 * 2, 100 - 7 * 3);
+  }
+
+  /**
+   * Many buyers ordering overlapping products at once, in every order and more than the stock
+   * holds: every order is placed whole or refused with CONFLICT and nothing, no stock goes below
+   * zero, and what left stock is exactly what the placed orders hold.
+   */
+  @Test
+  void concurrentOrdersNeverOversellAndArePlacedWholeOrNotAtAll() {
+    var seller = signUp("Seller");
+    List<Long> products =
+        List.of(
+            product(seller, 100, 12, "USD"),
+            product(seller, 200, 9, "USD"),
+            product(seller, 300, 15, "USD"));
+    List<Client> buyers = Flux.range(0, 6).map(i -> signUp("Buyer" + i)).collectList().block();
+    java.util.Random random = new java.util.Random(19);
+    List<List<Map<String, Object>>> attempts = new java.util.ArrayList<>();
+    for (int i = 0; i < 48; i++) {
+      List<Long> shuffled = new java.util.ArrayList<>(products);
+      java.util.Collections.shuffle(shuffled, random);
+      List<Map<String, Object>> items = new java.util.ArrayList<>();
+      for (long product : shuffled.subList(0, 1 + random.nextInt(3))) {
+        items.add(item(product, 1 + random.nextInt(3)));
+      }
+      attempts.add(items);
+    }
+    AtomicInteger placed = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    Map<Long, Integer> itemsAskedFor = new java.util.concurrent.ConcurrentHashMap<>();
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Flux.range(0, attempts.size())
+        .parallel(12)
+        .runOn(Schedulers.boundedElastic())
+        .doOnNext(
+            i -> {
+              var response =
+                  buyers
+                      .get(i % buyers.size())
+                      .graphQl()
+                      .documentName("placeOrder")
+                      .variable("items", attempts.get(i))
+                      .execute()
+                      .returnResponse();
+              if (response.getErrors().isEmpty()) {
+                placed.incrementAndGet();
+                Map<?, ?> order = (Map<?, ?>) ((Map<?, ?>) response.getData()).get("placeOrder");
+                itemsAskedFor.put(Long.parseLong((String) order.get("id")), attempts.get(i).size());
+              } else if (response.getErrors().size() == 1
+                  && response.getErrors().get(0).getErrorType().toString().equals("CONFLICT")) {
+                refused.incrementAndGet();
+              } else {
+                failures.add(response.getErrors().toString());
+              }
+            })
+        .sequential()
+        .blockLast(Duration.ofSeconds(120));
+    assertThat(failures).isEmpty();
+    // 36 units for 48 orders of 1 to 3 products, 1 to 3 units each: some must be refused
+    assertThat(refused.get()).isPositive();
+    assertThat(placed.get()).isPositive();
+    long buyersOrders =
+        db.sql("SELECT count(*) FROM orders WHERE buyer_id = ANY($1)")
+            .bind(0, buyers.stream().map(b -> Long.parseLong(b.id())).toArray(Long[]::new))
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    assertThat(buyersOrders).isEqualTo(placed.get());
+    int[] initial = {12, 9, 15};
+    for (int p = 0; p < products.size(); p++) {
+      long ordered =
+          db.sql("SELECT coalesce(sum(quantity), 0) FROM order_items WHERE product_id = $1")
+              .bind(0, products.get(p))
+              .map(r -> r.get(0, Number.class).longValue())
+              .one()
+              .block();
+      assertThat(stock(products.get(p))).isGreaterThanOrEqualTo(0);
+      assertThat(stock(products.get(p)) + ordered).isEqualTo(initial[p]);
+    }
+    // each placed order holds every item it asked for, at the total of its items
+    assertThat(
+            db.sql(
+                    "SELECT order_id, count(*) FROM order_items WHERE order_id = ANY($1)"
+                        + " GROUP BY order_id")
+                .bind(0, itemsAskedFor.keySet().toArray(Long[]::new))
+                .map(r -> Map.entry(r.get(0, Long.class), r.get(1, Long.class).intValue()))
+                .all()
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                .block())
+        .isEqualTo(itemsAskedFor);
+    assertThat(
+            db.sql(
+                    "SELECT count(*) FROM orders o WHERE o.buyer_id = ANY($1) AND o.total_amount"
+                        + " IS DISTINCT FROM (SELECT sum(quantity * unit_amount) FROM order_items"
+                        + " i WHERE i.order_id = o.id)")
+                .bind(0, buyers.stream().map(b -> Long.parseLong(b.id())).toArray(Long[]::new))
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isZero();
+  }
+
+  /**
    * Guards the lock order: placeOrder locks its products in id order before taking stock, so
    * crossed orders queue instead of deadlocking (a deadlock would surface as INTERNAL_ERROR).
    */

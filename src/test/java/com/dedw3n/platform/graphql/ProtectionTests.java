@@ -26,13 +26,16 @@ import reactor.core.publisher.Mono;
 
 /**
  * Deadlines, the response size limit and the gateway-only {@code _service}, on a server of their
- * own with tight settings (one request executing at once, 300 ms in the queue, 1 s to execute, 40
- * KiB responses) and a test-only field that runs {@code pg_sleep} in PostgreSQL.
+ * own with tight settings (one heavy request, from a cost of 2, and one light executing at once,
+ * 300 ms in the queue, 1 s to execute, 40 KiB responses) and a test-only field that runs {@code
+ * pg_sleep} in PostgreSQL.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "dedw3n.graphql.max-concurrent-requests=1",
+      "dedw3n.graphql.max-concurrent-light-requests=1",
+      "dedw3n.graphql.heavy-request-cost=2",
       "dedw3n.graphql.limits.queue-timeout=300ms",
       "dedw3n.graphql.limits.execution-timeout=1s",
       "dedw3n.graphql.limits.max-response-size=40KB",
@@ -45,6 +48,8 @@ class ProtectionTests extends ApiTests {
   static final String SECRET = "gateway-secret-for-tests";
 
   @Autowired ConnectionPool pool;
+
+  @Autowired io.micrometer.core.instrument.MeterRegistry meters;
 
   /** {@code sleep(seconds)}: one {@code SELECT pg_sleep(seconds)}, as a slow query would be. */
   @TestConfiguration
@@ -98,7 +103,7 @@ class ProtectionTests extends ApiTests {
 
   @Test
   void aFloodWaitsAtMostTheQueueTimeoutAndIsToldToRetry() {
-    // one request holds the only turn for 900 ms (within its 1 s to execute)
+    // one light request holds the only light turn for 900 ms (within its 1 s to execute)
     var slow = Mono.fromCallable(() -> post("{ sleep(seconds: 0.9) }", Map.of())).cache();
     slow.subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()).subscribe();
     await(() -> sleepingStatements() == 1);
@@ -125,6 +130,44 @@ class ProtectionTests extends ApiTests {
     assertThat(took).isLessThan(Duration.ofMillis(900));
     assertThat(slow.block(Duration.ofSeconds(5)).getStatus().value()).isEqualTo(200);
     assertThat(post("{ __typename }", Map.of()).getStatus().value()).isEqualTo(200);
+  }
+
+  /**
+   * A request takes the turn of its class by its static cost (here heavy from 2 points): a query of
+   * two products is heavy, one of no object light, while each waits on PostgreSQL. (That the
+   * classes never wait for each other is ExecutionLimitTests'; a test through HTTP would race the 1
+   * s execution timeout on a busy machine.)
+   */
+  @Test
+  void aRequestTakesATurnOfItsClassByItsStaticCost() {
+    var heavy =
+        Mono.fromCallable(
+                () ->
+                    post(
+                        "{ sleep(seconds: 0.9) a: product(id: \"1\") { id }"
+                            + " b: product(id: \"2\") { id } }",
+                        Map.of()))
+            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+            .cache();
+    heavy.subscribe();
+    await(() -> sleepingStatements() == 1);
+    assertThat(executing("heavy")).isEqualTo(1);
+    assertThat(executing("light")).isZero();
+    assertThat(heavy.block(Duration.ofSeconds(5)).getStatus().value()).isEqualTo(200);
+
+    var light =
+        Mono.fromCallable(() -> post("{ sleep(seconds: 0.9) }", Map.of()))
+            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+            .cache();
+    light.subscribe();
+    await(() -> sleepingStatements() == 1);
+    assertThat(executing("light")).isEqualTo(1);
+    assertThat(executing("heavy")).isZero();
+    assertThat(light.block(Duration.ofSeconds(5)).getStatus().value()).isEqualTo(200);
+  }
+
+  private double executing(String weight) {
+    return meters.get("dedw3n.graphql.executing").tag("weight", weight).gauge().value();
   }
 
   @Test

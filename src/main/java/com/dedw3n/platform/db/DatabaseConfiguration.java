@@ -96,7 +96,13 @@ class DatabaseConfiguration {
             .acquireRetry(pool.getAcquireRetry())
             .validationDepth(pool.getValidationDepth())
             // idle connections are evicted by a background sweep, not only when next acquired
-            .backgroundEvictionInterval(Duration.ofSeconds(10));
+            .backgroundEvictionInterval(Duration.ofSeconds(10))
+            // retired by idle time and age as r2dbc-pool does, and after dedw3n.db.max-uses uses
+            .customizer(
+                builder ->
+                    builder.evictionPredicate(
+                        new ConnectionRetirement(
+                            pool.getMaxIdleTime(), pool.getMaxLifeTime(), limits.maxUses())));
     if (StringUtils.hasText(pool.getValidationQuery())) {
       config.validationQuery(pool.getValidationQuery());
     }

@@ -5,7 +5,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Time limits of the database connections.
+ * Limits of the database connections.
  *
  * @param statementTimeout PostgreSQL's {@code statement_timeout} on every connection: a backstop
  *     behind the GraphQL execution timeout, so no statement outlives its request for long
@@ -14,10 +14,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     GraphQL operation and its SQL, never its values)
  * @param probeInterval how often the database is probed with a timed {@code SELECT 1}, as an
  *     operator would, whether requests come or not ({@link DatabaseProbe})
+ * @param maxUses a pooled connection is closed after this many uses (acquisitions), as well as
+ *     after {@code spring.r2dbc.pool.max-life-time}; 0 for no limit ({@link ConnectionRetirement})
  */
 @ConfigurationProperties("dedw3n.db")
 record DatabaseLimits(
     @DefaultValue("15s") Duration statementTimeout,
     @DefaultValue("5s") Duration connectTimeout,
     @DefaultValue("1000ms") Duration slowStatement,
-    @DefaultValue("1m") Duration probeInterval) {}
+    @DefaultValue("1m") Duration probeInterval,
+    @DefaultValue("7500") int maxUses) {}

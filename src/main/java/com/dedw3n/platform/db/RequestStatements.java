@@ -1,5 +1,6 @@
 package com.dedw3n.platform.db;
 
+import io.micrometer.observation.Observation;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import java.time.Duration;
 import java.util.Set;
@@ -38,11 +39,27 @@ public final class RequestStatements {
 
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
   private final @Nullable String operationName;
+  private final Observation.@Nullable Context observation;
   private volatile boolean cancelled;
 
   /** The statements of a request for this GraphQL operation (null: unnamed). */
   public RequestStatements(@Nullable String operationName) {
+    this(operationName, null);
+  }
+
+  /**
+   * The statements of a request for this GraphQL operation (null: unnamed), under the observation
+   * whose trace their log lines carry (null: none).
+   */
+  public RequestStatements(
+      @Nullable String operationName, Observation.@Nullable Context observation) {
     this.operationName = operationName;
+    this.observation = observation;
+  }
+
+  /** The request's observation, whose trace the statements' log lines carry; or null. */
+  public Observation.@Nullable Context observation() {
+    return observation;
   }
 
   /** The GraphQL operation whose statements these are, for the slow statement log; or null. */

@@ -1,5 +1,6 @@
 package com.dedw3n.platform.db;
 
+import com.dedw3n.platform.observability.TraceLogging;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -79,13 +80,16 @@ class StatementDurations {
               ? "outside any GraphQL operation"
               : "in operation "
                   + (request.operationName() == null ? "(unnamed)" : request.operationName());
-      log.warn(
-          "Slow SQL statement: "
-              + TimeUnit.NANOSECONDS.toMillis(nanos)
-              + " ms "
-              + operation
-              + ": "
-              + oneLine(sql));
+      TraceLogging.in(
+          request == null ? null : request.observation(),
+          () ->
+              log.warn(
+                  "Slow SQL statement: "
+                      + TimeUnit.NANOSECONDS.toMillis(nanos)
+                      + " ms "
+                      + operation
+                      + ": "
+                      + oneLine(sql)));
     }
   }
 

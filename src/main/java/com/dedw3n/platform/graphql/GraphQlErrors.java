@@ -3,6 +3,7 @@ package com.dedw3n.platform.graphql;
 import com.dedw3n.platform.ThrottledLog;
 import com.dedw3n.platform.db.DatabaseErrors;
 import com.dedw3n.platform.observability.TraceIds;
+import com.dedw3n.platform.observability.TraceLogging;
 import graphql.ErrorClassification;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
@@ -79,9 +80,14 @@ public final class GraphQlErrors {
     if (database != null) {
       if ("DATABASE_UNAVAILABLE".equals(database.code())) {
         String traceId = env == null ? null : TraceIds.of(env.getGraphQlContext());
-        log.warn(
-            "Database unavailable in " + where(env) + (traceId == null ? "" : " [" + traceId + "]"),
-            ex);
+        TraceLogging.in(
+            env == null ? null : TraceIds.observationOf(env.getGraphQlContext()),
+            () ->
+                log.warn(
+                    "Database unavailable in "
+                        + where(env)
+                        + (traceId == null ? "" : " [" + traceId + "]"),
+                    ex));
       }
       return List.of(database);
     }
@@ -94,7 +100,9 @@ public final class GraphQlErrors {
     // trace; else the execution's id, which finds the log line
     String traceId = TraceIds.of(env.getGraphQlContext());
     String reference = traceId != null ? traceId : env.getExecutionId().toString();
-    log.error("Internal error in " + where(env) + " [" + reference + "]", ex);
+    TraceLogging.in(
+        TraceIds.observationOf(env.getGraphQlContext()),
+        () -> log.error("Internal error in " + where(env) + " [" + reference + "]", ex));
     return List.of(
         new ApiException(
             ErrorKind.INTERNAL_ERROR,

@@ -2,6 +2,7 @@ package com.dedw3n.platform.graphql;
 
 import com.dedw3n.platform.Deadlines;
 import com.dedw3n.platform.observability.TraceIds;
+import com.dedw3n.platform.observability.TraceLogging;
 import com.dedw3n.platform.web.WebSettings;
 import graphql.language.OperationDefinition;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 import org.springframework.stereotype.Component;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.reactive.CorsProcessor;
@@ -253,14 +255,18 @@ class GraphQlHttpGuard implements WebFilter {
             chain.filter(replayed),
             deadline,
             () -> {
-              log.error(
-                  "A request to "
-                      + path
-                      + " (operation "
-                      + (operationName.get() == null ? "unnamed" : operationName.get())
-                      + ") had no answer after "
-                      + deadline.toMillis()
-                      + " ms; answered 503");
+              TraceLogging.in(
+                  ServerRequestObservationContext.findCurrent(exchange.getAttributes())
+                      .orElse(null),
+                  () ->
+                      log.error(
+                          "A request to "
+                              + path
+                              + " (operation "
+                              + (operationName.get() == null ? "unnamed" : operationName.get())
+                              + ") had no answer after "
+                              + deadline.toMillis()
+                              + " ms; answered 503"));
               return refused(
                   exchange,
                   ApiException.unavailable(

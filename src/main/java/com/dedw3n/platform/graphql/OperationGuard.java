@@ -13,6 +13,8 @@ import com.dedw3n.platform.web.ClientAddress;
 import graphql.ExecutionResult;
 import graphql.GraphQLError;
 import graphql.language.OperationDefinition;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -270,9 +272,13 @@ class OperationGuard implements WebGraphQlInterceptor {
       long cost,
       Budgets.@Nullable Spent spent) {
     String name = operation != null ? operation.name() : request.getOperationName();
-    RequestStatements statements = new RequestStatements(name);
     return Mono.deferContextual(
         context -> {
+          // the operation's observation (OperationObservation): its statements' log lines carry
+          // its trace
+          Observation observation = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+          RequestStatements statements =
+              new RequestStatements(name, observation == null ? null : observation.getContext());
           // the observation around this request tags it by the name the document gives
           context
               .<AtomicReference<String>>getOrEmpty(OperationObservation.RESOLVED_NAME)

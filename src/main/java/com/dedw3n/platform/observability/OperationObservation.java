@@ -80,13 +80,14 @@ public class OperationObservation implements WebGraphQlInterceptor {
                   .lowCardinalityKeyValue("outcome", "cancelled")
                   .start();
           String traceId = TraceIds.of(observation.getContext());
-          if (traceId != null) {
-            request.configureExecutionInput(
-                (input, builder) -> {
+          request.configureExecutionInput(
+              (input, builder) -> {
+                input.getGraphQLContext().put(TraceIds.OBSERVATION, observation);
+                if (traceId != null) {
                   input.getGraphQLContext().put(TraceIds.KEY, traceId);
-                  return input;
-                });
-          }
+                }
+                return input;
+              });
           return chain
               .next(request)
               .map(response -> finish(response, observation, resolved.get(), traceId))

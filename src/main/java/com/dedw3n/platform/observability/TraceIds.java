@@ -17,6 +17,9 @@ public final class TraceIds {
   /** The key of the operation's trace id in graphql-java's context (a String). */
   public static final String KEY = TraceIds.class.getName();
 
+  /** The key of the operation's observation in graphql-java's context, for its log lines. */
+  public static final String OBSERVATION = TraceIds.class.getName() + ".observation";
+
   private TraceIds() {}
 
   /** The trace id of an observation's span, or null when tracing is off. */
@@ -33,6 +36,12 @@ public final class TraceIds {
   /** The trace id of the HTTP request whose exchange has these attributes, or null. */
   public static @Nullable String ofExchange(Map<String, Object> attributes) {
     return ServerRequestObservationContext.findCurrent(attributes).map(TraceIds::of).orElse(null);
+  }
+
+  /** The observation an operation put into its graphql-java context, or null. */
+  public static Observation.@Nullable Context observationOf(@Nullable GraphQLContext context) {
+    Observation observation = context == null ? null : context.get(OBSERVATION);
+    return observation == null ? null : observation.getContext();
   }
 
   /** The trace id an operation put into its graphql-java context, or null. */

@@ -104,6 +104,78 @@ class ObservabilityTests extends ApiTests {
     assertThat(durations.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(1100);
   }
 
+  /**
+   * A line written on an event-loop thread during a request (an internal error's) carries the
+   * request's trace id as a field of the MDC: in Boot's text pattern ({@code [traceId-spanId]},
+   * what the tests and the development profile write) and in the JSON lines production writes
+   * (Boot's ECS encoder, attached here beside the console for the length of the request).
+   */
+  @Test
+  void aLogLineWrittenDuringARequestCarriesItsTraceIdInTextAndJson(CapturedOutput output) {
+    var author = signUp("Traced");
+    db.sql(
+            "CREATE OR REPLACE FUNCTION test_refuse_traced() RETURNS trigger AS $$ BEGIN"
+                + " IF NEW.body LIKE 'traced-%' THEN RAISE EXCEPTION 'refused by the test'"
+                + " USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+        .then()
+        .block();
+    db.sql(
+            "CREATE OR REPLACE TRIGGER test_refuse_traced BEFORE INSERT ON posts"
+                + " FOR EACH ROW EXECUTE FUNCTION test_refuse_traced()")
+        .then()
+        .block();
+    var json = new java.io.ByteArrayOutputStream();
+    var logback =
+        (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+    var encoder = new org.springframework.boot.logging.logback.StructuredLogEncoder();
+    encoder.setContext(logback);
+    encoder.setFormat("ecs");
+    encoder.start();
+    var appender =
+        new ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    appender.setContext(logback);
+    appender.setEncoder(encoder);
+    appender.setOutputStream(json);
+    appender.start();
+    var root = logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(appender);
+    String traceId = hex(16);
+    try {
+      http()
+          .post()
+          .uri("/graphql")
+          .header("traceparent", "00-" + traceId + "-" + hex(8) + "-01")
+          .cookie("SESSION", author.session())
+          .contentType(MediaType.APPLICATION_JSON)
+          .bodyValue(
+              Map.of(
+                  "query",
+                  "mutation($b:String!){createPost(body:$b){id}}",
+                  "variables",
+                  Map.of("b", "traced-" + UUID.randomUUID())))
+          .exchange()
+          .expectBody(String.class)
+          .value(answer -> assertThat(answer).contains("INTERNAL_ERROR"));
+    } finally {
+      root.detachAppender(appender);
+      appender.stop();
+      db.sql("DROP TRIGGER test_refuse_traced ON posts").then().block();
+    }
+    String internalError = "Internal error in /createPost [" + traceId + "]";
+    String text =
+        output.getOut().lines().filter(l -> l.contains(internalError)).reduce("", (a, b) -> b);
+    // the MDC's ids in the pattern, not only the id the message quotes
+    assertThat(text).containsPattern("\\[" + traceId + "-[0-9a-f]{16}\\] ");
+    String line =
+        json.toString(java.nio.charset.StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> l.contains(internalError))
+            .reduce("", (a, b) -> b);
+    assertThat(line)
+        .contains("\"traceId\":\"" + traceId + "\"")
+        .containsPattern("\"spanId\":\"[0-9a-f]{16}\"");
+  }
+
   /** Statements slower than a second, read from the histogram's buckets. */
   private static long slowCount(io.micrometer.core.instrument.Timer timer) {
     var snapshot = timer.takeSnapshot();

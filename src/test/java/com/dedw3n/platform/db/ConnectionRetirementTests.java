@@ -1,0 +1,126 @@
+package com.dedw3n.platform.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.r2dbc.pool.ConnectionPool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.pool.PooledRefMetadata;
+
+/**
+ * Pooled connections are retired after {@code dedw3n.db.max-uses} uses, and still by idle time and
+ * age as r2dbc-pool's own settings say.
+ */
+class ConnectionRetirementTests extends ApiTests {
+
+  @Autowired R2dbcProperties settings;
+
+  @Test
+  void aConnectionIsReplacedAfterItsMaximumNumberOfUses() {
+    // a pool of one connection of our own, so that nothing else uses it between our statements
+    R2dbcProperties one = new R2dbcProperties();
+    one.setUrl(settings.getUrl());
+    one.setUsername(settings.getUsername());
+    one.setPassword(settings.getPassword());
+    one.getProperties().putAll(settings.getProperties());
+    R2dbcProperties.Pool pool = settings.getPool();
+    one.getPool().setMaxIdleTime(pool.getMaxIdleTime());
+    one.getPool().setMaxLifeTime(pool.getMaxLifeTime());
+    one.getPool().setMaxAcquireTime(pool.getMaxAcquireTime());
+    one.getPool().setMaxCreateConnectionTime(pool.getMaxCreateConnectionTime());
+    one.getPool().setMaxValidationTime(pool.getMaxValidationTime());
+    one.getPool().setValidationQuery(pool.getValidationQuery());
+    one.getPool().setMaxSize(1);
+    one.getPool().setMinIdle(0);
+    DatabaseLimits limits =
+        new DatabaseLimits(
+            Duration.ofSeconds(15),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(1),
+            Duration.ofMinutes(1),
+            3);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ConnectionPool connections =
+        new DatabaseConfiguration()
+            .connectionFactory(
+                one,
+                limits,
+                new StatementCounter(meters, one),
+                new StatementDurations(meters, limits, one));
+    try {
+      DatabaseClient client = DatabaseClient.create(connections);
+      List<Integer> backends = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        backends.add(
+            client
+                .sql("SELECT pg_backend_pid()")
+                .map(row -> row.get(0, Integer.class))
+                .one()
+                .block(Duration.ofSeconds(30)));
+      }
+      // three statements a backend: the fourth and the seventh are each on a new one
+      assertThat(backends.subList(0, 3)).containsOnly(backends.get(0));
+      assertThat(backends.subList(3, 6)).containsOnly(backends.get(3));
+      assertThat(backends.get(3)).isNotEqualTo(backends.get(0));
+      assertThat(backends.get(6)).isNotIn(backends.get(0), backends.get(3));
+    } finally {
+      connections.dispose();
+    }
+  }
+
+  @Test
+  void idleTimeAndAgeStillRetireConnectionsAsR2dbcPoolWould() {
+    var rule = new ConnectionRetirement(Duration.ofSeconds(30), Duration.ofMinutes(30), 7500);
+    assertThat(rule.test(null, used(0, 1_000, 1))).isFalse();
+    assertThat(rule.test(null, used(30_000, 40_000, 1))).as("idle 30 s").isTrue();
+    assertThat(rule.test(null, used(0, 30 * 60_000, 1))).as("open 30 min").isTrue();
+    assertThat(rule.test(null, used(0, 1_000, 7499))).isFalse();
+    assertThat(rule.test(null, used(0, 1_000, 7500))).as("7,500 uses").isTrue();
+    // r2dbc-pool's meanings of zero (evict at once) and negative (no limit)
+    assertThat(
+            new ConnectionRetirement(Duration.ZERO, Duration.ofMinutes(1), 0)
+                .test(null, used(0, 0, 1)))
+        .isTrue();
+    assertThat(
+            new ConnectionRetirement(Duration.ofMillis(-1), Duration.ofMillis(-1), 0)
+                .test(null, used(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, Integer.MAX_VALUE)))
+        .as("no limits")
+        .isFalse();
+  }
+
+  private static PooledRefMetadata used(long idleMillis, long lifeMillis, int uses) {
+    return new PooledRefMetadata() {
+      @Override
+      public int acquireCount() {
+        return uses;
+      }
+
+      @Override
+      public long idleTime() {
+        return idleMillis;
+      }
+
+      @Override
+      public long lifeTime() {
+        return lifeMillis;
+      }
+
+      @Override
+      public long releaseTimestamp() {
+        return 0;
+      }
+
+      @Override
+      public long allocationTimestamp() {
+        return 0;
+      }
+    };
+  }
+}

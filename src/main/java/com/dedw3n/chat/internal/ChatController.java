@@ -32,7 +32,6 @@ import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.stereotype.Controller;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
@@ -47,19 +46,12 @@ class ChatController {
   private final Conversations conversations;
   private final Users users;
   private final ChatBus bus;
-  private final TransactionalOperator transaction;
   private final Budgets budgets;
 
-  ChatController(
-      Conversations conversations,
-      Users users,
-      ChatBus bus,
-      TransactionalOperator transaction,
-      Budgets budgets) {
+  ChatController(Conversations conversations, Users users, ChatBus bus, Budgets budgets) {
     this.conversations = conversations;
     this.users = users;
     this.bus = bus;
-    this.transaction = transaction;
     this.budgets = budgets;
   }
 
@@ -183,16 +175,9 @@ class ChatController {
     String text = body.strip();
     return Viewer.requireId()
         .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
-        .flatMap(
-            sender ->
-                conversations
-                    .append(id, sender, text)
-                    .flatMap(
-                        message ->
-                            conversations
-                                .deliver(message)
-                                .map(inboxSeqs -> ChatEvent.message(message, inboxSeqs)))
-                    .as(transaction::transactional))
+        // one statement, committed on its own; the message it answers carries its sender and
+        // conversation, so the answer's fields and every subscriber's cost nothing more
+        .flatMap(sender -> conversations.send(id, sender, text))
         // published once committed, in the background: a send never waits for Redis, and a lost
         // notification is recovered by subscribers
         .map(

@@ -19,6 +19,8 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -175,9 +177,22 @@ class ChatController {
     String text = body.strip();
     return Viewer.requireId()
         .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
-        // one statement, committed on its own; the message it answers carries its sender and
-        // conversation, so the answer's fields and every subscriber's cost nothing more
-        .flatMap(sender -> conversations.send(id, sender, text))
+        // one statement, committed on its own, and the sender read beside it (its table is the
+        // user module's): the message carries both its sender and its conversation, so neither
+        // the answer's fields nor any subscriber's cost another statement
+        .flatMap(
+            sender ->
+                Mono.zip(
+                    conversations.send(id, sender, text),
+                    // never empty: an empty side would turn a stored message into NOT_FOUND
+                    users.findById(sender).map(Optional::of).defaultIfEmpty(Optional.empty()),
+                    (event, user) ->
+                        user.map(
+                                u ->
+                                    ChatEvent.message(
+                                        Objects.requireNonNull(event.message()).withSender(u),
+                                        Objects.requireNonNull(event.inboxSeqs())))
+                            .orElse(event)))
         // published once committed, in the background: a send never waits for Redis, and a lost
         // notification is recovered by subscribers
         .map(

@@ -2,12 +2,17 @@ package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.ErrorKind;
+import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -46,6 +51,7 @@ class ChatSubscriptions implements DisposableBean {
   private static final Log log = LogFactory.getLog(ChatSubscriptions.class);
 
   private final Conversations conversations;
+  private final Users users;
   private final ChatSettings settings;
   private final Flux<ChatEvent> events;
   private final Map<Long, Feed<Message>> conversationFeeds = new ConcurrentHashMap<>();
@@ -53,8 +59,9 @@ class ChatSubscriptions implements DisposableBean {
   private final Disposable dispatching;
   private final Disposable sweeping;
 
-  ChatSubscriptions(Conversations conversations, ChatBus bus, ChatSettings settings) {
+  ChatSubscriptions(Conversations conversations, Users users, ChatBus bus, ChatSettings settings) {
     this.conversations = conversations;
+    this.users = users;
     this.settings = settings;
     this.events = bus.events();
     this.dispatching = events.subscribe(this::dispatch);
@@ -72,7 +79,11 @@ class ChatSubscriptions implements DisposableBean {
    */
   Flux<Message> conversation(long conversationId, long after, long head) {
     BiFunction<Long, Long, Flux<Message>> fetch =
-        (from, to) -> conversations.messagesBetween(conversationId, from, to);
+        (from, to) ->
+            withSenders(
+                conversations.messagesBetween(conversationId, from, to),
+                Function.identity(),
+                (message, sent) -> sent);
     return followed(conversationFeeds, conversationId, head, fetch, Message::seq, after);
   }
 
@@ -82,8 +93,46 @@ class ChatSubscriptions implements DisposableBean {
    */
   Flux<InboxMessage> inbox(long userId, long after, long head) {
     BiFunction<Long, Long, Flux<InboxMessage>> fetch =
-        (from, to) -> conversations.inboxBetween(userId, from, to);
+        (from, to) ->
+            withSenders(
+                conversations.inboxBetween(userId, from, to),
+                InboxMessage::message,
+                (item, sent) -> new InboxMessage(item.inboxSeq(), sent));
     return followed(inboxFeeds, userId, head, fetch, InboxMessage::inboxSeq, after);
+  }
+
+  /**
+   * The items read, their messages carrying their senders: one statement for all the senders of a
+   * read, which a feed makes once for all its subscribers, instead of one per subscriber.
+   */
+  private <T> Flux<T> withSenders(
+      Flux<T> read, Function<T, Message> messageOf, BiFunction<T, Message, T> withMessage) {
+    return read.collectList()
+        .flatMapMany(
+            items -> {
+              if (items.isEmpty()) {
+                return Flux.empty();
+              }
+              Set<Long> senders =
+                  items.stream()
+                      .map(i -> messageOf.apply(i).senderId())
+                      .collect(Collectors.toSet());
+              return users
+                  .findAllById(senders)
+                  .collectMap(User::id)
+                  .flatMapIterable(
+                      byId ->
+                          items.stream()
+                              .map(
+                                  i -> {
+                                    Message m = messageOf.apply(i);
+                                    User sender = byId.get(m.senderId());
+                                    return sender == null
+                                        ? i
+                                        : withMessage.apply(i, m.withSender(sender));
+                                  })
+                              .toList());
+            });
   }
 
   /** Hands a notification to the feeds it concerns; never fails (that would end dispatching). */

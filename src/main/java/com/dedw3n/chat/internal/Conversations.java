@@ -1,7 +1,6 @@
 package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.graphql.Page;
-import com.dedw3n.user.User;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -21,11 +20,6 @@ class Conversations {
       "c.id, c.created_at, c.last_message_at, c.last_seq";
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, sender_id, body, created_at";
-
-  /** The sender of {@code m}, from {@code users u}, as {@link #sender(Readable)} reads it. */
-  private static final String SENDER_COLUMNS =
-      " u.email AS sender_email, u.display_name AS sender_display_name,"
-          + " u.created_at AS sender_created_at";
 
   /** The conversation of {@code m}, from {@code conversations c}, as {@link #carried} reads it. */
   private static final String CARRIED_CONVERSATION_COLUMNS =
@@ -123,8 +117,8 @@ class Conversations {
    * user id order, so concurrent senders cannot deadlock. Empty when the sender does not take part
    * in the conversation (or it does not exist).
    *
-   * @return the committed message, carrying its sender and its conversation as they are after it,
-   *     with each participant's inbox number for it
+   * @return the committed message, carrying its conversation as it is after it (not its sender: the
+   *     users table is the user module's), with each participant's inbox number for it
    */
   Mono<ChatEvent> send(long conversationId, long senderId, String body) {
     return db.sql(
@@ -151,10 +145,9 @@ class Conversations {
                 + " greatest(p.last_read_seq, m.seq) FROM m"
                 + " WHERE p.conversation_id = $1 AND p.user_id = $2)"
                 + " SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at,"
-                + SENDER_COLUMNS
-                + ", s.created_at AS conversation_created_at, s.last_message_at, s.last_seq,"
+                + " s.created_at AS conversation_created_at, s.last_message_at, s.last_seq,"
                 + " b.user_id AS inbox_user_id, b.last_seq AS inbox_seq"
-                + " FROM m CROSS JOIN s JOIN users u ON u.id = m.sender_id CROSS JOIN bumped b")
+                + " FROM m CROSS JOIN s CROSS JOIN bumped b")
         .bind(0, conversationId)
         .bind(1, senderId)
         .bind(2, body)
@@ -181,12 +174,9 @@ class Conversations {
     return db.sql(
             "SELECT e.seq AS inbox_seq, m.id, m.conversation_id, m.seq, m.sender_id, m.body,"
                 + " m.created_at,"
-                + SENDER_COLUMNS
-                + ","
                 + CARRIED_CONVERSATION_COLUMNS
                 + " FROM inbox_entries e JOIN messages m ON m.id = e.message_id"
-                + " JOIN users u ON u.id = m.sender_id JOIN conversations c"
-                + " ON c.id = m.conversation_id"
+                + " JOIN conversations c ON c.id = m.conversation_id"
                 + " WHERE e.user_id = $1 AND e.seq BETWEEN $2 AND $3 ORDER BY e.seq")
         .bind(0, userId)
         .bind(1, from)
@@ -282,11 +272,8 @@ class Conversations {
   Flux<Message> messagesBetween(long conversationId, long from, long to) {
     return db.sql(
             "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at,"
-                + SENDER_COLUMNS
-                + ","
                 + CARRIED_CONVERSATION_COLUMNS
-                + " FROM messages m JOIN users u ON u.id = m.sender_id"
-                + " JOIN conversations c ON c.id = m.conversation_id"
+                + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
                 + " WHERE m.conversation_id = $1 AND m.seq BETWEEN $2 AND $3 ORDER BY m.seq")
         .bind(0, conversationId)
         .bind(1, from)
@@ -303,7 +290,7 @@ class Conversations {
         row.get("last_seq", Long.class));
   }
 
-  /** A message read with {@link #SENDER_COLUMNS} and {@link #CARRIED_CONVERSATION_COLUMNS}. */
+  /** A message read with {@link #CARRIED_CONVERSATION_COLUMNS}. */
   private static Message carried(Readable row) {
     return new Message(
         row.get("id", Long.class),
@@ -312,20 +299,12 @@ class Conversations {
         row.get("sender_id", Long.class),
         row.get("body", String.class),
         row.get("created_at", OffsetDateTime.class),
-        sender(row),
+        null,
         new Conversation(
             row.get("conversation_id", Long.class),
             row.get("conversation_created_at", OffsetDateTime.class),
             row.get("last_message_at", OffsetDateTime.class),
             row.get("last_seq", Long.class)));
-  }
-
-  private static User sender(Readable row) {
-    return new User(
-        row.get("sender_id", Long.class),
-        row.get("sender_email", String.class),
-        row.get("sender_display_name", String.class),
-        row.get("sender_created_at", OffsetDateTime.class));
   }
 
   static Message message(Readable row) {

@@ -10,9 +10,9 @@ import org.jspecify.annotations.Nullable;
  * commit order, so a client that knows the last seq it saw knows exactly what it missed.
  *
  * <p>A message that was read together with its sender and conversation (its send, which the chat
- * event carries to every subscriber, and the reads that resume subscriptions) has them here, so
- * that its {@code sender} and {@code conversation} fields cost no statement per subscriber; null
- * when only their ids are known, and the fields load them by id.
+ * event carries to every subscriber, and the reads that resume subscriptions and fill their gaps)
+ * has them here, so that its {@code sender} and {@code conversation} fields cost no statement per
+ * subscriber; null when only their ids are known, and the fields load them by id.
  *
  * @param sender the sender as of this message, or null
  * @param conversation the conversation as of this message (or later), or null
@@ -37,5 +37,10 @@ record Message(
       String body,
       OffsetDateTime createdAt) {
     this(id, conversationId, seq, senderId, body, createdAt, null, null);
+  }
+
+  /** This message carrying its sender. */
+  Message withSender(User sender) {
+    return new Message(id, conversationId, seq, senderId, body, createdAt, sender, conversation);
   }
 }

@@ -216,6 +216,35 @@ class ChatTests extends ApiTests {
   }
 
   @Test
+  void aSendIsTwoStatementsAnswerIncluded() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var cid = signUp("Cid");
+    String conversation =
+        ann.graphQl()
+            .documentName("startConversation")
+            .variable("participantIds", List.of(ben.id(), cid.id()))
+            .execute()
+            .path("startConversation.id")
+            .entity(String.class)
+            .get();
+    long statements =
+        statementsOf(
+            () ->
+                send(ben, conversation, "one round trip")
+                    .path("sendMessage.sender.id")
+                    .entity(String.class)
+                    .isEqualTo(ben.id())
+                    .path("sendMessage.conversation.id")
+                    .entity(String.class)
+                    .isEqualTo(conversation));
+    // one for the message, the conversation's number, three inboxes, read state and the
+    // conversation; one beside it for the sender (the user module's table)
+    assertThat(statements).isEqualTo(2);
+    assertThat(inboxNumbers(conversation)).containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
   void myConversationsCostsTheSameStatementsForThreeAndTenConversations() {
     var few = signUp("Few");
     var many = signUp("Many");
@@ -290,6 +319,16 @@ class ChatTests extends ApiTests {
         .variable("conversationId", conversation)
         .variable("body", body)
         .execute();
+  }
+
+  /** Every inbox number the conversation's messages took in any inbox, ascending. */
+  private List<Long> inboxNumbers(String conversation) {
+    return db.sql("SELECT DISTINCT seq FROM inbox_entries WHERE conversation_id = $1 ORDER BY seq")
+        .bind(0, Long.parseLong(conversation))
+        .map(r -> r.get(0, Long.class))
+        .all()
+        .collectList()
+        .block();
   }
 
   private long messageCount(String conversation) {

@@ -19,6 +19,8 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -32,7 +34,6 @@ import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.stereotype.Controller;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
@@ -47,19 +48,12 @@ class ChatController {
   private final Conversations conversations;
   private final Users users;
   private final ChatBus bus;
-  private final TransactionalOperator transaction;
   private final Budgets budgets;
 
-  ChatController(
-      Conversations conversations,
-      Users users,
-      ChatBus bus,
-      TransactionalOperator transaction,
-      Budgets budgets) {
+  ChatController(Conversations conversations, Users users, ChatBus bus, Budgets budgets) {
     this.conversations = conversations;
     this.users = users;
     this.bus = bus;
-    this.transaction = transaction;
     this.budgets = budgets;
   }
 
@@ -183,16 +177,22 @@ class ChatController {
     String text = body.strip();
     return Viewer.requireId()
         .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
+        // one statement, committed on its own, and the sender read beside it (its table is the
+        // user module's): the message carries both its sender and its conversation, so neither
+        // the answer's fields nor any subscriber's cost another statement
         .flatMap(
             sender ->
-                conversations
-                    .append(id, sender, text)
-                    .flatMap(
-                        message ->
-                            conversations
-                                .deliver(message)
-                                .map(inboxSeqs -> ChatEvent.message(message, inboxSeqs)))
-                    .as(transaction::transactional))
+                Mono.zip(
+                    conversations.send(id, sender, text),
+                    // never empty: an empty side would turn a stored message into NOT_FOUND
+                    users.findById(sender).map(Optional::of).defaultIfEmpty(Optional.empty()),
+                    (event, user) ->
+                        user.map(
+                                u ->
+                                    ChatEvent.message(
+                                        Objects.requireNonNull(event.message()).withSender(u),
+                                        Objects.requireNonNull(event.inboxSeqs())))
+                            .orElse(event)))
         // published once committed, in the background: a send never waits for Redis, and a lost
         // notification is recovered by subscribers
         .map(

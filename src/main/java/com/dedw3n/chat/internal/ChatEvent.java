@@ -6,9 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What one instance tells the others (through Redis) or itself (in process) about a conversation: a
- * committed message with each participant's inbox number for it, someone typing, or (only locally)
- * how far a conversation or inbox has come, so subscribers can fill a gap that a lost notification
- * left.
+ * committed message, carrying its sender and conversation, with each participant's inbox number for
+ * it, or someone typing.
  */
 record ChatEvent(
     Kind kind,
@@ -21,9 +20,7 @@ record ChatEvent(
 
   enum Kind {
     MESSAGE,
-    TYPING,
-    CONVERSATION_HEAD,
-    INBOX_HEAD
+    TYPING
   }
 
   static ChatEvent message(Message message, Map<Long, Long> inboxSeqs) {
@@ -39,13 +36,5 @@ record ChatEvent(
 
   static ChatEvent typing(long conversationId, long userId, Instant until) {
     return new ChatEvent(Kind.TYPING, conversationId, null, null, userId, 0, until);
-  }
-
-  static ChatEvent conversationHead(long conversationId, long lastSeq) {
-    return new ChatEvent(Kind.CONVERSATION_HEAD, conversationId, null, null, 0, lastSeq, null);
-  }
-
-  static ChatEvent inboxHead(long userId, long lastSeq) {
-    return new ChatEvent(Kind.INBOX_HEAD, 0, null, null, userId, lastSeq, null);
   }
 }

@@ -46,7 +46,9 @@ class ChatRealtimeController {
         .flatMapMany(
             conversation ->
                 subscriptions.conversation(
-                    id, resumeAfter != null ? resumeAfter : conversation.lastSeq()));
+                    id,
+                    resumeAfter != null ? resumeAfter : conversation.lastSeq(),
+                    conversation.lastSeq()));
   }
 
   @SubscriptionMapping
@@ -55,14 +57,15 @@ class ChatRealtimeController {
     return Viewer.requireId()
         .flatMapMany(
             user ->
-                (resumeAfter != null
-                        ? Mono.just(resumeAfter)
-                        : conversations
-                            .inboxHeads(List.of(user))
-                            .next()
-                            .map(Map.Entry::getValue)
-                            .defaultIfEmpty(0L))
-                    .flatMapMany(start -> subscriptions.inbox(user, start)));
+                conversations
+                    .inboxHeads(List.of(user))
+                    .next()
+                    .map(Map.Entry::getValue)
+                    .defaultIfEmpty(0L)
+                    .flatMapMany(
+                        head ->
+                            subscriptions.inbox(
+                                user, resumeAfter != null ? resumeAfter : head, head)));
   }
 
   @SubscriptionMapping

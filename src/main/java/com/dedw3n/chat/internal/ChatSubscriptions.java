@@ -2,13 +2,17 @@ package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.ErrorKind;
+import com.dedw3n.user.User;
+import com.dedw3n.user.Users;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -23,13 +27,19 @@ import reactor.core.publisher.Sinks;
 /**
  * The live streams behind the chat subscriptions, and the guarantee that they lose nothing.
  *
- * <p>Every message has a gapless number in its conversation and in each participant's inbox. A
- * stream starts from the number the client last saw: it first reads from PostgreSQL everything
- * after it, then follows notifications from the {@link ChatBus}. A notification that is the next
- * number is emitted as it is; one that skips numbers makes the stream read the skipped messages
- * from PostgreSQL first; an old one is dropped. A notification that never arrives is caught by the
- * sweep, which periodically reads the newest numbers of the conversations and inboxes that have
- * subscribers here and feeds them in as if notified.
+ * <p>Every message has a gapless number in its conversation and in each participant's inbox. Each
+ * conversation and inbox with subscribers here has one {@link Feed} on this instance, which all its
+ * subscribers share: it turns the notifications of the {@link ChatBus} into its items in order. A
+ * notification that is the next number is emitted as it is, carrying everything a subscriber shows
+ * (the message with its sender and conversation); one that skips numbers makes the feed read the
+ * skipped messages from PostgreSQL first, once for all its subscribers; an old one is dropped. A
+ * notification that never arrives is caught by the sweep, which periodically reads the newest
+ * numbers of the conversations and inboxes that have feeds here and feeds them in as if notified.
+ * So what a message costs here does not grow with its subscribers.
+ *
+ * <p>A stream starts from the number the client last saw: it joins the feed, then reads from
+ * PostgreSQL everything after that number (everything the feed had emitted before is committed, so
+ * it is in that read), then follows the feed, dropping what the read already gave it.
  *
  * <p>Each subscription buffers at most {@link ChatSettings#subscriptionBuffer()} events for a
  * client that does not keep up, then ends with an error that tells it to resume from its last
@@ -41,17 +51,20 @@ class ChatSubscriptions implements DisposableBean {
   private static final Log log = LogFactory.getLog(ChatSubscriptions.class);
 
   private final Conversations conversations;
+  private final Users users;
   private final ChatSettings settings;
   private final Flux<ChatEvent> events;
-  private final Sinks.Many<ChatEvent> heads = Sinks.many().multicast().directBestEffort();
-  private final Map<Long, AtomicInteger> watchedConversations = new ConcurrentHashMap<>();
-  private final Map<Long, AtomicInteger> watchedInboxes = new ConcurrentHashMap<>();
+  private final Map<Long, Feed<Message>> conversationFeeds = new ConcurrentHashMap<>();
+  private final Map<Long, Feed<InboxMessage>> inboxFeeds = new ConcurrentHashMap<>();
+  private final Disposable dispatching;
   private final Disposable sweeping;
 
-  ChatSubscriptions(Conversations conversations, ChatBus bus, ChatSettings settings) {
+  ChatSubscriptions(Conversations conversations, Users users, ChatBus bus, ChatSettings settings) {
     this.conversations = conversations;
+    this.users = users;
     this.settings = settings;
-    this.events = Flux.merge(bus.events(), heads.asFlux());
+    this.events = bus.events();
+    this.dispatching = events.subscribe(this::dispatch);
     this.sweeping =
         Flux.interval(settings.sweepInterval())
             .onBackpressureDrop()
@@ -59,48 +72,95 @@ class ChatSubscriptions implements DisposableBean {
             .subscribe();
   }
 
-  /** The messages of a conversation after number {@code after}, then live. */
-  Flux<Message> conversation(long conversationId, long after) {
-    Flux<Signal<Message>> live =
-        events
-            .filter(
-                e ->
-                    e.conversationId() == conversationId
-                        && (e.kind() == ChatEvent.Kind.MESSAGE
-                            || e.kind() == ChatEvent.Kind.CONVERSATION_HEAD))
-            .map(e -> new Signal<>(e.head(), e.message()));
-    return watched(
-        watchedConversations,
-        conversationId,
-        sequenced(
-            after,
-            live,
-            (from, to) -> conversations.messagesBetween(conversationId, from, to),
-            Message::seq));
+  /**
+   * The messages of a conversation after number {@code after}, then live. {@code head} is the
+   * conversation's newest number, read before this call: where this instance's feed of it starts
+   * when it has none yet.
+   */
+  Flux<Message> conversation(long conversationId, long after, long head) {
+    BiFunction<Long, Long, Flux<Message>> fetch =
+        (from, to) ->
+            withSenders(
+                conversations.messagesBetween(conversationId, from, to),
+                Function.identity(),
+                (message, sent) -> sent);
+    return followed(conversationFeeds, conversationId, head, fetch, Message::seq, after);
   }
 
-  /** A user's inbox after number {@code after}, then live. */
-  Flux<InboxMessage> inbox(long userId, long after) {
-    Flux<Signal<InboxMessage>> live =
-        events.<Signal<InboxMessage>>handle(
-            (e, sink) -> {
-              if (e.kind() == ChatEvent.Kind.MESSAGE
-                  && e.inboxSeqs() != null
-                  && e.inboxSeqs().containsKey(userId)) {
-                long seq = e.inboxSeqs().get(userId);
-                sink.next(new Signal<>(seq, new InboxMessage(seq, e.message())));
-              } else if (e.kind() == ChatEvent.Kind.INBOX_HEAD && e.userId() == userId) {
-                sink.next(new Signal<>(e.head(), null));
+  /**
+   * A user's inbox after number {@code after}, then live; {@code head} is the inbox's newest
+   * number, read before this call.
+   */
+  Flux<InboxMessage> inbox(long userId, long after, long head) {
+    BiFunction<Long, Long, Flux<InboxMessage>> fetch =
+        (from, to) ->
+            withSenders(
+                conversations.inboxBetween(userId, from, to),
+                InboxMessage::message,
+                (item, sent) -> new InboxMessage(item.inboxSeq(), sent));
+    return followed(inboxFeeds, userId, head, fetch, InboxMessage::inboxSeq, after);
+  }
+
+  /**
+   * The items read, their messages carrying their senders: one statement for all the senders of a
+   * read, which a feed makes once for all its subscribers, instead of one per subscriber.
+   */
+  private <T> Flux<T> withSenders(
+      Flux<T> read, Function<T, Message> messageOf, BiFunction<T, Message, T> withMessage) {
+    return read.collectList()
+        .flatMapMany(
+            items -> {
+              if (items.isEmpty()) {
+                return Flux.empty();
               }
+              Set<Long> senders =
+                  items.stream()
+                      .map(i -> messageOf.apply(i).senderId())
+                      .collect(Collectors.toSet());
+              return users
+                  .findAllById(senders)
+                  .collectMap(User::id)
+                  .flatMapIterable(
+                      byId ->
+                          items.stream()
+                              .map(
+                                  i -> {
+                                    Message m = messageOf.apply(i);
+                                    User sender = byId.get(m.senderId());
+                                    return sender == null
+                                        ? i
+                                        : withMessage.apply(i, m.withSender(sender));
+                                  })
+                              .toList());
             });
-    return watched(
-        watchedInboxes,
-        userId,
-        sequenced(
-            after,
-            live,
-            (from, to) -> conversations.inboxBetween(userId, from, to),
-            InboxMessage::inboxSeq));
+  }
+
+  /** Hands a notification to the feeds it concerns; never fails (that would end dispatching). */
+  private void dispatch(ChatEvent event) {
+    try {
+      switch (event.kind()) {
+        case MESSAGE -> {
+          Message message = event.message();
+          offer(conversationFeeds, event.conversationId(), event.head(), message);
+          if (message != null && event.inboxSeqs() != null) {
+            event
+                .inboxSeqs()
+                .forEach(
+                    (user, seq) -> offer(inboxFeeds, user, seq, new InboxMessage(seq, message)));
+          }
+        }
+        case TYPING -> {}
+      }
+    } catch (RuntimeException e) {
+      log.warn("Chat event not dispatched; the sweep recovers it: " + e);
+    }
+  }
+
+  private static <T> void offer(Map<Long, Feed<T>> feeds, long key, long head, @Nullable T item) {
+    Feed<T> feed = feeds.get(key);
+    if (feed != null) {
+      feed.offer(new Signal<>(head, item));
+    }
   }
 
   /** Who starts typing in a conversation, live only. */
@@ -111,9 +171,51 @@ class ChatSubscriptions implements DisposableBean {
   }
 
   /**
+   * A subscriber's gapless, duplicate-free stream: joins the feed of {@code key} (creating it at
+   * {@code head}), reads everything stored after {@code after}, then follows the feed. The feed's
+   * items come in order; should one still skip numbers (it cannot, as the class comment explains),
+   * the stream reads the skipped ones itself rather than lose them. {@code fetch(from, to)} reads
+   * the items numbered from..to (inclusive) in order.
+   */
+  private <T> Flux<T> followed(
+      Map<Long, Feed<T>> feeds,
+      long key,
+      long head,
+      BiFunction<Long, Long, Flux<T>> fetch,
+      ToLongFunction<T> seqOf,
+      long after) {
+    return Flux.defer(
+        () -> {
+          Feed<T> feed =
+              feeds.compute(
+                  key,
+                  (k, existing) -> {
+                    Feed<T> joined = existing != null ? existing : new Feed<>(head, fetch, seqOf);
+                    joined.subscribers++;
+                    return joined;
+                  });
+          Flux<Signal<T>> live =
+              feed.items().map(item -> new Signal<>(seqOf.applyAsLong(item), item));
+          return sequenced(after, live, fetch, seqOf)
+              .doFinally(
+                  signal ->
+                      feeds.computeIfPresent(
+                          key,
+                          (k, joined) -> {
+                            if (--joined.subscribers > 0) {
+                              return joined;
+                            }
+                            joined.close();
+                            return null;
+                          }));
+        });
+  }
+
+  /**
    * Turns notifications into a gapless, duplicate-free stream. {@code fetch(from, to)} reads the
    * items numbered from..to (inclusive) in order; a catch-up signal with head {@code
-   * Long.MAX_VALUE} starts the stream with everything stored after {@code after}.
+   * Long.MAX_VALUE} starts the stream with everything stored after {@code after}, read after the
+   * live notifications are subscribed to.
    */
   private <T> Flux<T> sequenced(
       long after,
@@ -167,53 +269,100 @@ class ChatSubscriptions implements DisposableBean {
             + " the last message you received.");
   }
 
-  /** Counts the subscribers of a conversation or inbox, for the sweep. */
-  private static <T> Flux<T> watched(Map<Long, AtomicInteger> watched, long id, Flux<T> stream) {
-    return Flux.defer(
-        () -> {
-          watched.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-          return stream.doFinally(
-              signal ->
-                  watched.computeIfPresent(id, (k, n) -> n.decrementAndGet() <= 0 ? null : n));
-        });
-  }
-
   /** How many conversations and inboxes have subscribers here (for diagnostics). */
   Map<String, Integer> watched() {
-    return Map.of("conversations", watchedConversations.size(), "inboxes", watchedInboxes.size());
+    return Map.of("conversations", conversationFeeds.size(), "inboxes", inboxFeeds.size());
   }
 
-  /** Feeds the newest numbers of every watched conversation and inbox to their subscribers. */
+  /** Feeds the newest numbers of every watched conversation and inbox to their feeds. */
   Mono<Void> sweep() {
     Mono<Void> conversationHeads =
-        watchedConversations.isEmpty()
+        conversationFeeds.isEmpty()
             ? Mono.empty()
             : conversations
-                .conversationHeads(watchedConversations.keySet())
-                .doOnNext(h -> emit(ChatEvent.conversationHead(h.getKey(), h.getValue())))
+                .conversationHeads(conversationFeeds.keySet())
+                .doOnNext(h -> offer(conversationFeeds, h.getKey(), h.getValue(), null))
                 .then();
     Mono<Void> inboxHeads =
-        watchedInboxes.isEmpty()
+        inboxFeeds.isEmpty()
             ? Mono.empty()
             : conversations
-                .inboxHeads(watchedInboxes.keySet())
-                .doOnNext(h -> emit(ChatEvent.inboxHead(h.getKey(), h.getValue())))
+                .inboxHeads(inboxFeeds.keySet())
+                .doOnNext(h -> offer(inboxFeeds, h.getKey(), h.getValue(), null))
                 .then();
     return conversationHeads.then(inboxHeads);
   }
 
-  private void emit(ChatEvent event) {
-    heads.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
-  }
-
   private static Mono<Void> logged(Throwable e) {
-    log.warn("Chat sweep failed; the next one retries: " + e);
+    log.warn("Chat read failed; the next notification or sweep retries: " + e);
     return Mono.empty();
   }
 
   @Override
   public void destroy() {
     sweeping.dispose();
+    dispatching.dispose();
+  }
+
+  /**
+   * The items of one conversation (or inbox) on this instance, in order and without gaps from where
+   * it started, shared by all its subscribers here: whatever a notification costs (reading what it
+   * skipped) is paid once here, not once per subscriber. Its signals are handled one at a time; a
+   * read that fails leaves it where it was, and the next notification or sweep reads again.
+   */
+  private static final class Feed<T> {
+
+    private final Sinks.Many<Signal<T>> signals = Sinks.many().unicast().onBackpressureBuffer();
+    private final Sinks.Many<T> items = Sinks.many().multicast().directBestEffort();
+    private final Disposable ordering;
+
+    /** Subscribers here; changed only inside the feeds map's compute. */
+    int subscribers;
+
+    /** The newest number emitted; written only by {@link #ordering}, one signal at a time. */
+    private long last;
+
+    Feed(long head, BiFunction<Long, Long, Flux<T>> fetch, ToLongFunction<T> seqOf) {
+      this.last = head;
+      this.ordering =
+          signals
+              .asFlux()
+              .concatMap(
+                  signal -> {
+                    if (signal.head() <= last) {
+                      return Mono.<Void>empty();
+                    }
+                    Flux<T> next =
+                        signal.item() != null && signal.head() == last + 1
+                            ? Flux.just(signal.item())
+                            : fetch.apply(last + 1, signal.head());
+                    return next.filter(item -> seqOf.applyAsLong(item) > last)
+                        .doOnNext(
+                            item -> {
+                              last = seqOf.applyAsLong(item);
+                              items.emitNext(
+                                  item,
+                                  Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+                            })
+                        .then()
+                        .onErrorResume(ChatSubscriptions::logged);
+                  })
+              .subscribe();
+    }
+
+    /** Takes a notification; any thread. */
+    void offer(Signal<T> signal) {
+      signals.emitNext(signal, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+    }
+
+    /** The items from now on; each subscriber buffers them itself (it never stops demand here). */
+    Flux<T> items() {
+      return items.asFlux();
+    }
+
+    void close() {
+      ordering.dispose();
+    }
   }
 
   /** A notification: the stream's source has come up to {@code head}; item when it is that one. */

@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -19,6 +20,10 @@ class Conversations {
       "c.id, c.created_at, c.last_message_at, c.last_seq";
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, sender_id, body, created_at";
+
+  /** The conversation of {@code m}, from {@code conversations c}, as {@link #carried} reads it. */
+  private static final String CARRIED_CONVERSATION_COLUMNS =
+      " c.created_at AS conversation_created_at, c.last_message_at, c.last_seq";
 
   private final DatabaseClient db;
 
@@ -104,65 +109,79 @@ class Conversations {
   }
 
   /**
-   * Stores a message from a participant with the conversation's next sequence number. One
-   * statement: the row lock on the conversation orders concurrent senders, and the number is taken
-   * and used in the same transaction, so there are no gaps. Empty when the sender does not take
-   * part in the conversation (or it does not exist). Run it in a transaction with {@link #deliver}.
+   * Stores a message from a participant and files it in every participant's inbox, in one statement
+   * (so one round trip and no transaction around it): the message takes the conversation's next
+   * sequence number and each inbox its next number, and the conversation is marked read up to it
+   * for its sender. The row lock on the conversation orders concurrent senders and the numbers are
+   * taken and used in the same statement, so there are no gaps; inbox rows are locked after it, in
+   * user id order, so concurrent senders cannot deadlock. Empty when the sender does not take part
+   * in the conversation (or it does not exist).
+   *
+   * @return the committed message, carrying its conversation as it is after it (not its sender: the
+   *     users table is the user module's), with each participant's inbox number for it
    */
-  Mono<Message> append(long conversationId, long senderId, String body) {
+  Mono<ChatEvent> send(long conversationId, long senderId, String body) {
     return db.sql(
             "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1,"
                 // the clock when the row lock is ours, so times never run backwards against seq
                 + " last_message_at = clock_timestamp()"
                 + " WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_participants"
                 + " WHERE conversation_id = $1 AND user_id = $2)"
-                + " RETURNING id, last_seq, last_message_at)"
-                + " INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)"
+                + " RETURNING id, created_at, last_message_at, last_seq),"
+                + " m AS (INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)"
                 + " SELECT id, last_seq, $2, $3, last_message_at FROM s RETURNING "
-                + MESSAGE_COLUMNS)
-        .bind(0, conversationId)
-        .bind(1, senderId)
-        .bind(2, body)
-        .map(Conversations::message)
-        .one();
-  }
-
-  /**
-   * Files a stored message in every participant's inbox under the inbox's next number, and marks
-   * the conversation read up to it for its sender. Returns each participant's inbox number for it.
-   * Inbox rows are locked in user id order, so concurrent senders cannot deadlock.
-   */
-  Mono<Map<Long, Long>> deliver(Message message) {
-    return db.sql(
-            "WITH parts AS (SELECT user_id FROM conversation_participants"
-                + " WHERE conversation_id = $1 ORDER BY user_id),"
-                + " bumped AS (INSERT INTO inboxes (user_id, last_seq) SELECT user_id, 1 FROM parts"
+                + MESSAGE_COLUMNS
+                + "),"
+                // joined with m: no inbox is touched (locked) before the conversation's row is
+                + " bumped AS (INSERT INTO inboxes (user_id, last_seq) SELECT p.user_id, 1"
+                + " FROM conversation_participants p CROSS JOIN m WHERE p.conversation_id = $1"
+                + " ORDER BY p.user_id"
                 + " ON CONFLICT (user_id) DO UPDATE SET last_seq = inboxes.last_seq + 1"
                 + " RETURNING user_id, last_seq),"
                 + " entries AS (INSERT INTO inbox_entries (user_id, seq, message_id,"
-                + " conversation_id) SELECT user_id, last_seq, $2, $1 FROM bumped),"
-                + " read AS (UPDATE conversation_participants SET last_read_seq ="
-                + " greatest(last_read_seq, $4) WHERE conversation_id = $1 AND user_id = $3)"
-                + " SELECT user_id, last_seq FROM bumped")
-        .bind(0, message.conversationId())
-        .bind(1, message.id())
-        .bind(2, message.senderId())
-        .bind(3, message.seq())
-        .map(row -> Map.entry(row.get(0, Long.class), row.get(1, Long.class)))
+                + " conversation_id) SELECT b.user_id, b.last_seq, m.id, m.conversation_id"
+                + " FROM bumped b CROSS JOIN m),"
+                + " read AS (UPDATE conversation_participants p SET last_read_seq ="
+                + " greatest(p.last_read_seq, m.seq) FROM m"
+                + " WHERE p.conversation_id = $1 AND p.user_id = $2)"
+                + " SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at,"
+                + " s.created_at AS conversation_created_at, s.last_message_at, s.last_seq,"
+                + " b.user_id AS inbox_user_id, b.last_seq AS inbox_seq"
+                + " FROM m CROSS JOIN s CROSS JOIN bumped b")
+        .bind(0, conversationId)
+        .bind(1, senderId)
+        .bind(2, body)
+        .map(
+            row ->
+                Map.entry(
+                    carried(row),
+                    Map.entry(
+                        row.get("inbox_user_id", Long.class), row.get("inbox_seq", Long.class))))
         .all()
-        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+        .collectList()
+        .filter(rows -> !rows.isEmpty())
+        .map(
+            rows ->
+                ChatEvent.message(
+                    rows.get(0).getKey(),
+                    rows.stream()
+                        .map(Map.Entry::getValue)
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
   }
 
   /** A user's inbox messages numbered {@code from..to}, with their inbox numbers, in order. */
   Flux<InboxMessage> inboxBetween(long userId, long from, long to) {
     return db.sql(
             "SELECT e.seq AS inbox_seq, m.id, m.conversation_id, m.seq, m.sender_id, m.body,"
-                + " m.created_at FROM inbox_entries e JOIN messages m ON m.id = e.message_id"
+                + " m.created_at,"
+                + CARRIED_CONVERSATION_COLUMNS
+                + " FROM inbox_entries e JOIN messages m ON m.id = e.message_id"
+                + " JOIN conversations c ON c.id = m.conversation_id"
                 + " WHERE e.user_id = $1 AND e.seq BETWEEN $2 AND $3 ORDER BY e.seq")
         .bind(0, userId)
         .bind(1, from)
         .bind(2, to)
-        .map(row -> new InboxMessage(row.get("inbox_seq", Long.class), message(row)))
+        .map(row -> new InboxMessage(row.get("inbox_seq", Long.class), carried(row)))
         .all();
   }
 
@@ -246,17 +265,20 @@ class Conversations {
         .all();
   }
 
-  /** Messages of a conversation with {@code from <= seq <= to}, oldest first. */
+  /**
+   * Messages of a conversation with {@code from <= seq <= to}, oldest first, carrying their senders
+   * and the conversation (what a subscription resumes or fills a gap with).
+   */
   Flux<Message> messagesBetween(long conversationId, long from, long to) {
     return db.sql(
-            "SELECT "
-                + MESSAGE_COLUMNS
-                + " FROM messages WHERE conversation_id = $1 AND seq BETWEEN $2 AND $3"
-                + " ORDER BY seq")
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at,"
+                + CARRIED_CONVERSATION_COLUMNS
+                + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                + " WHERE m.conversation_id = $1 AND m.seq BETWEEN $2 AND $3 ORDER BY m.seq")
         .bind(0, conversationId)
         .bind(1, from)
         .bind(2, to)
-        .map(Conversations::message)
+        .map(Conversations::carried)
         .all();
   }
 
@@ -266,6 +288,23 @@ class Conversations {
         row.get("created_at", OffsetDateTime.class),
         row.get("last_message_at", OffsetDateTime.class),
         row.get("last_seq", Long.class));
+  }
+
+  /** A message read with {@link #CARRIED_CONVERSATION_COLUMNS}. */
+  private static Message carried(Readable row) {
+    return new Message(
+        row.get("id", Long.class),
+        row.get("conversation_id", Long.class),
+        row.get("seq", Long.class),
+        row.get("sender_id", Long.class),
+        row.get("body", String.class),
+        row.get("created_at", OffsetDateTime.class),
+        null,
+        new Conversation(
+            row.get("conversation_id", Long.class),
+            row.get("conversation_created_at", OffsetDateTime.class),
+            row.get("last_message_at", OffsetDateTime.class),
+            row.get("last_seq", Long.class)));
   }
 
   static Message message(Readable row) {

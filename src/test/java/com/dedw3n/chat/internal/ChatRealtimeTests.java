@@ -3,6 +3,7 @@ package com.dedw3n.chat.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.platform.graphql.KeysetCursors;
 import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.io.FileSystemResource;
@@ -284,7 +286,7 @@ class ChatRealtimeTests extends ApiTests {
             failure.set(e);
           }
         };
-    subscriptions.conversation(conversationId, 0).subscribe(neverReads);
+    subscriptions.conversation(conversationId, 0, 0).subscribe(neverReads);
     publish(conversationId, 1).block(Duration.ofSeconds(5));
     await(() -> delivered.size() == 1);
     int flood = settings.subscriptionBuffer() + 100;
@@ -294,6 +296,93 @@ class ChatRealtimeTests extends ApiTests {
     await(() -> failure.get() != null);
     assertThat(failure.get()).hasMessageContaining("subscribe again with `after`");
     assertThat(delivered).hasSize(1);
+  }
+
+  @Test
+  void aDeliveredMessageCostsTheSameStatementsForOneSubscriberAndForFifty() {
+    List<Client> people = IntStream.range(0, 50).mapToObj(i -> signUp("P" + i)).toList();
+    String group =
+        people
+            .get(0)
+            .graphQl()
+            .documentName("startConversation")
+            .variable("participantIds", people.stream().skip(1).map(Client::id).toList())
+            .execute()
+            .path("startConversation.id")
+            .entity(String.class)
+            .get();
+    int messages = 50;
+    long forOne = statementsToDeliver(people, group, 1, messages);
+    long forFifty = statementsToDeliver(people, group, 50, messages);
+    // the process's count also has what runs in the background meanwhile (the mail poll, the
+    // chat sweep, the database probe: a few statements every 5 s, never one per message), so a
+    // message's own statements are the whole part of the count per message
+    assertThat(forFifty / messages)
+        .isEqualTo(forOne / messages)
+        .isEqualTo(2); // its send: the message, and its sender
+  }
+
+  /**
+   * Statements the server sends for {@code messages} messages, each from a different participant,
+   * from the first send until every one of {@code subscribers} fresh subscriptions (one socket per
+   * participant) has received all of them.
+   */
+  private long statementsToDeliver(
+      List<Client> people, String conversation, int subscribers, int messages) {
+    List<WebSocketGraphQlClient> sockets = new ArrayList<>();
+    List<List<Map<String, Object>>> received = new ArrayList<>();
+    List<Disposable> subscriptions = new ArrayList<>();
+    long counted;
+    try {
+      // each subscription resumes just before this message: once every one has it, every one
+      // is live and has made its catch-up read, which is not counted
+      int mark =
+          send(people.get(people.size() - 1), conversation, "mark")
+              .path("sendMessage.seq")
+              .entity(Integer.class)
+              .get();
+      for (int s = 0; s < subscribers; s++) {
+        var socket = client(people.get(s).session(), null);
+        List<Map<String, Object>> into = new CopyOnWriteArrayList<>();
+        sockets.add(socket);
+        received.add(into);
+        subscriptions.add(
+            socket
+                .documentName("messageAdded")
+                .variable("conversationId", conversation)
+                .variable("after", KeysetCursors.of("seq", mark - 1))
+                .retrieveSubscription("messageAdded")
+                .toEntity(Map.class)
+                .subscribe(m -> into.add(m)));
+      }
+      await(() -> received.stream().allMatch(r -> r.size() == 1));
+      long before = statements.total();
+      for (int i = 0; i < messages; i++) {
+        send(people.get(i % people.size()), conversation, "to all " + i);
+      }
+      await(
+          () ->
+              IntStream.range(0, subscribers)
+                  .allMatch(s -> received.get(s).size() == 1 + messages));
+      counted = statements.total() - before;
+      for (int s = 0; s < subscribers; s++) {
+        var got = received.get(s).subList(1, received.get(s).size());
+        assertThat(got)
+            .extracting(m -> m.get("body"))
+            .containsExactlyElementsOf(
+                IntStream.range(0, messages).mapToObj(i -> (Object) ("to all " + i)).toList());
+        assertThat(got)
+            .extracting(m -> (Object) ((Map<?, ?>) m.get("sender")).get("displayName"))
+            .containsExactlyElementsOf(
+                IntStream.range(0, messages)
+                    .mapToObj(i -> (Object) people.get(i % people.size()).name())
+                    .toList());
+      }
+    } finally {
+      subscriptions.forEach(Disposable::dispose);
+      sockets.forEach(socket -> socket.stop().block(Duration.ofSeconds(5)));
+    }
+    return counted;
   }
 
   private Mono<Void> publish(long conversationId, long seq) {
@@ -374,15 +463,17 @@ class ChatRealtimeTests extends ApiTests {
         .get();
   }
 
-  private void send(Client sender, String conversation, String body) {
-    sender
-        .graphQl()
-        .documentName("sendMessage")
-        .variable("conversationId", conversation)
-        .variable("body", body)
-        .execute()
-        .path("sendMessage.id")
-        .hasValue();
+  private org.springframework.graphql.test.tester.GraphQlTester.Response send(
+      Client sender, String conversation, String body) {
+    var response =
+        sender
+            .graphQl()
+            .documentName("sendMessage")
+            .variable("conversationId", conversation)
+            .variable("body", body)
+            .execute();
+    response.path("sendMessage.id").hasValue();
+    return response;
   }
 
   private void storeWithoutNotification(String conversation, Client sender, String body) {

@@ -284,7 +284,7 @@ public class W6 {
               Matcher m = response == null ? null : SENT_ID.matcher(response.body());
               if (m == null || response.statusCode() != 200 || !m.find()) {
                 sendErrors.incrementAndGet();
-                firstErrors.add(failure != null ? failure.toString() : response.statusCode() + " " + response.body());
+                if (firstErrors.size() < 20) firstErrors.add(failure != null ? failure.toString() : response.statusCode() + " " + response.body());
                 return null;
               }
               long id = Long.parseLong(m.group(1));
@@ -407,7 +407,10 @@ public class W6 {
           Matcher subscriptionId = SUBSCRIPTION_ID.matcher(message);
           if (subscriptionId.find()) {
             resumed.incrementAndGet();
-            subscribe(Long.parseLong(subscriptionId.group(1)));
+            long id = Long.parseLong(subscriptionId.group(1));
+            // after a second, as an app retries: resubscribing at once to a server that refuses
+            // (overloaded, its session store slow) turned each refusal into the next one
+            CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> subscribe(id));
           }
         }
         default -> protocolError(message);
@@ -416,7 +419,7 @@ public class W6 {
 
     private void protocolError(String message) {
       protocolErrors.incrementAndGet();
-      firstErrors.add("user" + user + ": " + message);
+      if (firstErrors.size() < 20) firstErrors.add("user" + user + ": " + message); // the first few
     }
 
     @Override

@@ -79,7 +79,20 @@ public class W6 {
   static final AtomicInteger sendErrors = new AtomicInteger();
   static final ConcurrentLinkedQueue<String> firstErrors = new ConcurrentLinkedQueue<>();
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable failure) {
+      // The HTTP client's and the WebSockets' threads are not daemons: without an explicit exit a
+      // failed run would keep the JVM (and bench.sh waiting for it) alive forever.
+      System.out.println("FAILED " + failure);
+      failure.printStackTrace(System.out);
+      firstErrors.forEach(e -> System.out.println("ERROR " + e));
+      System.exit(1);
+    }
+  }
+
+  static void run(String[] args) throws Exception {
     url = args[0].replaceAll("/+$", "");
     Path data = Path.of(args[1]);
     double rate = Double.parseDouble(args[2]);

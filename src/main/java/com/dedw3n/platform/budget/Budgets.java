@@ -1,5 +1,6 @@
 package com.dedw3n.platform.budget;
 
+import com.dedw3n.platform.RedisReplies;
 import com.dedw3n.platform.graphql.ApiException;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -137,6 +138,7 @@ public class Budgets implements DisposableBean {
       return fromMemory;
     }
     return Mono.fromFuture(() -> redis.take(key, configuration, tokens))
+        .transform(RedisReplies::offIoThread)
         .timeout(settings.redisTimeout())
         .transformDeferred(CircuitBreakerOperator.of(redisBreaker))
         .map(probe -> spent(key, rate, probe, redis))

@@ -1,5 +1,6 @@
 package com.dedw3n.platform.session;
 
+import com.dedw3n.platform.RedisReplies;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +45,7 @@ final class RedisSessionRecords implements SessionRecords {
   public Mono<Found> find(String id) {
     return Mono.defer(
             () -> Mono.fromCompletionStage(commands().hmget(bytes(keyPrefix + id), FIELDS)))
+        .transform(RedisReplies::offIoThread)
         .mapNotNull(RedisSessionRecords::found);
   }
 

@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     operator would, whether requests come or not ({@link DatabaseProbe})
  * @param maxUses a pooled connection is closed after this many uses (acquisitions), as well as
  *     after {@code spring.r2dbc.pool.max-life-time}; 0 for no limit ({@link ConnectionRetirement})
+ * @param statementSpans a span per SQL statement, the child of its GraphQL operation's span, in the
+ *     traces that are sampled ({@link StatementDurations})
  */
 @ConfigurationProperties("dedw3n.db")
 record DatabaseLimits(
@@ -23,4 +25,5 @@ record DatabaseLimits(
     @DefaultValue("5s") Duration connectTimeout,
     @DefaultValue("1000ms") Duration slowStatement,
     @DefaultValue("1m") Duration probeInterval,
-    @DefaultValue("7500") int maxUses) {}
+    @DefaultValue("7500") int maxUses,
+    @DefaultValue("true") boolean statementSpans) {}

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.tracing.Tracer;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.pool.PooledRefMetadata;
@@ -45,7 +47,8 @@ class ConnectionRetirementTests extends ApiTests {
             Duration.ofSeconds(5),
             Duration.ofSeconds(1),
             Duration.ofMinutes(1),
-            3);
+            3,
+            false);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     ConnectionPool connections =
         new DatabaseConfiguration()
@@ -53,7 +56,11 @@ class ConnectionRetirementTests extends ApiTests {
                 one,
                 limits,
                 new StatementCounter(meters, one),
-                new StatementDurations(meters, limits, one));
+                new StatementDurations(
+                    meters,
+                    limits,
+                    one,
+                    new StaticListableBeanFactory().getBeanProvider(Tracer.class)));
     try {
       DatabaseClient client = DatabaseClient.create(connections);
       List<Integer> backends = new ArrayList<>();

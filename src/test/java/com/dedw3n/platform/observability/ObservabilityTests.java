@@ -3,8 +3,11 @@ package com.dedw3n.platform.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.RecordedSpans;
 import com.dedw3n.platform.db.RequestStatements;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -15,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.MediaType;
@@ -28,6 +33,92 @@ import org.springframework.http.MediaType;
 class ObservabilityTests extends ApiTests {
 
   @Autowired MeterRegistry meters;
+  @Autowired RecordedSpans spans;
+
+  /**
+   * A sampled request's SQL is in its trace: a span per statement, the child of the operation's
+   * span, named by the statement's verb and carrying its text (never its values).
+   */
+  @Test
+  void aSampledOperationHasASpanPerStatementUnderItsOwn() throws InterruptedException {
+    var seller = signUp("Spanner");
+    String product =
+        seller
+            .graphQl()
+            .documentName("createProduct")
+            .variable(
+                "input",
+                Map.of(
+                    "title",
+                    "Traced lamp",
+                    "category",
+                    "lamps",
+                    "price",
+                    Map.of("amount", 1200, "currency", "USD"),
+                    "stock",
+                    3))
+            .execute()
+            .path("createProduct.id")
+            .entity(String.class)
+            .get();
+    String traceId = hex(16);
+    String parent = hex(8);
+    http()
+        .post()
+        .uri("/graphql")
+        .header("traceparent", "00-" + traceId + "-" + parent + "-01")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            Map.of(
+                "query",
+                "query tracedProduct($id: ID!) { product(id: $id) { title seller { displayName } } }",
+                "variables",
+                Map.of("id", product)))
+        .exchange()
+        .expectStatus()
+        .isOk();
+    // the HTTP request's span ends after the response is written: wait for the trace to be whole
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (spans.ofTrace(traceId).stream().noneMatch(s -> s.getParentSpanId().equals(parent))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    List<SpanData> trace = spans.ofTrace(traceId);
+    SpanData operation =
+        trace.stream()
+            .filter(s -> s.getName().startsWith("graphql"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no operation span in " + trace));
+    List<SpanData> statements = trace.stream().filter(s -> s.getName().equals("SELECT")).toList();
+    // the product, then its seller: two statements, two spans under the operation
+    assertThat(statements).hasSize(2);
+    assertThat(statements)
+        .allSatisfy(
+            s -> {
+              assertThat(s.getParentSpanId()).isEqualTo(operation.getSpanId());
+              assertThat(s.getAttributes().get(AttributeKey.stringKey("db.system.name")))
+                  .isEqualTo("postgresql");
+            });
+    assertThat(statements)
+        .extracting(s -> s.getAttributes().get(AttributeKey.stringKey("db.query.text")))
+        .anySatisfy(sql -> assertThat(sql).contains("FROM products"))
+        .anySatisfy(sql -> assertThat(sql).contains("FROM users"));
+  }
+
+  @Test
+  void anUnsampledOperationHasNoStatementSpans() {
+    String traceId = hex(16);
+    http()
+        .post()
+        .uri("/graphql")
+        .header("traceparent", "00-" + traceId + "-" + hex(8) + "-00")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(Map.of("query", "{ products(first: 2) { edges { node { id } } } }"))
+        .exchange()
+        .expectStatus()
+        .isOk();
+    assertThat(spans.ofTrace(traceId)).isEmpty();
+  }
 
   @Test
   void anInternalErrorCarriesTheGatewaysTraceIdAndSoDoesItsLogLine(CapturedOutput output) {
@@ -174,6 +265,41 @@ class ObservabilityTests extends ApiTests {
     assertThat(line)
         .contains("\"traceId\":\"" + traceId + "\"")
         .containsPattern("\"spanId\":\"[0-9a-f]{16}\"");
+  }
+
+  /**
+   * Spring's own lines about an exchange (here its debug line for the answer) are prefixed with
+   * the exchange's trace id instead of a connection counter.
+   */
+  @Test
+  void theWebLayersLinesAboutARequestCarryItsTraceId(CapturedOutput output)
+      throws InterruptedException {
+    var logging = LoggingSystem.get(getClass().getClassLoader());
+    String adapter = "org.springframework.web.server.adapter.HttpWebHandlerAdapter";
+    String traceId = hex(16);
+    logging.setLogLevel(adapter, LogLevel.DEBUG);
+    try {
+      http()
+          .post()
+          .uri("/graphql")
+          .header("traceparent", "00-" + traceId + "-" + hex(8) + "-01")
+          .contentType(MediaType.APPLICATION_JSON)
+          .bodyValue(Map.of("query", "{ __typename }"))
+          .exchange()
+          .expectStatus()
+          .isOk();
+      // the adapter writes "Completed" once the response has gone out, possibly after the client
+      // has read it: the level stays at debug until the line is there
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!output.getOut().contains(traceId + "] Completed") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+    } finally {
+      logging.setLogLevel(adapter, null);
+    }
+    // (the adapter's first line, "HTTP POST", is written before any filter has run, under the
+    // connection's counter)
+    assertThat(output.getOut()).containsPattern("\\[" + traceId + "\\] Completed 200 OK");
   }
 
   /** Statements slower than a second, read from the histogram's buckets. */

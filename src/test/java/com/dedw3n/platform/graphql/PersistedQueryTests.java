@@ -451,6 +451,55 @@ class PersistedQueryTests extends ApiTests {
   }
 
   @Test
+  void noRefusalOfAGetIsCacheable() {
+    // the 200 an unknown hash gets: a CDN that kept it would send Apollo's link to POST for good
+    String unknown =
+        PersistedQueryManifest.sha256("query neverRegistered { n" + UUID.randomUUID() + " }");
+    String extensions = "{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"" + unknown + "\"}}";
+    var notFound =
+        http()
+            .get()
+            .uri(
+                uri ->
+                    uri.path("/graphql").queryParam("extensions", "{extensions}").build(extensions))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store")
+            .expectBody(Map.class)
+            .returnResult();
+    assertThat(code(notFound)).isEqualTo("PERSISTED_QUERY_NOT_FOUND");
+
+    // a mutation (405), no operation at all (400), an unknown partner key (401)
+    http()
+        .get()
+        .uri("/graphql?query={q}", "mutation { signOut }")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(405)
+        .expectHeader()
+        .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store");
+    http()
+        .get()
+        .uri("/graphql?operationName=x")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(400)
+        .expectHeader()
+        .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store");
+    http()
+        .get()
+        .uri(getUri("productFeed", "{\"category\":\"books\",\"first\":1}"))
+        .header("X-Api-Key", Partners.KEY_PREFIX + "unknown")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(401)
+        .expectHeader()
+        .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store");
+  }
+
+  @Test
   void aUrlLongerThanTheServerTakesIsRefusedBeforeAnyGraphQl() {
     String huge = "{ " + "__typename ".repeat(600) + "}";
     var status =

@@ -117,7 +117,8 @@ final class PersistedQueries {
             settings.automaticLocalCache().toBytes() / 2,
             shared ? redis.getObject() : null,
             settings.redisKeyPrefix(),
-            settings.automaticTtl());
+            settings.automaticTtl(),
+            settings.automaticMaxEntries());
   }
 
   /**

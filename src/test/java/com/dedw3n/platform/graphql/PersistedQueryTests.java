@@ -308,6 +308,7 @@ class PersistedQueryTests extends ApiTests {
                 true,
                 true,
                 java.time.Duration.ofHours(1),
+                10_000,
                 org.springframework.util.unit.DataSize.ofKilobytes(32),
                 org.springframework.util.unit.DataSize.ofMegabytes(1),
                 "unused:",

@@ -244,6 +244,69 @@ class PersistedQueryTests extends ApiTests {
     assertThat(body(hit)).containsKey("data").doesNotContainKey("errors");
   }
 
+  /**
+   * Apollo Client 4's persisted query link with {@code useGETForHashedQueries}: the hash alone by
+   * GET, with the {@code clientLibrary} its client awareness adds to every request's extensions; on
+   * {@code PersistedQueryNotFound}, the document and the hash by POST; from then on, GET.
+   */
+  @Test
+  void automaticPersistedQueriesRoundTripByGetAsApolloClientSendsThem() {
+    String query =
+        "query feedForApqGet { apq"
+            + UUID.randomUUID().toString().replace("-", "")
+            + ": products(category: \"books\", first: 1) { edges { node { id } } } }";
+    String hash = PersistedQueryManifest.sha256(query);
+    Map<String, Object> extensions =
+        Map.of(
+            "clientLibrary",
+            Map.of("name", "@apollo/client", "version", "4.3.8"),
+            "persistedQuery",
+            Map.of("version", 1, "sha256Hash", hash));
+    String extensionsJson = json.writeValueAsString(extensions);
+    Function<UriBuilder, URI> hashOnly =
+        uri ->
+            uri.path("/graphql")
+                .queryParam("operationName", "feedForApqGet")
+                .queryParam("variables", "{variables}")
+                .queryParam("extensions", "{extensions}")
+                .build("{}", extensionsJson);
+
+    var miss =
+        http()
+            .get()
+            .uri(hashOnly)
+            .header(HttpHeaders.ACCEPT, APOLLO_ACCEPT)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store")
+            .expectBody(Map.class)
+            .returnResult();
+    @SuppressWarnings("unchecked")
+    var error = ((List<Map<String, Object>>) body(miss).get("errors")).get(0);
+    assertThat(error.get("message")).isEqualTo("PersistedQueryNotFound");
+
+    Map<String, Object> withQuery = new LinkedHashMap<>();
+    withQuery.put("operationName", "feedForApqGet");
+    withQuery.put("variables", Map.of());
+    withQuery.put("extensions", extensions);
+    withQuery.put("query", query);
+    assertThat(body(apollo(withQuery))).containsKey("data").doesNotContainKey("errors");
+
+    var hit =
+        http()
+            .get()
+            .uri(hashOnly)
+            .header(HttpHeaders.ACCEPT, APOLLO_ACCEPT)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult();
+    assertThat(body(hit)).containsKey("data").doesNotContainKey("errors");
+  }
+
   @Test
   void aHashThatIsNotTheDocumentsIsRefusedAndRegistersNothing() {
     String query =

@@ -3,7 +3,8 @@
 #   ./mvnw -DskipTests package && conformance/run.sh
 # Starts target/*.jar in the development profile (embedded PostgreSQL, on ports 18080/18081),
 # installs the pinned npm packages (package-lock.json) and runs graphql-http's GraphQL-over-HTTP
-# audit and the graphql-transport-ws close-code check; fails on any error-level result.
+# audit, the graphql-transport-ws close-code check, the resume check and @apollo/client's
+# automatic persisted queries; fails on any error-level result.
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -32,3 +33,4 @@ done
 node audit.mjs http://127.0.0.1:18080/graphql
 node ws-close.mjs ws://127.0.0.1:18080/graphql
 node resume.mjs http://127.0.0.1:18080/graphql
+node apq.mjs http://127.0.0.1:18080/graphql

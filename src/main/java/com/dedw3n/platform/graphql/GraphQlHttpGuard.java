@@ -313,7 +313,10 @@ class GraphQlHttpGuard implements WebFilter {
     return problem(exchange, status, ApiException.badRequest(message));
   }
 
-  /** Answers with the error's JSON body and Retry-After, as {@link GraphQlErrors} writes them. */
+  /**
+   * Answers with the error's JSON body and Retry-After, as {@link GraphQlErrors} writes them; to a
+   * GET, never cacheable.
+   */
   Mono<Void> problem(ServerWebExchange exchange, HttpStatus status, ApiException e) {
     var response = exchange.getResponse();
     if (response.isCommitted()) {
@@ -322,6 +325,12 @@ class GraphQlHttpGuard implements WebFilter {
     response.setStatusCode(status);
     response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
     response.getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
+    if (HttpMethod.GET.equals(exchange.getRequest().getMethod())) {
+      // a refusal is never for a cache to keep: a CDN that kept the 200 PersistedQueryNotFound
+      // would answer it to every client after the document was registered, and Apollo's link
+      // would fall back to POST for good
+      response.getHeaders().setCacheControl("private, no-store");
+    }
     if (e.retryAfterSeconds() > 0) {
       response.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
     }

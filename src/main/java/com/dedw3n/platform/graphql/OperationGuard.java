@@ -49,7 +49,8 @@ import reactor.core.publisher.Mono;
  *   <li>{@code _service}: the subgraph's whole schema, for the gateway only;
  *   <li>its static cost ({@link OperationCost}) against the cost limit ({@code QUERY_TOO_COSTLY});
  *   <li>the payer's budget: the cost is taken from it before execution (RATE_LIMITED, HTTP 429 when
- *       it does not hold that much), and the difference to the actual cost given back after;
+ *       it does not hold that much), and the difference to the actual cost given back after (not to
+ *       a partner, which pays its operation's registered price);
  *   <li>its turn to execute over HTTP ({@link ExecutionLimit}), among the heavy or the light
  *       requests by its static cost; none within the queue timeout is UNAVAILABLE ({@code
  *       SATURATED}, HTTP 503) with its cost given back;
@@ -176,7 +177,7 @@ class OperationGuard implements WebGraphQlInterceptor {
               + limits.maxCost()
               + ". Ask for smaller pages (first/last) or fewer nested lists.",
           0,
-          cost(cost, null, null));
+          cost(cost, null, null, 0));
     }
     if (!budgets.enabled()) {
       return execute(request, chain, operation, cost, null);
@@ -225,7 +226,7 @@ class OperationGuard implements WebGraphQlInterceptor {
               + rate.capacity()
               + ").",
           0,
-          cost(cost, null, null));
+          cost(cost, null, null, 0));
     }
     Budgets.Spent now = budgets.takeNow(payer.costKey(), rate, cost);
     if (now != null) {
@@ -261,7 +262,7 @@ class OperationGuard implements WebGraphQlInterceptor {
             + spent.retryAfterSeconds()
             + " s.",
         spent.retryAfterSeconds(),
-        cost(cost, null, spent));
+        cost(cost, null, spent, 0));
   }
 
   /** Executes within the timeout; prices the response and bounds its errors. */
@@ -349,14 +350,22 @@ class OperationGuard implements WebGraphQlInterceptor {
             })
         .doOnCancel(statements::cancel)
         .contextWrite(context -> context.put(RequestStatements.KEY, statements))
-        .map(response -> finish(response, operation, cost, spent));
+        .map(
+            response ->
+                finish(
+                    response,
+                    operation,
+                    cost,
+                    spent,
+                    request.getAttributes().get(PersistedQueries.PARTNER) != null));
   }
 
   private WebGraphQlResponse finish(
       WebGraphQlResponse response,
       DocumentCache.@Nullable Valid operation,
       long cost,
-      Budgets.@Nullable Spent spent) {
+      Budgets.@Nullable Spent spent,
+      boolean registeredPrice) {
     ExecutionResult result = response.getExecutionResult();
     List<GraphQLError> errors = result.getErrors();
     boolean tooManyErrors = errors.size() > limits.maxErrors();
@@ -382,14 +391,20 @@ class OperationGuard implements WebGraphQlInterceptor {
           }
           if (priced) {
             long actual = Math.max(1, operation.plan().actualCost(result.getData()));
-            if (spent != null && spent.allowed()) {
-              budgets.giveBack(spent, cost - Math.min(cost, actual));
+            // a partner pays its operation's registered price, whatever the call turned out to
+            // cost: that is the price it was shown and agreed to, so nothing is given back
+            long givenBack =
+                spent == null || !spent.allowed() || registeredPrice
+                    ? 0
+                    : cost - Math.min(cost, actual);
+            if (spent != null) {
+              budgets.giveBack(spent, givenBack);
             }
             Map<Object, Object> extensions = new LinkedHashMap<>();
             if (result.getExtensions() != null) {
               extensions.putAll(result.getExtensions());
             }
-            extensions.put("cost", cost(cost, actual, spent));
+            extensions.put("cost", cost(cost, actual, spent, givenBack));
             builder.extensions(extensions);
           }
         });
@@ -397,13 +412,11 @@ class OperationGuard implements WebGraphQlInterceptor {
 
   /** Shopify's {@code extensions.cost}: requested and actual cost, and the payer's bucket. */
   private Map<String, Object> cost(
-      long requested, @Nullable Long actual, Budgets.@Nullable Spent spent) {
+      long requested, @Nullable Long actual, Budgets.@Nullable Spent spent, long givenBack) {
     Map<String, Object> cost = new LinkedHashMap<>();
     cost.put("requestedQueryCost", requested);
     cost.put("actualQueryCost", actual);
     if (spent != null) {
-      long givenBack =
-          actual == null || !spent.allowed() ? 0 : requested - Math.min(requested, actual);
       cost.put(
           "throttleStatus",
           Map.of(

@@ -25,7 +25,7 @@ class PersistedOperationController {
   List<PersistedOperation> persistedOperations(
       @ContextValue(name = PersistedQueries.PARTNER, required = false) @Nullable Partner partner) {
     return trusted.all().stream()
-        .filter(operation -> partner == null || partner.mayCall(operation.id()))
+        .filter(operation -> partner == null || PersistedQueries.mayCall(partner, operation))
         .map(
             operation ->
                 new PersistedOperation(

@@ -62,6 +62,9 @@ final class PersistedQueries {
 
   static final String API_KEY_HEADER = "X-Api-Key";
 
+  /** The registered operation that lists a partner's operations and prices (api/). */
+  static final String PRICE_LIST = "persistedOperations";
+
   private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
   private static final byte[] PERSISTED_QUERY = "\"persistedQuery\"".getBytes();
   private static final byte[] DOCUMENT_ID = "\"documentId\"".getBytes();
@@ -114,7 +117,8 @@ final class PersistedQueries {
             settings.automaticLocalCache().toBytes() / 2,
             shared ? redis.getObject() : null,
             settings.redisKeyPrefix(),
-            settings.automaticTtl());
+            settings.automaticTtl(),
+            settings.automaticMaxEntries());
   }
 
   /**
@@ -208,11 +212,7 @@ final class PersistedQueries {
     body.remove("documentId");
     if (query != null) {
       if (!PersistedQueryManifest.sha256(query).equals(id)) {
-        throw new Refused(
-            HttpStatus.BAD_REQUEST,
-            ErrorKind.BAD_REQUEST,
-            "PERSISTED_QUERY_HASH_MISMATCH",
-            "The persisted query's sha256Hash is not the SHA-256 of the query sent with it.");
+        throw hashMismatch();
       }
       if (trusted.byId(id) != null) {
         return Mono.just(cacheable(exchange, body, byGet));
@@ -279,6 +279,9 @@ final class PersistedQueries {
       Partner partner,
       @Nullable String query,
       @Nullable String id) {
+    if (query != null && id != null && !PersistedQueryManifest.sha256(query).equals(id)) {
+      throw hashMismatch();
+    }
     if (query != null || id == null) {
       throw new Refused(
           HttpStatus.BAD_REQUEST,
@@ -295,7 +298,7 @@ final class PersistedQueries {
           "PERSISTED_QUERY_NOT_FOUND",
           "No registered operation has this id.");
     }
-    if (!partner.mayCall(id)) {
+    if (!mayCall(partner, operation)) {
       throw new Refused(
           HttpStatus.FORBIDDEN,
           ErrorKind.FORBIDDEN,
@@ -308,6 +311,14 @@ final class PersistedQueries {
     exchange.getAttributes().put(PARTNER, partner);
     exchange.getAttributes().put(PRICE, operation.price());
     return body;
+  }
+
+  /**
+   * Whether a partner may call a registered operation: those its record allows, and always the list
+   * of its operations and prices ({@value #PRICE_LIST}), which it needs to call any of them.
+   */
+  static boolean mayCall(Partner partner, TrustedDocuments.Trusted operation) {
+    return partner.mayCall(operation.id()) || PRICE_LIST.equals(operation.name());
   }
 
   /** Registers a document sent with its hash, if it is one worth keeping: valid and not huge. */
@@ -343,6 +354,14 @@ final class PersistedQueries {
 
   private boolean fromGateway(HttpHeaders headers) {
     return OperationGuard.isGateway(headers, limits);
+  }
+
+  private static Refused hashMismatch() {
+    return new Refused(
+        HttpStatus.BAD_REQUEST,
+        ErrorKind.BAD_REQUEST,
+        "PERSISTED_QUERY_HASH_MISMATCH",
+        "The persisted query's sha256Hash is not the SHA-256 of the query sent with it.");
   }
 
   private static Refused notRegistered() {

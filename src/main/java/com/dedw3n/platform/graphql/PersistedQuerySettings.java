@@ -14,6 +14,8 @@ import org.springframework.util.unit.DataSize;
  *     _entities} and {@code _service} requests excepted); off by default
  * @param automatic whether apps may register documents by hash (Apollo's APQ); off in safelist mode
  * @param automaticTtl how long a document registered by hash is kept after it was last registered
+ * @param automaticMaxEntries the most documents registered by hash that Redis keeps; registering
+ *     one more ends the least recently registered
  * @param automaticMaxDocument the largest document registered by hash; larger ones still execute
  *     when sent in full, they are only not kept
  * @param automaticLocalCache the documents registered by hash that each instance keeps in memory,
@@ -27,12 +29,17 @@ record PersistedQuerySettings(
     @DefaultValue("false") boolean safelist,
     @DefaultValue("true") boolean automatic,
     @DefaultValue("24h") Duration automaticTtl,
+    @DefaultValue("10000") int automaticMaxEntries,
     @DefaultValue("32KB") DataSize automaticMaxDocument,
     @DefaultValue("8MB") DataSize automaticLocalCache,
     @DefaultValue("dedw3n:apq:") String redisKeyPrefix,
     Map<String, Duration> maxAge) {
 
   PersistedQuerySettings {
+    if (automaticMaxEntries < 1) {
+      throw new IllegalArgumentException(
+          "dedw3n.persisted-queries.automatic-max-entries must be at least 1");
+    }
     maxAge = maxAge == null ? Map.of() : Map.copyOf(maxAge);
   }
 

@@ -1,12 +1,18 @@
 package com.dedw3n.platform.graphql;
 
+import graphql.ExecutionInput;
+import graphql.ParseAndValidate;
+import graphql.ParseAndValidateResult;
 import graphql.language.OperationDefinition;
+import graphql.schema.GraphQLSchema;
+import graphql.validation.ValidationError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.io.ClassPathResource;
@@ -46,9 +52,9 @@ public final class TrustedDocuments {
         throw new IllegalStateException(
             "The persisted query manifest's operation "
                 + operation.name()
-                + " does not validate against the schema ("
-                + analysis
-                + "); rebuild the manifest from api/ (./mvnw process-classes)");
+                + " does not validate against the schema: "
+                + why(analysis, operation.body(), graphQl.schema())
+                + "; fix its file in api/ and rebuild the manifest (./mvnw process-classes)");
       }
       byId.put(
           operation.id(),
@@ -69,6 +75,21 @@ public final class TrustedDocuments {
   /** Every registered operation, in the manifest's order. */
   public Collection<Trusted> all() {
     return byId.values();
+  }
+
+  /** What is wrong with a document the cache did not take, as graphql-java words it. */
+  private static String why(DocumentCache.Analysis analysis, String body, GraphQLSchema schema) {
+    if (analysis instanceof DocumentCache.Refused refused) {
+      return refused.message();
+    }
+    ParseAndValidateResult parsed =
+        ParseAndValidate.parse(ExecutionInput.newExecutionInput(body).build());
+    if (parsed.isFailure()) {
+      return parsed.getSyntaxException().getMessage();
+    }
+    return ParseAndValidate.validate(schema, parsed.getDocument()).stream()
+        .map(ValidationError::getMessage)
+        .collect(Collectors.joining("; "));
   }
 
   private static PersistedQueryManifest read() {

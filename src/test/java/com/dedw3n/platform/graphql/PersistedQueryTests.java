@@ -89,15 +89,15 @@ class PersistedQueryTests extends ApiTests {
 
   @Test
   void aPartnerPaysItsOperationsRegisteredPricesFromItsOwnBudget() {
-    String key = partner(List.of("productFeed", "persistedOperations"), 50_000);
+    // one point a second: the bucket hardly refills while the test runs
+    String key = partner(List.of("productFeed", "persistedOperations"), 50_000, 1);
     long price = operation("productFeed").price();
 
+    var listing = post(byId("persistedOperations", Map.of()), "X-Api-Key", key);
     @SuppressWarnings("unchecked")
     var listed =
         (List<Map<String, Object>>)
-            ((Map<String, Object>)
-                    body(post(byId("persistedOperations", Map.of()), "X-Api-Key", key)).get("data"))
-                .get("persistedOperations");
+            ((Map<String, Object>) body(listing).get("data")).get("persistedOperations");
     assertThat(listed)
         .extracting(o -> o.get("name"))
         .containsExactly("persistedOperations", "productFeed");
@@ -108,16 +108,85 @@ class PersistedQueryTests extends ApiTests {
     // the price is the cost with pages at their largest (100 products, 3 reviews each): more than
     // a small page costs
     assertThat(price).isGreaterThan(100);
+    long afterListing = available(listing);
+    assertThat(afterListing).isEqualTo(50_000 - operation("persistedOperations").price());
 
-    var small =
-        post(byId("productFeed", Map.of("category", "books", "first", 1)), "X-Api-Key", key);
-    @SuppressWarnings("unchecked")
-    var cost =
-        (Map<String, Object>) ((Map<String, Object>) body(small).get("extensions")).get("cost");
+    // a page of one costs far less than the price, and the partner pays the price all the same
+    Map<String, Object> smallPage = byId("productFeed", Map.of("category", "books", "first", 1));
+    var small = post(smallPage, "X-Api-Key", key);
+    var cost = cost(small);
     assertThat(((Number) cost.get("requestedQueryCost")).longValue()).isEqualTo(price);
+    assertThat(((Number) cost.get("actualQueryCost")).longValue()).isLessThan(price - 50);
     @SuppressWarnings("unchecked")
     var throttle = (Map<String, Object>) cost.get("throttleStatus");
     assertThat(((Number) throttle.get("maximumAvailable")).longValue()).isEqualTo(50_000);
+    // what the bucket holds, not only what the response says: a second call finds both prices
+    // gone (give or take the few points a slow test run refills)
+    assertThat(available(small)).isBetween(afterListing - price, afterListing - price + 20);
+    assertThat(available(post(smallPage, "X-Api-Key", key)))
+        .isBetween(afterListing - 2 * price, afterListing - 2 * price + 20);
+  }
+
+  @Test
+  void aPartnerMayAlwaysAskForItsPricesEvenWhenItsRecordDoesNotListThatOperation() {
+    // as the README's partner guide creates one: --operations=productFeed,productDetail
+    String key = partner(List.of("productFeed", "productDetail"), 50_000);
+    var listing = post(byId("persistedOperations", Map.of()), "X-Api-Key", key);
+    assertThat(listing.getStatus().value()).isEqualTo(200);
+    @SuppressWarnings("unchecked")
+    var listed =
+        (List<Map<String, Object>>)
+            ((Map<String, Object>) body(listing).get("data")).get("persistedOperations");
+    assertThat(listed)
+        .extracting(o -> o.get("name"))
+        .containsExactlyInAnyOrder("persistedOperations", "productFeed", "productDetail");
+  }
+
+  @Test
+  void aDocumentAnAppRegisteredByHashIsNotAPartnersToCall() {
+    String query =
+        "query registeredByAnApp { r"
+            + UUID.randomUUID().toString().replace("-", "")
+            + ": products(category: \"books\", first: 1) { edges { node { id } } } }";
+    String hash = PersistedQueryManifest.sha256(query);
+    assertThat(body(apollo(Map.of("query", query, "extensions", persisted(hash)))))
+        .containsKey("data")
+        .doesNotContainKey("errors");
+    // the app's hash now runs for the apps...
+    assertThat(body(apollo(Map.of("extensions", persisted(hash))))).doesNotContainKey("errors");
+
+    // ...and is no operation of the manifest for a partner, whatever it is allowed
+    String key = partner(List.of("productFeed"), 50_000);
+    var byPartner = post(Map.of("extensions", persisted(hash)), "X-Api-Key", key);
+    assertThat(byPartner.getStatus().value()).isEqualTo(404);
+    assertThat(code(byPartner)).isEqualTo("PERSISTED_QUERY_NOT_FOUND");
+    assertThat(body(byPartner).get("data")).isNull();
+  }
+
+  @Test
+  void aPartnersDocumentWhoseHashIsNotItsOwnIsRefusedAndNothingRuns() {
+    String key = partner(List.of("productFeed"), 50_000);
+    String email = "partner-mismatch-" + UUID.randomUUID() + "@example.com";
+    String signUp =
+        "mutation { signUp(email: \""
+            + email
+            + "\", password: \"correct horse battery\", displayName: \"Mismatch\") { id } }";
+    // the hash of an operation the partner is allowed, with another document
+    var mismatch =
+        post(
+            Map.of("query", signUp, "extensions", persisted(operation("productFeed").id())),
+            "X-Api-Key",
+            key);
+    assertThat(mismatch.getStatus().value()).isEqualTo(400);
+    assertThat(code(mismatch)).isEqualTo("PERSISTED_QUERY_HASH_MISMATCH");
+    assertThat(body(mismatch).get("data")).isNull();
+    assertThat(
+            db.sql("SELECT count(*) FROM users WHERE email = $1")
+                .bind(0, email)
+                .map(row -> row.get(0, Long.class))
+                .one()
+                .block())
+        .isZero();
   }
 
   @Test
@@ -172,6 +241,69 @@ class PersistedQueryTests extends ApiTests {
 
     var hit = apollo(hashOnly);
     assertThat(hit.getStatus().value()).isEqualTo(200);
+    assertThat(body(hit)).containsKey("data").doesNotContainKey("errors");
+  }
+
+  /**
+   * Apollo Client 4's persisted query link with {@code useGETForHashedQueries}: the hash alone by
+   * GET, with the {@code clientLibrary} its client awareness adds to every request's extensions; on
+   * {@code PersistedQueryNotFound}, the document and the hash by POST; from then on, GET.
+   */
+  @Test
+  void automaticPersistedQueriesRoundTripByGetAsApolloClientSendsThem() {
+    String query =
+        "query feedForApqGet { apq"
+            + UUID.randomUUID().toString().replace("-", "")
+            + ": products(category: \"books\", first: 1) { edges { node { id } } } }";
+    String hash = PersistedQueryManifest.sha256(query);
+    Map<String, Object> extensions =
+        Map.of(
+            "clientLibrary",
+            Map.of("name", "@apollo/client", "version", "4.3.8"),
+            "persistedQuery",
+            Map.of("version", 1, "sha256Hash", hash));
+    String extensionsJson = json.writeValueAsString(extensions);
+    Function<UriBuilder, URI> hashOnly =
+        uri ->
+            uri.path("/graphql")
+                .queryParam("operationName", "feedForApqGet")
+                .queryParam("variables", "{variables}")
+                .queryParam("extensions", "{extensions}")
+                .build("{}", extensionsJson);
+
+    var miss =
+        http()
+            .get()
+            .uri(hashOnly)
+            .header(HttpHeaders.ACCEPT, APOLLO_ACCEPT)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store")
+            .expectBody(Map.class)
+            .returnResult();
+    @SuppressWarnings("unchecked")
+    var error = ((List<Map<String, Object>>) body(miss).get("errors")).get(0);
+    assertThat(error.get("message")).isEqualTo("PersistedQueryNotFound");
+
+    Map<String, Object> withQuery = new LinkedHashMap<>();
+    withQuery.put("operationName", "feedForApqGet");
+    withQuery.put("variables", Map.of());
+    withQuery.put("extensions", extensions);
+    withQuery.put("query", query);
+    assertThat(body(apollo(withQuery))).containsKey("data").doesNotContainKey("errors");
+
+    var hit =
+        http()
+            .get()
+            .uri(hashOnly)
+            .header(HttpHeaders.ACCEPT, APOLLO_ACCEPT)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult();
     assertThat(body(hit)).containsKey("data").doesNotContainKey("errors");
   }
 
@@ -239,6 +371,7 @@ class PersistedQueryTests extends ApiTests {
                 true,
                 true,
                 java.time.Duration.ofHours(1),
+                10_000,
                 org.springframework.util.unit.DataSize.ofKilobytes(32),
                 org.springframework.util.unit.DataSize.ofMegabytes(1),
                 "unused:",
@@ -382,6 +515,55 @@ class PersistedQueryTests extends ApiTests {
   }
 
   @Test
+  void noRefusalOfAGetIsCacheable() {
+    // the 200 an unknown hash gets: a CDN that kept it would send Apollo's link to POST for good
+    String unknown =
+        PersistedQueryManifest.sha256("query neverRegistered { n" + UUID.randomUUID() + " }");
+    String extensions = "{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"" + unknown + "\"}}";
+    var notFound =
+        http()
+            .get()
+            .uri(
+                uri ->
+                    uri.path("/graphql").queryParam("extensions", "{extensions}").build(extensions))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store")
+            .expectBody(Map.class)
+            .returnResult();
+    assertThat(code(notFound)).isEqualTo("PERSISTED_QUERY_NOT_FOUND");
+
+    // a mutation (405), no operation at all (400), an unknown partner key (401)
+    http()
+        .get()
+        .uri("/graphql?query={q}", "mutation { signOut }")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(405)
+        .expectHeader()
+        .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store");
+    http()
+        .get()
+        .uri("/graphql?operationName=x")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(400)
+        .expectHeader()
+        .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store");
+    http()
+        .get()
+        .uri(getUri("productFeed", "{\"category\":\"books\",\"first\":1}"))
+        .header("X-Api-Key", Partners.KEY_PREFIX + "unknown")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(401)
+        .expectHeader()
+        .valueEquals(HttpHeaders.CACHE_CONTROL, "private, no-store");
+  }
+
+  @Test
   void aUrlLongerThanTheServerTakesIsRefusedBeforeAnyGraphQl() {
     String huge = "{ " + "__typename ".repeat(600) + "}";
     var status =
@@ -449,8 +631,27 @@ class PersistedQueryTests extends ApiTests {
   // --- helpers ---------------------------------------------------------------------------------
 
   private String partner(List<String> operations, long capacity) {
+    return partner(operations, capacity, 1_000);
+  }
+
+  private String partner(List<String> operations, long capacity, long refillPerSecond) {
     List<String> ids = operations.stream().map(name -> operation(name).id()).toList();
-    return partners.create("partner-" + UUID.randomUUID(), ids, capacity, 1_000).block().key();
+    return partners
+        .create("partner-" + UUID.randomUUID(), ids, capacity, refillPerSecond)
+        .block()
+        .key();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cost(EntityExchangeResult<Map> result) {
+    return (Map<String, Object>) ((Map<String, Object>) body(result).get("extensions")).get("cost");
+  }
+
+  /** What the payer's bucket holds after the request, as {@code extensions.cost} reports it. */
+  @SuppressWarnings("unchecked")
+  private static long available(EntityExchangeResult<Map> result) {
+    var throttle = (Map<String, Object>) cost(result).get("throttleStatus");
+    return ((Number) throttle.get("currentlyAvailable")).longValue();
   }
 
   private TrustedDocuments.Trusted operation(String name) {

@@ -38,9 +38,25 @@ public class Outbox {
    * order-paid:42}.
    */
   public Mono<Void> enqueue(String dedupKey, String recipient, String subject, String body) {
+    return insert(dedupKey, recipient, subject, body, false);
+  }
+
+  /**
+   * As {@link #enqueue}, for a mail whose body carries a secret (a one-time link): once the mail is
+   * handed to Brevo, logged in production or given up, its body is blanked, so that the outbox does
+   * not keep for ever a token of which the database otherwise keeps only the hash. The development
+   * mailbox keeps it: reading it there is how the flows are followed offline.
+   */
+  public Mono<Void> enqueueWithSecret(
+      String dedupKey, String recipient, String subject, String body) {
+    return insert(dedupKey, recipient, subject, body, true);
+  }
+
+  private Mono<Void> insert(
+      String dedupKey, String recipient, String subject, String body, boolean secret) {
     return db.sql(
             "INSERT INTO mail_outbox (dedup_key, idempotency_key, recipient, subject, body,"
-                + " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
+                + " next_attempt_at, created_at, body_secret) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)"
                 + " ON CONFLICT (dedup_key) DO NOTHING")
         .bind(0, dedupKey)
         // Brevo wants a UUID as its idempotency key; one per row, so a retried send is one mail
@@ -49,6 +65,7 @@ public class Outbox {
         .bind(3, subject)
         .bind(4, body)
         .bind(5, clock.instant().atOffset(ZoneOffset.UTC))
+        .bind(6, secret)
         .then()
         .then(afterCommit());
   }

@@ -23,7 +23,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * The packaged jar as production runs it (no profile, only the environment variables of the
  * deployment contract): it refuses to start without {@code DATABASE_URL}, and with one it loads no
  * demo data and keeps GraphiQL, introspection, the schema printer, {@code _service}, metrics and
- * detailed health away from the public port. Runs after {@code package}, as a real process.
+ * detailed health away from the public port; without Stripe's and Brevo's keys checkout is
+ * PAYMENTS_NOT_CONFIGURED, there is no development mailbox, and a mail is only logged, its one-time
+ * link not kept. Runs after {@code package}, as a real process.
  */
 class ProductionModeIT {
 
@@ -52,6 +54,7 @@ class ProductionModeIT {
                   "MANAGEMENT_PORT",
                   Integer.toString(management)),
               log);
+      String email = "first-" + System.nanoTime() + "@example.com";
       try {
         WebTestClient operator = client(management);
         awaitHealthy(operator, server, log);
@@ -77,8 +80,29 @@ class ProductionModeIT {
                             + " { id } }")
                     .toString())
             .contains("UNAUTHORIZED");
+        // payments and mail without their keys: no fake Stripe, no development mailbox
+        String session = signUp(api, email);
+        assertThat(
+                graphQl(api, session, "mutation { checkout(orderId: \"1\") { paymentIntentId } }")
+                    .toString())
+            .contains("PAYMENTS_NOT_CONFIGURED")
+            .contains("UNAVAILABLE");
+        api.post()
+            .uri("/webhooks/stripe")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue("{}")
+            .exchange()
+            .expectStatus()
+            .isEqualTo(503);
+        // the welcome mail is only logged (recipient and subject), and its verification token is
+        // not kept in the outbox afterwards
+        assertThat(welcomeMailOnceSent(postgres, email)).doesNotContain("token=");
+        assertThat(read(log))
+            .contains("not sent, BREVO_API_KEY is not set")
+            .doesNotContain("token=");
         for (String closed :
             List.of(
+                "/dev/mailbox",
                 "/graphiql",
                 "/graphql/schema",
                 "/actuator/health",
@@ -101,6 +125,63 @@ class ProductionModeIT {
         server.waitFor(30, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /** Signs up; answers the session cookie's value. */
+  private static String signUp(WebTestClient api, String email) {
+    var result =
+        api.post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation($e:String!){signUp(email:$e,password:\"correct horse battery\","
+                        + "displayName:\"First\"){id}}",
+                    "variables",
+                    Map.of("e", email)))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult();
+    var cookie = result.getResponseCookies().getFirst("SESSION");
+    assertThat(cookie).as("a session: %s", result.getResponseBody()).isNotNull();
+    return cookie.getValue();
+  }
+
+  private static Map<?, ?> graphQl(WebTestClient api, String session, String query) {
+    return api.post()
+        .uri("/graphql")
+        .cookie("SESSION", session)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(Map.of("query", query))
+        .exchange()
+        .expectBody(Map.class)
+        .returnResult()
+        .getResponseBody();
+  }
+
+  /** The body the outbox keeps of the address's welcome mail, once the sender has handled it. */
+  private static String welcomeMailOnceSent(EmbeddedPostgres postgres, String email)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    try (var connection = postgres.getPostgresDatabase().getConnection();
+        var statement =
+            connection.prepareStatement(
+                "SELECT body FROM mail_outbox WHERE recipient = ? AND status = 'SENT'"
+                    + " AND dedup_key LIKE 'welcome:%'")) {
+      statement.setString(1, email);
+      while (System.nanoTime() < deadline) {
+        try (var rows = statement.executeQuery()) {
+          if (rows.next()) {
+            return rows.getString(1);
+          }
+        }
+        Thread.sleep(200);
+      }
+    }
+    throw new AssertionError("the welcome mail to " + email + " was not handled within 30 s");
   }
 
   private static Map<?, ?> graphQl(WebTestClient api, String query) {
@@ -154,7 +235,11 @@ class ProductionModeIT {
             "REDIS_URL",
             "SPRING_PROFILES_ACTIVE",
             "DEMO_DATA",
-            "MANAGEMENT_PORT")) {
+            "MANAGEMENT_PORT",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_PUBLISHABLE_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+            "BREVO_API_KEY")) {
       env.remove(inherited);
     }
     env.putAll(environment);

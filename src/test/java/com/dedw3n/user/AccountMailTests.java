@@ -3,12 +3,21 @@ package com.dedw3n.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.Instances;
+import com.dedw3n.mail.internal.FakeBrevo;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Mono;
 
 /**
  * E-mail verification and password reset end to end, as a new user with the development defaults
@@ -90,6 +99,67 @@ class AccountMailTests extends ApiTests {
         .isEqualTo(user.id());
   }
 
+  /**
+   * With Brevo configured, the tokens go to Brevo and nowhere else: once the mails are delivered,
+   * no column of mail_outbox holds them (the bodies are blanked, the keys name the token's hash),
+   * and the mailed link still works. An instance of its own, on a database of its own, so that the
+   * shared server's sender (the development mailbox, which keeps bodies) never takes its mail.
+   */
+  @Test
+  void onceHandedToBrevoNoTokenStaysInTheOutbox() throws Exception {
+    try (FakeBrevo brevo = new FakeBrevo();
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+        ConfigurableApplicationContext server =
+            Instances.builder()
+                .run(
+                    "--server.port=0",
+                    "--spring.r2dbc.url=r2dbc:postgresql://localhost:"
+                        + postgres.getPort()
+                        + "/postgres",
+                    "--spring.r2dbc.username=postgres",
+                    "--spring.r2dbc.password=",
+                    "--dedw3n.demo-data.enabled=false",
+                    "--dedw3n.mail.local-mailbox-endpoint=false",
+                    "--dedw3n.mail.brevo.api-key=" + FakeBrevo.API_KEY,
+                    "--dedw3n.mail.brevo.base-url=" + brevo.baseUrl())) {
+      WebTestClient api =
+          WebTestClient.bindToServer()
+              .baseUrl(
+                  "http://localhost:" + server.getEnvironment().getProperty("local.server.port"))
+              .responseTimeout(Duration.ofSeconds(30))
+              .build();
+      DatabaseClient theirDb = server.getBean(DatabaseClient.class);
+      String email = "brevo-" + UUID.randomUUID() + "@example.com";
+      graphQl(
+          api,
+          "mutation($e:String!){signUp(email:$e,password:\"correct horse battery\","
+              + "displayName:\"Brevo\"){id}}",
+          Map.of("e", email));
+      graphQl(api, "mutation($e:String!){requestPasswordReset(email:$e)}", Map.of("e", email));
+      String welcome = token(awaitBrevo(brevo, email, "Welcome").body());
+      String reset = token(awaitBrevo(brevo, email, "Reset").body());
+
+      awaitSent(theirDb, email, 2);
+      for (String token : List.of(welcome, reset)) {
+        assertThat(
+                theirDb
+                    .sql("SELECT count(*) FROM mail_outbox m WHERE strpos(m::text, $1) > 0")
+                    .bind(0, token)
+                    .map(r -> r.get(0, Long.class))
+                    .one()
+                    .block())
+            .as("outbox rows holding the token")
+            .isZero();
+      }
+      assertThat(
+              graphQl(
+                  api,
+                  "mutation($t:String!){resetPassword(token:$t,newPassword:\"a brand new one\")}",
+                  Map.of("t", reset)))
+          .contains("resetPassword=true");
+    }
+  }
+
   @Test
   void theAnswerNeverTellsWhetherAnAddressHasAnAccount() {
     String nobody = "nobody-" + System.nanoTime() + "@example.com";
@@ -160,6 +230,51 @@ class AccountMailTests extends ApiTests {
         .isEqualTo(verified);
   }
 
+  private static String graphQl(WebTestClient api, String query, Map<String, Object> variables) {
+    return String.valueOf(
+        api.post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(Map.of("query", query, "variables", variables))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody());
+  }
+
+  private static FakeBrevo.Mail awaitBrevo(FakeBrevo brevo, String to, String subject) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      for (FakeBrevo.Mail mail : brevo.mailsTo(to)) {
+        if (mail.subject().contains(subject)) {
+          return mail;
+        }
+      }
+      Mono.delay(Duration.ofMillis(100)).block();
+    }
+    throw new AssertionError("Brevo got no mail '" + subject + "' to " + to + " within 20 s");
+  }
+
+  /** Waits until the sender has recorded the address's mails as sent. */
+  private static void awaitSent(DatabaseClient db, String to, long mails) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      long sent =
+          db.sql("SELECT count(*) FROM mail_outbox WHERE recipient = $1 AND status = 'SENT'")
+              .bind(0, to)
+              .map(r -> r.get(0, Long.class))
+              .one()
+              .block();
+      if (sent == mails) {
+        return;
+      }
+      Mono.delay(Duration.ofMillis(100)).block();
+    }
+    throw new AssertionError(mails + " mails to " + to + " not recorded as sent within 20 s");
+  }
+
   private static String token(String body) {
     Matcher m = TOKEN.matcher(body);
     assertThat(m.find()).as("a token link in: %s", body).isTrue();
@@ -186,7 +301,7 @@ class AccountMailTests extends ApiTests {
           return (String) mail.get("body");
         }
       }
-      reactor.core.publisher.Mono.delay(Duration.ofMillis(100)).block();
+      Mono.delay(Duration.ofMillis(100)).block();
     }
     throw new AssertionError("no mail '" + subject + "' to " + to + " within 20 s");
   }

@@ -33,6 +33,9 @@ class MailSender implements DisposableBean {
 
   private static final Log log = LogFactory.getLog(MailSender.class);
 
+  /** What a secret-bearing body becomes once it has left (or will never leave) the outbox. */
+  static final String BLANKED = "(removed: it held a one-time link)";
+
   private final DatabaseClient db;
   private final MailSettings settings;
   private final @Nullable BrevoApi brevo;
@@ -161,14 +164,19 @@ class MailSender implements DisposableBean {
 
   private Mono<Boolean> sent(Claimed mail, String deliveredBy, @Nullable String providerId) {
     meters.counter("dedw3n.mail.sent", "via", deliveredBy).increment();
+    // the development mailbox is read from the table: there the body must stay
+    boolean keepBody = brevo == null && settings.localMailboxEndpoint();
     return db.sql(
             "UPDATE mail_outbox SET status = 'SENT', sent_at = $2, delivered_by = $3,"
-                + " provider_id = $4, attempts = attempts + 1, last_error = NULL"
+                + " provider_id = $4, attempts = attempts + 1, last_error = NULL,"
+                + " body = CASE WHEN body_secret AND $5 THEN $6 ELSE body END"
                 + " WHERE id = $1 AND status = 'PENDING'")
         .bind(0, mail.id())
         .bind(1, clock.instant().atOffset(ZoneOffset.UTC))
         .bind(2, deliveredBy)
         .bind(3, io.r2dbc.spi.Parameters.in(io.r2dbc.spi.R2dbcType.VARCHAR, providerId))
+        .bind(4, !keepBody)
+        .bind(5, BLANKED)
         .then()
         .thenReturn(true);
   }
@@ -190,10 +198,12 @@ class MailSender implements DisposableBean {
     meters.counter("dedw3n.mail.failed").increment();
     log.error("Mail " + mail.id() + " to " + mail.recipient() + " given up: " + error);
     return db.sql(
-            "UPDATE mail_outbox SET status = 'FAILED', last_error = $2, attempts = attempts + 1"
+            "UPDATE mail_outbox SET status = 'FAILED', last_error = $2, attempts = attempts + 1,"
+                + " body = CASE WHEN body_secret THEN $3 ELSE body END"
                 + " WHERE id = $1 AND status = 'PENDING'")
         .bind(0, mail.id())
         .bind(1, error)
+        .bind(2, BLANKED)
         .then()
         .thenReturn(false);
   }

@@ -37,7 +37,8 @@ import reactor.netty.resources.LoopResources;
  * <p>Confirming a PaymentIntent ({@code POST /v1/payment_intents/{id}/confirm} with {@code
  * payment_method=pm_card_visa}, or {@code pm_card_chargeDeclined} to fail) sends the webhook to the
  * application, as {@code stripe listen --forward-to} does against real Stripe. Tests may also make
- * it answer errors or slowly ({@link #failWith}, {@link #delay}).
+ * it answer errors ({@link #failWith}), answer late after doing the work ({@link #delay}), or take
+ * long over creates, answering 409 to the same idempotency key meanwhile ({@link #processing}).
  */
 public final class FakeStripe implements AutoCloseable {
 
@@ -58,6 +59,9 @@ public final class FakeStripe implements AutoCloseable {
   private final Map<String, Map<String, Object>> intents = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> charges = new ConcurrentHashMap<>();
   private final Map<String, Replay> replays = new ConcurrentHashMap<>();
+  // keys whose first request is being processed (guarded by replays)
+  private final java.util.Set<String> inFlight = new java.util.HashSet<>();
+  private final AtomicInteger keyInUse = new AtomicInteger();
   private final AtomicInteger intentCreates = new AtomicInteger();
   private final AtomicInteger refundCreates = new AtomicInteger();
   private final HttpClient webhookClient =
@@ -65,6 +69,7 @@ public final class FakeStripe implements AutoCloseable {
   private volatile @Nullable String webhookUrl;
   private volatile int failStatus;
   private volatile Duration delay = Duration.ZERO;
+  private volatile Duration processing = Duration.ZERO;
 
   private record Replay(String fingerprint, int status, String body) {}
 
@@ -82,24 +87,22 @@ public final class FakeStripe implements AutoCloseable {
                         .asString()
                         .defaultIfEmpty("")
                         .flatMap(
-                            body ->
-                                Mono.delay(delay)
-                                    .then(
-                                        Mono.fromCallable(
-                                                () ->
-                                                    answer(
-                                                        request.method().name(),
-                                                        new QueryStringDecoder(request.uri())
-                                                            .path(),
-                                                        request
-                                                            .requestHeaders()
-                                                            .get("Authorization"),
-                                                        request
-                                                            .requestHeaders()
-                                                            .get("Idempotency-Key"),
-                                                        form(body)))
-                                            // intents are synchronised per idempotency key
-                                            .subscribeOn(Schedulers.boundedElastic())))
+                            body -> {
+                              Duration slow = delay;
+                              return Mono.fromCallable(
+                                      () ->
+                                          answer(
+                                              request.method().name(),
+                                              new QueryStringDecoder(request.uri()).path(),
+                                              request.requestHeaders().get("Authorization"),
+                                              request.requestHeaders().get("Idempotency-Key"),
+                                              form(body)))
+                                  // creates wait while their idempotency key is in use
+                                  .subscribeOn(Schedulers.boundedElastic())
+                                  // slow is the answer, not the work: as with a Stripe whose
+                                  // answer is lost, the PaymentIntent exists all the same
+                                  .delayElement(slow);
+                            })
                         .flatMap(
                             answer ->
                                 response
@@ -126,9 +129,22 @@ public final class FakeStripe implements AutoCloseable {
     this.failStatus = status;
   }
 
-  /** Each answer is held back this long. */
+  /** Each answer is held back this long, after the request's work is done. */
   public void delay(Duration delay) {
     this.delay = delay;
+  }
+
+  /**
+   * Each create with an idempotency key takes this long while its key is in use: another request
+   * with the key meanwhile is answered 409, as Stripe answers it.
+   */
+  public void processing(Duration processing) {
+    this.processing = processing;
+  }
+
+  /** Requests refused with 409 because the first request with their key was in flight. */
+  public int keyInUseRefusals() {
+    return keyInUse.get();
   }
 
   /** PaymentIntent create requests received (replays included). */
@@ -149,6 +165,15 @@ public final class FakeStripe implements AutoCloseable {
   public @Nullable Map<String, Object> intent(String id) {
     Map<String, Object> intent = intents.get(id);
     return intent == null ? null : new LinkedHashMap<>(intent);
+  }
+
+  /** The PaymentIntents whose metadata names the order, oldest first. */
+  public List<Map<String, Object>> intentsOfOrder(String orderId) {
+    return intents.values().stream()
+        .filter(i -> orderId.equals(((Map<?, ?>) i.get("metadata")).get("order_id")))
+        .sorted(java.util.Comparator.comparingLong(i -> (Long) i.get("created")))
+        .map(i -> (Map<String, Object>) new LinkedHashMap<>(i))
+        .toList();
   }
 
   /** Marks the PaymentIntent paid (as a confirmed card does) and answers it; sends its events. */
@@ -235,7 +260,11 @@ public final class FakeStripe implements AutoCloseable {
         404, "invalid_request_error", "Unrecognized request URL (" + method + ": " + path + ")");
   }
 
-  /** Stripe's idempotency: the same key replays the first answer, or refuses other parameters. */
+  /**
+   * Stripe's idempotency: the same key replays the first answer, or refuses other parameters; while
+   * the first request with a key is still being processed, another one with the key is refused with
+   * 409 {@code idempotency_key_in_use} (Stripe does not queue it behind the first).
+   */
   private Answer idempotent(
       @Nullable String key, Map<String, String> form, java.util.function.Supplier<Answer> create) {
     if (key == null) {
@@ -244,19 +273,47 @@ public final class FakeStripe implements AutoCloseable {
     String fingerprint = new java.util.TreeMap<>(form).toString();
     synchronized (replays) {
       Replay replay = replays.get(key);
-      if (replay == null) {
-        Answer answer = create.get();
-        replays.put(key, new Replay(fingerprint, answer.status(), answer.body()));
-        return answer;
+      if (replay != null) {
+        if (!replay.fingerprint().equals(fingerprint)) {
+          return error(
+              400,
+              "idempotency_error",
+              "Keys for idempotent requests can only be used with the same parameters they were"
+                  + " first used with.");
+        }
+        return new Answer(replay.status(), replay.body());
       }
-      if (!replay.fingerprint().equals(fingerprint)) {
+      if (!inFlight.add(key)) {
+        keyInUse.incrementAndGet();
         return error(
-            400,
-            "idempotency_error",
-            "Keys for idempotent requests can only be used with the same parameters they were"
-                + " first used with.");
+            409,
+            "invalid_request_error",
+            "idempotency_key_in_use",
+            "There is currently another in-progress request using this Idempotent Key (that"
+                + " probably means you submitted twice, and the other request is still going"
+                + " through): "
+                + key
+                + ". Please try again later.");
       }
-      return new Answer(replay.status(), replay.body());
+    }
+    try {
+      Duration work = processing;
+      if (!work.isZero()) {
+        // on a bounded elastic thread: the fake's stand-in for the time Stripe works on a create
+        Thread.sleep(work.toMillis());
+      }
+      Answer answer = create.get();
+      synchronized (replays) {
+        replays.put(key, new Replay(fingerprint, answer.status(), answer.body()));
+      }
+      return answer;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return error(500, "api_error", "Interrupted.");
+    } finally {
+      synchronized (replays) {
+        inFlight.remove(key);
+      }
     }
   }
 
@@ -425,6 +482,12 @@ public final class FakeStripe implements AutoCloseable {
   private static Answer error(int status, String type, String message) {
     return new Answer(
         status, Json.write(Map.of("error", Map.of("type", type, "message", message))));
+  }
+
+  private static Answer error(int status, String type, String code, String message) {
+    return new Answer(
+        status,
+        Json.write(Map.of("error", Map.of("type", type, "code", code, "message", message))));
   }
 
   private static Map<String, String> form(String body) {

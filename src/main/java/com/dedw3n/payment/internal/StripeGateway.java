@@ -9,6 +9,7 @@ import com.stripe.model.Refund;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.PaymentIntentCreateParams;
 import com.stripe.param.RefundCreateParams;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.commons.logging.Log;
@@ -16,6 +17,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * Stripe's API as the payment feature uses it: create, read and cancel PaymentIntents, create
@@ -24,11 +26,16 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>stripe-java blocks on its HTTP calls, so they run on the bounded elastic scheduler, never on a
  * Netty thread. A Stripe that cannot be reached, times out, answers 5xx or 429 is UNAVAILABLE (code
- * {@code STRIPE_UNAVAILABLE}) for the client, which retries.
+ * {@code STRIPE_UNAVAILABLE}) for the client, which retries. A 409 (the idempotency key is in use
+ * by a concurrent request still in flight at Stripe) is retried here for a few seconds, then is
+ * UNAVAILABLE too.
  */
 final class StripeGateway {
 
   private static final Log log = LogFactory.getLog(StripeGateway.class);
+
+  /** Waits of 0.1, 0.2, 0.4, 0.8, 1 and 1 s (about 3.5 s in all, jittered) for a key in use. */
+  private static final int KEY_IN_USE_RETRIES = 6;
 
   /** Where to reach Stripe and with which keys; the real ones, or the fake's. */
   record Access(String apiBase, String secretKey, String publishableKey, String webhookSecret) {}
@@ -136,12 +143,29 @@ final class StripeGateway {
     return Mono.fromCallable(request)
         // stripe-java blocks on HTTP: never on a Netty thread
         .subscribeOn(Schedulers.boundedElastic())
+        // 409: another request with the same idempotency key (a concurrent checkout) is still in
+        // flight at Stripe; once it is done, the same key answers its object
+        .retryWhen(
+            Retry.backoff(KEY_IN_USE_RETRIES, Duration.ofMillis(100))
+                .maxBackoff(Duration.ofSeconds(1))
+                .filter(StripeGateway::keyInUse)
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
         .onErrorMap(StripeException.class, e -> classify(what, e));
+  }
+
+  private static boolean keyInUse(Throwable e) {
+    return e instanceof StripeException stripe
+        && stripe.getStatusCode() != null
+        && stripe.getStatusCode() == 409;
   }
 
   private static RuntimeException classify(String what, StripeException e) {
     Integer status = e.getStatusCode();
-    if (e instanceof ApiConnectionException || status == null || status >= 500 || status == 429) {
+    if (e instanceof ApiConnectionException
+        || status == null
+        || status >= 500
+        || status == 429
+        || status == 409) {
       log.warn("Stripe could not " + what + ": " + e.getMessage());
       return ApiException.unavailable(
           "STRIPE_UNAVAILABLE",

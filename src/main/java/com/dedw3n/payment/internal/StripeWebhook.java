@@ -197,25 +197,14 @@ class StripeWebhook {
   /** The payment's facts after the event; null when the event contradicts the order's amount. */
   private @Nullable PaymentRow after(PaymentRow p, Event event, JsonObject object) {
     String currency = string(object, "currency");
-    boolean sameCurrency = currency == null || currency.equalsIgnoreCase(p.currency());
+    // Stripe always names the currency of a PaymentIntent and a charge: an event without one is
+    // not one we can check, so it is not applied either
+    boolean sameCurrency = currency != null && currency.equalsIgnoreCase(p.currency());
     switch (event.getType()) {
       case "payment_intent.succeeded" -> {
         long received = number(object, "amount_received");
         if (received != p.amount() || !sameCurrency) {
-          log.error(
-              "Stripe event "
-                  + event.getId()
-                  + " reports "
-                  + received
-                  + " "
-                  + currency
-                  + " received for order "
-                  + p.orderId()
-                  + ", which costs "
-                  + p.amount()
-                  + " "
-                  + p.currency()
-                  + "; not applied");
+          mismatch(event, p, received + " " + currency + " received");
           return null;
         }
         return new PaymentRow(
@@ -238,11 +227,15 @@ class StripeWebhook {
             p.quoteCryptoAmount());
       }
       case "charge.refunded" -> {
-        if (!sameCurrency) {
+        // the charge is the order's whole payment: its amount is the order's total, and no more
+        // than that can have been refunded of it
+        long charged = number(object, "amount");
+        long refunded = number(object, "amount_refunded");
+        if (charged != p.amount() || !sameCurrency || refunded < 0 || refunded > charged) {
+          mismatch(event, p, refunded + " of " + charged + " " + currency + " refunded");
           return null;
         }
-        long refunded = Math.max(p.amountRefunded(), number(object, "amount_refunded"));
-        return withRefunded(p, refunded);
+        return withRefunded(p, Math.max(p.amountRefunded(), refunded));
       }
       case "payment_intent.payment_failed" -> {
         if (p.succeeded()) {
@@ -295,6 +288,21 @@ class StripeWebhook {
             p.quoteCryptoAmount());
       }
     }
+  }
+
+  private static void mismatch(Event event, PaymentRow p, String reported) {
+    log.error(
+        "Stripe event "
+            + event.getId()
+            + " reports "
+            + reported
+            + " for order "
+            + p.orderId()
+            + ", which costs "
+            + p.amount()
+            + " "
+            + p.currency()
+            + "; not applied");
   }
 
   static PaymentRow withRefunded(PaymentRow p, long refunded) {

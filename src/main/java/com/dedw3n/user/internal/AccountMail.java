@@ -32,7 +32,7 @@ class AccountMail {
         .issue(userId, AccountTokens.Purpose.VERIFY_EMAIL, VERIFY_FOR)
         .flatMap(
             token ->
-                outbox.enqueue(
+                outbox.enqueueWithSecret(
                     "welcome:" + userId,
                     email,
                     "Welcome to Dedw3n: confirm your e-mail address",
@@ -50,9 +50,10 @@ class AccountMail {
         .issue(userId, AccountTokens.Purpose.RESET_PASSWORD, RESET_FOR)
         .flatMap(
             token ->
-                outbox.enqueue(
-                    // one mail per token: each request sends a fresh link
-                    "password-reset:" + token.substring(0, 16),
+                outbox.enqueueWithSecret(
+                    // one mail per token (each request sends a fresh link), named by the token's
+                    // hash: the key stays in the outbox after the body is blanked
+                    "password-reset:" + AccountTokens.hashHex(token),
                     email,
                     "Reset your Dedw3n password",
                     "Someone asked to reset the password of your Dedw3n account. If it was you,"

@@ -97,6 +97,11 @@ class AccountTokens {
         .one();
   }
 
+  /** The token's SHA-256 in hex: a name for it that does not let anyone use it. */
+  static String hashHex(String token) {
+    return java.util.HexFormat.of().formatHex(hash(token));
+  }
+
   private static byte[] hash(String token) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,23 +19,27 @@ import reactor.netty.resources.LoopResources;
  * header, and delivers a mail once per {@code headers.idempotencyKey} as Brevo does (a repeated key
  * answers the first message id and sends nothing). A test makes it fail (a status, or 429 with
  * Retry-After) or answer slowly; a slow answer still delivers, as a real server whose answer was
- * lost would.
+ * lost would. It counts every request it accepted per key, replays included, and keeps the mails it
+ * delivered, so a test sees what the sender sent, not only what Brevo's idempotency let through.
  */
-final class FakeBrevo implements AutoCloseable {
+public final class FakeBrevo implements AutoCloseable {
 
-  static final String API_KEY = "xkeysib-test-key";
+  public static final String API_KEY = "xkeysib-test-key";
+
+  /** A mail delivered to its recipient. */
+  public record Mail(String messageId, String to, String subject, String body) {}
 
   // its own event loop: the global one is disposed whenever a Spring context of the JVM closes
   private final LoopResources loop = LoopResources.create("fake-brevo", 1, true);
   private final DisposableServer server;
-  private final Map<String, String> messageIds = new ConcurrentHashMap<>();
-  private final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+  private final Map<String, Mail> delivered = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> accepted = new ConcurrentHashMap<>();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile int failStatus;
   private volatile String retryAfter;
   private volatile Duration delay = Duration.ZERO;
 
-  FakeBrevo() {
+  public FakeBrevo() {
     server =
         HttpServer.create()
             .runOn(loop)
@@ -73,19 +78,26 @@ final class FakeBrevo implements AutoCloseable {
                                   status = 400;
                                   answer = "{\"code\":\"missing_parameter\"}";
                                 } else {
-                                  String id =
-                                      messageIds.computeIfAbsent(
+                                  accepted
+                                      .computeIfAbsent(key, k -> new AtomicInteger())
+                                      .incrementAndGet();
+                                  Mail mail =
+                                      delivered.computeIfAbsent(
                                           key,
-                                          k -> {
-                                            deliveries
-                                                .computeIfAbsent(k, x -> new AtomicInteger())
-                                                .incrementAndGet();
-                                            return "<"
-                                                + UUID.randomUUID()
-                                                + "@smtp-relay.mailin.fr>";
-                                          });
+                                          k ->
+                                              new Mail(
+                                                  "<"
+                                                      + UUID.randomUUID()
+                                                      + "@smtp-relay.mailin.fr>",
+                                                  json.getAsJsonArray("to")
+                                                      .get(0)
+                                                      .getAsJsonObject()
+                                                      .get("email")
+                                                      .getAsString(),
+                                                  json.get("subject").getAsString(),
+                                                  json.get("textContent").getAsString()));
                                   status = 201;
-                                  answer = "{\"messageId\":\"" + id + "\"}";
+                                  answer = "{\"messageId\":\"" + mail.messageId() + "\"}";
                                 }
                               }
                               return Mono.delay(delay)
@@ -99,7 +111,7 @@ final class FakeBrevo implements AutoCloseable {
             .bindNow();
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.port() + "/v3";
   }
 
@@ -122,10 +134,18 @@ final class FakeBrevo implements AutoCloseable {
     return requests.get();
   }
 
-  /** How many times the mail with this idempotency key reached its recipient. */
-  int deliveries(UUID idempotencyKey) {
-    AtomicInteger n = deliveries.get(idempotencyKey.toString());
+  /**
+   * How many requests with this idempotency key Brevo accepted (201), the replays of a key it had
+   * already delivered included.
+   */
+  int accepted(UUID idempotencyKey) {
+    AtomicInteger n = accepted.get(idempotencyKey.toString());
     return n == null ? 0 : n.get();
+  }
+
+  /** The mails delivered to the address, one per idempotency key Brevo accepted. */
+  public List<Mail> mailsTo(String recipient) {
+    return delivered.values().stream().filter(mail -> mail.to().equals(recipient)).toList();
   }
 
   @Override

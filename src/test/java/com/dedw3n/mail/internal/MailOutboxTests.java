@@ -122,8 +122,18 @@ class MailOutboxTests extends ApiTests {
             row -> {
               assertThat(row.get("status")).isEqualTo("SENT");
               assertThat(row.get("delivered_by")).isEqualTo("brevo");
-              assertThat(brevo.deliveries((UUID) row.get("idempotency_key"))).isEqualTo(1);
             });
+    // each recipient got exactly one mail, although three rows reached Brevo twice (their first
+    // answer was lost): the sender sent each row under one key, and once more only after a lost
+    // answer. A sender that retried a delivered row, or with a fresh key, fails here.
+    keys.forEach(k -> assertThat(brevo.mailsTo(k + "@example.com")).hasSize(1));
+    assertThat(keys.stream().mapToInt(k -> brevo.accepted(idempotencyKey(k))).sum())
+        .isEqualTo(4 + 3);
+    assertThat(keys).allSatisfy(k -> assertThat(brevo.accepted(idempotencyKey(k))).isBetween(1, 2));
+    // and nothing more is sent later
+    int accepted = brevo.requests();
+    deliverRounds(3, Duration.ofHours(2));
+    assertThat(brevo.requests()).isEqualTo(accepted);
   }
 
   @Test
@@ -148,6 +158,25 @@ class MailOutboxTests extends ApiTests {
     var row = rows(List.of(k)).get(0);
     assertThat(row.get("status")).isEqualTo("FAILED");
     assertThat((String) row.get("last_error")).startsWith("400");
+  }
+
+  @Test
+  void aBodyWithASecretIsBlankedOnceDeliveredOrGivenUpAndOthersAreKept() {
+    String secret = key(), refused = key(), plain = key();
+    enqueue(secret, "secret@example.com", true);
+    enqueue(plain, "plain@example.com", false);
+    sender.deliverDue().block();
+    enqueue(refused, "refused@example.com", true);
+    brevo.failWith(400, null);
+    sender.deliverDue().block();
+    assertThat(brevo.mailsTo("secret@example.com"))
+        .singleElement()
+        .satisfies(mail -> assertThat(mail.body()).isEqualTo("Body"));
+    var rows = rows(List.of(secret, plain, refused));
+    assertThat(rows).extracting(row -> row.get("status")).containsExactly("SENT", "SENT", "FAILED");
+    assertThat(rows)
+        .extracting(row -> row.get("body"))
+        .containsExactly(MailSender.BLANKED, "Body", MailSender.BLANKED);
   }
 
   @Test
@@ -176,7 +205,8 @@ class MailOutboxTests extends ApiTests {
 
   private List<Map<String, Object>> rows(List<String> keys) {
     return db.sql(
-            "SELECT dedup_key, status, delivered_by, idempotency_key, next_attempt_at, last_error"
+            "SELECT dedup_key, status, delivered_by, idempotency_key, next_attempt_at, last_error,"
+                + " body"
                 + " FROM mail_outbox WHERE dedup_key = ANY($1) ORDER BY id")
         .bind(0, keys.toArray(String[]::new))
         .fetch()
@@ -189,16 +219,26 @@ class MailOutboxTests extends ApiTests {
    * A row as Outbox writes it, dated by the test's clock (so the server's sender never takes it).
    */
   private void enqueue(String key, String to) {
+    enqueue(key, to, false);
+  }
+
+  private void enqueue(String key, String to, boolean secret) {
     db.sql(
             "INSERT INTO mail_outbox (dedup_key, idempotency_key, recipient, subject, body,"
-                + " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'Body', $5, $5)")
+                + " next_attempt_at, created_at, body_secret)"
+                + " VALUES ($1, $2, $3, $4, 'Body', $5, $5, $6)")
         .bind(0, key)
         .bind(1, UUID.randomUUID())
         .bind(2, to)
         .bind(3, "Subject " + key)
         .bind(4, clock.instant().atOffset(java.time.ZoneOffset.UTC))
+        .bind(5, secret)
         .then()
         .block();
+  }
+
+  private UUID idempotencyKey(String dedupKey) {
+    return (UUID) rows(List.of(dedupKey)).get(0).get("idempotency_key");
   }
 
   private static String key() {

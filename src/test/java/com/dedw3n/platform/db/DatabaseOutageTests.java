@@ -569,6 +569,145 @@ class DatabaseOutageTests {
         .isEqualTo(1);
   }
 
+  /**
+   * A webhook whose database connection dies in the middle of its transaction, after the event's id
+   * was recorded and before the effect committed: nothing of it stays (the id neither, so the event
+   * is not taken for a duplicate), the answer is 503, and Stripe's redelivery is applied once.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aStripeEventWhoseConnectionDiesAfterItsIdIsRecordedIsAppliedOnceWhenRedelivered()
+      throws Exception {
+    FakeStripe stripe = server.getBean(FakeStripe.class);
+    stripe.webhookUrl(null); // this test delivers the events
+    DatabaseClient db = server.getBean(DatabaseClient.class);
+    String buyerEmail = "midway-buyer-" + UUID.randomUUID() + "@example.com";
+    var signUp =
+        http.post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation($e:String!){signUp(email:$e,password:\"correct horse battery\","
+                        + "displayName:\"B\"){id}}",
+                    "variables",
+                    Map.of("e", buyerEmail)))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .returnResult(String.class);
+    WebTestClient buyer =
+        http.mutate()
+            .defaultCookie("SESSION", signUp.getResponseCookies().getFirst("SESSION").getValue())
+            .build();
+    long seller =
+        db.sql(
+                "INSERT INTO users (email, display_name, password_hash) VALUES ($1, 'S', 'x')"
+                    + " RETURNING id")
+            .bind(0, "midway-seller-" + UUID.randomUUID() + "@example.com")
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    long product =
+        db.sql(
+                "INSERT INTO products (seller_id, category, title, price_amount, price_currency,"
+                    + " stock) VALUES ($1, 'outage', 'Thing', 1500, 'USD', 5) RETURNING id")
+            .bind(0, seller)
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    Map<String, Object> placed =
+        graphQl(
+            buyer,
+            "mutation($p:ID!){placeOrder(items:[{productId:$p,quantity:1}]){id}}",
+            Map.of("p", String.valueOf(product)));
+    String order =
+        (String)
+            ((Map<String, Object>) ((Map<String, Object>) placed.get("data")).get("placeOrder"))
+                .get("id");
+    Map<String, Object> checkout =
+        graphQl(
+            buyer, "mutation($o:ID!){checkout(orderId:$o){paymentIntentId}}", Map.of("o", order));
+    String pi =
+        (String)
+            ((Map<String, Object>) ((Map<String, Object>) checkout.get("data")).get("checkout"))
+                .get("paymentIntentId");
+    String eventId = "evt_midway_" + System.nanoTime();
+    String event =
+        FakeStripe.event(
+            eventId,
+            "payment_intent.succeeded",
+            stripe.pay(pi),
+            java.time.Instant.now().getEpochSecond());
+    // the first time this event's id is recorded, the backend that recorded it terminates itself
+    // (as a killed connection or a crashed backend would end it); a sequence counts, because a
+    // table written in the dying transaction would be rolled back with it
+    try (var connection =
+            java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://localhost:" + port + "/postgres", "postgres", "");
+        var statement = connection.createStatement()) {
+      statement.execute("CREATE SEQUENCE midway_kills");
+      statement.execute(
+          "CREATE FUNCTION midway_kill() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+              + " IF NEW.id = '"
+              + eventId
+              + "' AND nextval('midway_kills') = 1 THEN"
+              + " PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$");
+      statement.execute(
+          "CREATE TRIGGER midway_kill AFTER INSERT ON stripe_events"
+              + " FOR EACH ROW EXECUTE FUNCTION midway_kill()");
+    }
+    try {
+      assertThat(deliver(event)).isEqualTo(503);
+      assertThat(
+              db.sql("SELECT count(*) FROM stripe_events WHERE id = $1")
+                  .bind(0, eventId)
+                  .map(r -> r.get(0, Long.class))
+                  .one()
+                  .block())
+          .as("the id recorded in the dead transaction")
+          .isZero();
+      // Stripe delivers again until it gets a 2xx
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      int status;
+      while ((status = deliver(event)) != 200) {
+        assertThat(status).isEqualTo(503);
+        assertThat(System.nanoTime()).as("applied within 10 s").isLessThan(deadline);
+      }
+      assertThat(deliver(event)).isEqualTo(200); // and a further redelivery
+    } finally {
+      try (var connection =
+              java.sql.DriverManager.getConnection(
+                  "jdbc:postgresql://localhost:" + port + "/postgres", "postgres", "");
+          var statement = connection.createStatement()) {
+        statement.execute("DROP TRIGGER midway_kill ON stripe_events");
+        statement.execute("DROP FUNCTION midway_kill()");
+        statement.execute("DROP SEQUENCE midway_kills");
+      }
+    }
+    Map<String, Object> after =
+        graphQl(buyer, "query($o:ID!){order(id:$o){status}}", Map.of("o", order));
+    assertThat(
+            ((Map<String, Object>) ((Map<String, Object>) after.get("data")).get("order"))
+                .get("status"))
+        .isEqualTo("PAID");
+    assertThat(
+            db.sql("SELECT count(*) FROM stripe_events WHERE id = $1")
+                .bind(0, eventId)
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isEqualTo(1);
+    assertThat(
+            db.sql("SELECT count(*) FROM mail_outbox WHERE dedup_key = $1")
+                .bind(0, "order-paid:" + order)
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isEqualTo(1);
+  }
+
   private static int deliver(String event) {
     return http.post()
         .uri("/webhooks/stripe")

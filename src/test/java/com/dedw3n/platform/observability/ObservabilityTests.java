@@ -268,8 +268,8 @@ class ObservabilityTests extends ApiTests {
   }
 
   /**
-   * Spring's own lines about an exchange (here its debug line for the answer) are prefixed with
-   * the exchange's trace id instead of a connection counter.
+   * Spring's own lines about an exchange (here its debug line for the answer) are prefixed with the
+   * exchange's trace id instead of a connection counter.
    */
   @Test
   void theWebLayersLinesAboutARequestCarryItsTraceId(CapturedOutput output)

@@ -69,9 +69,10 @@ record MediaSettings(
    * The store without a bucket: objects under a local directory, uploaded to and served by this
    * server with its own HMAC-signed URLs.
    *
-   * @param enabled whether it may be used at all (the development profile turns it on; production
-   *     only with {@code MEDIA_LOCAL_DIR})
-   * @param directory where objects are kept
+   * @param enabled whether it may be used at all: the development profile turns it on; the packaged
+   *     jar only with {@code dedw3n.media.local.enabled=true} (a single-server deployment), setting
+   *     {@code MEDIA_LOCAL_DIR} alone does not
+   * @param directory where objects are kept ({@code MEDIA_LOCAL_DIR})
    * @param secret the HMAC key of its URLs; empty: random per process (URLs die with a restart)
    * @param baseUrl how clients reach this server; empty: {@code http://localhost:<port>}
    */

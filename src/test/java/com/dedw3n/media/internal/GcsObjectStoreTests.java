@@ -3,6 +3,8 @@ package com.dedw3n.media.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.media.internal.ObjectStore.ObjectRef;
+import com.google.auth.ServiceAccountSigner;
+import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
@@ -21,6 +23,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,6 +107,63 @@ class GcsObjectStoreTests {
     assertThat(verifies("GET", url, Map.of())).isTrue();
     assertThat(store.publicUrl(OBJECT))
         .isEqualTo("https://cdn.example.com/bucket-id/" + OBJECT.name());
+  }
+
+  /**
+   * Production passes no signer: the storage client's own credentials sign, a key file's or, on
+   * workload identity and VMs, IAM signBlob's (credentials that implement ServiceAccountSigner and
+   * sign remotely). Those credentials stand in for IAM here, signing with the test key and counting
+   * the calls, so the test sees that the client's credentials were asked and the URLs still verify.
+   */
+  @Test
+  void withoutASignerTheStorageClientsOwnCredentialsSignTheUrls() throws Exception {
+    var credentials = new SignBlobCredentials();
+    Storage client =
+        LocalStorageHelper.getOptions().toBuilder()
+            .setCredentials(credentials)
+            .build()
+            .getService();
+    var production =
+        new GcsObjectStore(client, null, "https://cdn.example.com/", Schedulers.boundedElastic());
+
+    var upload =
+        production
+            .signUpload(OBJECT, "image/png", 1234, "public, max-age=86400", Duration.ofMinutes(15))
+            .block();
+    URI uploadUrl = URI.create(upload.url());
+    assertThat(credentials.signed).hasValue(1);
+    assertThat(query(uploadUrl).get("X-Goog-Credential"))
+        .startsWith("workload@test-project.iam.gserviceaccount.com/");
+    assertThat(verifies("PUT", uploadUrl, upload.headers())).isTrue();
+
+    URI downloadUrl = URI.create(production.signDownload(OBJECT, Duration.ofMinutes(15)).block());
+    assertThat(credentials.signed).hasValue(2);
+    assertThat(verifies("GET", downloadUrl, Map.of())).isTrue();
+  }
+
+  /** Credentials that sign as IAM signBlob would: remotely, here with the test key, counted. */
+  private static final class SignBlobCredentials extends GoogleCredentials
+      implements ServiceAccountSigner {
+
+    final AtomicInteger signed = new AtomicInteger();
+
+    @Override
+    public String getAccount() {
+      return "workload@test-project.iam.gserviceaccount.com";
+    }
+
+    @Override
+    public byte[] sign(byte[] toSign) {
+      signed.incrementAndGet();
+      try {
+        var signature = Signature.getInstance("SHA256withRSA");
+        signature.initSign(key.getPrivate());
+        signature.update(toSign);
+        return signature.sign();
+      } catch (java.security.GeneralSecurityException e) {
+        throw new SigningException("test signing failed", e);
+      }
+    }
   }
 
   @Test

@@ -8,38 +8,74 @@ import com.google.auth.oauth2.ServiceAccountCredentials;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 /**
  * The whole API with a bucket configured (PUBLIC_OBJECT_SEARCH_PATHS, PRIVATE_OBJECT_DIR), against
  * Cloud Storage's semantics in process (google-cloud-nio's LocalStorageHelper) and URLs signed with
  * a generated service-account key. The fake cannot take a signed PUT, so the test writes the object
- * as Cloud Storage would store it from the signed request: with the headers the ticket names.
+ * as Cloud Storage would store it from the signed request: with the headers the ticket names. The
+ * cache times are set as an operator would (CACHE_TTL_IMAGES, CACHE_TTL_VIDEOS), to values other
+ * than the defaults, so a time that ignored its setting would show.
  */
 @TestPropertySource(
     properties = {
       "dedw3n.media.public-object-search-paths=/test-bucket/public,/old-bucket/images",
-      "dedw3n.media.private-object-dir=/test-bucket/.private"
+      "dedw3n.media.private-object-dir=/test-bucket/.private",
+      "CACHE_TTL_IMAGES=120",
+      "CACHE_TTL_VIDEOS=3000"
     })
 class MediaOnGcsTests extends ApiTests {
+
+  /** Objects whose next deletion the store fails, as Cloud Storage does when it is unavailable. */
+  static final Set<BlobId> failNextDelete = ConcurrentHashMap.newKeySet();
 
   @TestConfiguration
   static class FakeCloudStorage {
 
+    /** The fake, except that a deletion of an object in {@link #failNextDelete} fails once. */
     @Bean
     Storage storage() {
-      return LocalStorageHelper.getOptions().getService();
+      Storage fake = LocalStorageHelper.getOptions().getService();
+      return (Storage)
+          Proxy.newProxyInstance(
+              Storage.class.getClassLoader(),
+              new Class<?>[] {Storage.class},
+              (proxy, method, args) -> {
+                if (method.getName().equals("delete")
+                    && args != null
+                    && args[0] instanceof BlobId blob
+                    && failNextDelete.remove(blob)) {
+                  throw new StorageException(503, "Service Unavailable (the test's one failure)");
+                }
+                try {
+                  return method.invoke(fake, args);
+                } catch (InvocationTargetException e) {
+                  throw e.getCause();
+                }
+              });
     }
 
     @Bean
@@ -58,6 +94,7 @@ class MediaOnGcsTests extends ApiTests {
 
   @Autowired Storage storage;
   @Autowired MediaCleanup cleanup;
+  @Autowired TransactionalOperator transaction;
 
   @Test
   void aProductImageGoesToTheFirstPublicPathAndIsReadByItsPlainUrl() {
@@ -74,7 +111,7 @@ class MediaOnGcsTests extends ApiTests {
     Map<String, String> headers = headers(ticket);
     assertThat(headers)
         .containsEntry("Content-Type", "image/png")
-        .containsEntry("Cache-Control", "public, max-age=86400")
+        .containsEntry("Cache-Control", "public, max-age=120") // CACHE_TTL_IMAGES
         .containsEntry("x-goog-content-length-range", png.length + "," + png.length)
         .containsEntry("x-goog-if-generation-match", "0");
 
@@ -97,17 +134,35 @@ class MediaOnGcsTests extends ApiTests {
   }
 
   @Test
-  void anObjectOfAnotherTypeThanRequestedIsRefusedAndDeleted() {
+  void anObjectOfAnotherTypeOrSizeThanRequestedIsRefusedAndDeleted() {
     var seller = signUp("Seller");
+    // declared image/png, stored as image/jpeg: Cloud Storage refuses such a PUT, the fake does not
     byte[] jpeg = TestImages.jpeg(5, 5);
-    Map<String, Object> ticket = requestUpload(seller, "PROFILE_PHOTO", jpeg.length, null);
+    expectMismatch(seller, jpeg.length, "image/jpeg", jpeg);
+    // declared as many bytes as the PNG, stored with one more (a trailing byte still reads as a
+    // PNG, so only the size check stands between it and the profile)
+    byte[] png = TestImages.png(5, 5);
+    expectMismatch(seller, png.length, "image/png", java.util.Arrays.copyOf(png, png.length + 1));
+    anonymous()
+        .documentName("userPhotos")
+        .variable("id", seller.id())
+        .execute()
+        .path("user.photos")
+        .entityList(Object.class)
+        .hasSize(0);
+  }
+
+  /**
+   * Requests a PNG of {@code declaredSize}, stores {@code bytes} as {@code storedType}, and expects
+   * completeUpload to refuse it with UPLOAD_MISMATCH and the object to be deleted.
+   */
+  private void expectMismatch(Client user, long declaredSize, String storedType, byte[] bytes) {
+    Map<String, Object> ticket = requestUpload(user, "PROFILE_PHOTO", declaredSize, null);
     URI url = URI.create((String) ticket.get("uploadUrl"));
     var headers = new java.util.HashMap<>(headers(ticket));
-    // declared image/png, stored as image/jpeg: Cloud Storage refuses such a PUT, the fake does not
-    headers.put("Content-Type", "image/jpeg");
-    uploadAsCloudStorageWould(url, headers, jpeg);
-    seller
-        .graphQl()
+    headers.put("Content-Type", storedType);
+    uploadAsCloudStorageWould(url, headers, bytes);
+    user.graphQl()
         .documentName("completeUpload")
         .variable("objectId", ticket.get("objectId"))
         .execute()
@@ -115,14 +170,118 @@ class MediaOnGcsTests extends ApiTests {
         .expect(e -> "UPLOAD_MISMATCH".equals(e.getExtensions().get("code")))
         .verify();
     BlobId blob = blobOf(url);
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (storage.get(blob) != null) {
-      assertThat(System.nanoTime())
-          .as("the refused object is deleted in time")
-          .isLessThan(deadline);
-      cleanup.drainDeletions().block();
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-    }
+    awaitTrue("the refused object is deleted", () -> storage.get(blob) == null);
+  }
+
+  @Test
+  void publicImagesAndVideosCarryTheCacheTimesTheirSettingsGive() {
+    var author = signUp("Author");
+    String post =
+        author
+            .graphQl()
+            .documentName("createPost")
+            .variable("body", "cache times")
+            .execute()
+            .path("createPost.id")
+            .entity(String.class)
+            .get();
+    assertThat(headers(requestUpload(author, "POST_MEDIA", "image/webp", 100, post)))
+        .containsEntry("Cache-Control", "public, max-age=120");
+    assertThat(headers(requestUpload(author, "POST_MEDIA", "video/mp4", 1000, post)))
+        .containsEntry("Cache-Control", "public, max-age=3000");
+    assertThat(headers(requestUpload(author, "POST_MEDIA", "video/webm", 1000, post)))
+        .containsEntry("Cache-Control", "public, max-age=3000");
+  }
+
+  @Test
+  void aDeletionTheStoreFailsIsRetriedWithItsErrorRecordedUntilTheObjectIsGone() {
+    var seller = signUp("Seller");
+    String product = product(seller);
+    byte[] png = TestImages.png(4, 4);
+    Map<String, Object> ticket = requestUpload(seller, "PRODUCT_IMAGE", png.length, product);
+    URI url = URI.create((String) ticket.get("uploadUrl"));
+    uploadAsCloudStorageWould(url, headers(ticket), png);
+    complete(seller, ticket);
+    BlobId blob = blobOf(url);
+
+    failNextDelete.add(blob);
+    seller
+        .graphQl()
+        .documentName("deleteMedia")
+        .variable("id", ticket.get("objectId"))
+        .execute()
+        .path("deleteMedia")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    // the first attempt fails: the object stays, and so does its deletion, with the store's error
+    // and a next attempt 10 s later (the first step of the backoff)
+    // (last_error is written after the attempt was counted: it is what says the attempt is over)
+    awaitTrue("the first attempt failed", () -> deletionOf(blob).get("last_error") != null);
+    Map<String, Object> queued = deletionOf(blob);
+    assertThat(queued.get("attempts")).isEqualTo(1);
+    assertThat((String) queued.get("last_error")).contains("the test's one failure");
+    assertThat((Double) queued.get("due_in"))
+        .as("seconds until the next attempt")
+        .isPositive()
+        .isLessThanOrEqualTo(10.0);
+    assertThat(storage.get(blob)).isNotNull();
+    // not due yet: a run of the worker leaves it alone
+    cleanup.drainDeletions().block();
+    assertThat(deletionOf(blob)).containsEntry("attempts", 1);
+    assertThat(storage.get(blob)).isNotNull();
+
+    // its time comes (the test moves the queue's time instead of waiting 10 s): the retry deletes
+    // the object and the queue forgets it
+    db.sql(
+            "UPDATE media_deletions SET next_attempt_at = now() WHERE bucket = $1 AND"
+                + " object_name = $2")
+        .bind(0, blob.getBucket())
+        .bind(1, blob.getName())
+        .then()
+        .block();
+    awaitTrue("the retry deleted the object", () -> storage.get(blob) == null);
+    awaitTrue("the queue forgets it", () -> deletionOf(blob).isEmpty());
+  }
+
+  @Test
+  void aDeletionThatRollsBackLeavesTheObjectAndQueuesNothing() {
+    var seller = signUp("Seller");
+    String product = product(seller);
+    byte[] png = TestImages.png(4, 4);
+    Map<String, Object> ticket = requestUpload(seller, "PRODUCT_IMAGE", png.length, product);
+    URI url = URI.create((String) ticket.get("uploadUrl"));
+    uploadAsCloudStorageWould(url, headers(ticket), png);
+    complete(seller, ticket);
+    BlobId blob = blobOf(url);
+
+    AtomicLong queuedInside = new AtomicLong(-1);
+    AtomicLong deletedMeanwhile = new AtomicLong(-1);
+    db.sql("DELETE FROM products WHERE id = $1")
+        .bind(0, Long.parseLong(product))
+        .then()
+        .then(queuedCount(blob))
+        .doOnNext(queuedInside::set)
+        // the worker, in a transaction of its own, meanwhile: it sees nothing uncommitted
+        .then(cleanup.drainDeletions().contextWrite(context -> Context.empty()))
+        .doOnNext(deletedMeanwhile::set)
+        .then(Mono.error(new IllegalStateException("rolled back on purpose")))
+        .as(transaction::transactional)
+        .onErrorResume(IllegalStateException.class, rolledBack -> Mono.empty())
+        .block();
+    assertThat(queuedInside).as("queued by the trigger inside the transaction").hasValue(1);
+    assertThat(deletedMeanwhile).hasValueGreaterThanOrEqualTo(0);
+    assertThat(storage.get(blob)).as("deleted before the commit").isNotNull();
+
+    assertThat(queuedCount(blob).block()).isZero();
+    cleanup.drainDeletions().block();
+    assertThat(storage.get(blob)).isNotNull();
+    anonymous()
+        .document("query($id:ID!){product(id:$id){images{id}}}")
+        .variable("id", product)
+        .execute()
+        .path("product.images[0].id")
+        .entity(String.class)
+        .isEqualTo((String) ticket.get("objectId"));
   }
 
   @Test
@@ -172,9 +331,14 @@ class MediaOnGcsTests extends ApiTests {
 
   private Map<String, Object> requestUpload(
       Client client, String purpose, long byteSize, String attachTo) {
+    return requestUpload(client, purpose, "image/png", byteSize, attachTo);
+  }
+
+  private Map<String, Object> requestUpload(
+      Client client, String purpose, String contentType, long byteSize, String attachTo) {
     var input =
         new java.util.HashMap<String, Object>(
-            Map.of("purpose", purpose, "contentType", "image/png", "byteSize", byteSize));
+            Map.of("purpose", purpose, "contentType", contentType, "byteSize", byteSize));
     if (attachTo != null) {
       input.put("attachTo", attachTo);
     }
@@ -189,6 +353,55 @@ class MediaOnGcsTests extends ApiTests {
             .entity(Map.class)
             .get();
     return ticket;
+  }
+
+  private void complete(Client client, Map<String, Object> ticket) {
+    client
+        .graphQl()
+        .documentName("completeUpload")
+        .variable("objectId", ticket.get("objectId"))
+        .execute()
+        .path("completeUpload.id")
+        .entity(String.class)
+        .isEqualTo((String) ticket.get("objectId"));
+  }
+
+  private Mono<Long> queuedCount(BlobId blob) {
+    return db.sql("SELECT count(*) FROM media_deletions WHERE bucket = $1 AND object_name = $2")
+        .bind(0, blob.getBucket())
+        .bind(1, blob.getName())
+        .map(row -> row.get(0, Long.class))
+        .one();
+  }
+
+  /**
+   * The object's row in the deletion queue (attempts, last_error, due_in seconds); empty if none.
+   */
+  private Map<String, Object> deletionOf(BlobId blob) {
+    return db.sql(
+            "SELECT attempts, last_error, extract(epoch FROM next_attempt_at - now())::float8 AS"
+                + " due_in FROM media_deletions WHERE bucket = $1 AND object_name = $2")
+        .bind(0, blob.getBucket())
+        .bind(1, blob.getName())
+        .fetch()
+        .one()
+        .defaultIfEmpty(Map.of())
+        .block();
+  }
+
+  /**
+   * Waits for background work (the deletion queue, nudged by the mutation) with a generous
+   * deadline; the condition is checked, never a fixed pause assumed long enough.
+   */
+  private void awaitTrue(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Not within 20 s: " + what);
+      }
+      cleanup.drainDeletions().block();
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
   }
 
   @SuppressWarnings("unchecked")

@@ -519,6 +519,88 @@ class MediaTests extends ApiTests {
   }
 
   @Test
+  void theUploadByteBudgetRefusesBeforeTheQuotaWhenUploadsAreDeleted() {
+    // the build sets 500 MiB of uploads an hour and a quota of 300 MB (pom.xml): two 200 MiB videos
+    // requested and deleted leave the quota untouched but 400 MiB of the budget spent
+    var user = signUp("Prolific");
+    String post = createPost(user);
+    for (int i = 0; i < 2; i++) {
+      var ticket = requestUpload(user, "POST_MEDIA", "video/mp4", 200L * 1024 * 1024, post);
+      user.graphQl()
+          .documentName("deleteMedia")
+          .variable("id", ticket.objectId())
+          .execute()
+          .path("deleteMedia")
+          .entity(Boolean.class)
+          .isEqualTo(true);
+    }
+    assertThat(rowsOf(user)).isZero();
+    // a third would make 600 MiB within the hour: RATE_LIMITED for bytes, HTTP 429, nothing kept
+    var refused =
+        http()
+            .post()
+            .uri("/graphql")
+            .cookie("SESSION", user.session())
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
+                    "variables",
+                    Map.of("i", input("POST_MEDIA", "video/mp4", 200L * 1024 * 1024, post))))
+            .exchange()
+            .expectStatus()
+            .isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
+            .expectHeader()
+            .exists(HttpHeaders.RETRY_AFTER)
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(refused.toString())
+        .contains("classification=RATE_LIMITED")
+        .contains("Too many bytes of uploads: at most 524288000 per 1h. Retry in ");
+    assertThat(rowsOf(user)).isZero();
+    // what is left of the budget still takes a small upload: it is the bytes that ran out
+    requestUpload(user, "PROFILE_PHOTO", "image/png", 100, null);
+    assertThat(rowsOf(user)).isOne();
+  }
+
+  @Test
+  void refusalsCompletedUploadsAndStoredBytesShowInTheMetrics() {
+    var seller = signUp("Seller");
+    String product = createProduct(seller, "media-metrics");
+    String gifRefusals =
+        "dedw3n_media_uploads_total{outcome=\"refused\",purpose=\"product_image\",reason=\"UNSUPPORTED_MEDIA_TYPE\"}";
+    String uploadedBytes = "dedw3n_media_uploaded_bytes_total";
+    var before = metrics();
+    expectRefusal(
+        seller,
+        "PRODUCT_IMAGE",
+        "image/gif",
+        100,
+        product,
+        "BAD_REQUEST",
+        "UNSUPPORTED_MEDIA_TYPE");
+    byte[] png = TestImages.png(16, 16);
+    upload(seller, "PRODUCT_IMAGE", product, png);
+    cleanup.sweep().block();
+    long held =
+        db.sql("SELECT coalesce(sum(bytes), 0)::bigint FROM media_usage")
+            .map(row -> row.get(0, Long.class))
+            .one()
+            .block();
+
+    var after = metrics();
+    assertThat(after.getOrDefault(gifRefusals, 0.0))
+        .isGreaterThanOrEqualTo(before.getOrDefault(gifRefusals, 0.0) + 1);
+    assertThat(after.getOrDefault(uploadedBytes, 0.0))
+        .isGreaterThanOrEqualTo(before.getOrDefault(uploadedBytes, 0.0) + png.length);
+    // the gauge says what the sweep found in the database
+    assertThat(after.get("dedw3n_media_stored_bytes"))
+        .isEqualTo((double) held)
+        .isGreaterThanOrEqualTo(png.length);
+  }
+
+  @Test
   void aPageOfProductsWithImagesCostsAFewStatementsWhateverItsSize() {
     var seller = signUp("Seller");
     String category = "media-n1-" + UUID.randomUUID().toString().substring(0, 8);
@@ -537,6 +619,40 @@ class MediaTests extends ApiTests {
   }
 
   // fixtures
+
+  /**
+   * The media series of /actuator/prometheus by name and labels, the labels other than the media
+   * ones (the application's common tags) left out: {@code name{a="x",b="y"}} or {@code name}.
+   */
+  private Map<String, Double> metrics() {
+    String text =
+        http()
+            .get()
+            .uri("/actuator/prometheus")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
+    var series = new java.util.HashMap<String, Double>();
+    var line = java.util.regex.Pattern.compile("^(dedw3n_media_\\w+)(?:\\{([^}]*)})? (\\S+)$");
+    var label = java.util.regex.Pattern.compile("(outcome|purpose|reason)=\"[^\"]*\"");
+    for (String row : text.split("\n")) {
+      var m = line.matcher(row);
+      if (m.matches()) {
+        var labels = new java.util.ArrayList<String>();
+        var l = label.matcher(m.group(2) == null ? "" : m.group(2));
+        while (l.find()) {
+          labels.add(l.group());
+        }
+        String key =
+            labels.isEmpty() ? m.group(1) : m.group(1) + "{" + String.join(",", labels) + "}";
+        series.put(key, Double.parseDouble(m.group(3)));
+      }
+    }
+    return series;
+  }
 
   record Ticket(String objectId, String uploadUrl, String method, Map<String, String> headers) {}
 

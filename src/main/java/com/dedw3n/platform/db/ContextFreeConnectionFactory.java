@@ -16,13 +16,13 @@ import io.r2dbc.spi.TransactionDefinition;
 import io.r2dbc.spi.ValidationDepth;
 import io.r2dbc.spi.Wrapped;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.util.context.Context;
 
 /**
@@ -221,29 +221,45 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate, StatementDuratio
       return Flux.deferContextual(
           context -> {
             RequestStatements request = context.getOrDefault(RequestStatements.KEY, null);
-            long started = System.nanoTime();
-            if (request == null || !(connection instanceof PostgresqlConnection postgres)) {
-              return durations.timed(
-                  withoutContext(delegate.execute()).map(ContextFreeResult::new),
-                  sql,
-                  started,
-                  request);
-            }
-            RequestStatements.Running running = request.started(postgres);
-            Flux<Result> executed =
-                withoutContext(delegate.execute())
-                    .map(
-                        result -> {
-                          running.resultProduced();
-                          return new ContextFreeResult(result, running::resultRead);
-                        });
-            return durations
-                .timed(executed, sql, started, request)
-                .doFinally(
-                    signal -> {
-                      if (signal == SignalType.ON_COMPLETE) {
+            StatementDurations.Timing timing = durations.start(sql, request);
+            RequestStatements.Running running =
+                request != null && connection instanceof PostgresqlConnection postgres
+                    ? request.started(postgres)
+                    : null;
+            return withoutContext(delegate.execute())
+                .map(
+                    result -> {
+                      timing.resultProduced();
+                      if (running != null) {
+                        running.resultProduced();
+                      }
+                      return new ContextFreeResult(
+                          result,
+                          () -> {
+                            timing.resultRead();
+                            if (running != null) {
+                              running.resultRead();
+                            }
+                          });
+                    })
+                .doOnComplete(
+                    () -> {
+                      timing.executionEnded();
+                      if (running != null) {
                         running.executionCompleted();
-                      } else {
+                      }
+                    })
+                .doOnError(
+                    e -> {
+                      timing.failed(e);
+                      if (running != null) {
+                        running.executionAbandoned();
+                      }
+                    })
+                .doOnCancel(
+                    () -> {
+                      timing.executionEnded();
+                      if (running != null) {
                         running.executionAbandoned();
                       }
                     });
@@ -254,12 +270,30 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate, StatementDuratio
   /** A result read without the caller's context; {@code onRead} runs once reading has ended. */
   private record ContextFreeResult(Result delegate, Runnable onRead) implements Result {
 
+    /** A result whose reading nobody waits for (of a batch: not timed, as before). */
     ContextFreeResult(Result delegate) {
       this(delegate, () -> {});
     }
 
+    /** {@code onRead} runs once, whichever way reading ends. */
+    ContextFreeResult {
+      Runnable once = onRead;
+      AtomicBoolean ran = new AtomicBoolean();
+      onRead =
+          () -> {
+            if (ran.compareAndSet(false, true)) {
+              once.run();
+            }
+          };
+    }
+
+    // the end is told before it is passed on (not in doFinally, which runs after): a caller that
+    // waits for the statement finds it timed and no longer running
     private <T> Flux<T> read(Publisher<T> publisher) {
-      return withoutContext(publisher).doFinally(signal -> onRead.run());
+      return withoutContext(publisher)
+          .doOnComplete(onRead)
+          .doOnError(e -> onRead.run())
+          .doOnCancel(onRead);
     }
 
     @Override

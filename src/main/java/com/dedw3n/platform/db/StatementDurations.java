@@ -10,13 +10,13 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.stereotype.Component;
-import reactor.core.publisher.Flux;
 
 /**
  * How long SQL statements take, from the moment one is sent until PostgreSQL's last message for it
@@ -64,33 +64,71 @@ class StatementDurations {
   }
 
   /**
-   * The statement's execution, timed from {@code startedNanos} until it ends (completes, fails or
-   * is cancelled). Recorded before the end is passed on, so that whoever waits for the statement
-   * finds it in the log and the histogram.
+   * Starts timing a statement that is being sent now, under the request whose operation it serves
+   * (null: none).
    */
-  <T> Flux<T> timed(
-      Flux<T> execution, String sql, long startedNanos, @Nullable RequestStatements request) {
-    AtomicBoolean once = new AtomicBoolean();
-    Span span = span(sql, request);
-    Runnable ended =
-        () -> {
-          if (once.compareAndSet(false, true)) {
-            ended(sql, System.nanoTime() - startedNanos, request);
-            if (span != null) {
-              span.end();
-            }
-          }
-        };
-    return execution
-        .doOnComplete(ended)
-        .doOnError(
-            e -> {
-              if (span != null) {
-                span.error(e);
-              }
-              ended.run();
-            })
-        .doOnCancel(ended);
+  Timing start(String sql, @Nullable RequestStatements request) {
+    return new Timing(sql, request, span(sql, request));
+  }
+
+  /**
+   * One statement from the moment it is sent until PostgreSQL's last message for it has been read.
+   *
+   * <p>The end is not the end of the driver's stream of results: r2dbc-postgresql hands out a
+   * result as soon as the statement is bound, before PostgreSQL has run it, and that stream may end
+   * right away. An {@code INSERT ... RETURNING} slowed by a trigger inside PostgreSQL took 1.1 s
+   * and was timed at 4 ms that way. The statement ends when the stream has ended <em>and</em> every
+   * result it handed out has been read (or when it fails). Its end is recorded before the caller
+   * sees it, so that whoever waits for the statement finds it in the log and the histogram.
+   */
+  final class Timing {
+    private final String sql;
+    private final long startedNanos = System.nanoTime();
+    private final @Nullable RequestStatements request;
+    private final @Nullable Span span;
+    private final AtomicInteger unread = new AtomicInteger();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile boolean executed;
+
+    private Timing(String sql, @Nullable RequestStatements request, @Nullable Span span) {
+      this.sql = sql;
+      this.request = request;
+      this.span = span;
+    }
+
+    void resultProduced() {
+      unread.incrementAndGet();
+    }
+
+    void resultRead() {
+      if (unread.decrementAndGet() <= 0 && executed) {
+        end();
+      }
+    }
+
+    /** The driver's stream of results has ended, or its subscriber has stopped listening. */
+    void executionEnded() {
+      executed = true;
+      if (unread.get() <= 0) {
+        end();
+      }
+    }
+
+    void failed(Throwable error) {
+      if (span != null) {
+        span.error(error);
+      }
+      end();
+    }
+
+    private void end() {
+      if (ended.compareAndSet(false, true)) {
+        ended(sql, System.nanoTime() - startedNanos, request);
+        if (span != null) {
+          span.end();
+        }
+      }
+    }
   }
 
   /**

@@ -302,6 +302,40 @@ class ObservabilityTests extends ApiTests {
     assertThat(output.getOut()).containsPattern("\\[" + traceId + "\\] Completed 200 OK");
   }
 
+  /**
+   * A statement slowed inside PostgreSQL by a trigger, in a real request: logged as slow with its
+   * operation, like a slow SELECT.
+   */
+  @Test
+  void anInsertSlowedByATriggerInARequestIsLoggedAsSlow(CapturedOutput output) {
+    var author = signUp("Slowpoke");
+    db.sql(
+            "CREATE OR REPLACE FUNCTION test_slow_post() RETURNS trigger AS $$ BEGIN"
+                + " IF NEW.body LIKE 'slow-%' THEN PERFORM pg_sleep(1.1); END IF;"
+                + " RETURN NEW; END $$ LANGUAGE plpgsql")
+        .then()
+        .block();
+    db.sql(
+            "CREATE OR REPLACE TRIGGER test_slow_post BEFORE INSERT ON posts"
+                + " FOR EACH ROW EXECUTE FUNCTION test_slow_post()")
+        .then()
+        .block();
+    try {
+      author
+          .graphQl()
+          .document("mutation slowPost($b: String!) { createPost(body: $b) { id } }")
+          .variable("b", "slow-" + UUID.randomUUID())
+          .execute()
+          .path("createPost.id")
+          .hasValue();
+    } finally {
+      db.sql("DROP TRIGGER test_slow_post ON posts").then().block();
+    }
+    assertThat(output.getOut())
+        .containsPattern(
+            "Slow SQL statement: 1[0-9]{3} ms in operation slowPost: INSERT INTO posts");
+  }
+
   /** Statements slower than a second, read from the histogram's buckets. */
   private static long slowCount(io.micrometer.core.instrument.Timer timer) {
     var snapshot = timer.takeSnapshot();

@@ -28,6 +28,8 @@ SQL_CEILING=${SQL_CEILING:-1}     # 0 skips pgbench
 PROFILE=${PROFILE:-0}             # async: async-profiler, 1: JFR, for every measured run (a .jfr file each)
 ASYNC_PROFILER=${ASYNC_PROFILER:-4.2}  # the tools.profiler:async-profiler version from Maven Central
 FLOOR=${FLOOR:-1}                 # 1: after W1, graphql-java's own cost of W1 (bench/GraphQlFloor.java)
+OPEN_LOOP=${OPEN_LOOP:-0}         # W1-W4: also an open-loop run at this fraction of the first
+                                  # connection count's requests/s (0.7: 70 %), bench/OpenLoop.java
 BENCH_URL=${BENCH_URL:-http://127.0.0.1:8080}
 # metrics and health: the same port for a development server, MANAGEMENT_PORT (BENCH_URL's + 1
 # when started here) for the production jar
@@ -323,6 +325,27 @@ ceiling() {
     "$(sed -n "$(((n * 99 + 99) / 100))p" "$WORK/latencies" | awk '{ print $1 / 1000 }')"
 }
 
+# An open-loop run of one operation at OPEN_LOOP times the requests/s it reached with the first
+# connection count: requests leave at that fixed rate whatever the answers do, and latency counts
+# from when each was due (bench/OpenLoop.java), so p99 shows stalls wrk's closed loop hides.
+run_open_loop() {
+  local op=$1 capacity=$2
+  local rate
+  rate=$(awk -v c="$capacity" -v f="$OPEN_LOOP" 'BEGIN { printf "%.0f", c * f }')
+  log "$op: open loop at $rate requests/s for $DURATION s"
+  java bench/OpenLoop.java "$BENCH_URL/graphql" "$op" "api/${DOCUMENT[$op]}.graphql" "$WORK/$op.data" \
+    "$rate" "$DURATION" >"$WORK/open-loop.out" || { cat "$WORK/open-loop.out" >&2; die "$op: the open loop failed"; }
+  local line
+  line=$(grep '^RESULT ' "$WORK/open-loop.out") || { cat "$WORK/open-loop.out" >&2; die "$op: the open loop printed no result"; }
+  eval "${line#RESULT }"
+  # shellcheck disable=SC2154 # set by eval
+  out "$(printf '# %s open loop at %s requests/s (%s of %s): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms, %s sent, %s errors, %s late starts of the driver' \
+    "$op" "$rate" "$OPEN_LOOP" "$capacity" "$(awk -v v="$p50_us" 'BEGIN { print v / 1000 }')" \
+    "$(awk -v v="$p90_us" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p99_us" 'BEGIN { print v / 1000 }')" \
+    "$(awk -v v="$max_us" 'BEGIN { print v / 1000 }')" "$sent" "$errors" "$late_starts")"
+  read_errors=$((read_errors + errors))
+}
+
 # The floor under W1: graphql-java alone executing the W1 document over in-memory data, one
 # thread, while the server idles; prints the microseconds a request and the implied requests/s.
 run_floor() {
@@ -458,10 +481,14 @@ for op in $OPS; do
       ratio=$(awk -v g="$rps" -v s="$sql_rps" 'BEGIN { printf "%.2f", s ? g / s : 0 }')
       sql_part=$(printf '%7s %8s %8s %8s %6s' "$sql_clients" "$sql_rps" "$sql_p50" "$sql_p99" "$ratio")
     fi
+    [[ "$c" == "${CONNECTIONS%% *}" ]] && first_rps=$rps
     line=$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %s' "$op" "$c" "$rps" "$p50" "$p99" "$errors" "$per_op" "$rss" "$sql_part")
     [[ "$op" == W5 ]] && line+="  (refused for stock: $refused)"
     out "$line"
   done
+  if [[ "$OPEN_LOOP" != 0 && "$op" =~ ^W[1-4]$ ]]; then
+    run_open_loop "$op" "$first_rps"
+  fi
   if [[ "$op" == W1 && "$FLOOR" == 1 ]]; then
     run_floor
   fi

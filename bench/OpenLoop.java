@@ -109,8 +109,12 @@ public class OpenLoop {
                         && response.statusCode() == 200
                         && !response.body().contains("\"errors\"")) {
                       ok.incrementAndGet();
-                    } else {
-                      errors.incrementAndGet();
+                    } else if (errors.incrementAndGet() <= 3) {
+                      System.out.println(
+                          "ERROR "
+                              + (failure != null
+                                  ? failure.toString()
+                                  : response.statusCode() + " " + abbreviate(response.body())));
                     }
                     return null;
                   }));
@@ -128,6 +132,10 @@ public class OpenLoop {
         rate, total, ok.get(), errors.get(), lateStarts, pct(sorted, 50) / 1000,
         pct(sorted, 90) / 1000, pct(sorted, 99) / 1000, sorted[sorted.length - 1] / 1000);
     System.exit(0);
+  }
+
+  static String abbreviate(String body) {
+    return body.length() <= 300 ? body : body.substring(0, 300) + "...";
   }
 
   static long pct(long[] sorted, int p) {

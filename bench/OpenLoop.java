@@ -122,6 +122,14 @@ public class OpenLoop {
     try {
       CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
+      // a request still unanswered is an error, and its latency is at least the time it has waited
+      long now = System.nanoTime();
+      for (int i = 0; i < total; i++) {
+        if (!answers.get(i).isDone()) {
+          latencies[i] = now - (start + (long) (i * 1e9 / rate));
+          errors.incrementAndGet();
+        }
+      }
       System.out.println("UNANSWERED " + answers.stream().filter(a -> !a.isDone()).count());
     }
     long[] sorted = latencies.clone();

@@ -1,5 +1,6 @@
 package com.dedw3n.platform;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -22,5 +23,10 @@ public final class RedisReplies {
   /** The reply, delivered on Reactor's parallel threads instead of Lettuce's I/O thread. */
   public static <T> Mono<T> offIoThread(Mono<T> reply) {
     return reply.publishOn(Schedulers.parallel());
+  }
+
+  /** The replies, delivered on Reactor's parallel threads instead of Lettuce's I/O thread. */
+  public static <T> Flux<T> offIoThread(Flux<T> replies) {
+    return replies.publishOn(Schedulers.parallel());
   }
 }

@@ -138,9 +138,10 @@ public class Budgets implements DisposableBean {
       return fromMemory;
     }
     return Mono.fromFuture(() -> redis.take(key, configuration, tokens))
-        .transform(RedisReplies::offIoThread)
         .timeout(settings.redisTimeout())
         .transformDeferred(CircuitBreakerOperator.of(redisBreaker))
+        // after the timeout and the breaker: a wait for a parallel thread is not Redis's slowness
+        .transform(RedisReplies::offIoThread)
         .map(probe -> spent(key, rate, probe, redis))
         .onErrorResume(
             e -> {

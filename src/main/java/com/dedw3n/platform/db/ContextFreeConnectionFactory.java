@@ -18,8 +18,10 @@ import io.r2dbc.spi.Wrapped;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -235,8 +237,8 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate, StatementDuratio
                       }
                       return new ContextFreeResult(
                           result,
-                          () -> {
-                            timing.resultRead();
+                          failure -> {
+                            timing.resultRead(failure);
                             if (running != null) {
                               running.resultRead();
                             }
@@ -267,22 +269,26 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate, StatementDuratio
     }
   }
 
-  /** A result read without the caller's context; {@code onRead} runs once reading has ended. */
-  private record ContextFreeResult(Result delegate, Runnable onRead) implements Result {
+  /**
+   * A result read without the caller's context; {@code onRead} is told once that reading has ended,
+   * with the error it ended with (PostgreSQL reports a failed statement there: a constraint
+   * violated, a cancel, a timeout) or null.
+   */
+  private record ContextFreeResult(Result delegate, Consumer<@Nullable Throwable> onRead)
+      implements Result {
 
     /** A result whose reading nobody waits for (of a batch: not timed, as before). */
     ContextFreeResult(Result delegate) {
-      this(delegate, () -> {});
+      this(delegate, failure -> {});
     }
 
-    /** {@code onRead} runs once, whichever way reading ends. */
     ContextFreeResult {
-      Runnable once = onRead;
+      Consumer<@Nullable Throwable> once = onRead;
       AtomicBoolean ran = new AtomicBoolean();
       onRead =
-          () -> {
+          failure -> {
             if (ran.compareAndSet(false, true)) {
-              once.run();
+              once.accept(failure);
             }
           };
     }
@@ -291,9 +297,9 @@ record ContextFreeConnectionFactory(ConnectionFactory delegate, StatementDuratio
     // waits for the statement finds it timed and no longer running
     private <T> Flux<T> read(Publisher<T> publisher) {
       return withoutContext(publisher)
-          .doOnComplete(onRead)
-          .doOnError(e -> onRead.run())
-          .doOnCancel(onRead);
+          .doOnComplete(() -> onRead.accept(null))
+          .doOnError(onRead)
+          .doOnCancel(() -> onRead.accept(null));
     }
 
     @Override

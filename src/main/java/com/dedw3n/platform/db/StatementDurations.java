@@ -100,7 +100,11 @@ class StatementDurations {
       unread.incrementAndGet();
     }
 
-    void resultRead() {
+    /** A result has been read to its end, or to the error PostgreSQL reported in it (or null). */
+    void resultRead(@Nullable Throwable failure) {
+      if (failure != null && span != null) {
+        span.error(failure);
+      }
       if (unread.decrementAndGet() <= 0 && executed) {
         end();
       }

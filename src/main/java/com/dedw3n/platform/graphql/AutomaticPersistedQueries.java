@@ -1,5 +1,6 @@
 package com.dedw3n.platform.graphql;
 
+import com.dedw3n.platform.RedisReplies;
 import com.dedw3n.platform.ThrottledLog;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -95,6 +96,7 @@ final class AutomaticPersistedQueries {
     return redis
         .opsForValue()
         .get(prefix + sha256)
+        .transform(RedisReplies::offIoThread)
         // the hash was checked when it was written; checked again, so that a corrupted or foreign
         // value under our key can never run as another document
         .filter(text -> PersistedQueryManifest.sha256(text).equals(sha256))
@@ -118,6 +120,7 @@ final class AutomaticPersistedQueries {
             List.of(prefix + sha256, indexKey(prefix)),
             List.of(
                 text, Long.toString(ttl.toMillis()), sha256, prefix, Integer.toString(maxEntries)))
+        .transform(RedisReplies::offIoThread)
         .onErrorResume(
             e -> {
               log.warn("A document registered by hash could not be written to Redis", e);

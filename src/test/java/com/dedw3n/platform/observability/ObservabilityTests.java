@@ -106,21 +106,6 @@ class ObservabilityTests extends ApiTests {
   }
 
   @Test
-  void anUnsampledOperationHasNoStatementSpans() {
-    String traceId = hex(16);
-    http()
-        .post()
-        .uri("/graphql")
-        .header("traceparent", "00-" + traceId + "-" + hex(8) + "-00")
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(Map.of("query", "{ products(first: 2) { edges { node { id } } } }"))
-        .exchange()
-        .expectStatus()
-        .isOk();
-    assertThat(spans.ofTrace(traceId)).isEmpty();
-  }
-
-  @Test
   void anInternalErrorCarriesTheGatewaysTraceIdAndSoDoesItsLogLine(CapturedOutput output) {
     var author = signUp("Tracer");
     String poison = "fail-" + UUID.randomUUID();

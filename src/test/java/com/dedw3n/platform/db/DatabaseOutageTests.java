@@ -494,49 +494,10 @@ class DatabaseOutageTests {
     FakeStripe stripe = server.getBean(FakeStripe.class);
     stripe.webhookUrl(null); // this test delivers the events
     DatabaseClient db = server.getBean(DatabaseClient.class);
-    var signUp =
-        http.post()
-            .uri("/graphql")
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(
-                Map.of(
-                    "query",
-                    "mutation{signUp(email:\"outage-buyer@example.com\",password:\"correct horse battery\",displayName:\"B\"){id}}"))
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .returnResult(String.class);
-    String cookie = signUp.getResponseCookies().getFirst("SESSION").getValue();
-    long seller =
-        db.sql(
-                "INSERT INTO users (email, display_name, password_hash) VALUES ('outage-seller@example.com', 'S', 'x') RETURNING id")
-            .map(r -> r.get(0, Long.class))
-            .one()
-            .block();
-    long product =
-        db.sql(
-                "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock) VALUES ($1, 'outage', 'Thing', 1500, 'USD', 5) RETURNING id")
-            .bind(0, seller)
-            .map(r -> r.get(0, Long.class))
-            .one()
-            .block();
-    WebTestClient buyer = http.mutate().defaultCookie("SESSION", cookie).build();
-    Map<String, Object> placed =
-        graphQl(
-            buyer,
-            "mutation($p:ID!){placeOrder(items:[{productId:$p,quantity:1}]){id}}",
-            Map.of("p", String.valueOf(product)));
-    String order =
-        (String)
-            ((Map<String, Object>) ((Map<String, Object>) placed.get("data")).get("placeOrder"))
-                .get("id");
-    Map<String, Object> checkout =
-        graphQl(
-            buyer, "mutation($o:ID!){checkout(orderId:$o){paymentIntentId}}", Map.of("o", order));
-    String pi =
-        (String)
-            ((Map<String, Object>) ((Map<String, Object>) checkout.get("data")).get("checkout"))
-                .get("paymentIntentId");
+    CheckedOut checkedOut = checkedOutOrder(db, "outage");
+    WebTestClient buyer = checkedOut.buyer();
+    String order = checkedOut.order();
+    String pi = checkedOut.paymentIntent();
     String event =
         FakeStripe.event(
             "evt_outage_" + System.nanoTime(),
@@ -581,58 +542,10 @@ class DatabaseOutageTests {
     FakeStripe stripe = server.getBean(FakeStripe.class);
     stripe.webhookUrl(null); // this test delivers the events
     DatabaseClient db = server.getBean(DatabaseClient.class);
-    String buyerEmail = "midway-buyer-" + UUID.randomUUID() + "@example.com";
-    var signUp =
-        http.post()
-            .uri("/graphql")
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(
-                Map.of(
-                    "query",
-                    "mutation($e:String!){signUp(email:$e,password:\"correct horse battery\","
-                        + "displayName:\"B\"){id}}",
-                    "variables",
-                    Map.of("e", buyerEmail)))
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .returnResult(String.class);
-    WebTestClient buyer =
-        http.mutate()
-            .defaultCookie("SESSION", signUp.getResponseCookies().getFirst("SESSION").getValue())
-            .build();
-    long seller =
-        db.sql(
-                "INSERT INTO users (email, display_name, password_hash) VALUES ($1, 'S', 'x')"
-                    + " RETURNING id")
-            .bind(0, "midway-seller-" + UUID.randomUUID() + "@example.com")
-            .map(r -> r.get(0, Long.class))
-            .one()
-            .block();
-    long product =
-        db.sql(
-                "INSERT INTO products (seller_id, category, title, price_amount, price_currency,"
-                    + " stock) VALUES ($1, 'outage', 'Thing', 1500, 'USD', 5) RETURNING id")
-            .bind(0, seller)
-            .map(r -> r.get(0, Long.class))
-            .one()
-            .block();
-    Map<String, Object> placed =
-        graphQl(
-            buyer,
-            "mutation($p:ID!){placeOrder(items:[{productId:$p,quantity:1}]){id}}",
-            Map.of("p", String.valueOf(product)));
-    String order =
-        (String)
-            ((Map<String, Object>) ((Map<String, Object>) placed.get("data")).get("placeOrder"))
-                .get("id");
-    Map<String, Object> checkout =
-        graphQl(
-            buyer, "mutation($o:ID!){checkout(orderId:$o){paymentIntentId}}", Map.of("o", order));
-    String pi =
-        (String)
-            ((Map<String, Object>) ((Map<String, Object>) checkout.get("data")).get("checkout"))
-                .get("paymentIntentId");
+    CheckedOut checkedOut = checkedOutOrder(db, "midway");
+    WebTestClient buyer = checkedOut.buyer();
+    String order = checkedOut.order();
+    String pi = checkedOut.paymentIntent();
     String eventId = "evt_midway_" + System.nanoTime();
     String event =
         FakeStripe.event(
@@ -763,5 +676,65 @@ class DatabaseOutageTests {
 
   private static int freePort() throws IOException {
     return TcpProxy.freePort();
+  }
+
+  /** An order of a new buyer, for a new seller's product, checked out at the fake Stripe. */
+  private record CheckedOut(WebTestClient buyer, String order, String paymentIntent) {}
+
+  @SuppressWarnings("unchecked")
+  private CheckedOut checkedOutOrder(DatabaseClient db, String prefix) {
+    String buyerEmail = prefix + "-buyer-" + UUID.randomUUID() + "@example.com";
+    var signUp =
+        http.post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "mutation($e:String!){signUp(email:$e,password:\"correct horse battery\","
+                        + "displayName:\"B\"){id}}",
+                    "variables",
+                    Map.of("e", buyerEmail)))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .returnResult(String.class);
+    WebTestClient buyer =
+        http.mutate()
+            .defaultCookie("SESSION", signUp.getResponseCookies().getFirst("SESSION").getValue())
+            .build();
+    long seller =
+        db.sql(
+                "INSERT INTO users (email, display_name, password_hash) VALUES ($1, 'S', 'x')"
+                    + " RETURNING id")
+            .bind(0, prefix + "-seller-" + UUID.randomUUID() + "@example.com")
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    long product =
+        db.sql(
+                "INSERT INTO products (seller_id, category, title, price_amount, price_currency,"
+                    + " stock) VALUES ($1, 'outage', 'Thing', 1500, 'USD', 5) RETURNING id")
+            .bind(0, seller)
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    Map<String, Object> placed =
+        graphQl(
+            buyer,
+            "mutation($p:ID!){placeOrder(items:[{productId:$p,quantity:1}]){id}}",
+            Map.of("p", String.valueOf(product)));
+    String order =
+        (String)
+            ((Map<String, Object>) ((Map<String, Object>) placed.get("data")).get("placeOrder"))
+                .get("id");
+    Map<String, Object> checkout =
+        graphQl(
+            buyer, "mutation($o:ID!){checkout(orderId:$o){paymentIntentId}}", Map.of("o", order));
+    String pi =
+        (String)
+            ((Map<String, Object>) ((Map<String, Object>) checkout.get("data")).get("checkout"))
+                .get("paymentIntentId");
+    return new CheckedOut(buyer, order, pi);
   }
 }

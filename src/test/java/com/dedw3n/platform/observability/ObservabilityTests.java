@@ -111,17 +111,9 @@ class ObservabilityTests extends ApiTests {
     String poison = "fail-" + UUID.randomUUID();
     // a failure of our own making: PostgreSQL refuses this one post with an error the API cannot
     // explain (neither an outage nor the client's fault), so it is an INTERNAL_ERROR
-    db.sql(
-            "CREATE OR REPLACE FUNCTION test_refuse_post() RETURNS trigger AS $$ BEGIN"
-                + " IF NEW.body LIKE 'fail-%' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END IF;"
-                + " RETURN NEW; END $$ LANGUAGE plpgsql")
-        .then()
-        .block();
-    db.sql(
-            "CREATE OR REPLACE TRIGGER test_refuse_post BEFORE INSERT ON posts"
-                + " FOR EACH ROW EXECUTE FUNCTION test_refuse_post()")
-        .then()
-        .block();
+    beforeInsertOnPosts(
+        "test_refuse_post",
+        "IF NEW.body LIKE 'fail-%' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END IF;");
     try {
       String traceId = hex(16);
       Map<?, ?> body =
@@ -189,17 +181,10 @@ class ObservabilityTests extends ApiTests {
   @Test
   void aLogLineWrittenDuringARequestCarriesItsTraceIdInTextAndJson(CapturedOutput output) {
     var author = signUp("Traced");
-    db.sql(
-            "CREATE OR REPLACE FUNCTION test_refuse_traced() RETURNS trigger AS $$ BEGIN"
-                + " IF NEW.body LIKE 'traced-%' THEN RAISE EXCEPTION 'refused by the test'"
-                + " USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
-        .then()
-        .block();
-    db.sql(
-            "CREATE OR REPLACE TRIGGER test_refuse_traced BEFORE INSERT ON posts"
-                + " FOR EACH ROW EXECUTE FUNCTION test_refuse_traced()")
-        .then()
-        .block();
+    beforeInsertOnPosts(
+        "test_refuse_traced",
+        "IF NEW.body LIKE 'traced-%' THEN RAISE EXCEPTION 'refused by the test'"
+            + " USING ERRCODE = 'check_violation'; END IF;");
     var json = new java.io.ByteArrayOutputStream();
     var logback =
         (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
@@ -294,17 +279,8 @@ class ObservabilityTests extends ApiTests {
   @Test
   void anInsertSlowedByATriggerInARequestIsLoggedAsSlow(CapturedOutput output) {
     var author = signUp("Slowpoke");
-    db.sql(
-            "CREATE OR REPLACE FUNCTION test_slow_post() RETURNS trigger AS $$ BEGIN"
-                + " IF NEW.body LIKE 'slow-%' THEN PERFORM pg_sleep(1.1); END IF;"
-                + " RETURN NEW; END $$ LANGUAGE plpgsql")
-        .then()
-        .block();
-    db.sql(
-            "CREATE OR REPLACE TRIGGER test_slow_post BEFORE INSERT ON posts"
-                + " FOR EACH ROW EXECUTE FUNCTION test_slow_post()")
-        .then()
-        .block();
+    beforeInsertOnPosts(
+        "test_slow_post", "IF NEW.body LIKE 'slow-%' THEN PERFORM pg_sleep(1.1); END IF;");
     try {
       author
           .graphQl()
@@ -319,6 +295,30 @@ class ObservabilityTests extends ApiTests {
     assertThat(output.getOut())
         .containsPattern(
             "Slow SQL statement: 1[0-9]{3} ms in operation slowPost: INSERT INTO posts");
+  }
+
+  /**
+   * A trigger that runs {@code plpgsql} before each insert into posts, until the test drops it
+   * ({@code DROP TRIGGER <name> ON posts}): how these tests make PostgreSQL fail or slow down one
+   * statement of a real request.
+   */
+  private void beforeInsertOnPosts(String name, String plpgsql) {
+    db.sql(
+            "CREATE OR REPLACE FUNCTION "
+                + name
+                + "() RETURNS trigger AS $$ BEGIN "
+                + plpgsql
+                + " RETURN NEW; END $$ LANGUAGE plpgsql")
+        .then()
+        .block();
+    db.sql(
+            "CREATE OR REPLACE TRIGGER "
+                + name
+                + " BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION "
+                + name
+                + "()")
+        .then()
+        .block();
   }
 
   /** Statements slower than a second, read from the histogram's buckets. */

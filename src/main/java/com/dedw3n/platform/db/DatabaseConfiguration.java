@@ -3,23 +3,10 @@ package com.dedw3n.platform.db;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
-import io.r2dbc.proxy.ProxyConnectionFactory;
-import io.r2dbc.proxy.callback.ProxyConfig;
-import io.r2dbc.proxy.callback.ProxyFactory;
-import io.r2dbc.proxy.callback.QueriesExecutionContext;
-import io.r2dbc.proxy.core.ConnectionInfo;
-import io.r2dbc.proxy.core.QueryExecutionInfo;
-import io.r2dbc.proxy.core.StatementInfo;
-import io.r2dbc.proxy.listener.ProxyExecutionListener;
-import io.r2dbc.spi.Batch;
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.r2dbc.spi.Option;
-import io.r2dbc.spi.Result;
-import io.r2dbc.spi.Row;
-import io.r2dbc.spi.Statement;
 import java.time.Duration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
@@ -29,10 +16,10 @@ import org.springframework.util.StringUtils;
 
 /**
  * The one connection pool of the process, created once and disposed on shutdown. Its connections
- * come from the driver, whose statements register with their request (so a request that runs out of
- * time stops them), through a proxy that counts every statement any feature sends; the pool itself
- * stays the one connection factory bean, which transactions use as their key (a proxy in front of
- * the pool would not be equal to itself as a key).
+ * come from the driver, whose statements are counted and timed and register with their request (so
+ * a request that runs out of time stops them); the pool itself stays the one connection factory
+ * bean, which transactions use as their key (a wrapper in front of the pool would not be equal to
+ * itself as a key).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(R2dbcProperties.class)
@@ -78,10 +65,10 @@ class DatabaseConfiguration {
     options.option(PostgresqlConnectionFactoryProvider.TCP_KEEPALIVE, true);
     R2dbcProperties.Pool pool = settings.getPool();
     ConnectionFactory driver =
-        new ContextFreeConnectionFactory(ConnectionFactories.get(options.build()), durations);
+        new ContextFreeConnectionFactory(
+            ConnectionFactories.get(options.build()), counter, durations);
     ConnectionPoolConfiguration.Builder config =
-        ConnectionPoolConfiguration.builder(
-                ProxyConnectionFactory.builder(driver).proxyConfig(proxyConfig(counter)).build())
+        ConnectionPoolConfiguration.builder(driver)
             .name("dedw3n")
             // warm from the start with the connections kept warm (Boot's initial-size, 10, would
             // open the whole pool at once)
@@ -107,62 +94,5 @@ class DatabaseConfiguration {
       config.validationQuery(pool.getValidationQuery());
     }
     return new ConnectionPool(config.build());
-  }
-
-  /**
-   * The proxy's configuration: the statement listeners, and rows handed out as the driver made
-   * them. By default r2dbc-proxy also wraps every row in a JDK proxy and calls {@code Row.get}
-   * through reflection (for listeners that watch each column read); ours listen to statements only.
-   */
-  private static ProxyConfig proxyConfig(ProxyExecutionListener... listeners) {
-    ProxyConfig.Builder builder = ProxyConfig.builder();
-    for (ProxyExecutionListener listener : listeners) {
-      builder.listener(listener);
-    }
-    ProxyConfig config = builder.build();
-    ProxyFactory standard = config.getProxyFactory();
-    config.setProxyFactoryFactory(ignored -> new RowsAsTheyAre(standard));
-    return config;
-  }
-
-  private record RowsAsTheyAre(ProxyFactory standard) implements ProxyFactory {
-
-    @Override
-    public ConnectionFactory wrapConnectionFactory(ConnectionFactory connectionFactory) {
-      return standard.wrapConnectionFactory(connectionFactory);
-    }
-
-    @Override
-    public Connection wrapConnection(Connection connection, ConnectionInfo connectionInfo) {
-      return standard.wrapConnection(connection, connectionInfo);
-    }
-
-    @Override
-    public Batch wrapBatch(Batch batch, ConnectionInfo connectionInfo) {
-      return standard.wrapBatch(batch, connectionInfo);
-    }
-
-    @Override
-    public Statement wrapStatement(
-        Statement statement, StatementInfo statementInfo, ConnectionInfo connectionInfo) {
-      return standard.wrapStatement(statement, statementInfo, connectionInfo);
-    }
-
-    @Override
-    public Result wrapResult(
-        Result result, QueryExecutionInfo executionInfo, QueriesExecutionContext context) {
-      return standard.wrapResult(result, executionInfo, context);
-    }
-
-    @Override
-    public Row wrapRow(Row row, QueryExecutionInfo executionInfo) {
-      return row;
-    }
-
-    @Override
-    public Result.RowSegment wrapRowSegment(
-        Result.RowSegment segment, QueryExecutionInfo executionInfo) {
-      return segment;
-    }
   }
 }

@@ -24,11 +24,10 @@ import reactor.core.publisher.Mono;
  * cancel request for each statement still registered: it ends with "canceling statement due to user
  * request", and its connection goes back to the pool.
  *
- * <p>The connection is the driver's own, recorded by the statement itself. r2dbc-proxy's {@code
- * ConnectionInfo} cannot tell it: r2dbc-pool calls {@code ConnectionFactory.create()} once and
- * subscribes to it for every connection, so all pooled connections share one {@code
- * ConnectionInfo}, whose "original connection" is the last one created (found when a cancel went to
- * the wrong backend).
+ * <p>The connection is the driver's own, recorded by the statement itself: r2dbc-pool calls {@code
+ * ConnectionFactory.create()} once and subscribes to it for every connection, so anything recorded
+ * per {@code create()} call is shared by all pooled connections (a cancel once went to the wrong
+ * backend that way).
  */
 public final class RequestStatements {
 

@@ -2,8 +2,6 @@ package com.dedw3n.platform.db;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.r2dbc.proxy.core.QueryExecutionInfo;
-import io.r2dbc.proxy.listener.ProxyExecutionListener;
 import java.util.concurrent.atomic.LongAdder;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.stereotype.Component;
@@ -11,10 +9,12 @@ import org.springframework.stereotype.Component;
 /**
  * Counts every SQL statement that reaches the driver, as the metric {@code dedw3n.db.statements}.
  * The N+1 tests and the benchmark read it to prove how many statements an operation costs, so it
- * counts what was really sent, not what the code meant to send.
+ * counts what was really sent, not what the code meant to send: {@link
+ * ContextFreeConnectionFactory}, the layer just above the driver, tells it of each statement as it
+ * is executed.
  */
 @Component
-public class StatementCounter implements ProxyExecutionListener {
+public class StatementCounter {
 
   private final LongAdder total = new LongAdder();
   private final Counter counter;
@@ -34,14 +34,15 @@ public class StatementCounter implements ProxyExecutionListener {
    * written before the driver reports the end of the last result, and a count taken after the
    * response must already include every statement it cost.
    */
-  @Override
-  public void beforeQuery(QueryExecutionInfo execution) {
-    if (execution.getQueries().size() == 1
-        && execution.getQueries().get(0).getQuery().equals(validationQuery)) {
+  void executing(String sql) {
+    if (sql.equals(validationQuery)) {
       return; // the pool checking a connection, not work an operation asked for
     }
-    // a batch of N statements is N statements
-    int statements = Math.max(1, execution.getQueries().size());
+    executing(1);
+  }
+
+  /** A batch of N statements is N statements. */
+  void executing(int statements) {
     total.add(statements);
     counter.increment(statements);
   }

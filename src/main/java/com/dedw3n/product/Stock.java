@@ -83,10 +83,15 @@ public class Stock {
    */
   public reactor.core.publisher.Mono<Void> giveBack(
       List<Long> productIds, List<Integer> quantities) {
+    // locked in id order first, as an order takes them: the update alone locks in the order its
+    // plan visits the rows, and a cancellation giving back products 2 and 1 while an order locks
+    // 1 then 2 deadlocked (PostgreSQL then aborts one of the two)
     return db.sql(
-            "UPDATE products p SET stock = p.stock + r.quantity"
-                + " FROM unnest($1::bigint[], $2::int[]) AS r(product_id, quantity)"
-                + " WHERE p.id = r.product_id")
+            "WITH "
+                + LOCKED
+                + " UPDATE products p SET stock = p.stock + r.quantity"
+                + " FROM unnest($1::bigint[], $2::int[]) AS r(product_id, quantity), stock_locked l"
+                + " WHERE p.id = r.product_id AND l.id = p.id")
         .bind(0, productIds.toArray(Long[]::new))
         .bind(1, quantities.toArray(Integer[]::new))
         .then();

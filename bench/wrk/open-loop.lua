@@ -36,7 +36,7 @@
 -- At the end one line is printed for bench.sh to read:
 --   RESULT rate=.. connections=.. scheduled=.. sent=.. answered=.. achieved_rps=.. ok=..
 --     errors=.. unanswered=.. late_starts=.. late_timers=.. p50_us=.. p90_us=.. p99_us=.. max_us=..
---     sent_p50_us=.. sent_p99_us=.. sent_max_us=..
+--     sent_p50_us=.. sent_p90_us=.. sent_p99_us=.. sent_max_us=..
 -- errors counts HTTP and GraphQL errors, socket errors and unanswered requests; sent_* is the
 -- latency from the moment each request left, what a driver without the correction would report.
 
@@ -204,14 +204,15 @@ end
 -- ---------------------------------------------------------------------------------------------
 -- main thread again, after every thread has stopped
 
-local function percentile(h, count, p)
+-- the highest value of the bucket that holds the p-th percentile, at most the maximum seen
+local function percentile(h, count, p, max)
   local indexes = {}
   for b in pairs(h) do table.insert(indexes, b) end
   table.sort(indexes)
   local rank, seen = math.max(1, math.ceil(count * p / 100)), 0
   for _, b in ipairs(indexes) do
     seen = seen + h[b]
-    if seen >= rank then return bucket_top(b) end
+    if seen >= rank then return math.min(bucket_top(b), max) end
   end
   return 0
 end
@@ -264,12 +265,15 @@ function done(summary, latency, requests)
   io.write(string.format(
     "RESULT rate=%g connections=%d scheduled=%d sent=%d answered=%d achieved_rps=%.1f ok=%d"
       .. " errors=%d unanswered=%d late_starts=%d late_timers=%d"
-      .. " p50_us=%d p90_us=%d p99_us=%d max_us=%d sent_p50_us=%d sent_p99_us=%d sent_max_us=%d\n",
+      .. " p50_us=%d p90_us=%d p99_us=%d max_us=%d"
+      .. " sent_p50_us=%d sent_p90_us=%d sent_p99_us=%d sent_max_us=%d\n",
     rate or 0, #threads, t.scheduled, t.sent, t.answered,
     (first and last > first) and (t.sent - 1) / ((last - first) / 1e6) or 0,
     t.ok, errors, unanswered, t.late_starts, t.late_timers,
-    percentile(h, count, 50), percentile(h, count, 90), percentile(h, count, 99), max,
-    percentile(sh, t.answered, 50), percentile(sh, t.answered, 99), sent_max))
+    percentile(h, count, 50, max), percentile(h, count, 90, max), percentile(h, count, 99, max),
+    max,
+    percentile(sh, t.answered, 50, sent_max), percentile(sh, t.answered, 90, sent_max),
+    percentile(sh, t.answered, 99, sent_max), sent_max))
   if example then
     io.write("FIRST_ERROR " .. example:gsub("\n", " ") .. "\n")
   end

@@ -4,14 +4,17 @@
 -- load down (the closed loop of graphql.lua sends again only after an answer: coordinated
 -- omission). The same correction as wrk2's, which Debian does not package.
 --
---   wrk -t64 -c64 -d30s --timeout 10s -s bench/wrk/open-loop.lua http://host:port/graphql \
---     -- OP DOC DATA RATE SECONDS CONNECTIONS
+--   wrk -tCONNECTIONS -cCONNECTIONS -dD --timeout 10s -s bench/wrk/open-loop.lua \
+--     http://host:port/graphql -- OP DOC DATA RATE SECONDS CONNECTIONS
+--   wrk -t32 -c32 -d32s --timeout 10s -s bench/wrk/open-loop.lua http://127.0.0.1:8080/graphql \
+--     -- W2 api/productDetail.graphql W2.data 200 20 32
 --
 -- OP DOC DATA are graphql.lua's (it builds the requests and checks the answers); RATE is the total
 -- requests/s, SECONDS how long the schedule runs, CONNECTIONS must equal both -c and -t: wrk's Lua
 -- hooks do not say which connection they are called for, so every connection gets a thread of its
--- own, and the thread's Lua state is the connection's. -d is the hard end: a few seconds above
--- SECONDS leaves the last answers time to come (the run ends as soon as they are all in);
+-- own, and the thread's Lua state is the connection's. The schedule starts 1 s after wrk does
+-- (its threads are created one after the other). -d is the hard end: a few seconds above
+-- SECONDS + 1 leave the last answers time to come (the run ends as soon as they are all in);
 -- requests still unanswered then are errors, with the time they had waited as their latency.
 --
 -- Pacing: the schedule is one request every 1/RATE s from a common start; connection i (0-based)

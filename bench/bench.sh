@@ -29,7 +29,10 @@ PROFILE=${PROFILE:-0}             # async: async-profiler, 1: JFR, for every mea
 ASYNC_PROFILER=${ASYNC_PROFILER:-4.2}  # the tools.profiler:async-profiler version from Maven Central
 FLOOR=${FLOOR:-1}                 # 1: after W1, graphql-java's own cost of W1 (bench/GraphQlFloor.java)
 OPEN_LOOP=${OPEN_LOOP:-0}         # W1-W4: also an open-loop run at this fraction of the first
-                                  # connection count's requests/s (0.7: 70 %), bench/OpenLoop.java
+                                  # connection count's requests/s (0.7: 70 %), bench/wrk/open-loop.lua
+OPEN_LOOP_CONNECTIONS=${OPEN_LOOP_CONNECTIONS:-auto}  # its connections (a wrk thread each); auto: twice
+                                  # rate x the first count's p99, at least 16, at most 128
+OPEN_LOOP_GRACE=${OPEN_LOOP_GRACE:-10}  # seconds the last answers may take after its schedule ends
 BENCH_URL=${BENCH_URL:-http://127.0.0.1:8080}
 # metrics and health: the same port for a development server, MANAGEMENT_PORT (BENCH_URL's + 1
 # when started here) for the production jar
@@ -325,24 +328,36 @@ ceiling() {
     "$(sed -n "$(((n * 99 + 99) / 100))p" "$WORK/latencies" | awk '{ print $1 / 1000 }')"
 }
 
+us_to_ms() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1000 }'; }
+
 # An open-loop run of one operation at OPEN_LOOP times the requests/s it reached with the first
 # connection count: requests leave at that fixed rate whatever the answers do, and latency counts
-# from when each was due (bench/OpenLoop.java), so p99 shows stalls wrk's closed loop hides.
+# from when each was due (bench/wrk/open-loop.lua), so p99 shows stalls wrk's closed loop hides.
+# Each connection sends every connections/rate s, so it holds up its next request only when an
+# answer takes longer than that: twice rate x the closed loop's p99 keeps such late starts rare
+# (the closed loop at the first count is at full load, the open loop at OPEN_LOOP of it).
 run_open_loop() {
-  local op=$1 capacity=$2
-  local rate
+  local op=$1 capacity=$2 closed_p99_ms=$3
+  local rate connections
   rate=$(awk -v c="$capacity" -v f="$OPEN_LOOP" 'BEGIN { printf "%.0f", c * f }')
-  log "$op: open loop at $rate requests/s for $DURATION s"
-  java bench/OpenLoop.java "$BENCH_URL/graphql" "$op" "api/${DOCUMENT[$op]}.graphql" "$WORK/$op.data" \
-    "$rate" "$DURATION" >"$WORK/open-loop.out" || { cat "$WORK/open-loop.out" >&2; die "$op: the open loop failed"; }
+  connections=$OPEN_LOOP_CONNECTIONS
+  if [[ "$connections" == auto ]]; then
+    connections=$(awk -v r="$rate" -v p="$closed_p99_ms" \
+      'BEGIN { n = int(2 * r * p / 1000 + 0.999); if (n < 16) n = 16; if (n > 128) n = 128; print n }')
+  fi
+  log "$op: open loop at $rate requests/s for $DURATION s over $connections connections"
+  # wrk's Lua hooks do not say which connection they serve: one thread per connection (-t = -c);
+  # -d leaves the schedule's start (1 s after wrk's) and the grace, the run ends when all are in
+  wrk -t"$connections" -c"$connections" -d"$((DURATION + OPEN_LOOP_GRACE + 1))s" --timeout 10s \
+    -s bench/wrk/open-loop.lua "$BENCH_URL/graphql" -- "$op" "api/${DOCUMENT[$op]}.graphql" "$WORK/$op.data" \
+    "$rate" "$DURATION" "$connections" >"$WORK/open-loop.out" 2>&1 ||
+    { cat "$WORK/open-loop.out" >&2; die "$op: the open loop failed"; }
   local line
   line=$(grep '^RESULT ' "$WORK/open-loop.out") || { cat "$WORK/open-loop.out" >&2; die "$op: the open loop printed no result"; }
+  grep '^FIRST_ERROR ' "$WORK/open-loop.out" | cut -c1-400 >&2 || true
   eval "${line#RESULT }"
   # shellcheck disable=SC2154 # set by eval
-  out "$(printf '# %s open loop at %s requests/s (%s of %s): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms, %s sent, %s errors, %s late starts of the driver' \
-    "$op" "$rate" "$OPEN_LOOP" "$capacity" "$(awk -v v="$p50_us" 'BEGIN { print v / 1000 }')" \
-    "$(awk -v v="$p90_us" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p99_us" 'BEGIN { print v / 1000 }')" \
-    "$(awk -v v="$max_us" 'BEGIN { print v / 1000 }')" "$sent" "$errors" "$late_starts")"
+  out "# $op open loop at $rate requests/s ($OPEN_LOOP of $capacity) over $connections connections: achieved $achieved_rps/s, p50 $(us_to_ms "$p50_us") ms, p90 $(us_to_ms "$p90_us") ms, p99 $(us_to_ms "$p99_us") ms, max $(us_to_ms "$max_us") ms (from the send, uncorrected: p50 $(us_to_ms "$sent_p50_us"), p99 $(us_to_ms "$sent_p99_us"), max $(us_to_ms "$sent_max_us")), $sent sent, $errors errors ($unanswered unanswered), $late_starts late starts, $late_timers late timers"
   read_errors=$((read_errors + errors))
 }
 
@@ -481,13 +496,16 @@ for op in $OPS; do
       ratio=$(awk -v g="$rps" -v s="$sql_rps" 'BEGIN { printf "%.2f", s ? g / s : 0 }')
       sql_part=$(printf '%7s %8s %8s %8s %6s' "$sql_clients" "$sql_rps" "$sql_p50" "$sql_p99" "$ratio")
     fi
-    [[ "$c" == "${CONNECTIONS%% *}" ]] && first_rps=$rps
+    if [[ "$c" == "${CONNECTIONS%% *}" ]]; then
+      first_rps=$rps
+      first_p99=$p99
+    fi
     line=$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %s' "$op" "$c" "$rps" "$p50" "$p99" "$errors" "$per_op" "$rss" "$sql_part")
     [[ "$op" == W5 ]] && line+="  (refused for stock: $refused)"
     out "$line"
   done
   if [[ "$OPEN_LOOP" != 0 && "$op" =~ ^W[1-4]$ ]]; then
-    run_open_loop "$op" "$first_rps"
+    run_open_loop "$op" "$first_rps" "$first_p99"
   fi
   if [[ "$op" == W1 && "$FLOOR" == 1 ]]; then
     run_floor

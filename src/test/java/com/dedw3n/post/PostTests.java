@@ -3,6 +3,7 @@ package com.dedw3n.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -157,7 +158,89 @@ class PostTests extends ApiTests {
     seedTimeline(20, 50);
     long forTwenty = statementsFor(20);
     assertThat(forTwenty).isEqualTo(forFive);
-    assertThat(forTwenty).isLessThanOrEqualTo(4);
+    // the posts with their authors, then the comments of all of them with their authors
+    assertThat(forTwenty).isEqualTo(2);
+  }
+
+  /**
+   * The authors the timeline's statements carry are each item's own: each seeded post (and its
+   * comments) is by its own user, so a user joined on the wrong column or row would show.
+   */
+  @Test
+  void theTimelinesJoinedAuthorsAreEachItemsOwn() {
+    seedTimeline(4, 60);
+    var response = anonymous().documentName("timeline").variable("first", 4).execute();
+    for (int i = 0; i < 4; i++) {
+      String node = "timeline.edges[" + i + "].node.";
+      // seedTimeline: "post G" and its comments are by "T G"
+      String g =
+          response.path(node + "body").entity(String.class).get().substring("post ".length());
+      response.path(node + "author.displayName").entity(String.class).isEqualTo("T" + g);
+      String authorId = response.path(node + "author.id").entity(String.class).get();
+      assertThat(displayNameOf(authorId)).isEqualTo("T" + g);
+      response
+          .path(node + "comments.edges[*].node.author.displayName")
+          .entityList(String.class)
+          .containsExactly("T" + g, "T" + g);
+      response
+          .path(node + "comments.edges[*].node.author.id")
+          .entityList(String.class)
+          .containsExactly(authorId, authorId);
+    }
+    // a post with its comment by someone else: the comment's author is the commenter's
+    var author = signUp("Poster");
+    var commenter = signUp("Commenter");
+    String post = createPost(author, "mine");
+    commenter
+        .graphQl()
+        .documentName("addComment")
+        .variable("postId", post)
+        .variable("body", "theirs")
+        .execute();
+    anonymous()
+        .documentName("post")
+        .variable("id", post)
+        .execute()
+        .path("post.author.id")
+        .entity(String.class)
+        .isEqualTo(author.id())
+        .path("post.comments.edges[0].node.author.displayName")
+        .entity(String.class)
+        .isEqualTo(commenter.name());
+  }
+
+  /**
+   * Look-ahead: a timeline that selects no author reads no users; selected for the comments only,
+   * only the comments' statement joins them. The positive half proves the SQL is seen at all.
+   */
+  @Test
+  void onlyTheAuthorsATimelineSelectsAreJoined() throws InterruptedException {
+    seedTimeline(2, 70);
+    String neither =
+        "{ timeline(first: 2) { edges { node { body comments { edges { node { body } } } } } } }";
+    String commentAuthors =
+        "{ timeline(first: 2) { edges { node { body"
+            + " comments { edges { node { author { displayName } } } } } } } }";
+    List<String> none = sqlOf(null, t -> t.document(neither).execute());
+    assertThat(none).hasSize(2).noneSatisfy(s -> assertThat(s).containsIgnoringCase("users"));
+    List<String> comments = sqlOf(null, t -> t.document(commentAuthors).execute());
+    assertThat(comments).hasSize(2);
+    assertThat(comments)
+        .filteredOn(s -> s.contains("FROM comments"))
+        .singleElement()
+        .satisfies(s -> assertThat(s).contains("JOIN users"));
+    assertThat(comments)
+        .filteredOn(s -> s.contains("FROM posts"))
+        .singleElement()
+        .satisfies(s -> assertThat(s).doesNotContain("users"));
+  }
+
+  private String displayNameOf(String userId) {
+    return db.sql("SELECT display_name FROM users WHERE id = $1")
+        .bind(0, Long.parseLong(userId))
+        .map(r -> r.get(0, String.class))
+        .one()
+        .block();
   }
 
   private long statementsFor(int n) {

@@ -9,8 +9,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.graphql.ResponseError;
+import org.springframework.graphql.test.tester.GraphQlTester;
 
 class ProductTests extends ApiTests {
 
@@ -465,12 +467,19 @@ class ProductTests extends ApiTests {
   void theFeedsJoinedSellersAndAuthorsAreEachItemsOwn() {
     String category = uniqueCategory();
     seedFeed(category, 4, 3);
-    var response =
-        anonymous()
-            .documentName("productFeed")
-            .variable("category", category)
-            .variable("first", 4)
-            .execute();
+    var read = new AtomicReference<GraphQlTester.Response>();
+    long statements =
+        statementsOf(
+            () ->
+                read.set(
+                    anonymous()
+                        .documentName("productFeed")
+                        .variable("category", category)
+                        .variable("first", 4)
+                        .execute()));
+    // the users below come from the two statements' joins, not from a fallback to the DataLoader
+    assertThat(statements).isEqualTo(2);
+    var response = read.get();
     Map<String, String> userNames = new HashMap<>();
     db.sql(
             "SELECT u.id, u.display_name FROM users u JOIN products p ON p.seller_id = u.id"

@@ -1,10 +1,17 @@
 package com.dedw3n;
 
 import com.dedw3n.platform.db.StatementCounter;
+import io.opentelemetry.api.common.AttributeKey;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -31,6 +38,7 @@ public abstract class ApiTests {
   @LocalServerPort protected int port;
   @Autowired protected DatabaseClient db;
   @Autowired protected StatementCounter statements;
+  @Autowired protected RecordedSpans spans;
 
   protected WebTestClient http() {
     return WebTestClient.bindToServer()
@@ -106,6 +114,44 @@ public abstract class ApiTests {
       least = Math.min(least, statements.total() - before);
     }
     return least;
+  }
+
+  /**
+   * The SQL text of each statement one request sent, in the order they ended, read from the
+   * statement spans of a sampled trace (the text is cut at 500 characters): what tests check to
+   * prove which tables a request read. {@code client} signs the request in (null: anonymous).
+   */
+  protected List<String> sqlOf(@Nullable Client client, Consumer<HttpGraphQlTester> request)
+      throws InterruptedException {
+    String traceId = hex(16);
+    String parent = hex(8);
+    WebTestClient.Builder web =
+        http().mutate().defaultHeader("traceparent", "00-" + traceId + "-" + parent + "-01");
+    if (client != null) {
+      web = web.defaultCookie("SESSION", client.session());
+    }
+    request.accept(tester(web.build()));
+    // the HTTP request's span ends after the response is written: wait for the trace to be whole
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (spans.ofTrace(traceId).stream().noneMatch(s -> s.getParentSpanId().equals(parent))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    List<String> sql =
+        spans.ofTrace(traceId).stream()
+            .map(s -> s.getAttributes().get(AttributeKey.stringKey("db.query.text")))
+            .filter(Objects::nonNull)
+            .toList();
+    if (sql.isEmpty()) {
+      throw new AssertionError("no statement spans in trace " + traceId);
+    }
+    return sql;
+  }
+
+  private static String hex(int bytes) {
+    byte[] random = new byte[bytes];
+    ThreadLocalRandom.current().nextBytes(random);
+    return HexFormat.of().formatHex(random);
   }
 
   /** A signed-in user: its GraphQL client, id, email, display name and session id. */

@@ -3,8 +3,11 @@ package com.dedw3n.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.springframework.graphql.test.tester.GraphQlTester;
 
 class PostTests extends ApiTests {
 
@@ -157,7 +160,130 @@ class PostTests extends ApiTests {
     seedTimeline(20, 50);
     long forTwenty = statementsFor(20);
     assertThat(forTwenty).isEqualTo(forFive);
-    assertThat(forTwenty).isLessThanOrEqualTo(4);
+    // the posts with their authors, then the comments of all of them with their authors
+    assertThat(forTwenty).isEqualTo(2);
+  }
+
+  /**
+   * The authors the timeline's statements carry are each item's own: each post is by its own user
+   * and its comments by another, and the posts are stored in the reverse order of their authors (so
+   * neither a post's id nor its comments' post id happens to be its author's id, even in a fresh
+   * database): a user joined on the wrong column or row would show.
+   */
+  @Test
+  void theTimelinesJoinedAuthorsAreEachItemsOwn() {
+    String tag = UUID.randomUUID().toString();
+    // A1..A4, then C1..C4
+    db.sql(
+            "INSERT INTO users (email, display_name, password_hash) SELECT"
+                + " k || g || '-' || $1 || '@example.com', k || g, 'x'"
+                + " FROM unnest(ARRAY['A', 'C']) k CROSS JOIN generate_series(1, 4) g ORDER BY k, g")
+        .bind(0, tag)
+        .then()
+        .block();
+    // post G by AG, stored G = 4 first; dated in the future, so they top the shared timeline
+    db.sql(
+            "INSERT INTO posts (author_id, body, created_at, comment_count)"
+                + " SELECT u.id, 'post ' || g, now() + interval '80 years' + g * interval '1 minute', 2"
+                + " FROM generate_series(1, 4) g JOIN users u ON u.email = 'A' || g || '-' || $1 || '@example.com'"
+                + " ORDER BY g DESC")
+        .bind(0, tag)
+        .then()
+        .block();
+    db.sql(
+            "INSERT INTO comments (post_id, author_id, body, created_at)"
+                + " SELECT p.id, u.id, 'comment ' || c, p.created_at + c * interval '1 second'"
+                + " FROM posts p JOIN users a ON a.id = p.author_id"
+                + " JOIN users u ON u.email = 'C' || substr(a.email, 2, 1) || '-' || $1 || '@example.com'"
+                + " CROSS JOIN generate_series(1, 2) c WHERE a.email LIKE '%-' || $1 || '@example.com'")
+        .bind(0, tag)
+        .then()
+        .block();
+    var read = new AtomicReference<GraphQlTester.Response>();
+    long statements =
+        statementsOf(
+            () -> read.set(anonymous().documentName("timeline").variable("first", 4).execute()));
+    // the users below come from the two statements' joins, not from a fallback to the DataLoader
+    assertThat(statements).isEqualTo(2);
+    var response = read.get();
+    response
+        .path("timeline.edges[*].node.body")
+        .entityList(String.class)
+        .containsExactly("post 4", "post 3", "post 2", "post 1");
+    for (int i = 0; i < 4; i++) {
+      String node = "timeline.edges[" + i + "].node.";
+      int g = 4 - i;
+      response.path(node + "author.displayName").entity(String.class).isEqualTo("A" + g);
+      String authorId = response.path(node + "author.id").entity(String.class).get();
+      assertThat(displayNameOf(authorId)).isEqualTo("A" + g);
+      response
+          .path(node + "comments.edges[*].node.author.displayName")
+          .entityList(String.class)
+          .containsExactly("C" + g, "C" + g);
+      List<String> commenterIds =
+          response.path(node + "comments.edges[*].node.author.id").entityList(String.class).get();
+      assertThat(commenterIds)
+          .hasSize(2)
+          .allSatisfy(id -> assertThat(displayNameOf(id)).isEqualTo("C" + g));
+    }
+    // a post with its comment by someone else: the comment's author is the commenter's
+    var author = signUp("Poster");
+    var commenter = signUp("Commenter");
+    String post = createPost(author, "mine");
+    commenter
+        .graphQl()
+        .documentName("addComment")
+        .variable("postId", post)
+        .variable("body", "theirs")
+        .execute();
+    assertThat(
+            statementsOf(
+                () ->
+                    anonymous()
+                        .documentName("post")
+                        .variable("id", post)
+                        .execute()
+                        .path("post.author.id")
+                        .entity(String.class)
+                        .isEqualTo(author.id())
+                        .path("post.comments.edges[0].node.author.displayName")
+                        .entity(String.class)
+                        .isEqualTo(commenter.name())))
+        .isEqualTo(2);
+  }
+
+  /**
+   * Look-ahead: a timeline that selects no author reads no users; selected for the comments only,
+   * only the comments' statement joins them. The positive half proves the SQL is seen at all.
+   */
+  @Test
+  void onlyTheAuthorsATimelineSelectsAreJoined() throws InterruptedException {
+    seedTimeline(2, 70);
+    String neither =
+        "{ timeline(first: 2) { edges { node { body comments { edges { node { body } } } } } } }";
+    String commentAuthors =
+        "{ timeline(first: 2) { edges { node { body"
+            + " comments { edges { node { author { displayName } } } } } } } }";
+    List<String> none = sqlOf(null, t -> t.document(neither).execute());
+    assertThat(none).hasSize(2).noneSatisfy(s -> assertThat(s).containsIgnoringCase("users"));
+    List<String> comments = sqlOf(null, t -> t.document(commentAuthors).execute());
+    assertThat(comments).hasSize(2);
+    assertThat(comments)
+        .filteredOn(s -> s.contains("FROM comments"))
+        .singleElement()
+        .satisfies(s -> assertThat(s).contains("JOIN users"));
+    assertThat(comments)
+        .filteredOn(s -> s.contains("FROM posts"))
+        .singleElement()
+        .satisfies(s -> assertThat(s).doesNotContain("users"));
+  }
+
+  private String displayNameOf(String userId) {
+    return db.sql("SELECT display_name FROM users WHERE id = $1")
+        .bind(0, Long.parseLong(userId))
+        .map(r -> r.get(0, String.class))
+        .one()
+        .block();
   }
 
   private long statementsFor(int n) {

@@ -4,12 +4,9 @@ import com.dedw3n.platform.graphql.KeysetCursors;
 import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.user.User;
-import graphql.TrivialDataFetcher;
 import graphql.schema.DataFetcher;
 import graphql.schema.idl.RuntimeWiring;
 import java.util.Map;
-import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
@@ -20,9 +17,10 @@ import org.springframework.stereotype.Component;
  * conversation), and a page of messages per conversation in one statement for the whole page.
  *
  * <p>It also wires the fields of messages and typing indicators that need nothing but their parent:
- * loads by a key of it (a message's sender and conversation, unless the message carries them) as
- * {@link LoadedField}s, which cost less than controller methods, and the cursors that resume a
- * subscription after a message.
+ * loads by a key of it (a message's sender and conversation, unless the message carries them: a
+ * delivered message carries both to every subscriber, so no statement per subscriber, and a page
+ * read for a query that selects senders carries them) as {@link LoadedField}s, which cost less than
+ * controller methods, and the cursors that resume a subscription after a message.
  */
 @Component
 class ChatBatchLoaders implements RuntimeWiringConfigurer {
@@ -52,18 +50,6 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
         .registerMappedBatchLoader((keys, env) -> messages.load(keys));
   }
 
-  /**
-   * The value the message carries (a delivered message carries its sender and conversation to every
-   * subscriber: no statement per subscriber), else the DataLoader's.
-   */
-  private static TrivialDataFetcher<Object> carriedOrLoaded(
-      Function<Message, @Nullable Object> carried, LoadedField<Message, Long> loaded) {
-    return env -> {
-      Object value = carried.apply(env.getSource());
-      return value != null ? value : loaded.get(env);
-    };
-  }
-
   @Override
   public void configure(RuntimeWiring.Builder wiring) {
     wiring.type(
@@ -71,8 +57,7 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
         type ->
             type.dataFetcher(
                     "sender",
-                    carriedOrLoaded(
-                        Message::sender, LoadedField.of(User.LOADER, Message::senderId)))
+                    LoadedField.carriedOr(Message::sender, User.LOADER, Message::senderId))
                 // resumes a messageAdded subscription (or pages messages) after this one
                 .dataFetcher(
                     "cursor",
@@ -80,9 +65,8 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
                         env -> KeysetCursors.of("seq", env.<Message>getSource().seq()))
                 .dataFetcher(
                     "conversation",
-                    carriedOrLoaded(
-                        Message::conversation,
-                        LoadedField.of(CONVERSATIONS, Message::conversationId))));
+                    LoadedField.carriedOr(
+                        Message::conversation, CONVERSATIONS, Message::conversationId)));
     wiring.type(
         "InboxMessage",
         type ->

@@ -7,6 +7,7 @@ import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.graphql.Selections;
 import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.user.User;
@@ -103,6 +104,7 @@ class ChatController {
                                         (a, b) -> a))));
   }
 
+  /** A page of messages, read with their senders when the query selects them. */
   @SchemaMapping
   CompletableFuture<Window<Message>> messages(
       Conversation conversation,
@@ -113,7 +115,9 @@ class ChatController {
             env, ChatBatchLoaders.CONVERSATION_MESSAGES)
         .load(
             new NestedPages.Key(
-                conversation.id(), Page.of("last", last, 50, before).within(List.of("seq"))))
+                conversation.id(),
+                Page.of("last", last, 50, before).within(List.of("seq")),
+                Selections.selects(env, "edges", "node", "sender")))
         .thenApply(ChatController::backward);
   }
 

@@ -1,6 +1,7 @@
 package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.user.Users;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -20,6 +21,17 @@ class Conversations {
       "c.id, c.created_at, c.last_message_at, c.last_seq";
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, sender_id, body, created_at";
+
+  /** A message's columns as {@code messages m}, for the statements that may join its sender. */
+  private static final String M_COLUMNS =
+      "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at";
+
+  /**
+   * The sender read with a message, when the query selects it: one statement for the page and its
+   * senders instead of one more (and a round trip) through the users DataLoader. Its columns
+   * ({@code user_id}, ...) name none of messages'.
+   */
+  private static final Users.Join SENDER = Users.join("u", "user_");
 
   /** The conversation of {@code m}, from {@code conversations c}, as {@link #carried} reads it. */
   private static final String CARRIED_CONVERSATION_COLUMNS =
@@ -238,31 +250,42 @@ class Conversations {
         .all();
   }
 
-  /** The newest messages of each conversation, {@code limit} each, in one lateral statement. */
-  Flux<Message> newestMessages(Collection<Long> conversationIds, int limit) {
+  /**
+   * The newest messages of each conversation, {@code limit} each, carrying their senders when
+   * {@code withSenders}, in one lateral statement. The senders are joined inside the lateral
+   * subquery, whose ORDER BY keeps each conversation's messages in order whatever join the planner
+   * picks.
+   */
+  Flux<Message> newestMessages(Collection<Long> conversationIds, int limit, boolean withSenders) {
     return db.sql(
-            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at"
-                + " FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL (SELECT "
-                + MESSAGE_COLUMNS
-                + " FROM messages WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $2) m")
+            "SELECT m.* FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL (SELECT "
+                + messageColumns(withSenders)
+                + " FROM messages m"
+                + (withSenders ? SENDER.on("m.sender_id") : "")
+                + " WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT $2) m")
         .bind(0, conversationIds.toArray(Long[]::new))
         .bind(1, limit)
-        .map(Conversations::message)
+        .map(row -> readMessage(row, withSenders))
         .all();
   }
 
   /** One conversation's messages older than the page's cursor, newest first. */
-  Flux<Message> messagesBefore(long conversationId, Page page) {
+  Flux<Message> messagesBefore(long conversationId, Page page, boolean withSenders) {
     return db.sql(
             "SELECT "
-                + MESSAGE_COLUMNS
-                + " FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC"
-                + " LIMIT $3")
+                + messageColumns(withSenders)
+                + " FROM messages m"
+                + (withSenders ? SENDER.on("m.sender_id") : "")
+                + " WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3")
         .bind(0, conversationId)
         .bind(1, page.afterLong("seq"))
         .bind(2, page.fetchSize())
-        .map(Conversations::message)
+        .map(row -> readMessage(row, withSenders))
         .all();
+  }
+
+  private static String messageColumns(boolean withSender) {
+    return withSender ? M_COLUMNS + ", " + SENDER.columns() : M_COLUMNS;
   }
 
   /**
@@ -308,12 +331,18 @@ class Conversations {
   }
 
   static Message message(Readable row) {
+    return readMessage(row, false);
+  }
+
+  private static Message readMessage(Readable row, boolean withSender) {
     return new Message(
         row.get("id", Long.class),
         row.get("conversation_id", Long.class),
         row.get("seq", Long.class),
         row.get("sender_id", Long.class),
         row.get("body", String.class),
-        row.get("created_at", OffsetDateTime.class));
+        row.get("created_at", OffsetDateTime.class),
+        withSender ? SENDER.user(row) : null,
+        null);
   }
 }

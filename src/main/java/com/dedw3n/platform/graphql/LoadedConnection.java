@@ -35,6 +35,9 @@ import org.springframework.graphql.data.query.WindowConnectionAdapter;
  * @param adapter reads windows and makes cursors, with the application's cursor strategy
  * @param cursorKeys the keys of this list's cursors: another list's cursor is refused here, for
  *     this field alone
+ * @param joined the field of a node that the page's statement can read with it ({@code author}):
+ *     when the query selects it, the key asks the loader to join it ({@link NestedPages.Key#join});
+ *     null when there is none
  * @param <S> the parent (source) type
  */
 public record LoadedConnection<S>(
@@ -42,7 +45,8 @@ public record LoadedConnection<S>(
     ToLongFunction<S> parentId,
     int defaultSize,
     WindowConnectionAdapter adapter,
-    List<String> cursorKeys)
+    List<String> cursorKeys,
+    @Nullable String joined)
     implements TrivialDataFetcher<CompletableFuture<Connection<Object>>> {
 
   /**
@@ -58,7 +62,17 @@ public record LoadedConnection<S>(
       throw new IllegalArgumentException("Name the keys of " + loader + "'s cursors");
     }
     return new LoadedConnection<>(
-        loader, parentId, defaultSize, new WindowConnectionAdapter(cursors), List.of(cursorKeys));
+        loader,
+        parentId,
+        defaultSize,
+        new WindowConnectionAdapter(cursors),
+        List.of(cursorKeys),
+        null);
+  }
+
+  /** This connection, its page read with the nodes' {@code field} when the query selects it. */
+  public LoadedConnection<S> joining(String field) {
+    return new LoadedConnection<>(loader, parentId, defaultSize, adapter, cursorKeys, field);
   }
 
   @Override
@@ -71,9 +85,10 @@ public record LoadedConnection<S>(
                 environment.getArgument("after"))
             .within(cursorKeys);
     S source = environment.getSource();
+    boolean join = joined != null && Selections.selects(environment, "edges", "node", joined);
     var dataLoader = DataLoaders.<NestedPages.Key, Window<Object>>named(environment, loader);
     return dataLoader
-        .load(new NestedPages.Key(parentId.applyAsLong(source), page))
+        .load(new NestedPages.Key(parentId.applyAsLong(source), page, join))
         .thenApply(window -> new WindowConnection(window, adapter));
   }
 

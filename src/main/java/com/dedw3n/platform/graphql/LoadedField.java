@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.dataloader.DataLoader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A field whose value is one DataLoader load keyed by its parent (a product's seller, a review's
@@ -35,6 +36,19 @@ public record LoadedField<S, K>(String loader, Function<S, K> key)
     return new LoadedField<>(loader, key);
   }
 
+  /**
+   * The value the parent carries (a product read together with its seller, a message delivered with
+   * its sender), else the field loaded by the DataLoader registered under {@code loader}: a carried
+   * value costs no statement, and a parent read without it (not selected when it was read, or read
+   * by another query) is loaded exactly as {@link #of} loads it.
+   *
+   * @param carried the parent's carried value, or null when it carries none
+   */
+  public static <S, K> Carried<S, K> carriedOr(
+      Function<S, @Nullable Object> carried, String loader, Function<S, K> key) {
+    return new Carried<>(carried, new LoadedField<>(loader, key));
+  }
+
   /** A list field: one load per key of the parent (a match's two users), in the keys' order. */
   public static <S, K> Many<S, K> many(String loader, Function<S, List<K>> keys) {
     return new Many<>(loader, keys);
@@ -45,6 +59,18 @@ public record LoadedField<S, K>(String loader, Function<S, K> key)
     DataLoader<K, Object> dataLoader = DataLoaders.named(environment, loader);
     S source = environment.getSource();
     return dataLoader.load(key.apply(source));
+  }
+
+  /** See {@link #carriedOr}. */
+  public record Carried<S, K>(Function<S, @Nullable Object> carried, LoadedField<S, K> loaded)
+      implements TrivialDataFetcher<Object> {
+
+    @Override
+    public Object get(DataFetchingEnvironment environment) {
+      S source = environment.getSource();
+      Object value = carried.apply(source);
+      return value != null ? value : loaded.get(environment);
+    }
   }
 
   /** {@link LoadedField} of a list: the same loader, several keys of one parent. */

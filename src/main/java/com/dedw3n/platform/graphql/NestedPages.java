@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.springframework.data.domain.Window;
@@ -19,15 +18,46 @@ import reactor.core.publisher.Mono;
  * one size are fetched together by one statement (a lateral join, normally one statement for the
  * whole request); later pages, which clients ask for one parent at a time, one by one.
  *
+ * <p>A key also says whether its page's statement joins what the children point to (a review's
+ * author, read in the same statement rather than one DataLoader level later), decided by the field
+ * from the query's selection (see {@link Selections}). It travels in the key because the batch sees
+ * only keys, and first pages with and without the join are separate statements (a query that does
+ * not select the author pays no join); normally every key of a request agrees, so it is still one
+ * statement.
+ *
  * @param <T> the child type
  */
 public final class NestedPages<T> {
 
-  /** Which page of which parent's children: the DataLoader key. */
-  public record Key(long parentId, Page page) {}
+  /**
+   * Which page of which parent's children, and whether to join what they point to: the DataLoader
+   * key.
+   */
+  public record Key(long parentId, Page page, boolean join) {
 
-  private final BiFunction<Collection<Long>, Integer, Flux<T>> firstPages;
-  private final BiFunction<Long, Page, Flux<T>> laterPage;
+    /** A page read without joins. */
+    public Key(long parentId, Page page) {
+      this(parentId, page, false);
+    }
+  }
+
+  /** Up to {@code limit} newest children of each parent id, in one statement. */
+  @FunctionalInterface
+  public interface FirstPages<T> {
+    Flux<T> read(Collection<Long> parentIds, int limit, boolean join);
+  }
+
+  /** One parent's children after the page's cursor, {@code page.fetchSize()} rows. */
+  @FunctionalInterface
+  public interface LaterPage<T> {
+    Flux<T> read(long parentId, Page page, boolean join);
+  }
+
+  /** The first pages read by one statement: one size, joined or not. */
+  private record Batch(int fetchSize, boolean join) {}
+
+  private final FirstPages<T> firstPages;
+  private final LaterPage<T> laterPage;
   private final Function<T, Long> parentOf;
   private final Function<T, Map<String, Object>> cursorKey;
 
@@ -38,8 +68,8 @@ public final class NestedPages<T> {
    * @param cursorKey a child's position for its cursor (see {@link Page#key})
    */
   public NestedPages(
-      BiFunction<Collection<Long>, Integer, Flux<T>> firstPages,
-      BiFunction<Long, Page, Flux<T>> laterPage,
+      FirstPages<T> firstPages,
+      LaterPage<T> laterPage,
       Function<T, Long> parentOf,
       Function<T, Map<String, Object>> cursorKey) {
     this.firstPages = firstPages;
@@ -50,27 +80,28 @@ public final class NestedPages<T> {
 
   /** The mapped batch loader function: every key gets a window, empty when it has no children. */
   public Mono<Map<Key, Window<T>>> load(Set<Key> keys) {
-    Map<Integer, List<Key>> firstPagesBySize =
+    Map<Batch, List<Key>> firstPagesByBatch =
         keys.stream()
             .filter(key -> key.page().isFirst())
-            .collect(Collectors.groupingBy(key -> key.page().size()));
+            .collect(Collectors.groupingBy(key -> new Batch(key.page().fetchSize(), key.join())));
     Flux<Map<Key, Window<T>>> first =
-        Flux.fromIterable(firstPagesBySize.values())
+        Flux.fromIterable(firstPagesByBatch.entrySet())
             .concatMap(
-                group ->
+                batch ->
                     firstPages
-                        .apply(
-                            group.stream().map(Key::parentId).toList(),
-                            group.get(0).page().fetchSize())
+                        .read(
+                            batch.getValue().stream().map(Key::parentId).toList(),
+                            batch.getKey().fetchSize(),
+                            batch.getKey().join())
                         .collectMultimap(parentOf)
-                        .map(byParent -> windows(group, byParent)));
+                        .map(byParent -> windows(batch.getValue(), byParent)));
     Flux<Map<Key, Window<T>>> later =
         Flux.fromIterable(keys)
             .filter(key -> !key.page().isFirst())
             .concatMap(
                 key ->
                     laterPage
-                        .apply(key.parentId(), key.page())
+                        .read(key.parentId(), key.page(), key.join())
                         .collectList()
                         .map(rows -> Map.of(key, key.page().window(rows, cursorKey))));
     // a map per subscription: reduce(new HashMap<>(), ...) would share one between them

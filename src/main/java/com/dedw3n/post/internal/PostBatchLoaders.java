@@ -18,7 +18,9 @@ import org.springframework.stereotype.Component;
  *
  * <p>It also wires the fields that are one load by a key of their parent (a post's author, a
  * comment's author and post) as {@link LoadedField}s and a post's comments as a {@link
- * LoadedConnection}, which cost less than controller methods.
+ * LoadedConnection}, which cost less than controller methods. An author is the one the post or
+ * comment carries when the statement that read it joined the users (because the query selects
+ * them), else loaded.
  */
 @Component
 class PostBatchLoaders implements RuntimeWiringConfigurer {
@@ -53,14 +55,18 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
     wiring.type(
         "Post",
         type ->
-            type.dataFetcher("author", LoadedField.of(User.LOADER, Post::authorId))
+            type.dataFetcher(
+                    "author", LoadedField.carriedOr(Post::author, User.LOADER, Post::authorId))
                 .dataFetcher(
                     "comments",
-                    LoadedConnection.forward(POST_COMMENTS, Post::id, 10, cursors, "t", "id")));
+                    LoadedConnection.forward(POST_COMMENTS, Post::id, 10, cursors, "t", "id")
+                        .joining("author")));
     wiring.type(
         "Comment",
         type ->
-            type.dataFetcher("author", LoadedField.of(User.LOADER, Comment::authorId))
+            type.dataFetcher(
+                    "author",
+                    LoadedField.carriedOr(Comment::author, User.LOADER, Comment::authorId))
                 .dataFetcher("post", LoadedField.of(POSTS, Comment::postId)));
   }
 }

@@ -5,8 +5,10 @@ import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.graphql.Selections;
 import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,18 +35,21 @@ class PostController {
     this.budgets = budgets;
   }
 
+  /** The post, read with its author when the query selects it. */
   @QueryMapping
-  Mono<Post> post(@Argument String id) {
+  Mono<Post> post(@Argument String id, DataFetchingEnvironment env) {
     return posts
-        .findById(Ids.parse("id", id))
+        .findById(Ids.parse("id", id), Selections.selects(env, "author"))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", id)));
   }
 
+  /** A page of the timeline, read with the posts' authors when the query selects them. */
   @QueryMapping
-  Mono<Window<Post>> timeline(@Argument Integer first, @Argument String after) {
+  Mono<Window<Post>> timeline(
+      @Argument Integer first, @Argument String after, DataFetchingEnvironment env) {
     Page page = Page.of("first", first, 20, after);
     return posts
-        .newest(page)
+        .newest(page, Selections.selects(env, "edges", "node", "author"))
         .collectList()
         .map(rows -> page.window(rows, post -> Page.key(post.createdAt(), post.id())));
   }

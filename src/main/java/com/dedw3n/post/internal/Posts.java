@@ -1,6 +1,7 @@
 package com.dedw3n.post.internal;
 
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.user.Users;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -17,6 +18,20 @@ class Posts {
       "id, author_id, body, like_count, comment_count, created_at";
   private static final String COMMENT_COLUMNS = "id, post_id, author_id, body, created_at";
 
+  /** A post's columns as {@code posts p}, for the statements that may join its author. */
+  private static final String P_COLUMNS =
+      "p.id, p.author_id, p.body, p.like_count, p.comment_count, p.created_at";
+
+  /** A comment's columns as {@code comments c}, for the statements that may join its author. */
+  private static final String C_COLUMNS = "c.id, c.post_id, c.author_id, c.body, c.created_at";
+
+  /**
+   * The author read with a post or comment, when the query selects it: one statement for the page
+   * and its authors instead of one more (and a round trip) through the users DataLoader. Its
+   * columns ({@code user_id}, ...) name none of posts' or comments'.
+   */
+  private static final Users.Join USER = Users.join("u", "user_");
+
   private final DatabaseClient db;
 
   Posts(DatabaseClient db) {
@@ -30,24 +45,34 @@ class Posts {
         .all();
   }
 
-  Mono<Post> findById(long id) {
-    return findAllById(java.util.List.of(id)).next();
+  /** The post, carrying its author when {@code withAuthor}. */
+  Mono<Post> findById(long id, boolean withAuthor) {
+    return db.sql(
+            "SELECT "
+                + postColumns(withAuthor)
+                + " FROM posts p"
+                + (withAuthor ? USER.on("p.author_id") : "")
+                + " WHERE p.id = $1")
+        .bind(0, id)
+        .map(row -> readPost(row, withAuthor))
+        .one();
   }
 
-  /** Every post, newest first. */
-  Flux<Post> newest(Page page) {
+  /** Every post, newest first, carrying their authors when {@code withAuthors}. */
+  Flux<Post> newest(Page page, boolean withAuthors) {
     var spec =
         db.sql(
                 "SELECT "
-                    + POST_COLUMNS
-                    + " FROM posts"
-                    + (page.isFirst() ? "" : " WHERE (created_at, id) < ($2, $3)")
-                    + " ORDER BY created_at DESC, id DESC LIMIT $1")
+                    + postColumns(withAuthors)
+                    + " FROM posts p"
+                    + (withAuthors ? USER.on("p.author_id") : "")
+                    + (page.isFirst() ? "" : " WHERE (p.created_at, p.id) < ($2, $3)")
+                    + " ORDER BY p.created_at DESC, p.id DESC LIMIT $1")
             .bind(0, page.fetchSize());
     if (!page.isFirst()) {
       spec = spec.bind(1, page.afterTime("t")).bind(2, page.afterLong("id"));
     }
-    return spec.map(Posts::post).all();
+    return spec.map(row -> readPost(row, withAuthors)).all();
   }
 
   Mono<Post> insert(long authorId, String body) {
@@ -117,50 +142,75 @@ class Posts {
         .all();
   }
 
-  /** The newest comments of each post, {@code limit} per post, in one lateral statement. */
-  Flux<Comment> newestComments(Collection<Long> postIds, int limit) {
+  /**
+   * The newest comments of each post, {@code limit} per post, carrying their authors when {@code
+   * withAuthors}, in one lateral statement. The authors are joined inside the lateral subquery,
+   * whose ORDER BY keeps each post's comments in order whatever join the planner picks.
+   */
+  Flux<Comment> newestComments(Collection<Long> postIds, int limit, boolean withAuthors) {
     return db.sql(
-            "SELECT c.id, c.post_id, c.author_id, c.body, c.created_at"
-                + " FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT "
-                + COMMENT_COLUMNS
-                + " FROM comments WHERE post_id = p.id ORDER BY created_at DESC, id DESC"
+            "SELECT c.* FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT "
+                + commentColumns(withAuthors)
+                + " FROM comments c"
+                + (withAuthors ? USER.on("c.author_id") : "")
+                + " WHERE c.post_id = p.id ORDER BY c.created_at DESC, c.id DESC"
                 + " LIMIT $2) c")
         .bind(0, postIds.toArray(Long[]::new))
         .bind(1, limit)
-        .map(Posts::comment)
+        .map(row -> readComment(row, withAuthors))
         .all();
   }
 
-  Flux<Comment> commentsAfter(long postId, Page page) {
+  Flux<Comment> commentsAfter(long postId, Page page, boolean withAuthors) {
     return db.sql(
             "SELECT "
-                + COMMENT_COLUMNS
-                + " FROM comments WHERE post_id = $1 AND (created_at, id) < ($2, $3)"
-                + " ORDER BY created_at DESC, id DESC LIMIT $4")
+                + commentColumns(withAuthors)
+                + " FROM comments c"
+                + (withAuthors ? USER.on("c.author_id") : "")
+                + " WHERE c.post_id = $1 AND (c.created_at, c.id) < ($2, $3)"
+                + " ORDER BY c.created_at DESC, c.id DESC LIMIT $4")
         .bind(0, postId)
         .bind(1, page.afterTime("t"))
         .bind(2, page.afterLong("id"))
         .bind(3, page.fetchSize())
-        .map(Posts::comment)
+        .map(row -> readComment(row, withAuthors))
         .all();
   }
 
+  private static String postColumns(boolean withAuthor) {
+    return withAuthor ? P_COLUMNS + ", " + USER.columns() : P_COLUMNS;
+  }
+
+  private static String commentColumns(boolean withAuthor) {
+    return withAuthor ? C_COLUMNS + ", " + USER.columns() : C_COLUMNS;
+  }
+
   private static Post post(Readable row) {
+    return readPost(row, false);
+  }
+
+  private static Post readPost(Readable row, boolean withAuthor) {
     return new Post(
         row.get("id", Long.class),
         row.get("author_id", Long.class),
         row.get("body", String.class),
         row.get("like_count", Integer.class),
         row.get("comment_count", Integer.class),
-        row.get("created_at", OffsetDateTime.class));
+        row.get("created_at", OffsetDateTime.class),
+        withAuthor ? USER.user(row) : null);
   }
 
   private static Comment comment(Readable row) {
+    return readComment(row, false);
+  }
+
+  private static Comment readComment(Readable row, boolean withAuthor) {
     return new Comment(
         row.get("id", Long.class),
         row.get("post_id", Long.class),
         row.get("author_id", Long.class),
         row.get("body", String.class),
-        row.get("created_at", OffsetDateTime.class));
+        row.get("created_at", OffsetDateTime.class),
+        withAuthor ? USER.user(row) : null);
   }
 }

@@ -6,9 +6,11 @@ import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.platform.graphql.Selections;
 import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.product.Product;
+import graphql.schema.DataFetchingEnvironment;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -39,22 +41,27 @@ class ProductController {
     this.budgets = budgets;
   }
 
+  /** The product, read with its seller when the query selects it. */
   @QueryMapping
-  Mono<Product> product(@Argument String id) {
+  Mono<Product> product(@Argument String id, DataFetchingEnvironment env) {
     return products
-        .findById(Ids.parse("id", id))
+        .findById(Ids.parse("id", id), Selections.selects(env, "seller"))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", id)));
   }
 
+  /** A page of products, read with their sellers when the query selects them. */
   @QueryMapping
   Mono<Window<Product>> products(
-      @Argument String category, @Argument Integer first, @Argument String after) {
+      @Argument String category,
+      @Argument Integer first,
+      @Argument String after,
+      DataFetchingEnvironment env) {
     Page page = Page.of("first", first, 20, after);
     if (category != null && category.length() > 50) {
       throw ApiException.badRequest("category must be at most 50 characters long");
     }
     return products
-        .newest(category, page)
+        .newest(category, page, Selections.selects(env, "edges", "node", "seller"))
         .collectList()
         .map(rows -> page.window(rows, product -> Page.key(product.createdAt(), product.id())));
   }

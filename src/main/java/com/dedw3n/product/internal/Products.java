@@ -3,6 +3,7 @@ package com.dedw3n.product.internal;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.product.Product;
+import com.dedw3n.user.Users;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -22,6 +23,22 @@ public class Products {
   private static final String REVIEW_COLUMNS =
       "id, product_id, author_id, rating, body, created_at";
 
+  /** A product's columns as {@code products p}, for the statements that may join its seller. */
+  private static final String P_COLUMNS =
+      "p.id, p.seller_id, p.category, p.title, p.description, p.price_amount, p.price_currency,"
+          + " p.stock, p.review_count, p.rating_sum, p.created_at";
+
+  /** A review's columns as {@code reviews r}, for the statements that may join its author. */
+  private static final String R_COLUMNS =
+      "r.id, r.product_id, r.author_id, r.rating, r.body, r.created_at";
+
+  /**
+   * The seller or author read with a product or review, when the query selects it: one statement
+   * for the page and its users instead of one more (and a round trip) through the users DataLoader.
+   * Its columns ({@code user_id}, ...) name none of products' or reviews'.
+   */
+  private static final Users.Join USER = Users.join("u", "user_");
+
   private final DatabaseClient db;
 
   Products(DatabaseClient db) {
@@ -29,9 +46,19 @@ public class Products {
   }
 
   public Mono<Product> findById(long id) {
-    return db.sql("SELECT " + PRODUCT_COLUMNS + " FROM products WHERE id = $1")
+    return findById(id, false);
+  }
+
+  /** The product, carrying its seller when {@code withSeller}. */
+  Mono<Product> findById(long id, boolean withSeller) {
+    return db.sql(
+            "SELECT "
+                + productColumns(withSeller)
+                + " FROM products p"
+                + (withSeller ? USER.on("p.seller_id") : "")
+                + " WHERE p.id = $1")
         .bind(0, id)
-        .map(Products::product)
+        .map(row -> readProduct(row, withSeller))
         .one();
   }
 
@@ -43,18 +70,29 @@ public class Products {
         .all();
   }
 
-  /** Newest first, of one category or of all; {@link Page#fetchSize()} rows. */
-  Flux<Product> newest(@Nullable String category, Page page) {
+  /**
+   * Newest first, of one category or of all, carrying their sellers when {@code withSellers};
+   * {@link Page#fetchSize()} rows.
+   */
+  Flux<Product> newest(@Nullable String category, Page page, boolean withSellers) {
     StringBuilder sql =
-        new StringBuilder("SELECT " + PRODUCT_COLUMNS + " FROM products WHERE true");
+        new StringBuilder("SELECT " + productColumns(withSellers) + " FROM products p");
+    if (withSellers) {
+      sql.append(USER.on("p.seller_id"));
+    }
+    sql.append(" WHERE true");
     int n = 0;
     if (category != null) {
-      sql.append(" AND category = $").append(++n);
+      sql.append(" AND p.category = $").append(++n);
     }
     if (!page.isFirst()) {
-      sql.append(" AND (created_at, id) < ($").append(++n).append(", $").append(++n).append(")");
+      sql.append(" AND (p.created_at, p.id) < ($")
+          .append(++n)
+          .append(", $")
+          .append(++n)
+          .append(")");
     }
-    sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(++n);
+    sql.append(" ORDER BY p.created_at DESC, p.id DESC LIMIT $").append(++n);
     var spec = db.sql(sql.toString());
     int i = 0;
     if (category != null) {
@@ -63,7 +101,7 @@ public class Products {
     if (!page.isFirst()) {
       spec = spec.bind(i++, page.afterTime("t")).bind(i++, page.afterLong("id"));
     }
-    return spec.bind(i, page.fetchSize()).map(Products::product).all();
+    return spec.bind(i, page.fetchSize()).map(row -> readProduct(row, withSellers)).all();
   }
 
   Mono<Product> insert(
@@ -138,35 +176,48 @@ public class Products {
   }
 
   /**
-   * The newest reviews of each product, {@code limit} per product, in one statement: a lateral join
-   * that walks the (product_id, created_at, id) index once per product.
+   * The newest reviews of each product, {@code limit} per product, carrying their authors when
+   * {@code withAuthors}, in one statement: a lateral join that walks the (product_id, created_at,
+   * id) index once per product. The authors are joined inside the lateral subquery, whose ORDER BY
+   * keeps each product's reviews in order whatever join the planner picks.
    */
-  Flux<Review> newestReviews(Collection<Long> productIds, int limit) {
+  Flux<Review> newestReviews(Collection<Long> productIds, int limit, boolean withAuthors) {
     return db.sql(
-            "SELECT r.id, r.product_id, r.author_id, r.rating, r.body, r.created_at"
-                + " FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT "
-                + REVIEW_COLUMNS
-                + " FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC"
+            "SELECT r.* FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT "
+                + reviewColumns(withAuthors)
+                + " FROM reviews r"
+                + (withAuthors ? USER.on("r.author_id") : "")
+                + " WHERE r.product_id = p.id ORDER BY r.created_at DESC, r.id DESC"
                 + " LIMIT $2) r")
         .bind(0, productIds.toArray(Long[]::new))
         .bind(1, limit)
-        .map(Products::review)
+        .map(row -> readReview(row, withAuthors))
         .all();
   }
 
   /** The reviews of one product after a cursor; only for the rare second page. */
-  Flux<Review> reviewsAfter(long productId, Page page) {
+  Flux<Review> reviewsAfter(long productId, Page page, boolean withAuthors) {
     return db.sql(
             "SELECT "
-                + REVIEW_COLUMNS
-                + " FROM reviews WHERE product_id = $1 AND (created_at, id) < ($2, $3)"
-                + " ORDER BY created_at DESC, id DESC LIMIT $4")
+                + reviewColumns(withAuthors)
+                + " FROM reviews r"
+                + (withAuthors ? USER.on("r.author_id") : "")
+                + " WHERE r.product_id = $1 AND (r.created_at, r.id) < ($2, $3)"
+                + " ORDER BY r.created_at DESC, r.id DESC LIMIT $4")
         .bind(0, productId)
         .bind(1, page.afterTime("t"))
         .bind(2, page.afterLong("id"))
         .bind(3, page.fetchSize())
-        .map(Products::review)
+        .map(row -> readReview(row, withAuthors))
         .all();
+  }
+
+  private static String productColumns(boolean withSeller) {
+    return withSeller ? P_COLUMNS + ", " + USER.columns() : P_COLUMNS;
+  }
+
+  private static String reviewColumns(boolean withAuthor) {
+    return withAuthor ? R_COLUMNS + ", " + USER.columns() : R_COLUMNS;
   }
 
   private static DatabaseClient.GenericExecuteSpec bind(
@@ -175,6 +226,10 @@ public class Products {
   }
 
   static Product product(Readable row) {
+    return readProduct(row, false);
+  }
+
+  private static Product readProduct(Readable row, boolean withSeller) {
     return new Product(
         row.get("id", Long.class),
         row.get("seller_id", Long.class),
@@ -185,16 +240,22 @@ public class Products {
         row.get("stock", Integer.class),
         row.get("review_count", Integer.class),
         row.get("rating_sum", Long.class),
-        row.get("created_at", OffsetDateTime.class));
+        row.get("created_at", OffsetDateTime.class),
+        withSeller ? USER.user(row) : null);
   }
 
   static Review review(Readable row) {
+    return readReview(row, false);
+  }
+
+  private static Review readReview(Readable row, boolean withAuthor) {
     return new Review(
         row.get("id", Long.class),
         row.get("product_id", Long.class),
         row.get("author_id", Long.class),
         row.get("rating", Short.class),
         row.get("body", String.class),
-        row.get("created_at", OffsetDateTime.class));
+        row.get("created_at", OffsetDateTime.class),
+        withAuthor ? USER.user(row) : null);
   }
 }

@@ -36,15 +36,22 @@ class NestedPagesTests {
       new NestedPages<>(
           this::firstPages, this::laterPage, Child::parent, c -> Map.of("id", c.id()));
 
-  private Flux<Child> firstPages(Collection<Long> parents, int limit) {
-    statements.add("first " + new TreeSet<>(parents) + " limit " + limit);
+  private Flux<Child> firstPages(Collection<Long> parents, int limit, boolean join) {
+    statements.add("first " + new TreeSet<>(parents) + " limit " + limit + (join ? " join" : ""));
     return Flux.fromIterable(parents)
         .concatMap(p -> Flux.fromIterable(CHILDREN.getOrDefault(p, List.of())).take(limit));
   }
 
-  private Flux<Child> laterPage(long parent, Page page) {
+  private Flux<Child> laterPage(long parent, Page page, boolean join) {
     long after = page.afterLong("id");
-    statements.add("later " + parent + " after " + after + " limit " + page.fetchSize());
+    statements.add(
+        "later "
+            + parent
+            + " after "
+            + after
+            + " limit "
+            + page.fetchSize()
+            + (join ? " join" : ""));
     return Flux.fromIterable(CHILDREN.getOrDefault(parent, List.of()))
         .filter(c -> c.id() < after)
         .take(page.fetchSize());
@@ -81,8 +88,8 @@ class NestedPagesTests {
             new Child(1, 5), new Child(2, 9), new Child(1, 7), new Child(2, 3), new Child(1, 6));
     NestedPages<Child> nested =
         new NestedPages<>(
-            (parents, limit) -> Flux.fromIterable(interleaved),
-            (parent, page) -> Flux.empty(),
+            (parents, limit, join) -> Flux.fromIterable(interleaved),
+            (parent, page, join) -> Flux.empty(),
             Child::parent,
             c -> Map.of("id", c.id()));
 
@@ -123,6 +130,32 @@ class NestedPagesTests {
     assertThat(windows.get(afterTwelve).getContent()).containsExactly(new Child(1, 11));
     assertThat(windows.get(afterTwelve).hasNext()).isFalse();
     assertThat(windows.get(first(2, 1)).getContent()).containsExactly(new Child(2, 21));
+  }
+
+  /**
+   * The join flag travels in the key: first pages of one size are one statement per flag (keys that
+   * agree, as every key of one field does, still share one), and a later page is read with its own
+   * key's flag.
+   */
+  @Test
+  void firstPagesWithAndWithoutTheJoinAreSeparateStatementsEachWithItsFlag() {
+    var joined1 = new NestedPages.Key(1, Page.of("first", 2, 20, null), true);
+    var joined2 = new NestedPages.Key(2, Page.of("first", 2, 20, null), true);
+    var joinedLater =
+        new NestedPages.Key(1, Page.of("first", 1, 20, KeysetCursors.of("id", 13)), true);
+
+    var windows =
+        pages.load(Set.of(joined1, joined2, first(3, 2), first(1, 2), joinedLater)).block();
+
+    assertThat(statements)
+        .containsExactlyInAnyOrder(
+            "first [1, 2] limit 3 join", "first [1, 3] limit 3", "later 1 after 13 limit 2 join");
+    assertThat(windows.get(joined1).getContent())
+        .containsExactly(new Child(1, 14), new Child(1, 13));
+    assertThat(windows.get(first(1, 2)).getContent())
+        .containsExactly(new Child(1, 14), new Child(1, 13));
+    assertThat(windows.get(joined2).getContent()).containsExactly(new Child(2, 21));
+    assertThat(windows.get(joinedLater).getContent()).containsExactly(new Child(1, 12));
   }
 
   @Test

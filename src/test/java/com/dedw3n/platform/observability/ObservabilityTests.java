@@ -3,7 +3,6 @@ package com.dedw3n.platform.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
-import com.dedw3n.RecordedSpans;
 import com.dedw3n.platform.db.RequestStatements;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -33,7 +32,6 @@ import org.springframework.http.MediaType;
 class ObservabilityTests extends ApiTests {
 
   @Autowired MeterRegistry meters;
-  @Autowired RecordedSpans spans;
 
   /**
    * A sampled request's SQL is in its trace: a span per statement, the child of the operation's
@@ -71,7 +69,8 @@ class ObservabilityTests extends ApiTests {
         .bodyValue(
             Map.of(
                 "query",
-                "query tracedProduct($id: ID!) { product(id: $id) { title seller { displayName } } }",
+                "query tracedProduct($id: ID!) { product(id: $id) { title seller { displayName }"
+                    + " reviews { edges { node { body } } } } }",
                 "variables",
                 Map.of("id", product)))
         .exchange()
@@ -90,7 +89,8 @@ class ObservabilityTests extends ApiTests {
             .findFirst()
             .orElseThrow(() -> new AssertionError("no operation span in " + trace));
     List<SpanData> statements = trace.stream().filter(s -> s.getName().equals("SELECT")).toList();
-    // the product, then its seller: two statements, two spans under the operation
+    // the product with its seller, then its reviews: two statements, two spans under the
+    // operation
     assertThat(statements).hasSize(2);
     assertThat(statements)
         .allSatisfy(
@@ -101,8 +101,8 @@ class ObservabilityTests extends ApiTests {
             });
     assertThat(statements)
         .extracting(s -> s.getAttributes().get(AttributeKey.stringKey("db.query.text")))
-        .anySatisfy(sql -> assertThat(sql).contains("FROM products"))
-        .anySatisfy(sql -> assertThat(sql).contains("FROM users"));
+        .anySatisfy(sql -> assertThat(sql).contains("FROM products").contains("JOIN users"))
+        .anySatisfy(sql -> assertThat(sql).contains("FROM reviews"));
   }
 
   @Test

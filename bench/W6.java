@@ -1,13 +1,35 @@
 // W6 chat fan-out of bench/WORKLOAD.md: open subscriptions (graphql-transport-ws over
 // WebSocket, the protocol the apps speak) spread over conversations, senders posting at a steady
 // rate, and for every message the time from the sender's acknowledged mutation to each subscriber
-// of its conversation receiving it. JDK only, no build step:
+// of its conversation receiving it. JDK only, no build step. Two modes:
 //
-//   java bench/W6.java URL DATA RATE SECONDS
+//   java bench/W6.java URL DATA --receive DIR       # bench.sh: wrk sends, this program receives
+//   java bench/W6.java URL DATA RATE SECONDS [METRICS_URL]   # all in Java (BenchSmokeTests)
 //
 // URL is the server (http://127.0.0.1:8080), DATA a file of "conversation<TAB>user,user,..." lines
-// (bench.sh writes it: every listed user subscribes to that conversation, the first one sends),
-// RATE messages per second over all conversations, SECONDS how long to send.
+// (bench.sh writes it: every listed user subscribes to that conversation and sends to it in turn).
+//
+// --receive: the senders are wrk's (bench/wrk/open-loop.lua, op W6), because the JDK HttpClient
+// costs ~4 ms of CPU a request, which on a 2-core machine makes the driver the bottleneck well
+// before 1,000 messages/s, while receiving on WebSockets is cheap. After the warm-up below this
+// writes DIR/senders.data (wrk's data file: "conversation<TAB>id<TAB>cookie cookie", the members'
+// sessions) and then DIR/ready, and receives until DIR/committed appears: the messages the
+// database holds in these conversations from the send window, "id|conversation" lines, which
+// bench.sh writes with psql after wrk ends. Each of them must reach both subscribers exactly
+// once; what never arrives is lost. Latency comes from the message itself: wrk puts the
+// wall-clock microseconds it was due and sent at in its body ("w6 due=.. sent=..", see
+// bench/wrk/graphql.lua), and the receipt's wall clock (same machine, same CLOCK_REALTIME) minus
+// the due time is the delivery latency, open-loop corrected (a send that left late because the
+// driver or its connection was held up still counts from when it was due); minus the sent time,
+// the uncorrected figure. Prints:
+//   RESULT subscriptions=.. conversations=.. committed=.. expected=.. delivered=.. lost=..
+//          duplicates=.. unlisted=.. p50_us=.. p99_us=.. max_us=.. sent_p50_us=.. sent_p99_us=..
+//          delivered_per_s=.. protocol_errors=.. resumed=..
+// unlisted: messages received after the warm-up that the committed list does not hold (none
+// unless a send committed after wrk gave up on it and bench.sh read the list).
+//
+// RATE SECONDS: the sends from this program's JDK HttpClient, for the smoke test's few messages
+// (JDK only, no wrk); its ~4 ms of CPU a request makes it the bottleneck at high rates.
 //
 // Before measuring, one message goes to every conversation and the run waits until every
 // subscriber has it: that proves every subscription is live (graphql-transport-ws has no
@@ -16,7 +38,7 @@
 // acknowledgement: those deliveries count as 0 ms after the acknowledgement, and the end-to-end
 // figures (from the moment the send request left) show the whole path.
 //
-// Prints one line for bench.sh:
+// RATE SECONDS prints:
 //   RESULT subscriptions=.. conversations=.. sent=.. send_errors=.. expected=.. delivered=..
 //          lost=.. duplicates=.. p50_us=.. p99_us=.. delivered_per_s=.. send_p50_us=.. send_p99_us=..
 //          end_to_end_p50_us=.. end_to_end_p99_us=.. protocol_errors=.. resumed=..
@@ -29,6 +51,8 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,6 +81,8 @@ public class W6 {
   static final Pattern TYPE = Pattern.compile("\"type\":\"([a-z_]+)\"");
   static final Pattern SUBSCRIPTION_ID = Pattern.compile("^\\{\"id\":\"(\\d+)\"");
   static final Pattern CURSOR = Pattern.compile("\"cursor\":\"([^\"]+)\"");
+  /** wrk's stamps in a message body (bench/wrk/graphql.lua), wall-clock microseconds */
+  static final Pattern STAMPS = Pattern.compile("\"body\":\"w6 due=(\\d+) sent=(\\d+)\"");
   static final AtomicInteger resumed = new AtomicInteger();
 
   static final HttpClient http =
@@ -95,10 +121,11 @@ public class W6 {
   static void run(String[] args) throws Exception {
     url = args[0].replaceAll("/+$", "");
     Path data = Path.of(args[1]);
-    double rate = Double.parseDouble(args[2]);
-    int seconds = Integer.parseInt(args[3]);
+    boolean receiveOnly = args[2].equals("--receive");
+    double rate = receiveOnly ? 0 : Double.parseDouble(args[2]);
+    int seconds = receiveOnly ? 0 : Integer.parseInt(args[3]);
     // metrics: on the API's port in development, on MANAGEMENT_PORT in production
-    metricsUrl = args.length > 4 ? args[4].replaceAll("/+$", "") : url;
+    metricsUrl = !receiveOnly && args.length > 4 ? args[4].replaceAll("/+$", "") : url;
     Path api = Path.of("api");
     subscription = json(Files.readString(api.resolve("messageAdded.graphql")));
     send = json(Files.readString(api.resolve("sendMessage.graphql")));
@@ -143,6 +170,10 @@ public class W6 {
     while (!allReceived(subscribers, warmUp) && System.nanoTime() < deadline) Thread.sleep(50);
     if (!allReceived(subscribers, warmUp)) {
       throw new IllegalStateException("not every subscription received its warm-up message in 60 s");
+    }
+    if (receiveOnly) {
+      receive(Path.of(args[3]), conversations, sessions, subscribers, subscriptions, warmUp.keySet());
+      return;
     }
     log("every subscription is live; sending %.0f messages/s for %d s", rate, seconds);
 
@@ -220,6 +251,90 @@ public class W6 {
         resumed.get());
     if (!firstErrors.isEmpty()) System.out.println("FIRST_ERROR " + firstErrors.peek());
     System.exit(0);
+  }
+
+  /**
+   * --receive: hands wrk the senders' sessions, receives until bench.sh lists what the database
+   * committed during the send window, then checks every listed message reached every subscriber
+   * of its conversation once and prints the result.
+   */
+  static void receive(
+      Path dir, Map<Long, List<Long>> conversations, Map<Long, String> sessions,
+      List<Subscriber> subscribers, int subscriptions, Set<Long> warmUp) throws Exception {
+    List<String> senders = new ArrayList<>();
+    conversations.forEach(
+        (c, members) ->
+            senders.add("conversation\t" + c + "\t"
+                + String.join(" ", members.stream().map(sessions::get).toList())));
+    // written whole before it appears: bench.sh starts wrk as soon as ready exists
+    Path temporary = dir.resolve("senders.data.tmp");
+    Files.write(temporary, senders);
+    Files.move(temporary, dir.resolve("senders.data"), StandardCopyOption.ATOMIC_MOVE);
+    Files.writeString(dir.resolve("ready"), "");
+    log("every subscription is live; receiving until %s appears", dir.resolve("committed"));
+
+    // bench.sh writes the list after wrk ends (and stops this program if it fails meanwhile)
+    Path committed = dir.resolve("committed");
+    while (!Files.exists(committed)) Thread.sleep(100);
+    for (String line : Files.readAllLines(committed)) {
+      if (line.isBlank()) continue;
+      String[] parts = line.split("\\|");
+      measured.put(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+    }
+    Map<Long, Integer> subscribersOf = new HashMap<>();
+    conversations.forEach((c, members) -> subscribersOf.put(c, members.size()));
+    long expected = measured.values().stream().mapToLong(subscribersOf::get).sum();
+    // stragglers: every committed message has been published before wrk had its answer, so a
+    // few seconds are plenty unless the server is far behind on its WebSocket writes
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (delivered(subscribers) < expected && System.nanoTime() < end) Thread.sleep(50);
+
+    List<Long> fromDue = new ArrayList<>();
+    List<Long> fromSent = new ArrayList<>();
+    long delivered = 0, duplicates = 0, unlisted = 0, unstamped = 0;
+    long firstReceipt = Long.MAX_VALUE, lastReceipt = Long.MIN_VALUE;
+    for (Subscriber s : subscribers) {
+      for (var r : s.received.entrySet()) {
+        long id = r.getKey();
+        if (!measured.containsKey(id)) {
+          if (!warmUp.contains(id)) unlisted++;
+          continue;
+        }
+        delivered++;
+        long[] stamp = s.stamps.get(id);
+        if (stamp == null) {
+          unstamped++; // not sent by wrk: counted, but without a latency
+          continue;
+        }
+        fromDue.add(stamp[0]);
+        fromSent.add(stamp[1]);
+        firstReceipt = Math.min(firstReceipt, stamp[2]);
+        lastReceipt = Math.max(lastReceipt, stamp[2]);
+      }
+      duplicates += s.duplicates.get();
+    }
+    for (Subscriber s : subscribers) s.close();
+    fromDue.sort(null);
+    fromSent.sort(null);
+    double window = lastReceipt > firstReceipt ? (lastReceipt - firstReceipt) / 1e6 : 1;
+    System.out.printf(
+        "RESULT subscriptions=%d conversations=%d committed=%d expected=%d delivered=%d lost=%d"
+            + " duplicates=%d unlisted=%d unstamped=%d p50_us=%d p99_us=%d max_us=%d sent_p50_us=%d"
+            + " sent_p99_us=%d delivered_per_s=%.0f protocol_errors=%d resumed=%d%n",
+        subscriptions, conversations.size(), measured.size(), expected, delivered,
+        expected - delivered, duplicates, unlisted, unstamped, percentile(fromDue, 50),
+        percentile(fromDue, 99), fromDue.isEmpty() ? 0 : fromDue.get(fromDue.size() - 1),
+        percentile(fromSent, 50), percentile(fromSent, 99), delivered / window,
+        protocolErrors.get(), resumed.get());
+    if (!firstErrors.isEmpty()) System.out.println("FIRST_ERROR " + firstErrors.peek());
+    System.out.flush();
+    System.exit(0);
+  }
+
+  /** Wall-clock microseconds (CLOCK_REALTIME, as wrk's stamps). */
+  static long wallMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
   }
 
   /** SQL statements the server has sent so far (its dedw3n.db.statements counter). */
@@ -322,6 +437,8 @@ public class W6 {
     final Set<Long> conversations;
     /** messageId -> nanoTime it arrived */
     final Map<Long, Long> received = new ConcurrentHashMap<>();
+    /** messageId -> {receipt - due, receipt - sent, receipt} in wall-clock us, for wrk's messages */
+    final Map<Long, long[]> stamps = new ConcurrentHashMap<>();
     final AtomicInteger duplicates = new AtomicInteger();
     final CompletableFuture<Void> acknowledged = new CompletableFuture<>();
     final StringBuilder partial = new StringBuilder();
@@ -381,17 +498,18 @@ public class W6 {
     @Override
     public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
       long now = System.nanoTime();
+      long wall = wallMicros();
       partial.append(data);
       if (last) {
         String message = partial.toString();
         partial.setLength(0);
-        handle(socket, message, now);
+        handle(socket, message, now, wall);
       }
       socket.request(1);
       return null;
     }
 
-    private void handle(WebSocket socket, String message, long now) {
+    private void handle(WebSocket socket, String message, long now, long wall) {
       Matcher type = TYPE.matcher(message);
       String kind = type.find() ? type.group(1) : "";
       switch (kind) {
@@ -404,8 +522,16 @@ public class W6 {
             protocolError(message);
             return;
           }
-          if (received.putIfAbsent(Long.parseLong(id.group(1)), now) != null) {
+          long messageId = Long.parseLong(id.group(1));
+          if (received.putIfAbsent(messageId, now) != null) {
             duplicates.incrementAndGet();
+          } else {
+            Matcher stamp = STAMPS.matcher(message);
+            if (stamp.find()) {
+              long due = Long.parseLong(stamp.group(1));
+              long sent = Long.parseLong(stamp.group(2));
+              stamps.put(messageId, new long[] {wall - due, wall - sent, wall});
+            }
           }
           Matcher subscriptionId = SUBSCRIPTION_ID.matcher(message);
           Matcher cursor = CURSOR.matcher(message);

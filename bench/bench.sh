@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The reference benchmark (bench/WORKLOAD.md): seeds the data set, finds or starts the
-# server, warms it up, drives W1..W5 with wrk at each connection count and W6 with bench/W6.java,
+# server, warms it up, drives W1..W5 with wrk at each connection count and W6 with
+# bench/W6.java's subscribers receiving what wrk (bench/wrk/open-loop.lua) sends,
 # measures the raw-SQL ceiling of W1..W5 with pgbench at the same client counts, and checks the
 # database after W5 (the ceiling's orders included: they are held to the same check).
 # The README (section Benchmark) explains the settings and the columns.
@@ -22,6 +23,8 @@ WARMUP=${WARMUP:-60}              # seconds of warm-up per operation (the JIT ne
 OPS=${OPS:-"W1 W2 W3 W4 W5 W6"}
 W6_SUBSCRIPTIONS=${W6_SUBSCRIPTIONS:-1000}  # W6: open subscriptions, two per conversation
 W6_RATE=${W6_RATE:-100}           # W6: messages sent per second, over all its conversations
+W6_CONNECTIONS=${W6_CONNECTIONS:-auto}  # W6: wrk's connections for the sends (a thread each); auto:
+                                  # twice rate x the 100 ms target p99, at least 16, at most 256
 THREADS=${THREADS:-2}             # wrk and pgbench threads (the machine's cores)
 SEED=${SEED:-auto}                # auto: only when the database holds another scale; always; never
 SQL_CEILING=${SQL_CEILING:-1}     # 0 skips pgbench
@@ -54,9 +57,12 @@ OUT="$RESULTS/$STAMP.txt"
 WORK=$(mktemp -d)
 SERVER_PID=${SERVER_PID:-}
 STARTED_PID=
+W6_PID=
 trap cleanup EXIT
 
 cleanup() {
+  # W6's subscribers wait for a file that a failed run never writes
+  if [[ -n "$W6_PID" ]] && kill -0 "$W6_PID" 2>/dev/null; then kill "$W6_PID" || true; fi
   if [[ -n "$STARTED_PID" ]] && kill -0 "$STARTED_PID" 2>/dev/null; then
     log "stopping the server we started (pid $STARTED_PID)"
     kill "$STARTED_PID"
@@ -376,9 +382,27 @@ run_floor() {
   out "# W1 floor (graphql-java alone, data in memory, no HTTP or SQL, one core): $dataloader us a request with DataLoaders as the server ($((1000000 / dataloader)) requests/s a core), $preloaded us with the data preloaded ($((1000000 / preloaded))/s)"
 }
 
-# W6 chat fan-out (bench/W6.java, real graphql-transport-ws subscribers): W6_SUBSCRIPTIONS spread
-# over conversations of two participants, both subscribed, one message every 1/W6_RATE s for
-# DURATION s. One line; errors and lost or duplicated messages fail the run.
+# CPU time a process has used so far (user + system, clock ticks), from /proc/PID/stat: the fields
+# after the command name, which may hold spaces, so counted from its closing parenthesis
+cpu_ticks() {
+  [[ -n "$1" && -r /proc/$1/stat ]] || { echo ""; return; }
+  sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# W6 chat fan-out: W6_SUBSCRIPTIONS real graphql-transport-ws subscribers (bench/W6.java) spread
+# over conversations of two participants, both subscribed, and messages sent by wrk
+# (bench/wrk/open-loop.lua, op W6) at W6_RATE for DURATION s. The roles are split because the
+# JDK HttpClient costs ~4 ms of CPU a request here, so W6.java sending 1,000/s itself was the
+# bottleneck on two cores; wrk costs ~0.4 ms, and receiving on WebSockets is cheap.
+#   1. W6.java signs every member in (BCrypt: ~50 ms of server CPU each, so before the window),
+#      subscribes, proves each subscription with one message per conversation, writes wrk's
+#      data file (the members' sessions) and then the file ready.
+#   2. wrk sends at the fixed rate; each body carries its due and sent wall-clock time.
+#   3. psql lists what the database committed in these conversations since just before wrk
+#      started; W6.java checks each reached both subscribers exactly once and computes the
+#      delivery latency from the stamps (receipt - due time, same machine and clock).
+# Server CPU and statements are read before and after wrk: the send window only. One line;
+# errors (the sends' included), lost, duplicated or unlisted messages fail the run.
 run_w6() {
   local conversations=$((W6_SUBSCRIPTIONS / 2))
   sql "SELECT c.conversation_id, string_agg(c.user_id::text, ',' ORDER BY c.user_id)
@@ -387,23 +411,78 @@ run_w6() {
                                    GROUP BY conversation_id HAVING count(*) = 2)
        GROUP BY c.conversation_id ORDER BY hashint8(c.conversation_id) LIMIT $conversations" |
     tr '|' '\t' >"$WORK/W6.data"
-  log "W6: $(wc -l <"$WORK/W6.data") conversations, $W6_RATE messages/s for $DURATION s"
+  local dir=$WORK/w6
+  mkdir -p "$dir"
+  log "W6: $(wc -l <"$WORK/W6.data") conversations: bench/W6.java signs their members in and subscribes"
+  java bench/W6.java "$BENCH_URL" "$WORK/W6.data" --receive "$dir" >"$WORK/w6.out" &
+  W6_PID=$!
+  local waited=0
+  until [[ -f "$dir/ready" ]]; do
+    kill -0 "$W6_PID" 2>/dev/null || { cat "$WORK/w6.out" >&2; die "W6: the subscribers failed"; }
+    ((waited++ < 900)) || die "W6: the subscribers were not ready within 15 minutes"
+    sleep 1
+  done
+
+  local connections=$W6_CONNECTIONS
+  if [[ "$connections" == auto ]]; then
+    # a connection sends every connections/rate s and holds its next send while an answer is
+    # out: twice rate x the 100 ms target keeps late starts rare while the server meets it
+    connections=$(awk -v r="$W6_RATE" 'BEGIN { n = int(2 * r * 0.1 + 0.999); if (n < 16) n = 16; if (n > 256) n = 256; print n }')
+  fi
+  # every message after this id in these conversations is the window's: the warm-up's are all
+  # acknowledged (committed) before W6.java writes ready
+  local mark ticks before server_before w6_before
+  mark=$(sql "SELECT coalesce(max(id), 0) FROM messages")
+  ticks=$(getconf CLK_TCK)
   reset_peak_rss
-  java bench/W6.java "$BENCH_URL" "$WORK/W6.data" "$W6_RATE" "$DURATION" "$MANAGEMENT_URL" >"$WORK/w6.out" ||
-    { cat "$WORK/w6.out" >&2; die "W6 failed"; }
-  grep '^FIRST_ERROR ' "$WORK/w6.out" | cut -c1-400 >&2 || true
+  before=$(statements)
+  server_before=$(cpu_ticks "$SERVER_PID")
+  w6_before=$(cpu_ticks "$W6_PID")
+  log "W6: wrk sends $W6_RATE messages/s for $DURATION s over $connections connections"
+  # bash's time: wrk's own CPU (user, system) and its wall time, to show what the driver costs
+  local TIMEFORMAT='%3U %3S %3R'
+  { time wrk -t"$connections" -c"$connections" -d"$((DURATION + OPEN_LOOP_GRACE + 1))s" --timeout 10s \
+    -s bench/wrk/open-loop.lua "$BENCH_URL/graphql" -- W6 api/sendMessage.graphql "$dir/senders.data" \
+    "$W6_RATE" "$DURATION" "$connections" >"$WORK/w6-wrk.out" 2>&1; } 2>"$WORK/w6-wrk.time" ||
+    { cat "$WORK/w6-wrk.out" >&2; die "W6: wrk failed"; }
+  local server_after w6_after after wrk_user wrk_system wrk_wall
+  server_after=$(cpu_ticks "$SERVER_PID")
+  w6_after=$(cpu_ticks "$W6_PID")
+  after=$(statements)
+  read -r wrk_user wrk_system wrk_wall <"$WORK/w6-wrk.time"
   local line
+  line=$(grep '^RESULT ' "$WORK/w6-wrk.out") || { cat "$WORK/w6-wrk.out" >&2; die "W6: wrk printed no result"; }
+  grep '^FIRST_ERROR ' "$WORK/w6-wrk.out" | cut -c1-400 | sed 's/^/W6 send: /' >&2 || true
+  # wrk's fields as wrk_*: W6.java's result below has names of its own (p50_us, ...)
+  eval "$(sed -e 's/^RESULT //' -e 's/\([a-z_0-9]*\)=/wrk_\1=/g' <<<"$line")"
+
+  # the list W6.java checks against (it waits for the file, so written whole, then renamed)
+  sql "SELECT id, conversation_id FROM messages WHERE id > $mark
+       AND conversation_id = ANY('{$(cut -f1 "$WORK/W6.data" | paste -sd,)}'::bigint[])" >"$dir/committed.tmp"
+  mv "$dir/committed.tmp" "$dir/committed"
+  wait "$W6_PID" || { cat "$WORK/w6.out" >&2; die "W6 failed"; }
+  W6_PID=
+  grep '^FIRST_ERROR ' "$WORK/w6.out" | cut -c1-400 | sed 's/^/W6 receive: /' >&2 || true
   line=$(grep '^RESULT ' "$WORK/w6.out") || { cat "$WORK/w6.out" >&2; die "W6 printed no result"; }
   eval "${line#RESULT }"
   # shellcheck disable=SC2154 # set by eval
-  local errors=$((send_errors + protocol_errors))
-  out "$(printf 'W6  %5s subscriptions over %s conversations, %s sent (%s/s): delivered %s/s, p50 %.1f ms, p99 %.1f ms, lost %s, duplicates %s, errors %s, stmt/message %s, rss %s MiB; send p50 %.1f ms, p99 %.1f ms; end to end p50 %.1f ms, p99 %.1f ms' \
-    "$subscriptions" "$conversations" "$sent" "$W6_RATE" "$delivered_per_s" \
-    "$(awk -v u="$p50_us" 'BEGIN { print u / 1000 }')" "$(awk -v u="$p99_us" 'BEGIN { print u / 1000 }')" \
-    "$lost" "$duplicates" "$errors" "$statements_per_message" "$(peak_rss)" \
-    "$(awk -v u="$send_p50_us" 'BEGIN { print u / 1000 }')" "$(awk -v u="$send_p99_us" 'BEGIN { print u / 1000 }')" \
-    "$(awk -v u="$end_to_end_p50_us" 'BEGIN { print u / 1000 }')" "$(awk -v u="$end_to_end_p99_us" 'BEGIN { print u / 1000 }')")"
-  if ((errors != 0 || lost != 0 || duplicates != 0)); then
+  local errors=$((wrk_errors + protocol_errors))
+  local server_cpu=n/a
+  if [[ -n "$server_before" && -n "$server_after" ]]; then
+    server_cpu=$(awk -v b="$server_before" -v a="$server_after" -v t="$ticks" -v n="$committed" -v w="$wrk_wall" \
+      'BEGIN { printf "%.2f ms/message (%.2f cores)", n ? (a - b) * 1000 / t / n : 0, (a - b) / t / w }')
+  fi
+  # shellcheck disable=SC2154 # set by eval
+  out "$(printf 'W6  %5s subscriptions over %s conversations, %s sent (%s/s, achieved %s/s), %s committed: delivered %s/s, p50 %s ms, p99 %s ms, max %s ms (from the due time; from the send p50 %s, p99 %s), lost %s, duplicates %s, unlisted %s, errors %s (%s saturated, %s unanswered), stmt/message %s, rss %s MiB; send answered p50 %s ms, p99 %s ms (from the due time), %s late starts; server CPU %s; driver CPU: wrk %.1f s, W6.java %s s in %.0f s' \
+    "$subscriptions" "$conversations" "$wrk_sent" "$W6_RATE" "$wrk_achieved_rps" "$committed" "$delivered_per_s" \
+    "$(us_to_ms "$p50_us")" "$(us_to_ms "$p99_us")" "$(us_to_ms "$max_us")" \
+    "$(us_to_ms "$sent_p50_us")" "$(us_to_ms "$sent_p99_us")" \
+    "$lost" "$duplicates" "$unlisted" "$errors" "$wrk_saturated" "$wrk_unanswered" \
+    "$(awk -v a="$after" -v b="$before" -v n="$committed" 'BEGIN { printf "%.2f", n ? (a - b) / n : 0 }')" "$(peak_rss)" \
+    "$(us_to_ms "$wrk_p50_us")" "$(us_to_ms "$wrk_p99_us")" "$wrk_late_starts" "$server_cpu" \
+    "$(awk -v u="$wrk_user" -v s="$wrk_system" 'BEGIN { print u + s }')" \
+    "$(awk -v a="$w6_after" -v b="$w6_before" -v t="$ticks" 'BEGIN { printf "%.1f", (a - b) / t }')" "$wrk_wall")"
+  if ((errors != 0 || lost != 0 || duplicates != 0 || unlisted != 0)); then
     failed_checks=$((failed_checks + 1))
   fi
 }

@@ -38,31 +38,35 @@
 --
 -- At the end one line is printed for bench.sh to read:
 --   RESULT rate=.. connections=.. scheduled=.. sent=.. answered=.. achieved_rps=.. ok=..
---     errors=.. unanswered=.. late_starts=.. late_timers=.. p50_us=.. p90_us=.. p99_us=.. max_us=..
+--     errors=.. saturated=.. unanswered=.. late_starts=.. late_timers=.. p50_us=.. p90_us=.. p99_us=.. max_us=..
 --     sent_p50_us=.. sent_p90_us=.. sent_p99_us=.. sent_max_us=..
 -- errors counts HTTP and GraphQL errors, socket errors and unanswered requests; sent_* is the
--- latency from the moment each request left, what a driver without the correction would report.
+-- latency from the moment each request left, what a driver without the correction would report;
+-- saturated the errors that were the server shedding load (503 SATURATED, see graphql.lua).
+--
+-- W6 (chat fan-out: messages sent here, received by bench/W6.java's subscribers): request n of
+-- the schedule goes to conversation n modulo their count, and its body carries its due time and
+-- the moment it left on the wall clock (see graphql.lua), as bench.sh's run_w6 runs it:
+--   wrk -t40 -c40 -d31s --timeout 10s -s bench/wrk/open-loop.lua http://127.0.0.1:8080/graphql \
+--     -- W6 api/sendMessage.graphql senders.data 200 20 40
 
 local script_dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(script_dir .. "graphql.lua")
 local base_setup, base_init, base_request, base_response = setup, init, request, response
 
 local ffi = require("ffi")
+-- clock_gettime is graphql.lua's (clock_us): a Lua state may declare it only once
 ffi.cdef [[
-  typedef struct { long tv_sec; long tv_nsec; } open_loop_timespec;
-  int clock_gettime(int clock, open_loop_timespec *tp);
   void *calloc(size_t count, size_t size);
   unsigned long pthread_self(void);
   int pthread_kill(unsigned long thread, int sig);
 ]]
-local CLOCK_MONOTONIC, SIGINT = 1, 2
+local SIGINT = 2
 local MAX_CONNECTIONS = 4096
-local timespec = ffi.new("open_loop_timespec")
 
 -- microseconds of CLOCK_MONOTONIC: the same clock in every thread, immune to clock changes
 local function now_us()
-  ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
-  return tonumber(timespec.tv_sec) * 1e6 + tonumber(timespec.tv_nsec) / 1e3
+  return clock_us(CLOCK_MONOTONIC)
 end
 
 -- the histogram: values below 128 us exact, above 64 buckets per power of two
@@ -180,6 +184,10 @@ function request()
     first_sent = first_sent or sent_at
     last_sent = sent_at
     in_flight, in_flight_due = true, due
+    -- for W6's message body (graphql.lua): the request's number in the whole schedule, and its
+    -- due time on the wall clock, which the subscribers in another process can compare with
+    request_number = index + (next_slot - 1) * connections
+    request_due_wall_us = due + (clock_us(CLOCK_REALTIME) - sent_at)
   end
   -- in flight already: wrk sends the request again on a new connection after a socket error,
   -- and its latency still counts from the first due time
@@ -228,7 +236,7 @@ function done(summary, latency, requests)
   local now = now_us()
   local h, sh = {}, {}
   local t = { scheduled = 0, sent = 0, answered = 0, late_starts = 0, late_timers = 0, ok = 0,
-    http_errors = 0, graphql_errors = 0 }
+    http_errors = 0, graphql_errors = 0, saturated = 0 }
   local max, sent_max, unanswered = 0, 0, 0
   local first, last, example
   local rate, connections
@@ -267,12 +275,12 @@ function done(summary, latency, requests)
   local count = t.answered + unanswered
   io.write(string.format(
     "RESULT rate=%g connections=%d scheduled=%d sent=%d answered=%d achieved_rps=%.1f ok=%d"
-      .. " errors=%d unanswered=%d late_starts=%d late_timers=%d"
+      .. " errors=%d saturated=%d unanswered=%d late_starts=%d late_timers=%d"
       .. " p50_us=%d p90_us=%d p99_us=%d max_us=%d"
       .. " sent_p50_us=%d sent_p90_us=%d sent_p99_us=%d sent_max_us=%d\n",
     rate or 0, #threads, t.scheduled, t.sent, t.answered,
     (first and last > first) and (t.sent - 1) / ((last - first) / 1e6) or 0,
-    t.ok, errors, unanswered, t.late_starts, t.late_timers,
+    t.ok, errors, t.saturated, unanswered, t.late_starts, t.late_timers,
     percentile(h, count, 50, max), percentile(h, count, 90, max), percentile(h, count, 99, max),
     max,
     percentile(sh, t.answered, 50, sent_max), percentile(sh, t.answered, 90, sent_max),

@@ -229,14 +229,7 @@ class ChatTests extends ApiTests {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
     var cid = signUp("Cid");
-    String conversation =
-        ann.graphQl()
-            .documentName("startConversation")
-            .variable("participantIds", List.of(ben.id(), cid.id()))
-            .execute()
-            .path("startConversation.id")
-            .entity(String.class)
-            .get();
+    String conversation = start(ann, ben.id(), cid.id());
     List<Client> senders = List.of(ann, ben, cid, cid, ann, ben);
     for (int i = 0; i < senders.size(); i++) {
       send(senders.get(i), conversation, "m" + i);
@@ -294,14 +287,7 @@ class ChatTests extends ApiTests {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
     var cid = signUp("Cid");
-    String conversation =
-        ann.graphQl()
-            .documentName("startConversation")
-            .variable("participantIds", List.of(ben.id(), cid.id()))
-            .execute()
-            .path("startConversation.id")
-            .entity(String.class)
-            .get();
+    String conversation = start(ann, ben.id(), cid.id());
     long statements =
         statementsOf(
             () ->
@@ -374,11 +360,11 @@ class ChatTests extends ApiTests {
         .block();
   }
 
-  private String start(Client starter, String other) {
+  private String start(Client starter, String... others) {
     return starter
         .graphQl()
         .documentName("startConversation")
-        .variable("participantIds", List.of(other))
+        .variable("participantIds", List.of(others))
         .execute()
         .path("startConversation.id")
         .entity(String.class)

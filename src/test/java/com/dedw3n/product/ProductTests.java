@@ -520,12 +520,13 @@ class ProductTests extends ApiTests {
   }
 
   /**
-   * W2's shape: the product with its seller, then its reviews with their authors, two statements,
-   * each with the right user; the seller and authors are read in those two statements (their SQL
-   * joins users) and by no statement of their own.
+   * W2's shape: the product with its seller and its first page of reviews with their authors, one
+   * statement, each with the right user; the seller, the reviews and the authors are read in that
+   * statement (its SQL joins users and reviews) and by no statement of their own.
    */
   @Test
-  void aProductsDetailIsTwoStatementsWithItsSellerAndAuthorsJoined() throws InterruptedException {
+  void aProductsDetailIsOneStatementWithItsSellerReviewsAndAuthorsJoined()
+      throws InterruptedException {
     var seller = signUp("Seller" + shortId());
     var first = signUp("First" + shortId());
     var second = signUp("Second" + shortId());
@@ -547,10 +548,92 @@ class ProductTests extends ApiTests {
               .entityList(String.class)
               .containsExactly(second.id(), first.id());
         };
-    assertThat(statementsOf(detail)).isEqualTo(2);
+    assertThat(statementsOf(detail)).isEqualTo(1);
     List<String> sql =
         sqlOf(null, tester -> tester.documentName("productDetail").variable("id", id).execute());
-    assertThat(sql).hasSize(2).allSatisfy(s -> assertThat(s).contains("JOIN users"));
+    assertThat(sql)
+        .singleElement()
+        // spans keep the statement's beginning: the seller's join, and the reviews' after it
+        .satisfies(s -> assertThat(s).contains("JOIN users u", "JOIN LATERAL"));
+  }
+
+  /**
+   * The page read ahead with the product is the one the reviews field reads itself: the same edges,
+   * cursors and page info as from its DataLoader, which a second list of another size makes the
+   * query use (it reads ahead only one size), for a product with more reviews than the page and for
+   * one with none.
+   */
+  @Test
+  void theReviewsReadAheadAreTheOnesTheFieldWouldRead() {
+    String category = uniqueCategory();
+    seedFeed(category, 1, 5);
+    String reviewed =
+        anonymous()
+            .documentName("productFeed")
+            .variable("category", category)
+            .execute()
+            .path("products.edges[0].node.id")
+            .entity(String.class)
+            .get();
+    String unreviewed = createProduct(signUp("Quiet"), uniqueCategory(), 500, 3);
+    String page =
+        "reviews(first: 3) { edges { cursor node { id rating author { id displayName } } }"
+            + " pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }";
+    String ahead = "query($id: ID!) { product(id: $id) { title " + page + " } }";
+    String loaded =
+        "query($id: ID!) { product(id: $id) { title "
+            + page
+            + " other: reviews(first: 4) { edges { node { id } } } } }";
+    for (String id : List.of(reviewed, unreviewed)) {
+      var read = new AtomicReference<Object>();
+      long oneStatement =
+          statementsOf(
+              () ->
+                  read.set(
+                      anonymous()
+                          .document(ahead)
+                          .variable("id", id)
+                          .execute()
+                          .path("product")
+                          .entity(Object.class)
+                          .get()));
+      var viaLoader = new AtomicReference<Object>();
+      long moreStatements =
+          statementsOf(
+              () ->
+                  viaLoader.set(
+                      anonymous()
+                          .document(loaded)
+                          .variable("id", id)
+                          .execute()
+                          .path("product")
+                          .entity(Map.class)
+                          .get()));
+      assertThat(oneStatement).as("read ahead").isEqualTo(1);
+      assertThat(moreStatements).as("read by the reviews DataLoader").isGreaterThan(1);
+      ((Map<?, ?>) viaLoader.get()).remove("other");
+      assertThat(read.get()).isEqualTo(viaLoader.get());
+    }
+    anonymous()
+        .document(ahead)
+        .variable("id", reviewed)
+        .execute()
+        .path("product.reviews.edges")
+        .entityList(Object.class)
+        .hasSize(3)
+        .path("product.reviews.pageInfo.hasNextPage")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    anonymous()
+        .document(ahead)
+        .variable("id", unreviewed)
+        .execute()
+        .path("product.title")
+        .entity(String.class)
+        .satisfies(title -> assertThat(title).isNotEmpty())
+        .path("product.reviews.edges")
+        .entityList(Object.class)
+        .hasSize(0);
   }
 
   /**

@@ -34,12 +34,15 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
   /** Name of the messages DataLoader. */
   static final String CONVERSATION_MESSAGES = "conversationMessages";
 
+  /** The pages of a conversation's messages that its DataLoader reads. */
+  final NestedPages<Message> messages;
+
   ChatBatchLoaders(BatchLoaderRegistry registry, Conversations conversations) {
     registry
         .<Long, Conversation>forName(CONVERSATIONS)
         .registerMappedBatchLoader(
             (ids, env) -> conversations.findAllById(ids).collectMap(Conversation::id));
-    var messages =
+    messages =
         new NestedPages<Message>(
             conversations::newestMessages,
             conversations::messagesBefore,

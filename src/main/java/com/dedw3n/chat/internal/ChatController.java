@@ -46,23 +46,56 @@ class ChatController {
 
   static final int MAX_PARTICIPANTS = 50;
 
+  /** {@code Conversation.messages}: a page is {@code last} (default 50) messages {@code before}. */
+  private static final int MESSAGES_DEFAULT = 50;
+
   private final Conversations conversations;
+  private final ChatBatchLoaders loaders;
   private final Users users;
   private final ChatBus bus;
   private final Budgets budgets;
 
-  ChatController(Conversations conversations, Users users, ChatBus bus, Budgets budgets) {
+  ChatController(
+      Conversations conversations,
+      ChatBatchLoaders loaders,
+      Users users,
+      ChatBus bus,
+      Budgets budgets) {
     this.conversations = conversations;
+    this.loaders = loaders;
     this.users = users;
     this.bus = bus;
     this.budgets = budgets;
   }
 
+  /**
+   * The conversation, when the viewer takes part in it; read with the first page of its messages
+   * when the query selects that: one statement, whose messages the messages field then finds in its
+   * DataLoader.
+   */
   @QueryMapping
-  Mono<Conversation> conversation(@Argument String id) {
+  Mono<Conversation> conversation(@Argument String id, DataFetchingEnvironment env) {
     long conversationId = Ids.parse("id", id);
+    var messages =
+        NestedPages.Ahead.of(env, "messages", "last", "before", MESSAGES_DEFAULT, "sender");
     return Viewer.requireId()
-        .flatMap(viewer -> conversations.visible(List.of(conversationId), viewer).next())
+        .flatMap(
+            viewer ->
+                messages == null
+                    ? conversations.visible(List.of(conversationId), viewer).next()
+                    : conversations
+                        .visibleWithMessages(
+                            conversationId, viewer, messages.page().fetchSize(), messages.join())
+                        .map(
+                            read -> {
+                              loaders.messages.prime(
+                                  env,
+                                  ChatBatchLoaders.CONVERSATION_MESSAGES,
+                                  conversationId,
+                                  messages,
+                                  read.newestFirst());
+                              return read.conversation();
+                            }))
         // someone else's conversation is indistinguishable from none
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", id)));
   }
@@ -116,7 +149,7 @@ class ChatController {
         .load(
             new NestedPages.Key(
                 conversation.id(),
-                Page.of("last", last, 50, before).within(List.of("seq")),
+                Page.of("last", last, MESSAGES_DEFAULT, before).within(List.of("seq")),
                 Selections.selects(env, "edges", "node", "sender")))
         .thenApply(ChatController::backward);
   }

@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
@@ -54,6 +55,55 @@ class Conversations {
         .bind(1, userId)
         .map(Conversations::conversation)
         .all();
+  }
+
+  /** A conversation and its newest messages, read by one statement. */
+  record WithMessages(Conversation conversation, List<Message> newestFirst) {}
+
+  /**
+   * The conversation, if the user takes part in it, with its {@code limit} newest messages
+   * (carrying their senders when {@code withSenders}), newest first, in one statement: W3's page,
+   * for which a statement of its own for the messages was half the work.
+   */
+  Mono<WithMessages> visibleWithMessages(long id, long userId, int limit, boolean withSenders) {
+    String sql =
+        "SELECT c.id AS conversation_id,"
+            + CARRIED_CONVERSATION_COLUMNS
+            + ", m.* FROM conversations c JOIN conversation_participants p"
+            + " ON p.conversation_id = c.id AND p.user_id = $2"
+            + " LEFT JOIN LATERAL (SELECT m.id, m.seq, m.sender_id, m.body, m.created_at"
+            + (withSenders ? ", " + SENDER.columns() : "")
+            + " FROM messages m"
+            + (withSenders ? SENDER.on("m.sender_id") : "")
+            + " WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT $3) m ON true"
+            + " WHERE c.id = $1 ORDER BY m.seq DESC";
+    return Mono.defer(
+        () -> {
+          // every row repeats the conversation: it is read from the first one only
+          Conversation[] conversation = new Conversation[1];
+          return db.sql(sql)
+              .bind(0, id)
+              .bind(1, userId)
+              .bind(2, limit)
+              .map(
+                  row -> {
+                    if (conversation[0] == null) {
+                      conversation[0] = carriedConversation(row);
+                    }
+                    return Optional.ofNullable(
+                        row.get("id", Long.class) == null ? null : readMessage(row, withSenders));
+                  })
+              .all()
+              .collectList()
+              .flatMap(
+                  rows ->
+                      conversation[0] == null
+                          ? Mono.empty()
+                          : Mono.just(
+                              new WithMessages(
+                                  conversation[0],
+                                  rows.stream().flatMap(Optional::stream).toList())));
+        });
   }
 
   Flux<Conversation> findAllById(Collection<Long> ids) {
@@ -323,11 +373,16 @@ class Conversations {
         row.get("body", String.class),
         row.get("created_at", OffsetDateTime.class),
         null,
-        new Conversation(
-            row.get("conversation_id", Long.class),
-            row.get("conversation_created_at", OffsetDateTime.class),
-            row.get("last_message_at", OffsetDateTime.class),
-            row.get("last_seq", Long.class)));
+        carriedConversation(row));
+  }
+
+  /** The conversation of a row read with {@link #CARRIED_CONVERSATION_COLUMNS}. */
+  private static Conversation carriedConversation(Readable row) {
+    return new Conversation(
+        row.get("conversation_id", Long.class),
+        row.get("conversation_created_at", OffsetDateTime.class),
+        row.get("last_message_at", OffsetDateTime.class),
+        row.get("last_seq", Long.class));
   }
 
   static Message message(Readable row) {

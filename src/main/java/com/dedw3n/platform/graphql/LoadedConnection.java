@@ -75,6 +75,15 @@ public record LoadedConnection<S>(
     return new LoadedConnection<>(loader, parentId, defaultSize, adapter, cursorKeys, field);
   }
 
+  /**
+   * The first page of this connection that the query selects as {@code field} below the parent
+   * being fetched, for the parent's statement to read ahead ({@link NestedPages.Ahead}); null when
+   * it selects none or not one first page.
+   */
+  public NestedPages.@Nullable Ahead ahead(DataFetchingEnvironment parent, String field) {
+    return NestedPages.Ahead.of(parent, field, "first", "after", defaultSize, joined);
+  }
+
   @Override
   public CompletableFuture<Connection<Object>> get(DataFetchingEnvironment environment) {
     Page page =

@@ -1,13 +1,17 @@
 package com.dedw3n.platform.graphql;
 
+import graphql.language.Field;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.data.domain.Window;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -39,6 +43,68 @@ public final class NestedPages<T> {
     public Key(long parentId, Page page) {
       this(parentId, page, false);
     }
+  }
+
+  /**
+   * The first page of a nested list that the query selects below the parent being fetched, read
+   * ahead: the parent's own statement reads it too (a lateral join), {@link #prime} hands it to the
+   * list's DataLoader, and the list's field then finds it there instead of sending a statement of
+   * its own. That is PostGraphile's one statement for {@code product(id) { ... reviews { ... } }}.
+   *
+   * @param page the page, as the list's field will ask for it
+   * @param join whether the list's field will ask for it joined ({@link Key#join})
+   */
+  public record Ahead(Page page, boolean join) {
+
+    /**
+     * The first page that the list field {@code field} selects below the fetched (parent) field, as
+     * that field will compute its key from the same arguments: {@code sizeArgument} (default {@code
+     * defaultSize}) and {@code cursorArgument}, joined when its nodes select {@code joined}. Null
+     * when the query does not select it, selects a later page, selects it more than once with other
+     * arguments, or asks for a size the field will refuse (the field itself reports that, at its
+     * own path). A key that turns out unlike the field's costs its statement, never a wrong page.
+     */
+    public static @Nullable Ahead of(
+        DataFetchingEnvironment parent,
+        String field,
+        String sizeArgument,
+        String cursorArgument,
+        int defaultSize,
+        @Nullable String joined) {
+      List<Field> fields = Selections.fields(parent, field);
+      if (fields.isEmpty()) {
+        return null;
+      }
+      Object size = Selections.argument(parent, fields.get(0), sizeArgument);
+      boolean join = false;
+      for (Field each : fields) {
+        Object cursor = Selections.argument(parent, each, cursorArgument);
+        if ((cursor != null && !"".equals(cursor))
+            || !Objects.equals(Selections.argument(parent, each, sizeArgument), size)) {
+          return null;
+        }
+        join |= joined != null && Selections.selects(parent, each, "edges", "node", joined);
+      }
+      if (size != null && !(size instanceof Integer)) {
+        return null;
+      }
+      try {
+        return new Ahead(Page.of(sizeArgument, (Integer) size, defaultSize, null), join);
+      } catch (ApiException refused) {
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Hands the page read ahead ({@code rows}: up to {@code ahead.page().fetchSize()} children of
+   * {@code parentId}, in the list's order) to this request's DataLoader {@code loader}, under the
+   * key the list's field will load.
+   */
+  public void prime(
+      DataFetchingEnvironment env, String loader, long parentId, Ahead ahead, List<T> rows) {
+    DataLoaders.<Key, Window<T>>named(env, loader)
+        .prime(new Key(parentId, ahead.page(), ahead.join()), ahead.page().window(rows, cursorKey));
   }
 
   /** Up to {@code limit} newest children of each parent id, in one statement. */

@@ -1,12 +1,20 @@
 package com.dedw3n.platform.graphql;
 
+import graphql.language.Argument;
 import graphql.language.Field;
 import graphql.language.FragmentDefinition;
 import graphql.language.FragmentSpread;
 import graphql.language.InlineFragment;
+import graphql.language.IntValue;
+import graphql.language.NullValue;
 import graphql.language.Selection;
 import graphql.language.SelectionSet;
+import graphql.language.StringValue;
+import graphql.language.Value;
+import graphql.language.VariableReference;
 import graphql.schema.DataFetchingEnvironment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -38,6 +46,84 @@ public final class Selections {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether {@code field}'s own selection reaches the field at {@code path}, as {@link
+   * #selects(DataFetchingEnvironment, String...)} for a field found by {@link #fields}.
+   */
+  public static boolean selects(DataFetchingEnvironment env, Field field, String... path) {
+    return selects(field.getSelectionSet(), path, 0, env.getFragmentsByName());
+  }
+
+  /**
+   * The fields named {@code name} (not an alias) directly in the fetched field's selection, through
+   * any fragments, in document order: what the next level will fetch, for a fetcher that reads it
+   * ahead. The same errors as {@link #selects}: skipped fields and foreign type conditions count.
+   */
+  public static List<Field> fields(DataFetchingEnvironment env, String name) {
+    List<Field> found = new ArrayList<>(1);
+    for (Field field : env.getMergedField().getFields()) {
+      collect(field.getSelectionSet(), name, env.getFragmentsByName(), found);
+    }
+    return found;
+  }
+
+  private static void collect(
+      @Nullable SelectionSet set,
+      String name,
+      Map<String, FragmentDefinition> fragments,
+      List<Field> found) {
+    if (set == null) {
+      return;
+    }
+    for (Selection<?> selection : set.getSelections()) {
+      if (selection instanceof Field field) {
+        if (field.getName().equals(name)) {
+          found.add(field);
+        }
+      } else if (selection instanceof InlineFragment inline) {
+        collect(inline.getSelectionSet(), name, fragments, found);
+      } else if (selection instanceof FragmentSpread spread) {
+        FragmentDefinition fragment = fragments.get(spread.getName());
+        if (fragment != null) {
+          collect(fragment.getSelectionSet(), name, fragments, found);
+        }
+      }
+    }
+  }
+
+  /** What {@link #argument} answers for an argument it cannot read ahead. */
+  public static final Object UNREADABLE = new Object();
+
+  /**
+   * The value of {@code field}'s argument {@code name} as its fetcher will see it, for the scalar
+   * arguments of a page (Int, String): the literal, or its variable's value (defaults applied);
+   * null when absent or null; {@link #UNREADABLE} for any other literal.
+   */
+  public static @Nullable Object argument(DataFetchingEnvironment env, Field field, String name) {
+    Value<?> value = null;
+    for (Argument argument : field.getArguments()) {
+      if (argument.getName().equals(name)) {
+        value = argument.getValue();
+      }
+    }
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof VariableReference variable) {
+      return env.getVariables().get(variable.getName());
+    }
+    if (value instanceof NullValue) {
+      return null;
+    }
+    if (value instanceof IntValue number) {
+      return number.getValue().bitLength() < 32 ? number.getValue().intValue() : UNREADABLE;
+    }
+    if (value instanceof StringValue text) {
+      return text.getValue();
+    }
+    return UNREADABLE;
   }
 
   // fragments cannot spread themselves (validation refuses cycles), so this ends

@@ -30,20 +30,25 @@ class ProductBatchLoaders implements RuntimeWiringConfigurer {
   /** Name of the reviews DataLoader. */
   static final String PRODUCT_REVIEWS = "productReviews";
 
-  private final CursorStrategy<ScrollPosition> cursors;
+  /** A product's reviews: the pages its DataLoader reads, and the field. */
+  final NestedPages<Review> reviews;
+
+  final LoadedConnection<Product> reviewsField;
 
   ProductBatchLoaders(
       BatchLoaderRegistry registry, Products products, CursorStrategy<ScrollPosition> cursors) {
-    this.cursors = cursors;
     registry
         .<Long, Product>forName(Product.LOADER)
         .registerMappedBatchLoader((ids, env) -> products.findAllById(ids).collectMap(Product::id));
-    var reviews =
+    reviews =
         new NestedPages<Review>(
             products::newestReviews,
             products::reviewsAfter,
             Review::productId,
             review -> Page.key(review.createdAt(), review.id()));
+    reviewsField =
+        LoadedConnection.<Product>forward(PRODUCT_REVIEWS, Product::id, 10, cursors, "t", "id")
+            .joining("author");
     registry
         .<NestedPages.Key, Window<Review>>forName(PRODUCT_REVIEWS)
         .registerMappedBatchLoader((keys, env) -> reviews.load(keys));
@@ -57,10 +62,7 @@ class ProductBatchLoaders implements RuntimeWiringConfigurer {
             type.dataFetcher(
                     "seller",
                     LoadedField.carriedOr(Product::seller, User.LOADER, Product::sellerId))
-                .dataFetcher(
-                    "reviews",
-                    LoadedConnection.forward(PRODUCT_REVIEWS, Product::id, 10, cursors, "t", "id")
-                        .joining("author")));
+                .dataFetcher("reviews", reviewsField));
     wiring.type(
         "Review",
         type ->

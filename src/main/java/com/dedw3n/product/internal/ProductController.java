@@ -32,21 +32,47 @@ import reactor.core.publisher.Mono;
 class ProductController {
 
   private final Products products;
+  private final ProductBatchLoaders loaders;
   private final TransactionalOperator transaction;
   private final Budgets budgets;
 
-  ProductController(Products products, TransactionalOperator transaction, Budgets budgets) {
+  ProductController(
+      Products products,
+      ProductBatchLoaders loaders,
+      TransactionalOperator transaction,
+      Budgets budgets) {
     this.products = products;
+    this.loaders = loaders;
     this.transaction = transaction;
     this.budgets = budgets;
   }
 
-  /** The product, read with its seller when the query selects it. */
+  /**
+   * The product, read with its seller when the query selects it, and with the first page of its
+   * reviews when the query selects that: one statement, whose reviews the reviews field then finds
+   * in its DataLoader.
+   */
   @QueryMapping
   Mono<Product> product(@Argument String id, DataFetchingEnvironment env) {
-    return products
-        .findById(Ids.parse("id", id), Selections.selects(env, "seller"))
-        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", id)));
+    long productId = Ids.parse("id", id);
+    boolean withSeller = Selections.selects(env, "seller");
+    var reviews = loaders.reviewsField.ahead(env, "reviews");
+    Mono<Product> found =
+        reviews == null
+            ? products.findById(productId, withSeller)
+            : products
+                .findWithReviews(productId, withSeller, reviews.page().fetchSize(), reviews.join())
+                .map(
+                    read -> {
+                      loaders.reviews.prime(
+                          env,
+                          ProductBatchLoaders.PRODUCT_REVIEWS,
+                          productId,
+                          reviews,
+                          read.reviews());
+                      return read.product();
+                    });
+    return found.switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", id)));
   }
 
   /** A page of products, read with their sellers when the query selects them. */

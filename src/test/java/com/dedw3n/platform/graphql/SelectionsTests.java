@@ -10,6 +10,7 @@ import graphql.language.OperationDefinition;
 import graphql.parser.Parser;
 import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.DataFetchingEnvironmentImpl;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,11 @@ class SelectionsTests {
 
   /** The environment of the operation's first root field, as graphql-java would build it. */
   private static DataFetchingEnvironment root(String document) {
+    return root(document, Map.of());
+  }
+
+  /** The same, with the request's (coerced) variables. */
+  private static DataFetchingEnvironment root(String document, Map<String, Object> variables) {
     Document parsed = Parser.parse(document);
     OperationDefinition operation =
         parsed.getFirstDefinitionOfType(OperationDefinition.class).orElseThrow();
@@ -33,6 +39,7 @@ class SelectionsTests {
     return DataFetchingEnvironmentImpl.newDataFetchingEnvironment()
         .mergedField(MergedField.newMergedField(field).build())
         .fragmentsByName(fragments)
+        .variables(variables)
         .build();
   }
 
@@ -78,5 +85,68 @@ class SelectionsTests {
     assertThat(Selections.selects(root("{ product { seller { id } } }"), "seller")).isTrue();
     assertThat(Selections.selects(root("{ product { title } }"), "seller")).isFalse();
     assertThat(Selections.selects(root("{ product }"), "seller")).isFalse();
+  }
+
+  // --- reading a nested list's first page ahead ---------------------------------------------
+
+  private static NestedPages.Ahead reviewsAhead(String document, Map<String, Object> variables) {
+    return NestedPages.Ahead.of(
+        root(document, variables), "reviews", "first", "after", 10, "author");
+  }
+
+  @Test
+  void aheadIsTheFirstPageTheFieldWillAskFor() {
+    assertThat(reviewsAhead("{ product { reviews { edges { node { id } } } } }", Map.of()))
+        .as("the default size, no join")
+        .isEqualTo(new NestedPages.Ahead(new Page(10, null), false));
+    assertThat(
+            reviewsAhead(
+                "{ product { r: reviews(first: 3) { edges { node { author { id } } } } } }",
+                Map.of()))
+        .as("a literal size, under an alias, joined")
+        .isEqualTo(new NestedPages.Ahead(new Page(3, null), true));
+    assertThat(
+            reviewsAhead(
+                "query($n: Int, $a: String) { product { ...p } }"
+                    + " fragment p on Product { reviews(first: $n, after: $a) { ...e } }"
+                    + " fragment e on ReviewConnection { edges { node { author { id } } } }",
+                Map.of("n", 4)))
+        .as("variables, an absent cursor, through fragments")
+        .isEqualTo(new NestedPages.Ahead(new Page(4, null), true));
+    assertThat(
+            reviewsAhead(
+                "{ product { a: reviews(first: 2) { edges { node { id } } }"
+                    + " b: reviews(first: 2) { edges { node { author { id } } } } } }",
+                Map.of()))
+        .as("twice with one size: joined if either joins")
+        .isEqualTo(new NestedPages.Ahead(new Page(2, null), true));
+  }
+
+  @Test
+  void noAheadForLaterPagesOtherSizesOrSizesTheFieldRefuses() {
+    assertThat(reviewsAhead("{ product { title } }", Map.of())).as("not selected").isNull();
+    assertThat(
+            reviewsAhead(
+                "query($a: String) { product { reviews(after: $a) { edges { node { id } } } } }",
+                Map.of("a", "cursor")))
+        .as("a later page")
+        .isNull();
+    assertThat(
+            reviewsAhead(
+                "{ product { a: reviews(first: 2) { edges { node { id } } }"
+                    + " b: reviews(first: 3) { edges { node { id } } } } }",
+                Map.of()))
+        .as("two sizes")
+        .isNull();
+    for (String size : List.of("0", "101", "99999999999")) {
+      assertThat(
+              reviewsAhead(
+                  "{ product { reviews(first: " + size + ") { edges { node { id } } } } }",
+                  Map.of()))
+          .as("first: %s, which the field refuses itself", size)
+          .isNull();
+    }
+    assertThat(reviewsAhead("{ product { reviews { edges { node { id } } } } }", Map.of()))
+        .isNotNull();
   }
 }

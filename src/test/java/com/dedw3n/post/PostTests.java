@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.graphql.test.tester.GraphQlTester;
 
 class PostTests extends ApiTests {
@@ -160,8 +162,8 @@ class PostTests extends ApiTests {
     seedTimeline(20, 50);
     long forTwenty = statementsFor(20);
     assertThat(forTwenty).isEqualTo(forFive);
-    // the posts with their authors, then the comments of all of them with their authors
-    assertThat(forTwenty).isEqualTo(2);
+    // the posts with their authors and the first comments of each with theirs, read ahead
+    assertThat(forTwenty).isEqualTo(1);
   }
 
   /**
@@ -203,8 +205,9 @@ class PostTests extends ApiTests {
     long statements =
         statementsOf(
             () -> read.set(anonymous().documentName("timeline").variable("first", 4).execute()));
-    // the users below come from the two statements' joins, not from a fallback to the DataLoader
-    assertThat(statements).isEqualTo(2);
+    // the posts with their first comments, read ahead in one statement; the users below come
+    // from its joins, not from a fallback to the DataLoader
+    assertThat(statements).isEqualTo(1);
     var response = read.get();
     response
         .path("timeline.edges[*].node.body")
@@ -254,7 +257,8 @@ class PostTests extends ApiTests {
 
   /**
    * Look-ahead: a timeline that selects no author reads no users; selected for the comments only,
-   * only the comments' statement joins them. The positive half proves the SQL is seen at all.
+   * only the comments' part of the statement joins them (their author's alias {@code a}, not the
+   * posts' {@code u}). The positive half proves the SQL is seen at all.
    */
   @Test
   void onlyTheAuthorsATimelineSelectsAreJoined() throws InterruptedException {
@@ -265,17 +269,73 @@ class PostTests extends ApiTests {
         "{ timeline(first: 2) { edges { node { body"
             + " comments { edges { node { author { displayName } } } } } } } }";
     List<String> none = sqlOf(null, t -> t.document(neither).execute());
-    assertThat(none).hasSize(2).noneSatisfy(s -> assertThat(s).containsIgnoringCase("users"));
+    assertThat(none)
+        .singleElement()
+        .satisfies(
+            s -> assertThat(s).contains("FROM comments").doesNotContainIgnoringCase("users"));
     List<String> comments = sqlOf(null, t -> t.document(commentAuthors).execute());
-    assertThat(comments).hasSize(2);
     assertThat(comments)
-        .filteredOn(s -> s.contains("FROM comments"))
         .singleElement()
-        .satisfies(s -> assertThat(s).contains("JOIN users"));
-    assertThat(comments)
-        .filteredOn(s -> s.contains("FROM posts"))
-        .singleElement()
-        .satisfies(s -> assertThat(s).doesNotContain("users"));
+        .satisfies(
+            s -> assertThat(s).contains("FROM comments", "JOIN users a").doesNotContain("users u"));
+  }
+
+  /**
+   * The comments read ahead with the timeline are the ones the comments field reads itself: the
+   * same edges, cursors and page info as from its DataLoader (which a second list of another size
+   * makes the query use), for posts with more comments than the page, and on a later page of posts.
+   */
+  @Test
+  void theCommentsReadAheadAreTheOnesTheFieldWouldRead() {
+    seedTimeline(4, 3);
+    String comments =
+        "comments(first: 2) { edges { cursor node { id body author { id displayName } } }"
+            + " pageInfo { hasNextPage endCursor } }";
+    String ahead =
+        "query($a: String) { timeline(first: 3, after: $a) { edges { node { id "
+            + comments
+            + " } } pageInfo { endCursor } } }";
+    String loaded =
+        "query($a: String) { timeline(first: 3, after: $a) { edges { node { id "
+            + comments
+            + " other: comments(first: 1) { edges { node { id } } } } } pageInfo { endCursor } } }";
+    String after = null;
+    for (int page = 0; page < 2; page++) {
+      var read = new AtomicReference<Map<String, Object>>();
+      String cursor = after;
+      long oneStatement =
+          statementsOf(
+              () ->
+                  read.set(
+                      anonymous()
+                          .document(ahead)
+                          .variable("a", cursor)
+                          .execute()
+                          .path("timeline")
+                          .entity(new ParameterizedTypeReference<Map<String, Object>>() {})
+                          .get()));
+      var viaLoader = new AtomicReference<Map<String, Object>>();
+      long moreStatements =
+          statementsOf(
+              () ->
+                  viaLoader.set(
+                      anonymous()
+                          .document(loaded)
+                          .variable("a", cursor)
+                          .execute()
+                          .path("timeline")
+                          .entity(new ParameterizedTypeReference<Map<String, Object>>() {})
+                          .get()));
+      assertThat(oneStatement).as("read ahead").isEqualTo(1);
+      assertThat(moreStatements).as("read by the comments DataLoader").isGreaterThan(1);
+      List<?> edges = (List<?>) viaLoader.get().get("edges");
+      for (Object edge : edges) {
+        ((Map<?, ?>) ((Map<?, ?>) edge).get("node")).remove("other");
+      }
+      assertThat(read.get()).isEqualTo(viaLoader.get());
+      assertThat((List<?>) read.get().get("edges")).isNotEmpty();
+      after = (String) ((Map<?, ?>) read.get().get("pageInfo")).get("endCursor");
+    }
   }
 
   private String displayNameOf(String userId) {

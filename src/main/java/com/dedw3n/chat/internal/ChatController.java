@@ -91,9 +91,8 @@ class ChatController {
                               loaders.messages.prime(
                                   env,
                                   ChatBatchLoaders.CONVERSATION_MESSAGES,
-                                  conversationId,
                                   messages,
-                                  read.newestFirst());
+                                  Map.of(conversationId, read.newestFirst()));
                               return read.conversation();
                             }))
         // someone else's conversation is indistinguishable from none

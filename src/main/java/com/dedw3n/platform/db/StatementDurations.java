@@ -149,7 +149,8 @@ class StatementDurations {
     if (parent == null || !Boolean.TRUE.equals(parent.context().sampled())) {
       return null;
     }
-    String text = oneLine(sql);
+    // whole: the statements that read a list ahead with its parent run past the log's 500 chars
+    String text = collapsed(sql);
     int verb = text.indexOf(' ');
     // OpenTelemetry's database conventions: the span is named after the operation, the statement
     // text (never its bound values) is an attribute
@@ -188,7 +189,11 @@ class StatementDurations {
   }
 
   private static String oneLine(String sql) {
-    String line = sql.replaceAll("\\s+", " ").strip();
+    String line = collapsed(sql);
     return line.length() <= SQL_IN_LOG ? line : line.substring(0, SQL_IN_LOG) + "...";
+  }
+
+  private static String collapsed(String sql) {
+    return sql.replaceAll("\\s+", " ").strip();
   }
 }

@@ -76,12 +76,12 @@ public record LoadedConnection<S>(
   }
 
   /**
-   * The first page of this connection that the query selects as {@code field} below the parent
-   * being fetched, for the parent's statement to read ahead ({@link NestedPages.Ahead}); null when
-   * it selects none or not one first page.
+   * The first page of this connection that the query selects at {@code path} below the parent being
+   * fetched, for the parent's statement to read ahead ({@link NestedPages.Ahead}); null when it
+   * selects none or not one first page.
    */
-  public NestedPages.@Nullable Ahead ahead(DataFetchingEnvironment parent, String field) {
-    return NestedPages.Ahead.of(parent, field, "first", "after", defaultSize, joined);
+  public NestedPages.@Nullable Ahead ahead(DataFetchingEnvironment parent, String path) {
+    return NestedPages.Ahead.of(parent, path, "first", "after", defaultSize, joined);
   }
 
   @Override

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.dataloader.DataLoader;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.domain.Window;
 import reactor.core.publisher.Flux;
@@ -57,7 +58,8 @@ public final class NestedPages<T> {
   public record Ahead(Page page, boolean join) {
 
     /**
-     * The first page that the list field {@code field} selects below the fetched (parent) field, as
+     * The first page that the list field at {@code path} ({@code "reviews"} below a product, {@code
+     * "edges/node/comments"} below a page of posts) selects below the fetched (parent) field, as
      * that field will compute its key from the same arguments: {@code sizeArgument} (default {@code
      * defaultSize}) and {@code cursorArgument}, joined when its nodes select {@code joined}. Null
      * when the query does not select it, selects a later page, selects it more than once with other
@@ -66,12 +68,12 @@ public final class NestedPages<T> {
      */
     public static @Nullable Ahead of(
         DataFetchingEnvironment parent,
-        String field,
+        String path,
         String sizeArgument,
         String cursorArgument,
         int defaultSize,
         @Nullable String joined) {
-      List<Field> fields = Selections.fields(parent, field);
+      List<Field> fields = Selections.fields(parent, path.split("/"));
       if (fields.isEmpty()) {
         return null;
       }
@@ -97,14 +99,18 @@ public final class NestedPages<T> {
   }
 
   /**
-   * Hands the page read ahead ({@code rows}: up to {@code ahead.page().fetchSize()} children of
-   * {@code parentId}, in the list's order) to this request's DataLoader {@code loader}, under the
-   * key the list's field will load.
+   * Hands the pages read ahead to this request's DataLoader {@code loader}, under the keys the
+   * list's fields will load: {@code rowsByParent} has every parent read, each with up to {@code
+   * ahead.page().fetchSize()} children in the list's order (none: an empty list).
    */
   public void prime(
-      DataFetchingEnvironment env, String loader, long parentId, Ahead ahead, List<T> rows) {
-    DataLoaders.<Key, Window<T>>named(env, loader)
-        .prime(new Key(parentId, ahead.page(), ahead.join()), ahead.page().window(rows, cursorKey));
+      DataFetchingEnvironment env, String loader, Ahead ahead, Map<Long, List<T>> rowsByParent) {
+    DataLoader<Key, Window<T>> dataLoader = DataLoaders.named(env, loader);
+    rowsByParent.forEach(
+        (parentId, rows) ->
+            dataLoader.prime(
+                new Key(parentId, ahead.page(), ahead.join()),
+                ahead.page().window(rows, cursorKey)));
   }
 
   /** Up to {@code limit} newest children of each parent id, in one statement. */

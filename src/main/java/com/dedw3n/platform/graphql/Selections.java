@@ -57,21 +57,23 @@ public final class Selections {
   }
 
   /**
-   * The fields named {@code name} (not an alias) directly in the fetched field's selection, through
-   * any fragments, in document order: what the next level will fetch, for a fetcher that reads it
-   * ahead. The same errors as {@link #selects}: skipped fields and foreign type conditions count.
+   * The fields at {@code path} (field names, not aliases) below the fetched field, through any
+   * fragments, in document order: what a later level will fetch, for a fetcher that reads it ahead
+   * ({@code "reviews"} on a product, {@code "edges", "node", "comments"} on a page of posts). The
+   * same errors as {@link #selects}: skipped fields and foreign type conditions count.
    */
-  public static List<Field> fields(DataFetchingEnvironment env, String name) {
+  public static List<Field> fields(DataFetchingEnvironment env, String... path) {
     List<Field> found = new ArrayList<>(1);
     for (Field field : env.getMergedField().getFields()) {
-      collect(field.getSelectionSet(), name, env.getFragmentsByName(), found);
+      collect(field.getSelectionSet(), path, 0, env.getFragmentsByName(), found);
     }
     return found;
   }
 
   private static void collect(
       @Nullable SelectionSet set,
-      String name,
+      String[] path,
+      int depth,
       Map<String, FragmentDefinition> fragments,
       List<Field> found) {
     if (set == null) {
@@ -79,15 +81,19 @@ public final class Selections {
     }
     for (Selection<?> selection : set.getSelections()) {
       if (selection instanceof Field field) {
-        if (field.getName().equals(name)) {
-          found.add(field);
+        if (field.getName().equals(path[depth])) {
+          if (depth + 1 == path.length) {
+            found.add(field);
+          } else {
+            collect(field.getSelectionSet(), path, depth + 1, fragments, found);
+          }
         }
       } else if (selection instanceof InlineFragment inline) {
-        collect(inline.getSelectionSet(), name, fragments, found);
+        collect(inline.getSelectionSet(), path, depth, fragments, found);
       } else if (selection instanceof FragmentSpread spread) {
         FragmentDefinition fragment = fragments.get(spread.getName());
         if (fragment != null) {
-          collect(fragment.getSelectionSet(), name, fragments, found);
+          collect(fragment.getSelectionSet(), path, depth, fragments, found);
         }
       }
     }

@@ -31,15 +31,17 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
   /** Name of the comments DataLoader. */
   static final String POST_COMMENTS = "postComments";
 
-  private final CursorStrategy<ScrollPosition> cursors;
+  /** A post's comments: the pages its DataLoader reads, and the field. */
+  final NestedPages<Comment> comments;
+
+  final LoadedConnection<Post> commentsField;
 
   PostBatchLoaders(
       BatchLoaderRegistry registry, Posts posts, CursorStrategy<ScrollPosition> cursors) {
-    this.cursors = cursors;
     registry
         .<Long, Post>forName(POSTS)
         .registerMappedBatchLoader((ids, env) -> posts.findAllById(ids).collectMap(Post::id));
-    var comments =
+    comments =
         new NestedPages<Comment>(
             posts::newestComments,
             posts::commentsAfter,
@@ -48,6 +50,9 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
     registry
         .<NestedPages.Key, Window<Comment>>forName(POST_COMMENTS)
         .registerMappedBatchLoader((keys, env) -> comments.load(keys));
+    commentsField =
+        LoadedConnection.<Post>forward(POST_COMMENTS, Post::id, 10, cursors, "t", "id")
+            .joining("author");
   }
 
   @Override
@@ -57,10 +62,7 @@ class PostBatchLoaders implements RuntimeWiringConfigurer {
         type ->
             type.dataFetcher(
                     "author", LoadedField.carriedOr(Post::author, User.LOADER, Post::authorId))
-                .dataFetcher(
-                    "comments",
-                    LoadedConnection.forward(POST_COMMENTS, Post::id, 10, cursors, "t", "id")
-                        .joining("author")));
+                .dataFetcher("comments", commentsField));
     wiring.type(
         "Comment",
         type ->

@@ -9,6 +9,7 @@ import com.dedw3n.platform.graphql.Selections;
 import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
 import graphql.schema.DataFetchingEnvironment;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +29,12 @@ import reactor.core.publisher.Mono;
 class PostController {
 
   private final Posts posts;
+  private final PostBatchLoaders loaders;
   private final Budgets budgets;
 
-  PostController(Posts posts, Budgets budgets) {
+  PostController(Posts posts, PostBatchLoaders loaders, Budgets budgets) {
     this.posts = posts;
+    this.loaders = loaders;
     this.budgets = budgets;
   }
 
@@ -43,15 +46,30 @@ class PostController {
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", id)));
   }
 
-  /** A page of the timeline, read with the posts' authors when the query selects them. */
+  /**
+   * A page of the timeline, read with the posts' authors when the query selects them, and with the
+   * first page of each post's comments when the query selects that: one statement, whose comments
+   * the comments fields then find in their DataLoader.
+   */
   @QueryMapping
   Mono<Window<Post>> timeline(
       @Argument Integer first, @Argument String after, DataFetchingEnvironment env) {
     Page page = Page.of("first", first, 20, after);
-    return posts
-        .newest(page, Selections.selects(env, "edges", "node", "author"))
-        .collectList()
-        .map(rows -> page.window(rows, post -> Page.key(post.createdAt(), post.id())));
+    boolean withAuthors = Selections.selects(env, "edges", "node", "author");
+    var comments = loaders.commentsField.ahead(env, "edges/node/comments");
+    Mono<List<Post>> rows =
+        comments == null
+            ? posts.newest(page, withAuthors).collectList()
+            : posts
+                .newestWithComments(page, withAuthors, comments.page().fetchSize(), comments.join())
+                .map(
+                    read -> {
+                      Map<Long, List<Comment>> byPost = new HashMap<>();
+                      read.forEach(each -> byPost.put(each.post().id(), each.comments()));
+                      loaders.comments.prime(env, PostBatchLoaders.POST_COMMENTS, comments, byPost);
+                      return read.stream().map(Posts.WithComments::post).toList();
+                    });
+    return rows.map(found -> page.window(found, post -> Page.key(post.createdAt(), post.id())));
   }
 
   /** One statement for the page; none when nobody is signed in. */

@@ -4,7 +4,9 @@ import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.user.Users;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -31,6 +33,12 @@ class Posts {
    * columns ({@code user_id}, ...) name none of posts' or comments'.
    */
   private static final Users.Join USER = Users.join("u", "user_");
+
+  /**
+   * A comment's author, when read in the statement of its post ({@link #newestWithComments}): its
+   * columns ({@code by_id}, ...) name none of the post's, its author's or the comment's.
+   */
+  private static final Users.Join COMMENT_AUTHOR = Users.join("a", "by_");
 
   private final DatabaseClient db;
 
@@ -73,6 +81,70 @@ class Posts {
       spec = spec.bind(1, page.afterTime("t")).bind(2, page.afterLong("id"));
     }
     return spec.map(row -> readPost(row, withAuthors)).all();
+  }
+
+  /** A post and its newest comments, read by one statement. */
+  record WithComments(Post post, List<Comment> comments) {}
+
+  /**
+   * {@link #newest} with each post's {@code limit} newest comments (carrying their authors when
+   * {@code withCommentAuthors}) in one statement: W4's timeline, for which a statement of its own
+   * for the comments was a large part of the work. Every row repeats its post, which is read from
+   * its first row only; the comments' columns are renamed ({@code comment_id}, ...) so as to name
+   * none of the post's.
+   */
+  Mono<List<WithComments>> newestWithComments(
+      Page page, boolean withAuthors, int limit, boolean withCommentAuthors) {
+    String sql =
+        "SELECT p.*, c.* FROM (SELECT "
+            + postColumns(withAuthors)
+            + " FROM posts p"
+            + (withAuthors ? USER.on("p.author_id") : "")
+            + (page.isFirst() ? "" : " WHERE (p.created_at, p.id) < ($3, $4)")
+            + " ORDER BY p.created_at DESC, p.id DESC LIMIT $1) p"
+            + " LEFT JOIN LATERAL (SELECT c.id AS comment_id, c.author_id AS comment_author_id,"
+            + " c.body AS comment_body, c.created_at AS comment_created_at"
+            + (withCommentAuthors ? ", " + COMMENT_AUTHOR.columns() : "")
+            + " FROM comments c"
+            + (withCommentAuthors ? COMMENT_AUTHOR.on("c.author_id") : "")
+            + " WHERE c.post_id = p.id ORDER BY c.created_at DESC, c.id DESC LIMIT $2) c ON true"
+            + " ORDER BY p.created_at DESC, p.id DESC, c.comment_created_at DESC,"
+            + " c.comment_id DESC";
+    var spec = db.sql(sql).bind(0, page.fetchSize()).bind(1, limit);
+    if (!page.isFirst()) {
+      spec = spec.bind(2, page.afterTime("t")).bind(3, page.afterLong("id"));
+    }
+    var statement = spec;
+    return Mono.defer(
+        () -> {
+          List<WithComments> posts = new ArrayList<>();
+          return statement
+              .map(
+                  row -> {
+                    long id = row.get("id", Long.class);
+                    WithComments current = posts.isEmpty() ? null : posts.get(posts.size() - 1);
+                    if (current == null || current.post().id() != id) {
+                      current = new WithComments(readPost(row, withAuthors), new ArrayList<>());
+                      posts.add(current);
+                    }
+                    Long commentId = row.get("comment_id", Long.class);
+                    if (commentId != null) {
+                      current
+                          .comments()
+                          .add(
+                              new Comment(
+                                  commentId,
+                                  id,
+                                  row.get("comment_author_id", Long.class),
+                                  row.get("comment_body", String.class),
+                                  row.get("comment_created_at", OffsetDateTime.class),
+                                  withCommentAuthors ? COMMENT_AUTHOR.user(row) : null));
+                    }
+                    return id;
+                  })
+              .all()
+              .then(Mono.fromSupplier(() -> posts));
+        });
   }
 
   Mono<Post> insert(long authorId, String body) {

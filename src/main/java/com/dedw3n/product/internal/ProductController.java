@@ -15,6 +15,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.util.List;
+import java.util.Map;
 import org.hibernate.validator.constraints.Range;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.ArgumentValue;
@@ -67,9 +68,8 @@ class ProductController {
                       loaders.reviews.prime(
                           env,
                           ProductBatchLoaders.PRODUCT_REVIEWS,
-                          productId,
                           reviews,
-                          read.reviews());
+                          Map.of(productId, read.reviews()));
                       return read.product();
                     });
     return found.switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", id)));

@@ -92,8 +92,8 @@ class ChatController {
                                   env,
                                   ChatBatchLoaders.CONVERSATION_MESSAGES,
                                   messages,
-                                  Map.of(conversationId, read.newestFirst()));
-                              return read.conversation();
+                                  Map.of(conversationId, read.children()));
+                              return read.parent();
                             }))
         // someone else's conversation is indistinguishable from none
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", id)));

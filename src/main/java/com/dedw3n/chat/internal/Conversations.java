@@ -1,5 +1,6 @@
 package com.dedw3n.chat.internal;
 
+import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.user.Users;
 import io.r2dbc.spi.Readable;
@@ -7,7 +8,6 @@ import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
@@ -57,15 +57,13 @@ class Conversations {
         .all();
   }
 
-  /** A conversation and its newest messages, read by one statement. */
-  record WithMessages(Conversation conversation, List<Message> newestFirst) {}
-
   /**
    * The conversation, if the user takes part in it, with its {@code limit} newest messages
    * (carrying their senders when {@code withSenders}), newest first, in one statement: W3's page,
    * for which a statement of its own for the messages was half the work.
    */
-  Mono<WithMessages> visibleWithMessages(long id, long userId, int limit, boolean withSenders) {
+  Mono<WithChildren<Conversation, Message>> visibleWithMessages(
+      long id, long userId, int limit, boolean withSenders) {
     String sql =
         "SELECT c.id AS conversation_id,"
             + CARRIED_CONVERSATION_COLUMNS
@@ -77,33 +75,14 @@ class Conversations {
             + (withSenders ? SENDER.on("m.sender_id") : "")
             + " WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT $3) m ON true"
             + " WHERE c.id = $1 ORDER BY m.seq DESC";
-    return Mono.defer(
-        () -> {
-          // every row repeats the conversation: it is read from the first one only
-          Conversation[] conversation = new Conversation[1];
-          return db.sql(sql)
-              .bind(0, id)
-              .bind(1, userId)
-              .bind(2, limit)
-              .map(
-                  row -> {
-                    if (conversation[0] == null) {
-                      conversation[0] = carriedConversation(row);
-                    }
-                    return Optional.ofNullable(
-                        row.get("id", Long.class) == null ? null : readMessage(row, withSenders));
-                  })
-              .all()
-              .collectList()
-              .flatMap(
-                  rows ->
-                      conversation[0] == null
-                          ? Mono.empty()
-                          : Mono.just(
-                              new WithMessages(
-                                  conversation[0],
-                                  rows.stream().flatMap(Optional::stream).toList())));
-        });
+    return WithChildren.read(
+            db.sql(sql).bind(0, id).bind(1, userId).bind(2, limit),
+            "conversation_id",
+            Conversations::carriedConversation,
+            "id",
+            row -> readMessage(row, withSenders))
+        .flatMapIterable(found -> found)
+        .next();
   }
 
   Flux<Conversation> findAllById(Collection<Long> ids) {

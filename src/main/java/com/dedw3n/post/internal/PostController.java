@@ -2,6 +2,7 @@ package com.dedw3n.post.internal;
 
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
+import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Page;
@@ -65,9 +66,9 @@ class PostController {
                 .map(
                     read -> {
                       Map<Long, List<Comment>> byPost = new HashMap<>();
-                      read.forEach(each -> byPost.put(each.post().id(), each.comments()));
+                      read.forEach(each -> byPost.put(each.parent().id(), each.children()));
                       loaders.comments.prime(env, PostBatchLoaders.POST_COMMENTS, comments, byPost);
-                      return read.stream().map(Posts.WithComments::post).toList();
+                      return read.stream().map(WithChildren::parent).toList();
                     });
     return rows.map(found -> page.window(found, post -> Page.key(post.createdAt(), post.id())));
   }

@@ -1,10 +1,10 @@
 package com.dedw3n.post.internal;
 
+import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.user.Users;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -83,17 +83,13 @@ class Posts {
     return spec.map(row -> readPost(row, withAuthors)).all();
   }
 
-  /** A post and its newest comments, read by one statement. */
-  record WithComments(Post post, List<Comment> comments) {}
-
   /**
    * {@link #newest} with each post's {@code limit} newest comments (carrying their authors when
    * {@code withCommentAuthors}) in one statement: W4's timeline, for which a statement of its own
-   * for the comments was a large part of the work. Every row repeats its post, which is read from
-   * its first row only; the comments' columns are renamed ({@code comment_id}, ...) so as to name
-   * none of the post's.
+   * for the comments was a large part of the work. Every row repeats its post; the comments'
+   * columns are renamed ({@code comment_id}, ...) so as to name none of the post's.
    */
-  Mono<List<WithComments>> newestWithComments(
+  Mono<List<WithChildren<Post, Comment>>> newestWithComments(
       Page page, boolean withAuthors, int limit, boolean withCommentAuthors) {
     String sql =
         "SELECT p.*, c.* FROM (SELECT "
@@ -114,37 +110,19 @@ class Posts {
     if (!page.isFirst()) {
       spec = spec.bind(2, page.afterTime("t")).bind(3, page.afterLong("id"));
     }
-    var statement = spec;
-    return Mono.defer(
-        () -> {
-          List<WithComments> posts = new ArrayList<>();
-          return statement
-              .map(
-                  row -> {
-                    long id = row.get("id", Long.class);
-                    WithComments current = posts.isEmpty() ? null : posts.get(posts.size() - 1);
-                    if (current == null || current.post().id() != id) {
-                      current = new WithComments(readPost(row, withAuthors), new ArrayList<>());
-                      posts.add(current);
-                    }
-                    Long commentId = row.get("comment_id", Long.class);
-                    if (commentId != null) {
-                      current
-                          .comments()
-                          .add(
-                              new Comment(
-                                  commentId,
-                                  id,
-                                  row.get("comment_author_id", Long.class),
-                                  row.get("comment_body", String.class),
-                                  row.get("comment_created_at", OffsetDateTime.class),
-                                  withCommentAuthors ? COMMENT_AUTHOR.user(row) : null));
-                    }
-                    return id;
-                  })
-              .all()
-              .then(Mono.fromSupplier(() -> posts));
-        });
+    return WithChildren.read(
+        spec,
+        "id",
+        row -> readPost(row, withAuthors),
+        "comment_id",
+        row ->
+            new Comment(
+                row.get("comment_id", Long.class),
+                row.get("id", Long.class),
+                row.get("comment_author_id", Long.class),
+                row.get("comment_body", String.class),
+                row.get("comment_created_at", OffsetDateTime.class),
+                withCommentAuthors ? COMMENT_AUTHOR.user(row) : null));
   }
 
   Mono<Post> insert(long authorId, String body) {

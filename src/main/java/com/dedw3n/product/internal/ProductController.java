@@ -2,6 +2,7 @@ package com.dedw3n.product.internal;
 
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
+import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Money;
@@ -14,6 +15,7 @@ import graphql.schema.DataFetchingEnvironment;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.hibernate.validator.constraints.Range;
@@ -69,13 +71,16 @@ class ProductController {
                           env,
                           ProductBatchLoaders.PRODUCT_REVIEWS,
                           reviews,
-                          Map.of(productId, read.reviews()));
-                      return read.product();
+                          Map.of(productId, read.children()));
+                      return read.parent();
                     });
     return found.switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", id)));
   }
 
-  /** A page of products, read with their sellers when the query selects them. */
+  /**
+   * A page of products, read with their sellers when the query selects them, and with the first
+   * page of each one's reviews when the query selects that (W1's feed: one statement).
+   */
   @QueryMapping
   Mono<Window<Product>> products(
       @Argument String category,
@@ -86,10 +91,24 @@ class ProductController {
     if (category != null && category.length() > 50) {
       throw ApiException.badRequest("category must be at most 50 characters long");
     }
-    return products
-        .newest(category, page, Selections.selects(env, "edges", "node", "seller"))
-        .collectList()
-        .map(rows -> page.window(rows, product -> Page.key(product.createdAt(), product.id())));
+    boolean withSellers = Selections.selects(env, "edges", "node", "seller");
+    var reviews = loaders.reviewsField.ahead(env, "edges/node/reviews");
+    Mono<List<Product>> rows =
+        reviews == null
+            ? products.newest(category, page, withSellers).collectList()
+            : products
+                .newestWithReviews(
+                    category, page, withSellers, reviews.page().fetchSize(), reviews.join())
+                .map(
+                    read -> {
+                      Map<Long, List<Review>> byProduct = new HashMap<>();
+                      read.forEach(each -> byProduct.put(each.parent().id(), each.children()));
+                      loaders.reviews.prime(
+                          env, ProductBatchLoaders.PRODUCT_REVIEWS, reviews, byProduct);
+                      return read.stream().map(WithChildren::parent).toList();
+                    });
+    return rows.map(
+        found -> page.window(found, product -> Page.key(product.createdAt(), product.id())));
   }
 
   @SchemaMapping

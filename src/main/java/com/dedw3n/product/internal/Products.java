@@ -1,5 +1,6 @@
 package com.dedw3n.product.internal;
 
+import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.product.Product;
@@ -8,7 +9,7 @@ import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
@@ -42,7 +43,7 @@ public class Products {
   private static final Users.Join USER = Users.join("u", "user_");
 
   /**
-   * A review's author, when read in the statement of its product ({@link #findWithReviews}); its
+   * A review's author, when read in the statement of its product ({@link #withReviews}); its
    * columns ({@code by_id}, ...) name none of products', reviews' ({@code author_id}) or the
    * seller's.
    */
@@ -71,63 +72,73 @@ public class Products {
         .one();
   }
 
-  /** A product and its newest reviews, read by one statement. */
-  record WithReviews(Product product, List<Review> reviews) {}
-
   /**
    * The product (carrying its seller when {@code withSeller}) with its {@code limit} newest reviews
    * (carrying their authors when {@code withAuthors}) in one statement: W2's product detail, for
-   * which a statement of its own for the reviews was half the work. The reviews' columns are
-   * renamed ({@code review_id}, ...) so as to name none of the product's.
+   * which a statement of its own for the reviews was half the work.
    */
-  Mono<WithReviews> findWithReviews(long id, boolean withSeller, int limit, boolean withAuthors) {
+  Mono<WithChildren<Product, Review>> findWithReviews(
+      long id, boolean withSeller, int limit, boolean withAuthors) {
+    return withReviews(
+            "SELECT "
+                + productColumns(withSeller)
+                + " FROM products p"
+                + (withSeller ? USER.on("p.seller_id") : "")
+                + " WHERE p.id = $2",
+            spec -> spec.bind(1, id),
+            withSeller,
+            limit,
+            withAuthors)
+        .flatMapIterable(found -> found)
+        .next();
+  }
+
+  /**
+   * {@link #newest} with each product's {@code limit} newest reviews (carrying their authors when
+   * {@code withAuthors}) in one statement: W1's feed.
+   */
+  Mono<List<WithChildren<Product, Review>>> newestWithReviews(
+      @Nullable String category, Page page, boolean withSellers, int limit, boolean withAuthors) {
+    Query newest = newestQuery(category, page, withSellers, 1);
+    return withReviews(newest.sql(), newest.bind(), withSellers, limit, withAuthors);
+  }
+
+  /**
+   * The products that {@code products} selects (their columns, and their sellers' when {@code
+   * withSellers}; its parameters from $2 on, bound by {@code bind}), newest first, each with its
+   * {@code limit} newest reviews: a lateral join whose rows repeat their product. The reviews'
+   * columns are renamed ({@code review_id}, ...) so as to name none of the product's.
+   */
+  private Mono<List<WithChildren<Product, Review>>> withReviews(
+      String products,
+      UnaryOperator<DatabaseClient.GenericExecuteSpec> bind,
+      boolean withSellers,
+      int limit,
+      boolean withAuthors) {
     String sql =
-        "SELECT "
-            + productColumns(withSeller)
-            + ", r.* FROM products p"
-            + (withSeller ? USER.on("p.seller_id") : "")
-            + " LEFT JOIN LATERAL (SELECT r.id AS review_id, r.author_id, r.rating, r.body,"
+        "SELECT p.*, r.* FROM ("
+            + products
+            + ") p LEFT JOIN LATERAL (SELECT r.id AS review_id, r.author_id, r.rating, r.body,"
             + " r.created_at AS review_created_at"
             + (withAuthors ? ", " + AUTHOR.columns() : "")
             + " FROM reviews r"
             + (withAuthors ? AUTHOR.on("r.author_id") : "")
-            + " WHERE r.product_id = p.id ORDER BY r.created_at DESC, r.id DESC LIMIT $2) r ON true"
-            + " WHERE p.id = $1 ORDER BY r.review_created_at DESC, r.review_id DESC";
-    return Mono.defer(
-        () -> {
-          // every row repeats the product: it is read from the first one only
-          Product[] product = new Product[1];
-          return db.sql(sql)
-              .bind(0, id)
-              .bind(1, limit)
-              .map(
-                  row -> {
-                    if (product[0] == null) {
-                      product[0] = readProduct(row, withSeller);
-                    }
-                    Long reviewId = row.get("review_id", Long.class);
-                    return Optional.ofNullable(
-                        reviewId == null
-                            ? null
-                            : new Review(
-                                reviewId,
-                                id,
-                                row.get("author_id", Long.class),
-                                row.get("rating", Short.class),
-                                row.get("body", String.class),
-                                row.get("review_created_at", OffsetDateTime.class),
-                                withAuthors ? AUTHOR.user(row) : null));
-                  })
-              .all()
-              .collectList()
-              .flatMap(
-                  rows ->
-                      product[0] == null
-                          ? Mono.empty()
-                          : Mono.just(
-                              new WithReviews(
-                                  product[0], rows.stream().flatMap(Optional::stream).toList())));
-        });
+            + " WHERE r.product_id = p.id ORDER BY r.created_at DESC, r.id DESC LIMIT $1) r ON true"
+            + " ORDER BY p.created_at DESC, p.id DESC, r.review_created_at DESC, r.review_id DESC";
+    return WithChildren.read(
+        bind.apply(db.sql(sql).bind(0, limit)),
+        "id",
+        row -> readProduct(row, withSellers),
+        "review_id",
+        row ->
+            new Review(
+                row.get("review_id", Long.class),
+                row.get("id", Long.class),
+                row.get("author_id", Long.class),
+                row.get("rating", Short.class),
+                row.get("body", String.class),
+                row.get("review_created_at", OffsetDateTime.class),
+                withAuthors ? AUTHOR.user(row) : null));
   }
 
   /** One statement for any number of ids; missing ids are simply absent. */
@@ -143,13 +154,27 @@ public class Products {
    * {@link Page#fetchSize()} rows.
    */
   Flux<Product> newest(@Nullable String category, Page page, boolean withSellers) {
+    Query newest = newestQuery(category, page, withSellers, 0);
+    return newest
+        .bind()
+        .apply(db.sql(newest.sql()))
+        .map(row -> readProduct(row, withSellers))
+        .all();
+  }
+
+  /** A statement's SQL and what binds its parameters. */
+  private record Query(String sql, UnaryOperator<DatabaseClient.GenericExecuteSpec> bind) {}
+
+  /** {@link #newest}'s query, its parameters numbered after the {@code before} of another. */
+  private static Query newestQuery(
+      @Nullable String category, Page page, boolean withSellers, int before) {
     StringBuilder sql =
         new StringBuilder("SELECT " + productColumns(withSellers) + " FROM products p");
     if (withSellers) {
       sql.append(USER.on("p.seller_id"));
     }
     sql.append(" WHERE true");
-    int n = 0;
+    int n = before;
     if (category != null) {
       sql.append(" AND p.category = $").append(++n);
     }
@@ -161,15 +186,18 @@ public class Products {
           .append(")");
     }
     sql.append(" ORDER BY p.created_at DESC, p.id DESC LIMIT $").append(++n);
-    var spec = db.sql(sql.toString());
-    int i = 0;
-    if (category != null) {
-      spec = spec.bind(i++, category);
-    }
-    if (!page.isFirst()) {
-      spec = spec.bind(i++, page.afterTime("t")).bind(i++, page.afterLong("id"));
-    }
-    return spec.bind(i, page.fetchSize()).map(row -> readProduct(row, withSellers)).all();
+    return new Query(
+        sql.toString(),
+        spec -> {
+          int i = before;
+          if (category != null) {
+            spec = spec.bind(i++, category);
+          }
+          if (!page.isFirst()) {
+            spec = spec.bind(i++, page.afterTime("t")).bind(i++, page.afterLong("id"));
+          }
+          return spec.bind(i, page.fetchSize());
+        });
   }
 
   Mono<Product> insert(

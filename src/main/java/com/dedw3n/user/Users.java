@@ -88,6 +88,29 @@ public class Users {
     }
 
     /**
+     * The columns of {@link #columns()} as a subquery named {@code relation} exposes them ({@code
+     * p.user_id, ...}), for a statement that selects from the subquery.
+     */
+    public String columnsOf(String relation) {
+      return relation
+          + "."
+          + prefix
+          + "id, "
+          + relation
+          + "."
+          + prefix
+          + "email, "
+          + relation
+          + "."
+          + prefix
+          + "display_name, "
+          + relation
+          + "."
+          + prefix
+          + "created_at";
+    }
+
+    /**
      * The join clause, with a leading space: the user whose id is {@code userId} (a column of the
      * statement's row). A left join: the row is read whether or not its user is (every user
      * reference is a foreign key today, so it always is).

@@ -292,11 +292,11 @@ class PostTests extends ApiTests {
         "comments(first: 2) { edges { cursor node { id body author { id displayName } } }"
             + " pageInfo { hasNextPage endCursor } }";
     String ahead =
-        "query($a: String) { timeline(first: 3, after: $a) { edges { node { id "
+        "query($a: String) { timeline(first: 3, after: $a) { edges { node { id body "
             + comments
             + " } } pageInfo { endCursor } } }";
     String loaded =
-        "query($a: String) { timeline(first: 3, after: $a) { edges { node { id "
+        "query($a: String) { timeline(first: 3, after: $a) { edges { node { id body "
             + comments
             + " other: comments(first: 1) { edges { node { id } } } } } pageInfo { endCursor } } }";
     String after = null;
@@ -333,7 +333,12 @@ class PostTests extends ApiTests {
         ((Map<?, ?>) ((Map<?, ?>) edge).get("node")).remove("other");
       }
       assertThat(read.get()).isEqualTo(viaLoader.get());
-      assertThat((List<?>) read.get().get("edges")).isNotEmpty();
+      assertThat((List<?>) read.get().get("edges"))
+          .isNotEmpty()
+          // each post's body, which its statement sends on the post's first row only
+          .allSatisfy(
+              edge ->
+                  assertThat(((Map<?, ?>) ((Map<?, ?>) edge).get("node")).get("body")).isNotNull());
       after = (String) ((Map<?, ?>) read.get().get("pageInfo")).get("endCursor");
     }
   }

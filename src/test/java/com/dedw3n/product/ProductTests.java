@@ -578,9 +578,9 @@ class ProductTests extends ApiTests {
     String page =
         "reviews(first: 3) { edges { cursor node { id rating author { id displayName } } }"
             + " pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }";
-    String ahead = "query($id: ID!) { product(id: $id) { title " + page + " } }";
+    String ahead = "query($id: ID!) { product(id: $id) { title description " + page + " } }";
     String loaded =
-        "query($id: ID!) { product(id: $id) { title "
+        "query($id: ID!) { product(id: $id) { title description "
             + page
             + " other: reviews(first: 4) { edges { node { id } } } } }";
     for (String id : List.of(reviewed, unreviewed)) {
@@ -617,6 +617,9 @@ class ProductTests extends ApiTests {
         .document(ahead)
         .variable("id", reviewed)
         .execute()
+        .path("product.description")
+        .entity(String.class)
+        .isEqualTo("about p1")
         .path("product.reviews.edges")
         .entityList(Object.class)
         .hasSize(3)
@@ -630,6 +633,10 @@ class ProductTests extends ApiTests {
         .path("product.title")
         .entity(String.class)
         .satisfies(title -> assertThat(title).isNotEmpty())
+        // stored empty (none given), so not null: its only row is its first
+        .path("product.description")
+        .entity(String.class)
+        .isEqualTo("")
         .path("product.reviews.edges")
         .entityList(Object.class)
         .hasSize(0);
@@ -725,8 +732,8 @@ class ProductTests extends ApiTests {
         .then()
         .block();
     db.sql(
-            "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock, created_at)"
-                + " SELECT u.id, $2, 'p' || g, 100 * g, 'USD', 10, now() - interval '1 hour' * ($3 - g)"
+            "INSERT INTO products (seller_id, category, title, description, price_amount, price_currency, stock, created_at)"
+                + " SELECT u.id, $2, 'p' || g, 'about p' || g, 100 * g, 'USD', 10, now() - interval '1 hour' * ($3 - g)"
                 + " FROM generate_series(1, $3) g JOIN users u ON u.email = 'u' || g || '-' || $1 || '@example.com'")
         .bind(0, tag)
         .bind(1, category)

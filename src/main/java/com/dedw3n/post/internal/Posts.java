@@ -86,20 +86,26 @@ class Posts {
   /**
    * {@link #newest} with each post's {@code limit} newest comments (carrying their authors when
    * {@code withCommentAuthors}) in one statement: W4's timeline, for which a statement of its own
-   * for the comments was a large part of the work. Every row repeats its post; the comments'
-   * columns are renamed ({@code comment_id}, ...) so as to name none of the post's.
+   * for the comments was a large part of the work. Every row repeats its post (its body on the
+   * first row only); the comments' columns are renamed ({@code comment_id}, ...) so as to name none
+   * of the post's.
    */
   Mono<List<WithChildren<Post, Comment>>> newestWithComments(
       Page page, boolean withAuthors, int limit, boolean withCommentAuthors) {
+    // a post's body (up to 5,000 characters) is sent on its first row only, null on the others
     String sql =
-        "SELECT p.*, c.* FROM (SELECT "
+        "SELECT p.id, p.author_id, p.like_count, p.comment_count, p.created_at,"
+            + " CASE WHEN coalesce(c.comment_n, 1) = 1 THEN p.body END AS body"
+            + (withAuthors ? ", " + USER.columnsOf("p") : "")
+            + ", c.* FROM (SELECT "
             + postColumns(withAuthors)
             + " FROM posts p"
             + (withAuthors ? USER.on("p.author_id") : "")
             + (page.isFirst() ? "" : " WHERE (p.created_at, p.id) < ($3, $4)")
             + " ORDER BY p.created_at DESC, p.id DESC LIMIT $1) p"
             + " LEFT JOIN LATERAL (SELECT c.id AS comment_id, c.author_id AS comment_author_id,"
-            + " c.body AS comment_body, c.created_at AS comment_created_at"
+            + " c.body AS comment_body, c.created_at AS comment_created_at,"
+            + " row_number() OVER (ORDER BY c.created_at DESC, c.id DESC) AS comment_n"
             + (withCommentAuthors ? ", " + COMMENT_AUTHOR.columns() : "")
             + " FROM comments c"
             + (withCommentAuthors ? COMMENT_AUTHOR.on("c.author_id") : "")

@@ -107,7 +107,9 @@ public class Products {
    * The products that {@code products} selects (their columns, and their sellers' when {@code
    * withSellers}; its parameters from $2 on, bound by {@code bind}), newest first, each with its
    * {@code limit} newest reviews: a lateral join whose rows repeat their product. The reviews'
-   * columns are renamed ({@code review_id}, ...) so as to name none of the product's.
+   * columns are renamed ({@code review_id}, ...) so as to name none of the product's. A product's
+   * description (up to 5,000 characters) is sent on its first row only, null on the others: the
+   * rows repeat their product, and WithChildren reads it from its first row.
    */
   private Mono<List<WithChildren<Product, Review>>> withReviews(
       String products,
@@ -116,10 +118,15 @@ public class Products {
       int limit,
       boolean withAuthors) {
     String sql =
-        "SELECT p.*, r.* FROM ("
+        "SELECT p.id, p.seller_id, p.category, p.title, p.price_amount, p.price_currency, p.stock,"
+            + " p.review_count, p.rating_sum, p.created_at,"
+            + " CASE WHEN coalesce(r.review_n, 1) = 1 THEN p.description END AS description"
+            + (withSellers ? ", " + USER.columnsOf("p") : "")
+            + ", r.* FROM ("
             + products
             + ") p LEFT JOIN LATERAL (SELECT r.id AS review_id, r.author_id, r.rating, r.body,"
-            + " r.created_at AS review_created_at"
+            + " r.created_at AS review_created_at,"
+            + " row_number() OVER (ORDER BY r.created_at DESC, r.id DESC) AS review_n"
             + (withAuthors ? ", " + AUTHOR.columns() : "")
             + " FROM reviews r"
             + (withAuthors ? AUTHOR.on("r.author_id") : "")

@@ -87,14 +87,16 @@ class ChatController {
                         .visibleWithMessages(
                             conversationId, viewer, messages.page().fetchSize(), messages.join())
                         .map(
-                            read -> {
-                              loaders.messages.prime(
-                                  env,
-                                  ChatBatchLoaders.CONVERSATION_MESSAGES,
-                                  messages,
-                                  Map.of(conversationId, read.children()));
-                              return read.parent();
-                            }))
+                            read ->
+                                loaders
+                                    .messages
+                                    .prime(
+                                        env,
+                                        ChatBatchLoaders.CONVERSATION_MESSAGES,
+                                        messages,
+                                        List.of(read),
+                                        Conversation::id)
+                                    .get(0)))
         // someone else's conversation is indistinguishable from none
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", id)));
   }

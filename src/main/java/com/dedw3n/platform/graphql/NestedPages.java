@@ -1,5 +1,6 @@
 package com.dedw3n.platform.graphql;
 
+import com.dedw3n.platform.db.WithChildren;
 import graphql.language.Field;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 import org.dataloader.DataLoader;
 import org.jspecify.annotations.Nullable;
@@ -100,17 +102,24 @@ public final class NestedPages<T> {
 
   /**
    * Hands the pages read ahead to this request's DataLoader {@code loader}, under the keys the
-   * list's fields will load: {@code rowsByParent} has every parent read, each with up to {@code
-   * ahead.page().fetchSize()} children in the list's order (none: an empty list).
+   * list's fields will load, and answers the parents in their order: {@code read} has every parent
+   * read, each with up to {@code ahead.page().fetchSize()} children in the list's order.
    */
-  public void prime(
-      DataFetchingEnvironment env, String loader, Ahead ahead, Map<Long, List<T>> rowsByParent) {
+  public <P> List<P> prime(
+      DataFetchingEnvironment env,
+      String loader,
+      Ahead ahead,
+      List<WithChildren<P, T>> read,
+      ToLongFunction<P> parentId) {
     DataLoader<Key, Window<T>> dataLoader = DataLoaders.named(env, loader);
-    rowsByParent.forEach(
-        (parentId, rows) ->
-            dataLoader.prime(
-                new Key(parentId, ahead.page(), ahead.join()),
-                ahead.page().window(rows, cursorKey)));
+    List<P> parents = new ArrayList<>(read.size());
+    for (WithChildren<P, T> each : read) {
+      dataLoader.prime(
+          new Key(parentId.applyAsLong(each.parent()), ahead.page(), ahead.join()),
+          ahead.page().window(each.children(), cursorKey));
+      parents.add(each.parent());
+    }
+    return parents;
   }
 
   /** Up to {@code limit} newest children of each parent id, in one statement. */

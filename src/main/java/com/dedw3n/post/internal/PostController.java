@@ -2,7 +2,6 @@ package com.dedw3n.post.internal;
 
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
-import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Page;
@@ -10,7 +9,6 @@ import com.dedw3n.platform.graphql.Selections;
 import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.Viewer;
 import graphql.schema.DataFetchingEnvironment;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,12 +62,9 @@ class PostController {
             : posts
                 .newestWithComments(page, withAuthors, comments.page().fetchSize(), comments.join())
                 .map(
-                    read -> {
-                      Map<Long, List<Comment>> byPost = new HashMap<>();
-                      read.forEach(each -> byPost.put(each.parent().id(), each.children()));
-                      loaders.comments.prime(env, PostBatchLoaders.POST_COMMENTS, comments, byPost);
-                      return read.stream().map(WithChildren::parent).toList();
-                    });
+                    read ->
+                        loaders.comments.prime(
+                            env, PostBatchLoaders.POST_COMMENTS, comments, read, Post::id));
     return rows.map(found -> page.window(found, post -> Page.key(post.createdAt(), post.id())));
   }
 

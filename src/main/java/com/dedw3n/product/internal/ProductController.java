@@ -2,7 +2,6 @@ package com.dedw3n.product.internal;
 
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
-import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Money;
@@ -15,9 +14,7 @@ import graphql.schema.DataFetchingEnvironment;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.hibernate.validator.constraints.Range;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.ArgumentValue;
@@ -66,14 +63,16 @@ class ProductController {
             : products
                 .findWithReviews(productId, withSeller, reviews.page().fetchSize(), reviews.join())
                 .map(
-                    read -> {
-                      loaders.reviews.prime(
-                          env,
-                          ProductBatchLoaders.PRODUCT_REVIEWS,
-                          reviews,
-                          Map.of(productId, read.children()));
-                      return read.parent();
-                    });
+                    read ->
+                        loaders
+                            .reviews
+                            .prime(
+                                env,
+                                ProductBatchLoaders.PRODUCT_REVIEWS,
+                                reviews,
+                                List.of(read),
+                                Product::id)
+                            .get(0));
     return found.switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", id)));
   }
 
@@ -100,13 +99,9 @@ class ProductController {
                 .newestWithReviews(
                     category, page, withSellers, reviews.page().fetchSize(), reviews.join())
                 .map(
-                    read -> {
-                      Map<Long, List<Review>> byProduct = new HashMap<>();
-                      read.forEach(each -> byProduct.put(each.parent().id(), each.children()));
-                      loaders.reviews.prime(
-                          env, ProductBatchLoaders.PRODUCT_REVIEWS, reviews, byProduct);
-                      return read.stream().map(WithChildren::parent).toList();
-                    });
+                    read ->
+                        loaders.reviews.prime(
+                            env, ProductBatchLoaders.PRODUCT_REVIEWS, reviews, read, Product::id));
     return rows.map(
         found -> page.window(found, product -> Page.key(product.createdAt(), product.id())));
   }

@@ -1,0 +1,90 @@
+package com.dedw3n;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When a test fails because an answer did not come in time (WebTestClient's "Timeout on blocking
+ * read", a {@link TimeoutException}), writes what the JVM and the machine were doing at that
+ * moment: every thread's whole stack with the locks it holds and waits for, and the machine's TCP
+ * sockets with their queues (a full accept queue, a request stuck in a send queue). A hang that
+ * happens once in several runs is a defect to find, and this is the evidence it leaves. Registered
+ * for every test class through the service file and JUnit's extension autodetection.
+ */
+public class HangReport implements TestExecutionExceptionHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(HangReport.class);
+
+  @Override
+  public void handleTestExecutionException(ExtensionContext context, Throwable failure)
+      throws Throwable {
+    if (isTimeout(failure)) {
+      log.error(
+          "{} timed out waiting for an answer: threads and sockets now\n{}\n{}",
+          context.getDisplayName(),
+          threads(),
+          sockets());
+    }
+    throw failure;
+  }
+
+  static boolean isTimeout(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException
+          || String.valueOf(t.getMessage()).startsWith("Timeout on blocking read")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String threads() {
+    Map<Long, ThreadInfo> infos = new java.util.HashMap<>();
+    for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+      infos.put(info.getThreadId(), info);
+    }
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              ThreadInfo info = infos.get(thread.getId());
+              out.append('"').append(thread.getName()).append("\" ").append(thread.getState());
+              if (info != null && info.getLockName() != null) {
+                out.append(" on ").append(info.getLockName());
+                if (info.getLockOwnerName() != null) {
+                  out.append(" owned by \"").append(info.getLockOwnerName()).append('"');
+                }
+              }
+              out.append('\n');
+              for (StackTraceElement frame : stack) {
+                out.append("\tat ").append(frame).append('\n');
+              }
+            });
+    return out.toString();
+  }
+
+  private static String sockets() {
+    try {
+      Process ss = new ProcessBuilder("ss", "-tanp").redirectErrorStream(true).start();
+      if (!ss.waitFor(5, TimeUnit.SECONDS)) {
+        ss.destroyForcibly();
+        return "ss did not answer in 5 s";
+      }
+      return new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "ss could not run: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+}

@@ -3,6 +3,8 @@ package com.dedw3n;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.netty.http.HttpResources;
 
 /**
  * When a test fails because an answer did not come in time (WebTestClient's "Timeout on blocking
@@ -29,8 +32,9 @@ public class HangReport implements TestExecutionExceptionHandler {
       throws Throwable {
     if (isTimeout(failure)) {
       log.error(
-          "{} timed out waiting for an answer: threads and sockets now\n{}\n{}",
+          "{} timed out waiting for an answer: client pools, threads and sockets now\n{}\n{}\n{}",
           context.getDisplayName(),
+          clientPools(),
           threads(),
           sockets());
     }
@@ -45,6 +49,61 @@ public class HangReport implements TestExecutionExceptionHandler {
       }
     }
     return false;
+  }
+
+  /**
+   * The JVM-wide Reactor Netty connection pools that {@code WebTestClient.bindToServer()} uses, one
+   * per server address: connections acquired, idle, allocated and acquisitions waiting. Read by
+   * reflection (Reactor Netty publishes them only as Micrometer gauges of clients built with
+   * metrics on), so a pool whose slots are all taken by exchanges that never ended shows here.
+   */
+  static String clientPools() {
+    StringBuilder out = new StringBuilder("client connection pools (HttpResources):\n");
+    try {
+      Object provider = field(HttpResources.get(), "defaultProvider");
+      if (provider.getClass().getSimpleName().equals("HttpConnectionProvider")) {
+        provider = field(provider, "http1ConnectionProvider");
+      }
+      Map<?, ?> pools = (Map<?, ?>) field(provider, "channelPools");
+      for (Map.Entry<?, ?> pool : pools.entrySet()) {
+        Object metrics = call(pool.getValue(), "metrics");
+        out.append('\t')
+            .append(field(pool.getKey(), "holder"))
+            .append(": acquired ")
+            .append(call(metrics, "acquiredSize"))
+            .append(", idle ")
+            .append(call(metrics, "idleSize"))
+            .append(", allocated ")
+            .append(call(metrics, "allocatedSize"))
+            .append(" of ")
+            .append(call(metrics, "getMaxAllocatedSize"))
+            .append(", pending acquire ")
+            .append(call(metrics, "pendingAcquireSize"))
+            .append('\n');
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      out.append("\tnot readable: ").append(e).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static Object field(Object target, String name) throws ReflectiveOperationException {
+    for (Class<?> type = target.getClass(); type != null; type = type.getSuperclass()) {
+      try {
+        Field field = type.getDeclaredField(name);
+        field.setAccessible(true);
+        return field.get(target);
+      } catch (NoSuchFieldException e) {
+        // declared higher up
+      }
+    }
+    throw new NoSuchFieldException(target.getClass().getName() + "." + name);
+  }
+
+  private static Object call(Object target, String method) throws ReflectiveOperationException {
+    Method m = target.getClass().getMethod(method);
+    m.setAccessible(true);
+    return m.invoke(target);
   }
 
   private static String threads() {

@@ -51,7 +51,6 @@ class GraphQlConfiguration {
     };
   }
 
-  /** Up to 8 Mi characters of distinct valid documents, parsed and validated once each. */
   /** The turns of queries and mutations over HTTP, taken by {@link OperationGuard}. */
   @Bean
   ExecutionLimit executionLimit(
@@ -77,6 +76,7 @@ class GraphQlConfiguration {
     return limit;
   }
 
+  /** Up to 8 Mi characters of distinct valid documents, parsed and validated once each. */
   @Bean
   DocumentCache documentCache() {
     return new DocumentCache(8L << 20);

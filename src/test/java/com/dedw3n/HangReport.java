@@ -1,5 +1,7 @@
 package com.dedw3n;
 
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -84,7 +86,13 @@ public class HangReport implements TestExecutionExceptionHandler {
     } catch (ReflectiveOperationException | RuntimeException e) {
       out.append("\tnot readable: ").append(e).append('\n');
     }
-    return out.toString();
+    // a task waiting on an event loop that sleeps in epoll_wait is a lost wakeup
+    out.append("client event loops, tasks waiting:");
+    for (EventExecutor loop : HttpResources.get().onClient(true)) {
+      out.append(' ')
+          .append(loop instanceof SingleThreadEventExecutor single ? single.pendingTasks() : "?");
+    }
+    return out.append('\n').toString();
   }
 
   private static Object field(Object target, String name) throws ReflectiveOperationException {

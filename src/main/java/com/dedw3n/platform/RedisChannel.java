@@ -8,7 +8,6 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
@@ -42,19 +41,21 @@ public final class RedisChannel {
   /**
    * Starts listening, re-subscribing after a Redis outage. The container connects when it is made,
    * so it is made inside the retry (off the event loop: connecting blocks): an instance started
-   * while Redis is down starts, and listens once Redis is back.
+   * while Redis is down starts, and listens once Redis is back. Only the making runs on {@code
+   * boundedElastic}: a subscription on it would hold one of its threads for as long as it listens,
+   * and once all are held, a task queues behind a busy one.
    */
   public void listen(Consumer<String> receiver) {
     listening =
-        Flux.defer(
-                () -> {
-                  var listener = new ReactiveRedisMessageListenerContainer(connections);
+        Mono.fromCallable(() -> new ReactiveRedisMessageListenerContainer(connections))
+            .subscribeOn(Schedulers.boundedElastic())
+            .flatMapMany(
+                listener -> {
                   container = listener;
                   return listener
                       .receive(topic)
                       .doFinally(signal -> listener.destroyLater().subscribe());
                 })
-            .subscribeOn(Schedulers.boundedElastic())
             .retryWhen(
                 Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
                     .maxBackoff(Duration.ofSeconds(5)))

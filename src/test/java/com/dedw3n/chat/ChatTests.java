@@ -3,6 +3,7 @@ package com.dedw3n.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.BlockingCalls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,6 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.graphql.test.tester.GraphQlTester;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 
 class ChatTests extends ApiTests {
 
@@ -183,7 +183,7 @@ class ChatTests extends ApiTests {
     String conversation = start(ann, ben.id());
     Flux.range(1, 20)
         .parallel(8)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(
             i ->
                 send(i % 2 == 0 ? ann : ben, conversation, "m" + i)

@@ -3,13 +3,13 @@ package com.dedw3n.match;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.BlockingCalls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 class MatchTests extends ApiTests {
 
@@ -168,8 +168,8 @@ class MatchTests extends ApiTests {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
     Mono.zip(
-            Mono.fromCallable(() -> like(ann, ben)).subscribeOn(Schedulers.boundedElastic()),
-            Mono.fromCallable(() -> like(ben, ann)).subscribeOn(Schedulers.boundedElastic()))
+            Mono.fromCallable(() -> like(ann, ben)).subscribeOn(BlockingCalls.SCHEDULER),
+            Mono.fromCallable(() -> like(ben, ann)).subscribeOn(BlockingCalls.SCHEDULER))
         .block(Duration.ofSeconds(30));
     long pairs =
         db.sql(

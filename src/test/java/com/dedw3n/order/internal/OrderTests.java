@@ -3,13 +3,13 @@ package com.dedw3n.order.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.BlockingCalls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 
 class OrderTests extends ApiTests {
 
@@ -85,7 +85,7 @@ class OrderTests extends ApiTests {
     List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     Flux.range(0, 8)
         .parallel(8)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(
             i -> {
               var response = placeWithKey(buyer, List.of(item(a, 3)), key).returnResponse();
@@ -236,7 +236,7 @@ class OrderTests extends ApiTests {
     AtomicInteger conflicts = new AtomicInteger();
     Flux.fromIterable(buyers)
         .parallel(8)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(
             buyer -> {
               var errors =
@@ -337,7 +337,7 @@ class OrderTests extends ApiTests {
     List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     Flux.range(0, attempts.size())
         .parallel(12)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(
             i -> {
               var response =
@@ -419,7 +419,7 @@ class OrderTests extends ApiTests {
     List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     Flux.range(0, 16)
         .parallel(8)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(
             i -> {
               var items =

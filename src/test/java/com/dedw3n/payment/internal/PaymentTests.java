@@ -3,6 +3,7 @@ package com.dedw3n.payment.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.BlockingCalls;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
@@ -26,7 +27,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Payments through the GraphQL API and the webhook endpoint, against the fake Stripe the
@@ -69,7 +69,7 @@ class PaymentTests extends ApiTests {
     Set<String> intents = ConcurrentHashMap.newKeySet();
     Flux.range(0, 8)
         .parallel(8)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(i -> intents.add(checkout(buyer, order).paymentIntentId()))
         .sequential()
         .blockLast(Duration.ofSeconds(60));
@@ -128,7 +128,7 @@ class PaymentTests extends ApiTests {
     List<Integer> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
     Flux.range(0, 10)
         .parallel(10)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(i -> statuses.add(deliver(event, signature)))
         .sequential()
         .blockLast(Duration.ofSeconds(60));
@@ -378,7 +378,7 @@ class PaymentTests extends ApiTests {
     List<String> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
     Flux.range(0, 6)
         .parallel(6)
-        .runOn(Schedulers.boundedElastic())
+        .runOn(BlockingCalls.SCHEDULER)
         .doOnNext(
             i -> {
               var errors =
@@ -647,7 +647,7 @@ class PaymentTests extends ApiTests {
                   seen.add(status);
                   if (status.equals("PENDING_PAYMENT")) {
                     String event = event("payment_intent.succeeded", stripe.pay(pi));
-                    Schedulers.boundedElastic().schedule(() -> deliver(event, sign(event, now())));
+                    BlockingCalls.SCHEDULER.schedule(() -> deliver(event, sign(event, now())));
                   }
                 })
             .take(2)

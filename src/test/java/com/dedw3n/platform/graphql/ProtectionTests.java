@@ -3,6 +3,7 @@ package com.dedw3n.platform.graphql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.BlockingCalls;
 import io.r2dbc.pool.ConnectionPool;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -105,7 +106,7 @@ class ProtectionTests extends ApiTests {
   void aFloodWaitsAtMostTheQueueTimeoutAndIsToldToRetry() {
     // one light request holds the only light turn for 900 ms (within its 1 s to execute)
     var slow = Mono.fromCallable(() -> post("{ sleep(seconds: 0.9) }", Map.of())).cache();
-    slow.subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()).subscribe();
+    slow.subscribeOn(BlockingCalls.SCHEDULER).subscribe();
     await(() -> sleepingStatements() == 1);
 
     long started = System.nanoTime();
@@ -114,7 +115,7 @@ class ProtectionTests extends ApiTests {
             .flatMap(
                 i ->
                     Mono.fromCallable(() -> post("{ __typename }", Map.of()))
-                        .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()),
+                        .subscribeOn(BlockingCalls.SCHEDULER),
                 8)
             .collectList()
             .block(Duration.ofSeconds(10));
@@ -147,7 +148,7 @@ class ProtectionTests extends ApiTests {
                         "{ sleep(seconds: 0.9) a: product(id: \"1\") { id }"
                             + " b: product(id: \"2\") { id } }",
                         Map.of()))
-            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+            .subscribeOn(BlockingCalls.SCHEDULER)
             .cache();
     heavy.subscribe();
     await(() -> sleepingStatements() == 1);
@@ -157,7 +158,7 @@ class ProtectionTests extends ApiTests {
 
     var light =
         Mono.fromCallable(() -> post("{ sleep(seconds: 0.9) }", Map.of()))
-            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+            .subscribeOn(BlockingCalls.SCHEDULER)
             .cache();
     light.subscribe();
     await(() -> sleepingStatements() == 1);

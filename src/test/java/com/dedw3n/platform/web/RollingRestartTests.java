@@ -2,6 +2,7 @@ package com.dedw3n.platform.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.dedw3n.BlockingCalls;
 import com.dedw3n.Instances;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -48,7 +49,6 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import redis.embedded.RedisServer;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -673,7 +673,7 @@ class RollingRestartTests {
       }
       resumes.incrementAndGet();
       client.stop().subscribe();
-      Mono.delay(Duration.ofMillis(100), Schedulers.boundedElastic())
+      Mono.delay(Duration.ofMillis(100), BlockingCalls.SCHEDULER)
           .subscribe(
               tick -> {
                 try {

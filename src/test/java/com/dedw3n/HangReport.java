@@ -7,7 +7,8 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,10 +21,11 @@ import reactor.netty.http.HttpResources;
 /**
  * When a test fails because an answer did not come in time (WebTestClient's "Timeout on blocking
  * read", a {@link TimeoutException}), writes what the JVM and the machine were doing at that
- * moment: every thread's whole stack with the locks it holds and waits for, and the machine's TCP
- * sockets with their queues (a full accept queue, a request stuck in a send queue). A hang that
- * happens once in several runs is a defect to find, and this is the evidence it leaves. Registered
- * for every test class through the service file and JUnit's extension autodetection.
+ * moment: the test clients' connection pools and the tasks waiting on their event loops, every
+ * thread's whole stack with the locks it holds and waits for, and the machine's TCP sockets with
+ * their queues (a full accept queue, a request stuck in a send queue). A hang that happens once in
+ * several runs is a defect to find, and this is the evidence it leaves. Registered for every test
+ * class through the service file and JUnit's extension autodetection.
  */
 public class HangReport implements TestExecutionExceptionHandler {
 
@@ -141,12 +143,22 @@ public class HangReport implements TestExecutionExceptionHandler {
 
   private static String sockets() {
     try {
-      Process ss = new ProcessBuilder("ss", "-tanp").redirectErrorStream(true).start();
-      if (!ss.waitFor(5, TimeUnit.SECONDS)) {
-        ss.destroyForcibly();
-        return "ss did not answer in 5 s";
+      // to a file, not a pipe: a busy machine's list can fill the pipe and stall ss
+      Path list = Files.createTempFile("hang-report-sockets", ".txt");
+      try {
+        Process ss =
+            new ProcessBuilder("ss", "-tanp")
+                .redirectErrorStream(true)
+                .redirectOutput(list.toFile())
+                .start();
+        if (!ss.waitFor(5, TimeUnit.SECONDS)) {
+          ss.destroyForcibly();
+          return "ss did not answer in 5 s";
+        }
+        return Files.readString(list);
+      } finally {
+        Files.deleteIfExists(list);
       }
-      return new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "ss could not run: " + e;
     } catch (InterruptedException e) {

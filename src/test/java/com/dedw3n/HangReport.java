@@ -9,9 +9,16 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.slf4j.Logger;
@@ -20,24 +27,74 @@ import reactor.netty.http.HttpResources;
 
 /**
  * When a test fails because an answer did not come in time (WebTestClient's "Timeout on blocking
- * read", a {@link TimeoutException}), writes what the JVM and the machine were doing at that
- * moment: the test clients' connection pools and the tasks waiting on their event loops, every
- * thread's whole stack with the locks it holds and waits for, and the machine's TCP sockets with
- * their queues (a full accept queue, a request stuck in a send queue). A hang that happens once in
- * several runs is a defect to find, and this is the evidence it leaves. Registered for every test
- * class through the service file and JUnit's extension autodetection.
+ * read", a {@link TimeoutException}), writes what the JVM and the machine were doing at that moment
+ * and 25 s into the test, while it still waited: the test clients' connection pools and the tasks
+ * waiting on their event loops, every thread's whole stack with the locks it holds and waits for,
+ * and the machine's TCP sockets with their queues (a full accept queue, a request stuck in a send
+ * queue). A hang that happens once in several runs is a defect to find, and this is the evidence it
+ * leaves. Registered for every test class through the service file and JUnit's extension
+ * autodetection.
  */
-public class HangReport implements TestExecutionExceptionHandler {
+public class HangReport
+    implements BeforeEachCallback, AfterEachCallback, TestExecutionExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(HangReport.class);
+
+  /**
+   * When the state is taken while a test still waits: the test clients wait 30 s, and once they
+   * give up, cancelling the request cleans the pools and event loops up (the first reports, taken
+   * after the timeout, showed nothing left waiting).
+   */
+  private static final Duration WHILE_WAITING = Duration.ofSeconds(25);
+
+  private static final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "hang-report");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(HangReport.class);
+
+  /** The state taken while the test waited, written only if the test then times out. */
+  private static final class WhileWaiting {
+    final AtomicReference<String> state = new AtomicReference<>();
+    final ScheduledFuture<?> taking =
+        timer.schedule(
+            () -> state.set(clientPools() + "\n" + threads() + "\n" + sockets()),
+            WHILE_WAITING.toMillis(),
+            TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    context.getStore(NAMESPACE).put(WhileWaiting.class, new WhileWaiting());
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    WhileWaiting waiting =
+        context.getStore(NAMESPACE).remove(WhileWaiting.class, WhileWaiting.class);
+    if (waiting != null) {
+      waiting.taking.cancel(false);
+    }
+  }
 
   @Override
   public void handleTestExecutionException(ExtensionContext context, Throwable failure)
       throws Throwable {
     if (isTimeout(failure)) {
+      WhileWaiting waiting =
+          context.getStore(NAMESPACE).get(WhileWaiting.class, WhileWaiting.class);
+      String before = waiting == null ? null : waiting.state.get();
       log.error(
-          "{} timed out waiting for an answer: client pools, threads and sockets now\n{}\n{}\n{}",
+          "{} timed out waiting for an answer. Client pools, threads and sockets {} s into the"
+              + " test, while it waited:\n{}\nAnd now, after the timeout:\n{}\n{}\n{}",
           context.getDisplayName(),
+          WHILE_WAITING.toSeconds(),
+          before == null ? "(not taken: the test timed out sooner)" : before,
           clientPools(),
           threads(),
           sockets());

@@ -1,18 +1,16 @@
 package com.dedw3n.order;
 
+import com.dedw3n.platform.SerialSink;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.product.Stock;
 import io.r2dbc.spi.Readable;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -21,7 +19,6 @@ import org.springframework.transaction.reactive.TransactionSynchronization;
 import org.springframework.transaction.reactive.TransactionSynchronizationManager;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * The order feature's state machine, for the features that move orders (payments): read an order,
@@ -33,8 +30,6 @@ import reactor.core.publisher.Sinks;
 @Component
 public class OrderLifecycle {
 
-  private static final Log log = LogFactory.getLog(OrderLifecycle.class);
-
   private static final String SUMMARY =
       "SELECT o.id, o.buyer_id, o.status, o.total_amount, o.currency, o.expires_at,"
           + " ARRAY(SELECT DISTINCT i.seller_id FROM order_items i WHERE i.order_id = o.id)"
@@ -44,8 +39,7 @@ public class OrderLifecycle {
   private final Stock stock;
   private final Clock clock;
   // one instance's subscribers; other instances' changes reach them by the subscription's re-read
-  private final Sinks.Many<OrderStatusChanged> changes =
-      Sinks.many().multicast().directBestEffort();
+  private final SerialSink<OrderStatusChanged> changes = SerialSink.multicast();
 
   OrderLifecycle(DatabaseClient db, Stock stock, ObjectProvider<Clock> clock) {
     this.db = db;
@@ -162,13 +156,8 @@ public class OrderLifecycle {
   }
 
   private void announce(OrderStatusChanged change) {
-    try {
-      // commits on several threads at once: wait out a concurrent emission briefly
-      changes.emitNext(change, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(50)));
-    } catch (Sinks.EmissionException e) {
-      // subscribers still see the change by their periodic re-read
-      log.debug("Order status change not announced (" + e.getReason() + "): " + change);
-    }
+    // commits on several threads at once: none waits for another's subscribers
+    changes.emit(change);
   }
 
   private static OrderSummary summary(Readable row) {

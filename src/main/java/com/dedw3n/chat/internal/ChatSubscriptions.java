@@ -1,5 +1,6 @@
 package com.dedw3n.chat.internal;
 
+import com.dedw3n.platform.SerialSink;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.user.User;
@@ -312,7 +313,8 @@ class ChatSubscriptions implements DisposableBean {
    */
   private static final class Feed<T> {
 
-    private final Sinks.Many<Signal<T>> signals = Sinks.many().unicast().onBackpressureBuffer();
+    // offered by the bus and by the sweep, on different threads: neither waits for the other
+    private final SerialSink<Signal<T>> signals = SerialSink.unicast();
     private final Sinks.Many<T> items = Sinks.many().multicast().directBestEffort();
     private final Disposable ordering;
 
@@ -352,7 +354,7 @@ class ChatSubscriptions implements DisposableBean {
 
     /** Takes a notification; any thread. */
     void offer(Signal<T> signal) {
-      signals.emitNext(signal, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+      signals.emit(signal);
     }
 
     /** The items from now on; each subscriber buffers them itself (it never stops demand here). */

@@ -1,10 +1,9 @@
 package com.dedw3n.chat.internal;
 
-import java.time.Duration;
+import com.dedw3n.platform.SerialSink;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
 
 /** The chat bus of a server that runs alone: events go straight to this instance's subscribers. */
 @Component
@@ -14,11 +13,12 @@ import reactor.core.publisher.Sinks;
     matchIfMissing = true)
 class LocalChatBus implements ChatBus {
 
-  private final Sinks.Many<ChatEvent> sink = Sinks.many().multicast().directBestEffort();
+  // sends commit on several of the driver's event loops at once: none may wait for another
+  private final SerialSink<ChatEvent> sink = SerialSink.multicast();
 
   @Override
   public void publish(ChatEvent event) {
-    sink.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+    sink.emit(event);
   }
 
   @Override

@@ -1,10 +1,10 @@
 package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.RedisChannel;
+import com.dedw3n.platform.SerialSink;
 import com.dedw3n.platform.ThrottledLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
@@ -12,7 +12,6 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -28,7 +27,7 @@ class RedisChatBus implements ChatBus, DisposableBean {
 
   private final RedisChannel channel;
   private final JsonMapper json;
-  private final Sinks.Many<ChatEvent> sink = Sinks.many().multicast().directBestEffort();
+  private final SerialSink<ChatEvent> sink = SerialSink.multicast();
   private final Counter publishFailures;
 
   RedisChatBus(
@@ -44,11 +43,7 @@ class RedisChatBus implements ChatBus, DisposableBean {
     this.json = json;
     this.channel =
         new RedisChannel(settings.redisChannel(), connections, redis, settings.publishTimeout());
-    channel.listen(
-        message ->
-            sink.emitNext(
-                json.readValue(message, ChatEvent.class),
-                Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))));
+    channel.listen(message -> sink.emit(json.readValue(message, ChatEvent.class)));
   }
 
   /**

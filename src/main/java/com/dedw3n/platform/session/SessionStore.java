@@ -1,6 +1,7 @@
 package com.dedw3n.platform.session;
 
 import com.dedw3n.platform.RedisChannel;
+import com.dedw3n.platform.SerialSink;
 import com.dedw3n.platform.ThrottledLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,7 +20,6 @@ import org.springframework.session.Session;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * The API's sessions: created at sign-in, found by their signed token, touched at most once per
@@ -64,7 +64,7 @@ public final class SessionStore implements DisposableBean {
   private final SessionSettings settings;
   private final Clock clock;
   private final @Nullable RedisChannel announcements;
-  private final Sinks.Many<String> endedHere = Sinks.many().multicast().directBestEffort();
+  private final SerialSink<String> endedHere = SerialSink.multicast();
   private final MeterRegistry meters;
   private final Counter created;
   private final Counter writes;
@@ -269,7 +269,7 @@ public final class SessionStore implements DisposableBean {
 
   private void emitEnded(String sessionId) {
     // emitted from any thread (request, sweep, Redis listener): serialised, never dropped
-    endedHere.emitNext(sessionId, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+    endedHere.emit(sessionId);
   }
 
   private static <T> Mono<T> logged(String message, Throwable e) {

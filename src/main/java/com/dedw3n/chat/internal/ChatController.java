@@ -20,8 +20,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -215,22 +213,9 @@ class ChatController {
     String text = body.strip();
     return Viewer.requireId()
         .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
-        // one statement, committed on its own, and the sender read beside it (its table is the
-        // user module's): the message carries both its sender and its conversation, so neither
-        // the answer's fields nor any subscriber's cost another statement
-        .flatMap(
-            sender ->
-                Mono.zip(
-                    conversations.send(id, sender, text),
-                    // never empty: an empty side would turn a stored message into NOT_FOUND
-                    users.findById(sender).map(Optional::of).defaultIfEmpty(Optional.empty()),
-                    (event, user) ->
-                        user.map(
-                                u ->
-                                    ChatEvent.message(
-                                        Objects.requireNonNull(event.message()).withSender(u),
-                                        Objects.requireNonNull(event.inboxSeqs())))
-                            .orElse(event)))
+        // one statement, committed on its own, that returns the message with its sender and its
+        // conversation: neither the answer's fields nor any subscriber's cost another statement
+        .flatMap(sender -> conversations.send(id, sender, text))
         // published once committed, in the background: a send never waits for Redis, and a lost
         // notification is recovered by subscribers
         .map(

@@ -2,6 +2,7 @@ package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.Page;
+import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
@@ -158,8 +159,8 @@ class Conversations {
    * user id order, so concurrent senders cannot deadlock. Empty when the sender does not take part
    * in the conversation (or it does not exist).
    *
-   * @return the committed message, carrying its conversation as it is after it (not its sender: the
-   *     users table is the user module's), with each participant's inbox number for it
+   * @return the committed message, carrying its sender and its conversation as it is after it, with
+   *     each participant's inbox number for it
    */
   Mono<ChatEvent> send(long conversationId, long senderId, String body) {
     return db.sql(
@@ -187,15 +188,18 @@ class Conversations {
                 + " WHERE p.conversation_id = $1 AND p.user_id = $2)"
                 + " SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at,"
                 + " s.created_at AS conversation_created_at, s.last_message_at, s.last_seq,"
-                + " b.user_id AS inbox_user_id, b.last_seq AS inbox_seq"
-                + " FROM m CROSS JOIN s CROSS JOIN bumped b")
+                + " b.user_id AS inbox_user_id, b.last_seq AS inbox_seq, "
+                // the sender, so that neither the answer nor any subscriber reads it again
+                + SENDER.columns()
+                + " FROM m CROSS JOIN s CROSS JOIN bumped b"
+                + SENDER.on("m.sender_id"))
         .bind(0, conversationId)
         .bind(1, senderId)
         .bind(2, body)
         .map(
             row ->
                 Map.entry(
-                    carried(row),
+                    carriedWithSender(row),
                     Map.entry(
                         row.get("inbox_user_id", Long.class), row.get("inbox_seq", Long.class))))
         .all()
@@ -353,6 +357,13 @@ class Conversations {
         row.get("created_at", OffsetDateTime.class),
         null,
         carriedConversation(row));
+  }
+
+  /** A message read with {@link #CARRIED_CONVERSATION_COLUMNS} and {@link #SENDER}'s columns. */
+  private static Message carriedWithSender(Readable row) {
+    Message message = carried(row);
+    User sender = SENDER.user(row);
+    return sender == null ? message : message.withSender(sender);
   }
 
   /** The conversation of a row read with {@link #CARRIED_CONVERSATION_COLUMNS}. */

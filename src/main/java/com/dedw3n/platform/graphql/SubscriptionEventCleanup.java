@@ -1,0 +1,95 @@
+package com.dedw3n.platform.graphql;
+
+import graphql.ExecutionResult;
+import graphql.execution.DataLoaderDispatchStrategy;
+import graphql.execution.instrumentation.InstrumentationContext;
+import graphql.execution.instrumentation.InstrumentationState;
+import graphql.execution.instrumentation.SimpleInstrumentationContext;
+import graphql.execution.instrumentation.SimplePerformantInstrumentation;
+import graphql.execution.instrumentation.dataloader.PerLevelDataLoaderDispatchStrategy;
+import graphql.execution.instrumentation.parameters.InstrumentationCreateStateParameters;
+import graphql.execution.instrumentation.parameters.InstrumentationFieldParameters;
+import java.lang.reflect.Field;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Component;
+
+/**
+ * Lets a subscription's memory stay flat however many events it delivers (graphql-java 25's leak
+ * #4314, fixed upstream in 26.1 by #4384, which this project cannot take: federation-jvm does not
+ * run on graphql-java 26).
+ *
+ * <p>For each event of a subscription, graphql-java 25's DataLoader dispatch strategy puts a new
+ * call stack (its per-level counters, about 250 bytes) into a map that lives as long as the
+ * subscription, and never removes it. A chat subscription open for a day grows by every message it
+ * receives; under W6 the live heap grew by about 1.3 of those objects a delivered message, and the
+ * collector spent a third of the server's CPU marking a heap the subscriptions kept nearly full.
+ *
+ * <p>Here the map is emptied when an event starts while no earlier event of the same subscription
+ * is still executing: every stack in it then belongs to an event whose result is complete, which is
+ * the point where upstream's fix removes its own. Events start one at a time (a publisher's {@code
+ * onNext}), each before its own stack is created, so a stack in use is never removed. The map is a
+ * private field: when a graphql-java upgrade renames it, this logs once and does nothing, and
+ * {@code SubscriptionEventCleanupTests} fails.
+ */
+@Component
+class SubscriptionEventCleanup extends SimplePerformantInstrumentation {
+
+  private static final Log log = LogFactory.getLog(SubscriptionEventCleanup.class);
+  private static final @Nullable Field CALL_STACKS = callStacksField();
+
+  @Override
+  public InstrumentationState createState(InstrumentationCreateStateParameters parameters) {
+    return new Events();
+  }
+
+  @Override
+  public @Nullable InstrumentationContext<ExecutionResult> beginSubscribedFieldEvent(
+      InstrumentationFieldParameters parameters, InstrumentationState state) {
+    Map<?, ?> stacks =
+        callStacks(parameters.getExecutionContext().getDataLoaderDispatcherStrategy());
+    if (stacks == null || !(state instanceof Events events)) {
+      return null;
+    }
+    if (events.executing.getAndIncrement() == 0) {
+      stacks.clear();
+    }
+    return SimpleInstrumentationContext.whenCompleted(
+        (result, failure) -> events.executing.decrementAndGet());
+  }
+
+  /** The strategy's call stacks of subscription events; null when it keeps none (or hides them). */
+  static @Nullable Map<?, ?> callStacks(DataLoaderDispatchStrategy strategy) {
+    if (CALL_STACKS == null || !(strategy instanceof PerLevelDataLoaderDispatchStrategy)) {
+      return null;
+    }
+    try {
+      return (Map<?, ?>) CALL_STACKS.get(strategy);
+    } catch (IllegalAccessException | ClassCastException e) {
+      return null;
+    }
+  }
+
+  private static @Nullable Field callStacksField() {
+    try {
+      Field field =
+          PerLevelDataLoaderDispatchStrategy.class.getDeclaredField("alternativeCallContextMap");
+      field.setAccessible(true);
+      return field;
+    } catch (NoSuchFieldException | RuntimeException e) {
+      log.warn(
+          "graphql-java's subscription call stacks are not where version 25 keeps them; they are"
+              + " not cleaned up (upgrading to 26.1 or later fixes the leak upstream): "
+              + e);
+      return null;
+    }
+  }
+
+  /** One execution's subscription events whose results are not complete yet. */
+  private static final class Events implements InstrumentationState {
+    final AtomicInteger executing = new AtomicInteger();
+  }
+}

@@ -126,13 +126,12 @@ class LazyBatchLoaderRegistry implements BatchLoaderRegistry, WebGraphQlIntercep
   /** One registered batch loader, and how a request's DataLoader of it is made. */
   private record Registration(
       String name,
-      @Nullable DataLoaderOptions options,
+      DataLoaderOptions options,
       Function<DataLoaderOptions, DataLoader<?, ?>> factory) {
 
     DataLoader<?, ?> create(GraphQLContext context) {
-      DataLoaderOptions base = options != null ? options : DataLoaderOptions.newDefaultOptions();
       return factory.apply(
-          base.transform(builder -> builder.setBatchLoaderContextProvider(() -> context)));
+          options.transform(builder -> builder.setBatchLoaderContextProvider(() -> context)));
     }
   }
 
@@ -209,12 +208,9 @@ class LazyBatchLoaderRegistry implements BatchLoaderRegistry, WebGraphQlIntercep
     }
 
     /** The registration's options, resolved once: DataLoaderOptions are immutable. */
-    private @Nullable DataLoaderOptions options() {
-      if (optionsChange == null) {
-        return options;
-      }
+    private DataLoaderOptions options() {
       DataLoaderOptions base = options != null ? options : DataLoaderOptions.newDefaultOptions();
-      return base.transform(optionsChange);
+      return optionsChange == null ? base : base.transform(optionsChange);
     }
   }
 }

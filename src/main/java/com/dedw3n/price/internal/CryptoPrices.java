@@ -231,10 +231,14 @@ public class CryptoPrices implements AutoCloseable {
           if (!refresh) {
             return Mono.just(answer(pairs));
           }
-          Mono<Void> running = refresh(caller);
           if (!wait) {
-            return Mono.just(answer(pairs));
+            // answered from the cache as this read found it, before the refresh starts: a refresh
+            // that finished first on another thread would make the answer depend on a race
+            Map<PricePair, PriceQuote> cached = answer(pairs);
+            refresh(caller);
+            return Mono.just(cached);
           }
+          Mono<Void> running = refresh(caller);
           return running
               .timeout(settings.maxWait(), Mono.empty())
               .then(Mono.fromSupplier(() -> answer(pairs)));

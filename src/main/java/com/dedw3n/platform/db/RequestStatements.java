@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -35,6 +37,8 @@ public final class RequestStatements {
   public static final Class<RequestStatements> KEY = RequestStatements.class;
 
   private static final Log log = LogFactory.getLog(RequestStatements.class);
+  private static final Duration CANCEL_EVERY = Duration.ofMillis(250);
+  private static final int CANCEL_ATTEMPTS = 10;
 
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
   private final @Nullable String operationName;
@@ -130,11 +134,11 @@ public final class RequestStatements {
      * protocol messages. The statement timeout is the last resort.
      */
     void cancel() {
-      Flux.interval(Duration.ZERO, Duration.ofMillis(250))
-          .take(10)
-          .takeWhile(attempt -> running.contains(this))
-          .concatMap(
-              attempt ->
+      attempts(
+              CANCEL_EVERY,
+              CANCEL_ATTEMPTS,
+              () -> running.contains(this),
+              () ->
                   connection
                       .cancelRequest()
                       .onErrorResume(
@@ -142,7 +146,23 @@ public final class RequestStatements {
                             log.warn("Could not cancel a statement of a stopped request: " + e);
                             return Mono.empty();
                           }))
-          .subscribe();
+          .subscribe(null, e -> log.error("Cancelling a statement of a stopped request failed", e));
     }
+  }
+
+  /**
+   * {@code attempt} now and then once every {@code every} while {@code wanted} holds, {@code times}
+   * at most, never two at once. A tick that comes while an attempt is still running is skipped:
+   * without that, an attempt slower than {@code every} (a cancel request opens a new connection to
+   * PostgreSQL, which a busy server can take longer than 250 ms to accept) made the interval fail
+   * for lack of demand, and the attempts stopped there with an ERROR in the log.
+   */
+  static Flux<Void> attempts(
+      Duration every, int times, BooleanSupplier wanted, Supplier<Mono<Void>> attempt) {
+    return Flux.interval(Duration.ZERO, every)
+        .onBackpressureDrop()
+        .take(times)
+        .takeWhile(tick -> wanted.getAsBoolean())
+        .concatMap(tick -> attempt.get(), 0);
   }
 }

@@ -151,8 +151,8 @@ public final class RequestStatements {
   }
 
   /**
-   * {@code attempt} now and then once every {@code every} while {@code wanted} holds, {@code times}
-   * at most, never two at once. A tick that comes while an attempt is still running is skipped:
+   * Runs {@code attempt} at once and then on each tick of {@code every} while {@code wanted} holds,
+   * {@code times} at most, never two at once. A tick that comes while an attempt runs is skipped:
    * without that, an attempt slower than {@code every} (a cancel request opens a new connection to
    * PostgreSQL, which a busy server can take longer than 250 ms to accept) made the interval fail
    * for lack of demand, and the attempts stopped there with an ERROR in the log.

@@ -37,7 +37,7 @@ import reactor.core.publisher.Mono;
  * the request's fields first asks for it.
  *
  * <p>spring-graphql's own registry builds every registered DataLoader for every request and every
- * subscription, 19 here, though a request uses one or two: about 16 KB allocated a request, and
+ * subscription, 17 here, though a request uses one or two: about 16 KB allocated a request, and
  * graphql-java dispatching all 17 (each taking its lock and reading the clock) at every level of
  * every request. A subscription kept all 17 for as long as it was open. This registry gives each
  * request an empty {@link RequestDataLoaders} that creates a loader on its first lookup, so only

@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -96,14 +97,28 @@ public class OrderLifecycle {
             });
   }
 
-  /** Unpaid orders whose expiry has passed, oldest first, at most {@code limit}. */
-  public Flux<Long> expiredUnpaid(int limit) {
-    return db.sql(
-            "SELECT id FROM orders WHERE status IN ('PENDING_PAYMENT', 'PAYMENT_FAILED')"
-                + " AND expires_at IS NOT NULL AND expires_at <= $1 ORDER BY expires_at LIMIT $2")
-        .bind(0, clock.instant().atOffset(ZoneOffset.UTC))
+  /** An unpaid order past its expiry; a sweep's next page starts after the last one it read. */
+  public record Due(long id, OffsetDateTime expiresAt) {}
+
+  /**
+   * Unpaid orders whose expiry had passed at {@code now}, in (expiry, id) order, after {@code
+   * after} (null: from the first), at most {@code limit}. The cursor is the order's place in that
+   * order, not its status: a sweep pages past orders it could not cancel, and each order is read
+   * once per sweep whatever happened to the ones before it.
+   */
+  public Flux<Due> expiredUnpaid(OffsetDateTime now, @Nullable Due after, int limit) {
+    String unpaid =
+        "SELECT id, expires_at FROM orders WHERE status IN ('PENDING_PAYMENT', 'PAYMENT_FAILED')"
+            + " AND expires_at IS NOT NULL AND expires_at <= $1";
+    var spec =
+        after == null
+            ? db.sql(unpaid + " ORDER BY expires_at, id LIMIT $2")
+            : db.sql(unpaid + " AND (expires_at, id) > ($3, $4) ORDER BY expires_at, id LIMIT $2")
+                .bind(2, after.expiresAt())
+                .bind(3, after.id());
+    return spec.bind(0, now)
         .bind(1, limit)
-        .map(row -> row.get(0, Long.class))
+        .map(row -> new Due(row.get(0, Long.class), row.get(1, OffsetDateTime.class)))
         .all();
   }
 

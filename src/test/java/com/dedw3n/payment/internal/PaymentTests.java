@@ -503,6 +503,41 @@ class PaymentTests extends ApiTests {
   }
 
   @Test
+  void aFloodOfExpiredOrdersIsCancelledInOneSweepPastTheOnesItMustLeave() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long product = product(seller, 100, 400);
+    // the oldest: paid at Stripe, its webhook still to come, so every sweep leaves it
+    String paid = placeOrder(buyer, product, 1);
+    stripe.pay(checkout(buyer, paid).paymentIntentId());
+    List<Long> flood = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      flood.add(Long.parseLong(placeOrder(buyer, product, 1)));
+    }
+    db.sql("UPDATE orders SET expires_at = now() - interval '1 hour' WHERE id = $1")
+        .bind(0, Long.parseLong(paid))
+        .then()
+        .block();
+    db.sql("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ANY($1)")
+        .bind(0, flood.toArray(Long[]::new))
+        .then()
+        .block();
+    assertThat(stock(product)).isEqualTo(149);
+
+    assertThat(expiry.sweep().block(Duration.ofSeconds(60))).isEqualTo(250);
+    assertThat(
+            count(
+                "SELECT count(*) FROM orders WHERE status = 'CANCELLED' AND id = ANY($1)",
+                flood.toArray(Long[]::new)))
+        .isEqualTo(250);
+    assertThat(payment(buyer, paid).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(stock(product)).isEqualTo(399);
+    // once: the next sweep finds only the order it must leave
+    assertThat(expiry.sweep().block(Duration.ofSeconds(60))).isZero();
+    assertThat(stock(product)).isEqualTo(399);
+  }
+
+  @Test
   void anOrderPaidBeforeItsExpiryIsNotCancelled() {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");

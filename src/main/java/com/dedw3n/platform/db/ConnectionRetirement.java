@@ -18,13 +18,20 @@ import reactor.pool.PooledRefMetadata;
  * ConnectionPool.createConnectionPool} does (zero: evict at once; negative: never) and adds the
  * third. reactor-pool tests it when a connection is released, before an idle one is handed out and
  * in the background sweep.
+ *
+ * <p>A connection for one of whose statements a cancel request was sent is retired at once ({@link
+ * ContextFreeConnectionFactory.ContextFreeConnection}): the request could still reach PostgreSQL
+ * after that statement ended and cancel the next one on the connection.
  */
 record ConnectionRetirement(Duration maxIdleTime, Duration maxLifeTime, int maxUses)
     implements BiPredicate<Connection, PooledRefMetadata> {
 
   @Override
   public boolean test(Connection connection, PooledRefMetadata metadata) {
-    if (maxIdleTime.isZero() || maxLifeTime.isZero()) {
+    if (maxIdleTime.isZero()
+        || maxLifeTime.isZero()
+        || (connection instanceof ContextFreeConnectionFactory.ContextFreeConnection statements
+            && statements.retired())) {
       return true;
     }
     boolean idleTooLong =

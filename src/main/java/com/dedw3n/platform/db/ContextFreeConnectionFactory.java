@@ -62,20 +62,62 @@ record ContextFreeConnectionFactory(
     return Flux.from(publisher).contextWrite(ignored -> Context.empty());
   }
 
-  /** A driver connection whose statements run without the caller's context. */
-  record ContextFreeConnection(
-      Connection delegate, StatementCounter counter, StatementDurations durations)
-      implements Connection, Wrapped<Connection> {
+  /**
+   * A driver connection whose statements run without the caller's context, and which is retired
+   * (never handed out again, {@link ConnectionRetirement}) once a cancel request was sent for one
+   * of its statements.
+   *
+   * <p>Why retire it: PostgreSQL cancels whatever the backend runs when the cancel request reaches
+   * it, on a connection of its own. One sent while a stopped request's statement ran could arrive
+   * after that statement had ended and the connection had gone back to the pool, and cancel another
+   * request's statement: after a network to the database froze and thawed, the cancel requests held
+   * up by it arrived with the first statements of the recovery. Waiting for the cancel request to
+   * be answered is not enough, as a frozen network may never answer it; a new connection costs one
+   * connection setup for each stopped request's connection, which is rare.
+   */
+  static final class ContextFreeConnection implements Connection, Wrapped<Connection> {
+
+    private final Connection delegate;
+    private final StatementCounter counter;
+    private final StatementDurations durations;
+    private volatile boolean retired;
+
+    ContextFreeConnection(
+        Connection delegate, StatementCounter counter, StatementDurations durations) {
+      this.delegate = delegate;
+      this.counter = counter;
+      this.durations = durations;
+    }
 
     @Override
     public Connection unwrap() {
       return delegate;
     }
 
+    /**
+     * Retires the connection: a cancel request is about to be sent for its statement. Called as the
+     * request stops, before its connection can go back to the pool.
+     */
+    void retire() {
+      retired = true;
+    }
+
+    /** Sends PostgreSQL a cancel request for the statement this connection runs now. */
+    Mono<Void> cancelRequest() {
+      retired = true;
+      return delegate instanceof PostgresqlConnection postgres
+          ? postgres.cancelRequest()
+          : Mono.empty();
+    }
+
+    /** Whether a cancel request was sent (or about to be) for one of its statements. */
+    boolean retired() {
+      return retired;
+    }
+
     @Override
     public Statement createStatement(String sql) {
-      return new ContextFreeStatement(
-          delegate.createStatement(sql), delegate, sql, counter, durations);
+      return new ContextFreeStatement(delegate.createStatement(sql), this, sql, counter, durations);
     }
 
     @Override
@@ -191,7 +233,7 @@ record ContextFreeConnectionFactory(
    */
   private record ContextFreeStatement(
       Statement delegate,
-      Connection connection,
+      ContextFreeConnection connection,
       String sql,
       StatementCounter counter,
       StatementDurations durations)
@@ -248,8 +290,8 @@ record ContextFreeConnectionFactory(
             RequestStatements request = context.getOrDefault(RequestStatements.KEY, null);
             StatementDurations.Timing timing = durations.start(sql, request);
             RequestStatements.Running running =
-                request != null && connection instanceof PostgresqlConnection postgres
-                    ? request.started(postgres)
+                request != null && connection.unwrap() instanceof PostgresqlConnection
+                    ? request.started(connection)
                     : null;
             return withoutContext(delegate.execute())
                 .map(

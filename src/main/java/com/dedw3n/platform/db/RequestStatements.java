@@ -1,7 +1,6 @@
 package com.dedw3n.platform.db;
 
 import io.micrometer.observation.Observation;
-import io.r2dbc.postgresql.api.PostgresqlConnection;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,7 +83,7 @@ public final class RequestStatements {
   }
 
   /** Registers a statement starting on the connection. */
-  Running started(PostgresqlConnection connection) {
+  Running started(ContextFreeConnectionFactory.ContextFreeConnection connection) {
     Running statement = new Running(connection);
     running.add(statement);
     if (cancelled) {
@@ -99,11 +98,11 @@ public final class RequestStatements {
    * result will be read).
    */
   final class Running {
-    private final PostgresqlConnection connection;
+    private final ContextFreeConnectionFactory.ContextFreeConnection connection;
     private final AtomicInteger unreadResults = new AtomicInteger();
     private volatile boolean executed;
 
-    private Running(PostgresqlConnection connection) {
+    private Running(ContextFreeConnectionFactory.ContextFreeConnection connection) {
       this.connection = connection;
     }
 
@@ -131,9 +130,11 @@ public final class RequestStatements {
     /**
      * Sends PostgreSQL a cancel request, and again every 250 ms while the statement still runs, ten
      * times at most: PostgreSQL ignores a cancel request that arrives while the backend is between
-     * protocol messages. The statement timeout is the last resort.
+     * protocol messages. The statement timeout is the last resort. The connection is retired once
+     * it has been sent one: a late cancel request must not find another request's statement on it.
      */
     void cancel() {
+      connection.retire();
       attempts(
               CANCEL_EVERY,
               CANCEL_ATTEMPTS,

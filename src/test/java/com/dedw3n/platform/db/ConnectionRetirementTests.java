@@ -14,11 +14,14 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Mono;
 import reactor.pool.PooledRefMetadata;
+import reactor.test.StepVerifier;
 
 /**
- * Pooled connections are retired after {@code dedw3n.db.max-uses} uses, and still by idle time and
- * age as r2dbc-pool's own settings say.
+ * Pooled connections are retired after {@code dedw3n.db.max-uses} uses, after a cancel request was
+ * sent for one of their statements, and still by idle time and age as r2dbc-pool's own settings
+ * say.
  */
 class ConnectionRetirementTests extends ApiTests {
 
@@ -26,7 +29,77 @@ class ConnectionRetirementTests extends ApiTests {
 
   @Test
   void aConnectionIsReplacedAfterItsMaximumNumberOfUses() {
-    // a pool of one connection of our own, so that nothing else uses it between our statements
+    ConnectionPool connections = poolOfOne(3);
+    try {
+      DatabaseClient client = DatabaseClient.create(connections);
+      List<Integer> backends = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        backends.add(backend(client));
+      }
+      // three statements a backend: the fourth and the seventh are each on a new one
+      assertThat(backends.subList(0, 3)).containsOnly(backends.get(0));
+      assertThat(backends.subList(3, 6)).containsOnly(backends.get(3));
+      assertThat(backends.get(3)).isNotEqualTo(backends.get(0));
+      assertThat(backends.get(6)).isNotIn(backends.get(0), backends.get(3));
+    } finally {
+      connections.dispose();
+    }
+  }
+
+  /**
+   * A stopped request's cancel request could reach PostgreSQL after its statement had ended, and
+   * cancel whatever the connection ran next for another request: the connection is never reused.
+   */
+  @Test
+  void aConnectionWhoseStatementWasCancelledIsNotHandedOutAgain() {
+    ConnectionPool connections = poolOfOne(0);
+    try {
+      DatabaseClient client = DatabaseClient.create(connections);
+      int before = backend(client);
+      assertThat(backend(client)).as("the one connection, reused").isEqualTo(before);
+
+      RequestStatements request = new RequestStatements("sleeper");
+      Mono<Void> sleeping =
+          client
+              .sql("SELECT pg_sleep(30)")
+              .then()
+              .contextWrite(context -> context.put(RequestStatements.KEY, request));
+      StepVerifier.create(sleeping)
+          .then(() -> await(() -> request.running() == 1))
+          .then(request::cancel)
+          .expectErrorSatisfies(
+              e -> assertThat(e).hasMessageContaining("canceling statement due to user request"))
+          .verify(Duration.ofSeconds(20));
+
+      int after = backend(client);
+      assertThat(after).as("a new connection, not the cancelled one").isNotEqualTo(before);
+      assertThat(backend(client)).as("which is reused as usual").isEqualTo(after);
+    } finally {
+      connections.dispose();
+    }
+  }
+
+  private static int backend(DatabaseClient client) {
+    return client
+        .sql("SELECT pg_backend_pid()")
+        .map(row -> row.get(0, Integer.class))
+        .one()
+        .block(Duration.ofSeconds(30));
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("in time").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * A pool of one connection of our own, so that nothing else uses it between our statements,
+   * retired after {@code maxUses} uses (0: no limit).
+   */
+  private ConnectionPool poolOfOne(int maxUses) {
     R2dbcProperties one = new R2dbcProperties();
     one.setUrl(settings.getUrl());
     one.setUsername(settings.getUsername());
@@ -47,39 +120,19 @@ class ConnectionRetirementTests extends ApiTests {
             Duration.ofSeconds(5),
             Duration.ofSeconds(1),
             Duration.ofMinutes(1),
-            3,
+            maxUses,
             false);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    ConnectionPool connections =
-        new DatabaseConfiguration()
-            .connectionFactory(
-                one,
+    return new DatabaseConfiguration()
+        .connectionFactory(
+            one,
+            limits,
+            new StatementCounter(meters, one),
+            new StatementDurations(
+                meters,
                 limits,
-                new StatementCounter(meters, one),
-                new StatementDurations(
-                    meters,
-                    limits,
-                    one,
-                    new StaticListableBeanFactory().getBeanProvider(Tracer.class)));
-    try {
-      DatabaseClient client = DatabaseClient.create(connections);
-      List<Integer> backends = new ArrayList<>();
-      for (int i = 0; i < 7; i++) {
-        backends.add(
-            client
-                .sql("SELECT pg_backend_pid()")
-                .map(row -> row.get(0, Integer.class))
-                .one()
-                .block(Duration.ofSeconds(30)));
-      }
-      // three statements a backend: the fourth and the seventh are each on a new one
-      assertThat(backends.subList(0, 3)).containsOnly(backends.get(0));
-      assertThat(backends.subList(3, 6)).containsOnly(backends.get(3));
-      assertThat(backends.get(3)).isNotEqualTo(backends.get(0));
-      assertThat(backends.get(6)).isNotIn(backends.get(0), backends.get(3));
-    } finally {
-      connections.dispose();
-    }
+                one,
+                new StaticListableBeanFactory().getBeanProvider(Tracer.class)));
   }
 
   @Test

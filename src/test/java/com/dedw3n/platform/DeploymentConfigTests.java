@@ -113,6 +113,10 @@ class DeploymentConfigTests {
         map(map(map(yaml("docker-compose.yml").get("services")).get("api-1")).get("environment"));
     String composeSizing = compose.get("JAVA_TOOL_OPTIONS").toString().trim();
     assertThat(dockerfile).contains("ENV JAVA_TOOL_OPTIONS=\"" + composeSizing + "\"");
+    // the benchmark measures the server as deployed, and the README documents that sizing
+    assertThat(Files.readString(Path.of("bench/bench.sh")))
+        .contains("SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-\"" + composeSizing + "\"}");
+    assertThat(readme()).contains("\n" + composeSizing + "\n");
   }
 
   private static Set<String> documentedVariables() throws IOException {

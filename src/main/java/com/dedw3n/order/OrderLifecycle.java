@@ -104,7 +104,10 @@ public class OrderLifecycle {
    * Unpaid orders whose expiry had passed at {@code now}, in (expiry, id) order, after {@code
    * after} (null: from the first), at most {@code limit}. The cursor is the order's place in that
    * order, not its status: a sweep pages past orders it could not cancel, and each order is read
-   * once per sweep whatever happened to the ones before it.
+   * once per sweep whatever happened to the ones before it. The partial index on {@code expires_at}
+   * of unpaid orders serves it: PostgreSQL bounds its scan by the row comparison's first column and
+   * sorts each expiry's few ids (an index with the id too would have cost a migration that blocks
+   * writes to orders while it builds).
    */
   public Flux<Due> expiredUnpaid(OffsetDateTime now, @Nullable Due after, int limit) {
     String unpaid =

@@ -70,10 +70,10 @@ record ContextFreeConnectionFactory(
    * <p>Why retire it: PostgreSQL cancels whatever the backend runs when the cancel request reaches
    * it, on a connection of its own. One sent while a stopped request's statement ran could arrive
    * after that statement had ended and the connection had gone back to the pool, and cancel another
-   * request's statement: after a network to the database froze and thawed, the cancel requests held
-   * up by it arrived with the first statements of the recovery. Waiting for the cancel request to
-   * be answered is not enough, as a frozen network may never answer it; a new connection costs one
-   * connection setup for each stopped request's connection, which is rare.
+   * request's statement; a network to the database that freezes and thaws delivers the cancel
+   * requests it held up with the first statements of the recovery. Waiting for the cancel request
+   * to be answered is not enough, as a frozen network may never answer it; a new connection costs
+   * one connection setup for each stopped request's connection, which is rare.
    */
   static final class ContextFreeConnection implements Connection, Wrapped<Connection> {
 

@@ -67,18 +67,7 @@ class UnpaidOrderExpiry implements DisposableBean {
     OffsetDateTime now = clock.instant().atOffset(ZoneOffset.UTC);
     return page(now, null)
         .expand(due -> due.size() < PAGE ? Mono.empty() : page(now, due.get(due.size() - 1)))
-        .concatMapIterable(due -> due)
-        // a few at once: Stripe's answer takes a round trip to Stripe, and each order's own
-        // transaction holds one pooled connection, so requests keep the rest of the pool
-        .flatMap(
-            due ->
-                expire(due.id())
-                    .onErrorResume(
-                        e -> {
-                          log.warn("Order " + due.id() + " not expired now: " + e.getMessage());
-                          return Mono.just(false);
-                        }),
-            CONCURRENCY)
+        .concatMap(this::expire)
         .filter(cancelled -> cancelled)
         .count();
   }
@@ -88,24 +77,41 @@ class UnpaidOrderExpiry implements DisposableBean {
     return orders.expiredUnpaid(now, after, PAGE).collectList();
   }
 
-  private Mono<Boolean> expire(long orderId) {
+  /**
+   * Expires a page of orders: their PaymentIntents read in one statement (each order's transaction
+   * checks again, under its lock, that no other was linked meanwhile), then a few orders at once:
+   * Stripe's answer takes a round trip to Stripe, and each order's own transaction holds one pooled
+   * connection, so requests keep the rest of the pool.
+   */
+  private Flux<Boolean> expire(List<OrderLifecycle.Due> page) {
+    List<Long> orderIds = page.stream().map(OrderLifecycle.Due::id).toList();
     return payments
-        .ofOrders(List.of(orderId))
-        .next()
-        .map(payment -> java.util.Optional.ofNullable(payment.paymentIntentId()))
-        .defaultIfEmpty(java.util.Optional.empty())
-        .flatMap(
-            intent -> {
-              Mono<String> cancelled =
-                  intent.isEmpty() || !stripe.configured()
-                      ? Mono.just("none")
-                      : stripe.cancelIntent(intent.get());
-              return cancelled.flatMap(
-                  status ->
-                      "succeeded".equals(status)
-                          ? Mono.just(false)
-                          : cancelOrder(orderId, intent.orElse(null)));
-            });
+        .ofOrders(orderIds)
+        .filter(payment -> payment.paymentIntentId() != null)
+        .collectMap(PaymentRow::orderId, PaymentRow::paymentIntentId)
+        .flatMapMany(
+            intents ->
+                Flux.fromIterable(orderIds)
+                    .flatMap(
+                        orderId ->
+                            expire(orderId, intents.get(orderId))
+                                .onErrorResume(
+                                    e -> {
+                                      log.warn(
+                                          "Order "
+                                              + orderId
+                                              + " not expired now: "
+                                              + e.getMessage());
+                                      return Mono.just(false);
+                                    }),
+                        CONCURRENCY));
+  }
+
+  private Mono<Boolean> expire(long orderId, @Nullable String intent) {
+    Mono<String> cancelled =
+        intent == null || !stripe.configured() ? Mono.just("none") : stripe.cancelIntent(intent);
+    return cancelled.flatMap(
+        status -> "succeeded".equals(status) ? Mono.just(false) : cancelOrder(orderId, intent));
   }
 
   /**

@@ -102,9 +102,11 @@ record ContextFreeConnectionFactory(
       retired = true;
     }
 
-    /** Sends PostgreSQL a cancel request for the statement this connection runs now. */
+    /**
+     * Sends PostgreSQL a cancel request for the statement this connection runs now ({@link #retire}
+     * it first).
+     */
     Mono<Void> cancelRequest() {
-      retired = true;
       return delegate instanceof PostgresqlConnection postgres
           ? postgres.cancelRequest()
           : Mono.empty();

@@ -407,10 +407,7 @@ class PaymentTests extends ApiTests {
     String pi = checkout(buyer, withIntent).paymentIntentId();
     String without = placeOrder(buyer, product, 1);
     assertThat(stock(product)).isEqualTo(2);
-    db.sql("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ANY($1)")
-        .bind(0, new Long[] {Long.parseLong(withIntent), Long.parseLong(without)})
-        .then()
-        .block();
+    expiredAgo("1 second", Long.parseLong(withIntent), Long.parseLong(without));
     expiry.sweep().block(Duration.ofSeconds(30));
     assertThat(stock(product)).isEqualTo(5);
     assertThat(payment(buyer, withIntent).get("status")).isEqualTo("CANCELLED");
@@ -436,10 +433,7 @@ class PaymentTests extends ApiTests {
     assertThat(deliver(failed, sign(failed, now()))).isEqualTo(200);
     assertThat(payment(buyer, order).get("status")).isEqualTo("PAYMENT_FAILED");
     assertThat(stock(product)).isEqualTo(3);
-    db.sql("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1")
-        .bind(0, Long.parseLong(order))
-        .then()
-        .block();
+    expiredAgo("1 second", Long.parseLong(order));
     expiry.sweep().block(Duration.ofSeconds(30));
     assertThat(payment(buyer, order).get("status")).isEqualTo("CANCELLED");
     assertThat(stock(product)).isEqualTo(5);
@@ -514,14 +508,8 @@ class PaymentTests extends ApiTests {
     for (int i = 0; i < 250; i++) {
       flood.add(Long.parseLong(placeOrder(buyer, product, 1)));
     }
-    db.sql("UPDATE orders SET expires_at = now() - interval '1 hour' WHERE id = $1")
-        .bind(0, Long.parseLong(paid))
-        .then()
-        .block();
-    db.sql("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ANY($1)")
-        .bind(0, flood.toArray(Long[]::new))
-        .then()
-        .block();
+    expiredAgo("1 hour", Long.parseLong(paid));
+    expiredAgo("1 second", flood.toArray(Long[]::new));
     assertThat(stock(product)).isEqualTo(149);
 
     assertThat(expiry.sweep().block(Duration.ofSeconds(60))).isEqualTo(250);
@@ -545,10 +533,7 @@ class PaymentTests extends ApiTests {
     String order = placeOrder(buyer, product, 1);
     String pi = checkout(buyer, order).paymentIntentId();
     stripe.pay(pi); // paid at Stripe; its event not delivered yet
-    db.sql("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1")
-        .bind(0, Long.parseLong(order))
-        .then()
-        .block();
+    expiredAgo("1 second", Long.parseLong(order));
     expiry.sweep().block(Duration.ofSeconds(30));
     assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
     assertThat(stock(product)).isEqualTo(4);
@@ -959,6 +944,15 @@ class PaymentTests extends ApiTests {
         .path("placeOrder.id")
         .entity(String.class)
         .get();
+  }
+
+  /** Moves the orders' expiry into the past, by {@code ago} (a PostgreSQL interval). */
+  private void expiredAgo(String ago, Long... orderIds) {
+    db.sql("UPDATE orders SET expires_at = now() - $1::interval WHERE id = ANY($2)")
+        .bind(0, ago)
+        .bind(1, orderIds)
+        .then()
+        .block();
   }
 
   private long quote(

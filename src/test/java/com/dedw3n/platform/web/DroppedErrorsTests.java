@@ -20,23 +20,26 @@ class DroppedErrorsTests extends ApiTests {
 
   @Test
   void aClientGoneBeforeItsResponseIsNotAnError(CapturedOutput output) {
-    int before = output.length();
     // what Reactor Netty signals when the client closed its connection before the response's write
-    Operators.onErrorDropped(
-        new AbortedException("Connection has been closed BEFORE send operation"), Context.empty());
-    String logged = output.toString().substring(before);
+    String logged =
+        loggedWhenDropped(
+            output, new AbortedException("Connection has been closed BEFORE send operation"));
     assertThat(logged).doesNotContain("ERROR").doesNotContain("onErrorDropped");
   }
 
   @Test
   void anyOtherDroppedErrorIsLoggedAsAnError(CapturedOutput output) {
-    int before = output.length();
-    Operators.onErrorDropped(
-        new IllegalStateException("lost after its subscriber"), Context.empty());
-    String logged = output.toString().substring(before);
+    String logged =
+        loggedWhenDropped(output, new IllegalStateException("lost after its subscriber"));
     assertThat(logged)
         .contains("ERROR")
         .contains("no request reported it")
         .contains("lost after its subscriber");
+  }
+
+  private static String loggedWhenDropped(CapturedOutput output, Throwable error) {
+    int before = output.length();
+    Operators.onErrorDropped(error, Context.empty());
+    return output.toString().substring(before);
   }
 }

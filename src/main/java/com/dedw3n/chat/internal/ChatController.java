@@ -24,7 +24,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.springframework.data.domain.KeysetScrollPosition;
-import org.springframework.data.domain.ScrollPosition;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -165,9 +164,9 @@ class ChatController {
     Collections.reverse(chronological);
     return Window.from(
         chronological,
-        index ->
-            ScrollPosition.backward(
-                ((KeysetScrollPosition) newestFirst.positionAt(n - 1 - index)).getKeys()),
+        // backward() shares the position's keys, where ScrollPosition.backward(keys) copied them
+        // into a new map for every message of the page
+        index -> ((KeysetScrollPosition) newestFirst.positionAt(n - 1 - index)).backward(),
         newestFirst.hasNext());
   }
 

@@ -164,8 +164,7 @@ class ChatController {
     Collections.reverse(chronological);
     return Window.from(
         chronological,
-        // backward() shares the position's keys, where ScrollPosition.backward(keys) copied them
-        // into a new map for every message of the page
+        // backward() keeps the position's own keys: no map copied for every message of the page
         index -> ((KeysetScrollPosition) newestFirst.positionAt(n - 1 - index)).backward(),
         newestFirst.hasNext());
   }

@@ -92,26 +92,21 @@ class UnpaidOrderExpiry implements DisposableBean {
         .flatMapMany(
             intents ->
                 Flux.fromIterable(orderIds)
-                    .flatMap(
-                        orderId ->
-                            expire(orderId, intents.get(orderId))
-                                .onErrorResume(
-                                    e -> {
-                                      log.warn(
-                                          "Order "
-                                              + orderId
-                                              + " not expired now: "
-                                              + e.getMessage());
-                                      return Mono.just(false);
-                                    }),
-                        CONCURRENCY));
+                    .flatMap(orderId -> expire(orderId, intents.get(orderId)), CONCURRENCY));
   }
 
+  /** Expires one order; false when it is left for now (a failure also logs a warning). */
   private Mono<Boolean> expire(long orderId, @Nullable String intent) {
     Mono<String> cancelled =
         intent == null || !stripe.configured() ? Mono.just("none") : stripe.cancelIntent(intent);
-    return cancelled.flatMap(
-        status -> "succeeded".equals(status) ? Mono.just(false) : cancelOrder(orderId, intent));
+    return cancelled
+        .flatMap(
+            status -> "succeeded".equals(status) ? Mono.just(false) : cancelOrder(orderId, intent))
+        .onErrorResume(
+            e -> {
+              log.warn("Order " + orderId + " not expired now: " + e.getMessage());
+              return Mono.just(false);
+            });
   }
 
   /**

@@ -426,7 +426,9 @@ class ChatTests extends ApiTests {
 
   /** Every inbox number the conversation's messages took in any inbox, ascending. */
   private List<Long> inboxNumbers(String conversation) {
-    return db.sql("SELECT DISTINCT seq FROM inbox_entries WHERE conversation_id = $1 ORDER BY seq")
+    return db.sql(
+            "SELECT DISTINCT e.seq FROM inbox_entries e JOIN messages m ON m.id = e.message_id"
+                + " WHERE m.conversation_id = $1 ORDER BY e.seq")
         .bind(0, Long.parseLong(conversation))
         .map(r -> r.get(0, Long.class))
         .all()

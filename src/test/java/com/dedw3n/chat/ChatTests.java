@@ -325,6 +325,62 @@ class ChatTests extends ApiTests {
         .containsExactly("first");
   }
 
+  /**
+   * During a rolling upgrade the instances of the release before V34 share the database with this
+   * one, and their sends write inbox_entries.conversation_id. This is that release's send
+   * statement, as it was: it must store the message, gapless after this release's sends, until
+   * every instance runs this release. The release after drops the column, and this test with it.
+   */
+  @Test
+  void aSendOfThePreviousReleaseStillWorks() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben.id());
+    send(ann, conversation, "from this release");
+    Long seq =
+        db.sql(
+                "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1,"
+                    + " last_message_at = clock_timestamp()"
+                    + " WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_participants"
+                    + " WHERE conversation_id = $1 AND user_id = $2)"
+                    + " RETURNING id, created_at, last_message_at, last_seq),"
+                    + " m AS (INSERT INTO messages (conversation_id, seq, sender_id, body,"
+                    + " created_at) SELECT id, last_seq, $2, $3, last_message_at FROM s RETURNING"
+                    + " id, conversation_id, seq, sender_id, body, created_at),"
+                    + " bumped AS (INSERT INTO inboxes (user_id, last_seq) SELECT p.user_id, 1"
+                    + " FROM conversation_participants p CROSS JOIN m WHERE p.conversation_id = $1"
+                    + " ORDER BY p.user_id"
+                    + " ON CONFLICT (user_id) DO UPDATE SET last_seq = inboxes.last_seq + 1"
+                    + " RETURNING user_id, last_seq),"
+                    + " entries AS (INSERT INTO inbox_entries (user_id, seq, message_id,"
+                    + " conversation_id) SELECT b.user_id, b.last_seq, m.id, m.conversation_id"
+                    + " FROM bumped b CROSS JOIN m),"
+                    + " read AS (UPDATE conversation_participants p SET last_read_seq ="
+                    + " greatest(p.last_read_seq, m.seq) FROM m"
+                    + " WHERE p.conversation_id = $1 AND p.user_id = $2)"
+                    + " SELECT DISTINCT m.seq FROM m CROSS JOIN s CROSS JOIN bumped b")
+            .bind(0, Long.parseLong(conversation))
+            .bind(1, Long.parseLong(ben.id()))
+            .bind(2, "from the release before")
+            .map(row -> row.get(0, Long.class))
+            .one()
+            .block();
+    assertThat(seq).isEqualTo(2L);
+    send(ann, conversation, "from this release again")
+        .path("sendMessage.seq")
+        .entity(Integer.class)
+        .isEqualTo(3);
+    ben.graphQl()
+        .documentName("conversationPage")
+        .variable("id", conversation)
+        .variable("last", 3)
+        .execute()
+        .path("conversation.messages.edges[*].node.body")
+        .entityList(String.class)
+        .containsExactly("from this release", "from the release before", "from this release again");
+    assertThat(inboxNumbers(conversation)).containsExactly(1L, 2L, 3L);
+  }
+
   @Test
   void aSendIsOneStatementAnswerIncluded() {
     var ann = signUp("Ann");

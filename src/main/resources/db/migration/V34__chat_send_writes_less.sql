@@ -12,8 +12,9 @@ drop index conversations_activity_idx;
 -- statement reads it (an inbox read joins the message anyway), yet it cost each entry a
 -- foreign-key check and an index entry. This release stops writing it. The column itself stays,
 -- nullable, for one release: during a rolling upgrade the instances of the release before still
--- write it, and their sends must keep working until they are replaced. The next release's
--- migration drops it (ChatTests.aSendOfThePreviousReleaseStillWorks says so when it is time).
+-- write it, and their sends must keep working until they are replaced
+-- (ChatTests.aSendOfThePreviousReleaseStillWorks). The next release's migration drops it, and
+-- that test with it.
 alter table inbox_entries drop constraint inbox_entries_conversation_id_fkey;
 drop index inbox_entries_conversation_id_idx;
 alter table inbox_entries alter column conversation_id drop not null;

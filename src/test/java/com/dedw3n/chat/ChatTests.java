@@ -327,9 +327,10 @@ class ChatTests extends ApiTests {
 
   /**
    * During a rolling upgrade the instances of the release before V34 share the database with this
-   * one, and their sends write inbox_entries.conversation_id. This is that release's send
-   * statement, as it was: it must store the message, gapless after this release's sends, until
-   * every instance runs this release. The release after drops the column, and this test with it.
+   * one, and their sends write inbox_entries.conversation_id. These are that release's send
+   * statement's writes as they were (its answer reduced to the number): they must store the
+   * message, gapless among this release's sends, until every instance runs this release. The
+   * release after drops the column, and this test with it.
    */
   @Test
   void aSendOfThePreviousReleaseStillWorks() {

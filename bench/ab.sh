@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B in one session: the same operations against two servers that are already running, warmed up
 # alike, then measured in alternating runs (A, B, A, B, ...) so that the machine's drift hits both
-# the same. Prints every run and, per operation, the median requests/s of each side and B/A.
+# the same. Prints every run and, per operation, the median requests/s of each side and B/A
+# (W6: sends answered a second).
 #
 #   A_URL=http://127.0.0.1:8080 A_MANAGEMENT=http://127.0.0.1:8081 \
 #   B_URL=http://127.0.0.1:8090 B_MANAGEMENT=http://127.0.0.1:8091 \
@@ -9,8 +10,9 @@
 #
 # Both servers must use the same database (bench.sh seeds it on the first run: SEED=auto).
 # Besides requests/s it reports each server's CPU time per request (from /proc, over the measured
-# run): on a shared, noisy machine throughput swings by tens of percent from one run to the next,
-# while the CPU a request costs stays put.
+# run; W6: bench.sh's CPU a message, over the sending only): a second view of the same runs. On
+# this shared machine both swing by tens of percent from one run to the next, and two JVMs of one
+# jar differ by ~10 %, so a difference of that size needs the servers swapped and a rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

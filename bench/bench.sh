@@ -389,6 +389,41 @@ cpu_ticks() {
   sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+# PostgreSQL's CPU, for its share of a request: the postmaster, found as the parent of the
+# checkpointer that pg_stat_activity lists, and its children (the pool's backends stay for the
+# whole run). Only when that process is a local postgres: a database in a container or on another
+# host has pids that mean nothing here, and then the line shows "-".
+pg_postmaster() {
+  have psql || return 0
+  local checkpointer parent
+  checkpointer=$(sql "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'" 2>/dev/null) || return 0
+  [[ "$checkpointer" =~ ^[0-9]+$ && "$(cat "/proc/$checkpointer/comm" 2>/dev/null)" == postgres ]] || return 0
+  parent=$(sed 's/.*) //' "/proc/$checkpointer/stat" | awk '{ print $2 }')
+  if [[ "$(cat "/proc/$parent/comm" 2>/dev/null)" == postgres ]]; then echo "$parent"; fi
+}
+# "pid ticks" of the postmaster and each of its children now
+pg_cpu_snapshot() {
+  [[ -n "$PG_POSTMASTER" ]] || return 0
+  local pid ticks
+  for pid in "$PG_POSTMASTER" $(pgrep -P "$PG_POSTMASTER" || true); do
+    ticks=$(cpu_ticks "$pid")
+    if [[ -n "$ticks" ]]; then echo "$pid $ticks"; fi
+  done
+}
+# PostgreSQL's CPU ticks between two files of pg_cpu_snapshot, over the processes in both (one
+# that started or ended in between, such as a psql of this script, is left out); empty when the
+# database's processes are not visible here
+pg_ticks_between() {
+  [[ -n "$PG_POSTMASTER" ]] || return 0
+  awk 'NR == FNR { b[$1] = $2; next } ($1 in b) { s += $2 - b[$1] } END { print s + 0 }' "$1" "$2"
+}
+# CPU ms a request from clock ticks; "-" when the ticks are unknown
+ms_a_request() {
+  local ticks=$1 requests=$2
+  [[ -n "$ticks" ]] || { echo -; return; }
+  awk -v t="$ticks" -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? t * 1000 / hz / n : 0) }'
+}
+
 # W6 chat fan-out: W6_SUBSCRIPTIONS real graphql-transport-ws subscribers (bench/W6.java) spread
 # over conversations of two participants, both subscribed, and messages sent by wrk
 # (bench/wrk/open-loop.lua, op W6) at W6_RATE for DURATION s. The roles are split because the
@@ -512,8 +547,9 @@ seed
   fi
   echo "# scale $SCALE, $DURATION s per run, $WARMUP s warm-up per operation, wrk -t$THREADS, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$OUT"
-out "$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %7s %8s %8s %8s %6s' \
-  op conns req/s p50_ms p99_ms errors stmt/op rss_MiB sql_cl sql_rps sql_p50 sql_p99 ratio)"
+out "$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %7s %8s %8s %8s %6s | %6s %6s' \
+  op conns req/s p50_ms p99_ms errors stmt/op rss_MiB sql_cl sql_rps sql_p50 sql_p99 ratio srv_ms pg_ms)"
+PG_POSTMASTER=$(pg_postmaster)
 
 read_errors=0
 failed_checks=0
@@ -548,8 +584,17 @@ for op in $OPS; do
       # a JFR-format recording is named when it starts and written out at stop
       java bench/Profile.java "$SERVER_PID" "$ASYNC_LIBRARY" "start,event=cpu,interval=1ms,file=$jfr,jfr"
     fi
+    server_before=$(cpu_ticks "$SERVER_PID")
+    pg_cpu_snapshot >"$WORK/pg-cpu.before"
     result=$(drive "$op" "$c" "$DURATION") || die "$op: the run failed"
+    server_after=$(cpu_ticks "$SERVER_PID")
+    pg_cpu_snapshot >"$WORK/pg-cpu.after"
     read -r requests rps p50 p99 errors refused ok <<<"$result"
+    # CPU a request over wrk's run alone (a request's data, sign-ins included, is written before)
+    server_ticks=
+    if [[ -n "$server_before" && -n "$server_after" ]]; then server_ticks=$((server_after - server_before)); fi
+    cpu_part=$(printf '%6s %6s' "$(ms_a_request "$server_ticks" "$requests")" \
+      "$(ms_a_request "$(pg_ticks_between "$WORK/pg-cpu.before" "$WORK/pg-cpu.after")" "$requests")")
     if [[ "$PROFILE" == 1 ]]; then
       jcmd "$SERVER_PID" JFR.stop name=bench filename="$jfr" >/dev/null
     elif [[ "$PROFILE" == async ]]; then
@@ -579,7 +624,7 @@ for op in $OPS; do
       first_rps=$rps
       first_p99=$p99
     fi
-    line=$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %s' "$op" "$c" "$rps" "$p50" "$p99" "$errors" "$per_op" "$rss" "$sql_part")
+    line=$(printf '%-3s %5s %8s %8s %8s %6s %8s %8s | %s | %s' "$op" "$c" "$rps" "$p50" "$p99" "$errors" "$per_op" "$rss" "$sql_part" "$cpu_part")
     [[ "$op" == W5 ]] && line+="  (refused for stock: $refused)"
     out "$line"
   done

@@ -390,9 +390,9 @@ cpu_ticks() {
 }
 
 # PostgreSQL's CPU, for its share of a request: the postmaster, found as the parent of the
-# checkpointer that pg_stat_activity lists, and its children (the pool's backends stay for the
-# whole run). Only when that process is a local postgres: a database in a container or on another
-# host has pids that mean nothing here, and then the line shows "-".
+# checkpointer that pg_stat_activity lists, and its children, the pool's backends among them. Only
+# when that process is a local postgres: a database in a container or on another host has pids
+# that mean nothing here, and then the line shows "-".
 pg_postmaster() {
   have psql || return 0
   local checkpointer parent
@@ -401,21 +401,18 @@ pg_postmaster() {
   parent=$(sed 's/.*) //' "/proc/$checkpointer/stat" | awk '{ print $2 }')
   if [[ "$(cat "/proc/$parent/comm" 2>/dev/null)" == postgres ]]; then echo "$parent"; fi
 }
-# "pid ticks" of the postmaster and each of its children now
-pg_cpu_snapshot() {
-  [[ -n "$PG_POSTMASTER" ]] || return 0
-  local pid ticks
-  for pid in "$PG_POSTMASTER" $(pgrep -P "$PG_POSTMASTER" || true); do
-    ticks=$(cpu_ticks "$pid")
-    if [[ -n "$ticks" ]]; then echo "$pid $ticks"; fi
+# PostgreSQL's CPU so far, in clock ticks: the postmaster's own, that of its children that have
+# ended (the kernel adds a child's CPU to its parent's cutime and cstime when the parent reaps it:
+# the pool retires a connection after dedw3n.db.max-uses uses, several a minute at these rates,
+# and its backend ends) and that of its children running now. Empty when not visible here.
+pg_cpu_ticks() {
+  [[ -n "$PG_POSTMASTER" && -r /proc/$PG_POSTMASTER/stat ]] || return 0
+  local total pid
+  total=$(sed 's/.*) //' "/proc/$PG_POSTMASTER/stat" | awk '{ print $12 + $13 + $14 + $15 }')
+  for pid in $(pgrep -P "$PG_POSTMASTER" || true); do
+    total=$((total + $(cpu_ticks "$pid" || true) + 0))
   done
-}
-# PostgreSQL's CPU ticks between two files of pg_cpu_snapshot, over the processes in both (one
-# that started or ended in between, such as a psql of this script, is left out); empty when the
-# database's processes are not visible here
-pg_ticks_between() {
-  [[ -n "$PG_POSTMASTER" ]] || return 0
-  awk 'NR == FNR { b[$1] = $2; next } ($1 in b) { s += $2 - b[$1] } END { print s + 0 }' "$1" "$2"
+  echo "$total"
 }
 # CPU ms a request from clock ticks; "-" when the ticks are unknown
 ms_a_request() {
@@ -585,16 +582,16 @@ for op in $OPS; do
       java bench/Profile.java "$SERVER_PID" "$ASYNC_LIBRARY" "start,event=cpu,interval=1ms,file=$jfr,jfr"
     fi
     server_before=$(cpu_ticks "$SERVER_PID")
-    pg_cpu_snapshot >"$WORK/pg-cpu.before"
+    pg_before=$(pg_cpu_ticks)
     result=$(drive "$op" "$c" "$DURATION") || die "$op: the run failed"
     server_after=$(cpu_ticks "$SERVER_PID")
-    pg_cpu_snapshot >"$WORK/pg-cpu.after"
+    pg_after=$(pg_cpu_ticks)
     read -r requests rps p50 p99 errors refused ok <<<"$result"
     # CPU a request over wrk's run alone (a request's data, sign-ins included, is written before)
-    server_ticks=
+    server_ticks= pg_ticks=
     if [[ -n "$server_before" && -n "$server_after" ]]; then server_ticks=$((server_after - server_before)); fi
-    cpu_part=$(printf '%6s %6s' "$(ms_a_request "$server_ticks" "$requests")" \
-      "$(ms_a_request "$(pg_ticks_between "$WORK/pg-cpu.before" "$WORK/pg-cpu.after")" "$requests")")
+    if [[ -n "$pg_before" && -n "$pg_after" ]]; then pg_ticks=$((pg_after - pg_before)); fi
+    cpu_part=$(printf '%6s %6s' "$(ms_a_request "$server_ticks" "$requests")" "$(ms_a_request "$pg_ticks" "$requests")")
     if [[ "$PROFILE" == 1 ]]; then
       jcmd "$SERVER_PID" JFR.stop name=bench filename="$jfr" >/dev/null
     elif [[ "$PROFILE" == async ]]; then

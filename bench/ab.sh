@@ -9,8 +9,9 @@
 #   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench OPS="W1 W2" ROUNDS=3 bench/ab.sh
 #
 # Both servers must use the same database (bench.sh seeds it on the first run: SEED=auto).
-# Besides requests/s it reports each server's CPU time per request (from /proc, over the measured
-# run; W6: bench.sh's CPU a message, over the sending only): a second view of the same runs. On
+# Besides requests/s it reports each server's CPU time per request, bench.sh's own figure over
+# wrk's run alone (its srv_ms column; W6: its CPU a message, over the sending only): a second
+# view of the same runs. On
 # this shared machine both swing by tens of percent from one run to the next, and two JVMs of one
 # jar differ by ~10 %, so a difference of that size needs the servers swapped and a rerun.
 set -euo pipefail
@@ -24,12 +25,6 @@ DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-60}
 SCALE=${SCALE:-1.0}
 export SCALE DATABASE_URL
-
-pid_on() { # url -> pid of the server listening on its port
-  local port=${1##*:}
-  ss -Htlnp "sport = :${port%%/*}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 run() { # side op warmup duration -> the result line of bench.sh (its stderr to AB_LOG, if set)
   local url=$1 management=$2 op=$3 warmup=$4 duration=$5
@@ -60,17 +55,13 @@ for op in $OPS; do
     ((round % 2 == 0)) && order="B A"
     for side in $order; do
       url=${side}_URL management=${side}_MANAGEMENT
-      pid=$(pid_on "${!url}")
-      before=$(cpu_ticks "$pid")
       line=$(SEED=never run "${!url}" "${!management}" "$op" 0 "$DURATION")
-      after=$(cpu_ticks "$pid")
+      # bench.sh's own figures, over wrk's run alone: the run around it also signs users in
+      # (W6: a thousand, and subscribes them), which would count against the requests
       if [[ $op == W6 ]]; then
-        # bench.sh's own figure, over the sending only: the run around it also signs in and
-        # subscribes a thousand users, which would count against the messages
         ms=$(sed -n 's/.*server CPU \([0-9.]*\) ms\/message.*/\1/p' <<<"$line")
       else
-        requests=$(awk -v d="$DURATION" '{ printf "%d", $3 * d }' <<<"$line")
-        ms=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? t * 1000 / hz / n : 0) }')
+        ms=$(awk -F'|' '{ split($3, f, " "); print f[1] }' <<<"$line")   # srv_ms
       fi
       cpu[$op,$side]="${cpu[$op,$side]:-} $ms"
       echo "$side r$round $line | server CPU $ms ms/$([[ $op == W6 ]] && echo message || echo request)"

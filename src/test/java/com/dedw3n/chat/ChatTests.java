@@ -55,6 +55,20 @@ class ChatTests extends ApiTests {
         .path("conversation.messages.pageInfo.hasPreviousPage")
         .entity(Boolean.class)
         .isEqualTo(false);
+    // a page whose query reads no hasPreviousPage is read without the message before it, and
+    // an alias beside it that reads it still learns that older messages exist
+    var plain =
+        ben.graphQl()
+            .document(
+                "query($id: ID!) { conversation(id: $id) {"
+                    + " messages(last: 3) { edges { node { body } } }"
+                    + " older: messages(last: 3) { pageInfo { hasPreviousPage } } } }")
+            .variable("id", conversation)
+            .execute();
+    assertThat(
+            plain.path("conversation.messages.edges[*].node.body").entityList(String.class).get())
+        .containsExactly("m3", "m4", "m5");
+    plain.path("conversation.older.pageInfo.hasPreviousPage").entity(Boolean.class).isEqualTo(true);
     // the same two people keep their one conversation
     assertThat(start(ben, ann.id())).isEqualTo(conversation);
   }

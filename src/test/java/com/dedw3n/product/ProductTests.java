@@ -643,6 +643,52 @@ class ProductTests extends ApiTests {
   }
 
   /**
+   * The row after a page is read only for a query that reads hasNextPage (W1 reads none): a list
+   * that does not read it still gets its whole page, and one that does still gets the right answer,
+   * also beside an alias of the same list that does not, on the feed and on a product's detail.
+   */
+  @Test
+  void hasNextPageIsRightWhetherOrNotTheOtherListsReadIt() {
+    String category = uniqueCategory();
+    seedFeed(category, 1, 4);
+    String threeOfFour =
+        "query($c: String!) { products(category: $c) { edges { node { id"
+            + " a: reviews(first: 3) { edges { node { body } } }"
+            + " b: reviews(first: 3) { edges { node { body } } pageInfo { hasNextPage } }"
+            + " c: reviews(first: 4) { ...more } } } } }"
+            + " fragment more on ReviewConnection { edges { node { body } } pageInfo { hasNextPage } }";
+    var feed = anonymous().document(threeOfFour).variable("c", category).execute();
+    feed.path("products.edges[0].node.a.edges").entityList(Object.class).hasSize(3);
+    feed.path("products.edges[0].node.b.edges").entityList(Object.class).hasSize(3);
+    feed.path("products.edges[0].node.b.pageInfo.hasNextPage")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    feed.path("products.edges[0].node.c.edges").entityList(Object.class).hasSize(4);
+    feed.path("products.edges[0].node.c.pageInfo.hasNextPage")
+        .entity(Boolean.class)
+        .isEqualTo(false);
+    String id = feed.path("products.edges[0].node.id").entity(String.class).get();
+
+    for (String detail :
+        List.of(
+            "query($id: ID!) { product(id: $id) { reviews(first: 3) { edges { node { body } } }"
+                + " more: reviews(first: 3) { pageInfo { hasNextPage } } } }",
+            "query($id: ID!) { product(id: $id) { reviews(first: 3) { edges { node { body } }"
+                + " pageInfo { hasNextPage } } more: reviews(first: 3) { pageInfo { hasNextPage } } } }")) {
+      anonymous()
+          .document(detail)
+          .variable("id", id)
+          .execute()
+          .path("product.reviews.edges")
+          .entityList(Object.class)
+          .hasSize(3)
+          .path("product.more.pageInfo.hasNextPage")
+          .entity(Boolean.class)
+          .isEqualTo(true);
+    }
+  }
+
+  /**
    * Look-ahead: a query that selects no seller and no author reads no users, and one that selects
    * only the sellers joins them to the products alone. The positive half proves the SQL is seen at
    * all, so the negative half can fail.

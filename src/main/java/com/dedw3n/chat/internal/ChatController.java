@@ -74,7 +74,8 @@ class ChatController {
   Mono<Conversation> conversation(@Argument String id, DataFetchingEnvironment env) {
     long conversationId = Ids.parse("id", id);
     var messages =
-        NestedPages.Ahead.of(env, "messages", "last", "before", MESSAGES_DEFAULT, "sender");
+        NestedPages.Ahead.of(
+            env, "messages", "last", "before", MESSAGES_DEFAULT, "sender", "hasPreviousPage");
     return Viewer.requireId()
         .flatMap(
             viewer ->
@@ -142,12 +143,13 @@ class ChatController {
       @Argument Integer last,
       @Argument String before,
       DataFetchingEnvironment env) {
+    Page page = Page.of("last", last, MESSAGES_DEFAULT, before).within(List.of("seq"));
     return DataLoaders.<NestedPages.Key, Window<Message>>named(
             env, ChatBatchLoaders.CONVERSATION_MESSAGES)
         .load(
             new NestedPages.Key(
                 conversation.id(),
-                Page.of("last", last, MESSAGES_DEFAULT, before).within(List.of("seq")),
+                Selections.selects(env, "pageInfo", "hasPreviousPage") ? page : page.withoutPeek(),
                 Selections.selects(env, "edges", "node", "sender")))
         .thenApply(ChatController::backward);
   }

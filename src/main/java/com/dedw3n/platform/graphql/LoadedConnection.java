@@ -81,7 +81,7 @@ public record LoadedConnection<S>(
    * selects none or not one first page.
    */
   public NestedPages.@Nullable Ahead ahead(DataFetchingEnvironment parent, String path) {
-    return NestedPages.Ahead.of(parent, path, "first", "after", defaultSize, joined);
+    return NestedPages.Ahead.of(parent, path, "first", "after", defaultSize, joined, "hasNextPage");
   }
 
   @Override
@@ -93,6 +93,9 @@ public record LoadedConnection<S>(
                 defaultSize,
                 environment.getArgument("after"))
             .within(cursorKeys);
+    if (!Selections.selects(environment, "pageInfo", "hasNextPage")) {
+      page = page.withoutPeek();
+    }
     S source = environment.getSource();
     boolean join = joined != null && Selections.selects(environment, "edges", "node", joined);
     var dataLoader = DataLoaders.<NestedPages.Key, Window<Object>>named(environment, loader);

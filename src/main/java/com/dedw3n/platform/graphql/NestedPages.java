@@ -63,7 +63,9 @@ public final class NestedPages<T> {
      * The first page that the list field at {@code path} ({@code "reviews"} below a product, {@code
      * "edges/node/comments"} below a page of posts) selects below the fetched (parent) field, as
      * that field will compute its key from the same arguments: {@code sizeArgument} (default {@code
-     * defaultSize}) and {@code cursorArgument}, joined when its nodes select {@code joined}. Null
+     * defaultSize}) and {@code cursorArgument}, joined when its nodes select {@code joined}, read
+     * with the row after it only when its {@code pageInfo} selects {@code peekedBy} ({@link
+     * Page#withoutPeek}: {@code hasNextPage}, or {@code hasPreviousPage} for a backward list). Null
      * when the query does not select it, selects a later page, selects it more than once with other
      * arguments, or asks for a size the field will refuse (the field itself reports that, at its
      * own path). A key that turns out unlike the field's costs its statement, never a wrong page.
@@ -74,13 +76,15 @@ public final class NestedPages<T> {
         String sizeArgument,
         String cursorArgument,
         int defaultSize,
-        @Nullable String joined) {
+        @Nullable String joined,
+        String peekedBy) {
       List<Field> fields = Selections.fields(parent, path.split("/"));
       if (fields.isEmpty()) {
         return null;
       }
       Object size = Selections.argument(parent, fields.get(0), sizeArgument);
       boolean join = false;
+      boolean peek = false;
       for (Field each : fields) {
         Object cursor = Selections.argument(parent, each, cursorArgument);
         if ((cursor != null && !"".equals(cursor))
@@ -88,12 +92,14 @@ public final class NestedPages<T> {
           return null;
         }
         join |= joined != null && Selections.selects(parent, each, "edges", "node", joined);
+        peek |= Selections.selects(parent, each, "pageInfo", peekedBy);
       }
       if (size != null && !(size instanceof Integer)) {
         return null;
       }
       try {
-        return new Ahead(Page.of(sizeArgument, (Integer) size, defaultSize, null), join);
+        Page page = Page.of(sizeArgument, (Integer) size, defaultSize, null);
+        return new Ahead(peek ? page : page.withoutPeek(), join);
       } catch (ApiException refused) {
         return null;
       }

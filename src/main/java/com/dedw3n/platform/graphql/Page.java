@@ -18,8 +18,16 @@ import org.springframework.data.domain.Window;
  * <p>Repositories fetch {@link #fetchSize()} rows (one more than the page) and hand them to {@link
  * #window}, which tells from the extra row whether a next page exists; spring-graphql turns the
  * {@link Window} into a Relay connection, with cursors made by {@link KeysetCursors}.
+ *
+ * @param peek whether the page is read with the row after it, to tell whether a next page exists;
+ *     false only for a page whose reader reads no {@code hasNextPage} (see {@link #withoutPeek})
  */
-public record Page(int size, @Nullable Map<String, Object> after) {
+public record Page(int size, @Nullable Map<String, Object> after, boolean peek) {
+
+  /** A page read with the row after it. */
+  public Page(int size, @Nullable Map<String, Object> after) {
+    this(size, after, true);
+  }
 
   public static final int MAX_SIZE = 100;
 
@@ -57,9 +65,23 @@ public record Page(int size, @Nullable Map<String, Object> after) {
     return this;
   }
 
-  /** Rows to fetch: one more than the page, to know whether there is a next one. */
+  /**
+   * This page read without the row after it: its {@link #window} has no next page, whatever the
+   * list holds. For a nested list whose query selects neither {@code hasNextPage} nor {@code
+   * hasPreviousPage} (W1's three reviews a product, W4's two comments a post), where the row after
+   * each page was a fifth of the feed's rows and of PostgreSQL's work for them. The flag is part of
+   * the page, so a DataLoader key with it never answers a field that reads {@code hasNextPage}.
+   */
+  public Page withoutPeek() {
+    return peek ? new Page(size, after, false) : this;
+  }
+
+  /**
+   * Rows to fetch: one more than the page when it {@link #peek}s, to know whether there is a next
+   * one.
+   */
   public int fetchSize() {
-    return size + 1;
+    return peek ? size + 1 : size;
   }
 
   /** The key of the cursor, or an error naming the key when the cursor lacks it. */
@@ -88,10 +110,10 @@ public record Page(int size, @Nullable Map<String, Object> after) {
 
   /** The page of {@code rows} (fetched with {@link #fetchSize()}), each with its cursor key. */
   public <T> Window<T> window(List<T> rows, Function<T, Map<String, Object>> keyOf) {
-    boolean hasNext = rows.size() > size;
-    List<T> items = hasNext ? rows.subList(0, size) : rows;
+    boolean more = rows.size() > size;
+    List<T> items = more ? rows.subList(0, size) : rows;
     return Window.from(
-        items, index -> ScrollPosition.forward(keyOf.apply(items.get(index))), hasNext);
+        items, index -> ScrollPosition.forward(keyOf.apply(items.get(index))), peek && more);
   }
 
   /** A cursor key of a timestamp and an id: the usual newest-first order. */

@@ -115,6 +115,24 @@ class NestedPagesTests {
     assertThat(windows.get(first(2, 1)).hasNext()).isFalse();
   }
 
+  /**
+   * A page without its peek (its query reads no hasNextPage) asks the statement for the page alone,
+   * apart from the peeking keys of the same size, whose windows still tell a next page.
+   */
+  @Test
+  void aPageWithoutPeekReadsItsOwnSizeInAStatementOfItsOwn() {
+    var exact = new NestedPages.Key(1, Page.of("first", 2, 20, null).withoutPeek());
+    Set<NestedPages.Key> keys = Set.of(exact, first(1, 2));
+
+    var windows = pages.load(keys).block();
+
+    assertThat(statements).containsExactlyInAnyOrder("first [1] limit 2", "first [1] limit 3");
+    assertThat(windows.get(exact).getContent()).containsExactly(new Child(1, 14), new Child(1, 13));
+    assertThat(windows.get(first(1, 2)).getContent())
+        .containsExactly(new Child(1, 14), new Child(1, 13));
+    assertThat(windows.get(first(1, 2)).hasNext()).isTrue();
+  }
+
   @Test
   void laterPagesAreFetchedOneParentAtATimeAfterTheirCursor() {
     var afterThirteen = new NestedPages.Key(1, Page.of("first", 1, 20, KeysetCursors.of("id", 13)));

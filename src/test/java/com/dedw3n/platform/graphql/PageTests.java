@@ -113,6 +113,21 @@ class PageTests {
   }
 
   @Test
+  void aPageWithoutPeekFetchesItsOwnSizeAndKeepsItsCursors() {
+    Page peeking = Page.of("first", 3, 20, null);
+    Page exact = peeking.withoutPeek();
+    assertThat(exact.fetchSize()).isEqualTo(3);
+    // a DataLoader key with it is not the key of a field that reads hasNextPage
+    assertThat(exact).isNotEqualTo(peeking);
+    assertThat(exact.withoutPeek()).isEqualTo(exact);
+
+    Window<Row> window = exact.window(rows(3), Row::key);
+    assertThat(window.getContent()).containsExactlyElementsOf(rows(3));
+    assertThat(window.hasNext()).as("not known, and not read").isFalse();
+    assertThat(window.positionAt(2)).isEqualTo(ScrollPosition.forward(rows(3).get(2).key()));
+  }
+
+  @Test
   void thePageInfoOfAWindowResumesAfterItsLastItem() {
     Page page = Page.of("first", 2, 20, null);
     Window<Row> window = page.window(rows(3), Row::key);

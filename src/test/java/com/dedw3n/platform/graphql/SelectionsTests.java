@@ -91,20 +91,20 @@ class SelectionsTests {
 
   private static NestedPages.Ahead reviewsAhead(String document, Map<String, Object> variables) {
     return NestedPages.Ahead.of(
-        root(document, variables), "reviews", "first", "after", 10, "author");
+        root(document, variables), "reviews", "first", "after", 10, "author", "hasNextPage");
   }
 
   @Test
   void aheadIsTheFirstPageTheFieldWillAskFor() {
     assertThat(reviewsAhead("{ product { reviews { edges { node { id } } } } }", Map.of()))
         .as("the default size, no join")
-        .isEqualTo(new NestedPages.Ahead(new Page(10, null), false));
+        .isEqualTo(new NestedPages.Ahead(new Page(10, null).withoutPeek(), false));
     assertThat(
             reviewsAhead(
                 "{ product { r: reviews(first: 3) { edges { node { author { id } } } } } }",
                 Map.of()))
         .as("a literal size, under an alias, joined")
-        .isEqualTo(new NestedPages.Ahead(new Page(3, null), true));
+        .isEqualTo(new NestedPages.Ahead(new Page(3, null).withoutPeek(), true));
     assertThat(
             reviewsAhead(
                 "query($n: Int, $a: String) { product { ...p } }"
@@ -112,14 +112,44 @@ class SelectionsTests {
                     + " fragment e on ReviewConnection { edges { node { author { id } } } }",
                 Map.of("n", 4)))
         .as("variables, an absent cursor, through fragments")
-        .isEqualTo(new NestedPages.Ahead(new Page(4, null), true));
+        .isEqualTo(new NestedPages.Ahead(new Page(4, null).withoutPeek(), true));
     assertThat(
             reviewsAhead(
                 "{ product { a: reviews(first: 2) { edges { node { id } } }"
                     + " b: reviews(first: 2) { edges { node { author { id } } } } } }",
                 Map.of()))
         .as("twice with one size: joined if either joins")
-        .isEqualTo(new NestedPages.Ahead(new Page(2, null), true));
+        .isEqualTo(new NestedPages.Ahead(new Page(2, null).withoutPeek(), true));
+  }
+
+  @Test
+  void aheadReadsTheRowAfterThePageOnlyWhenTheQueryReadsHasNextPage() {
+    assertThat(
+            reviewsAhead(
+                "{ product { reviews(first: 3) { edges { node { id } } pageInfo { hasNextPage } } } }",
+                Map.of()))
+        .as("hasNextPage selected")
+        .isEqualTo(new NestedPages.Ahead(new Page(3, null), false));
+    assertThat(
+            reviewsAhead(
+                "{ product { reviews(first: 3) { ...more } } }"
+                    + " fragment more on ReviewConnection { pageInfo { more: hasNextPage } }",
+                Map.of()))
+        .as("through a fragment, under an alias")
+        .isEqualTo(new NestedPages.Ahead(new Page(3, null), false));
+    assertThat(
+            reviewsAhead(
+                "{ product { a: reviews(first: 2) { edges { node { id } } }"
+                    + " b: reviews(first: 2) { pageInfo { hasNextPage } } } }",
+                Map.of()))
+        .as("twice with one size: read ahead if either reads hasNextPage")
+        .isEqualTo(new NestedPages.Ahead(new Page(2, null), false));
+    assertThat(
+            reviewsAhead(
+                "{ product { reviews(first: 3) { pageInfo { endCursor hasPreviousPage } } } }",
+                Map.of()))
+        .as("other pageInfo fields need no row after the page")
+        .isEqualTo(new NestedPages.Ahead(new Page(3, null).withoutPeek(), false));
   }
 
   @Test

@@ -143,14 +143,15 @@ class ChatController {
       @Argument Integer last,
       @Argument String before,
       DataFetchingEnvironment env) {
-    Page page = Page.of("last", last, MESSAGES_DEFAULT, before).within(List.of("seq"));
+    Page page =
+        Page.of("last", last, MESSAGES_DEFAULT, before)
+            .within(List.of("seq"))
+            .peeking(Selections.selects(env, "pageInfo", "hasPreviousPage"));
     return DataLoaders.<NestedPages.Key, Window<Message>>named(
             env, ChatBatchLoaders.CONVERSATION_MESSAGES)
         .load(
             new NestedPages.Key(
-                conversation.id(),
-                Selections.selects(env, "pageInfo", "hasPreviousPage") ? page : page.withoutPeek(),
-                Selections.selects(env, "edges", "node", "sender")))
+                conversation.id(), page, Selections.selects(env, "edges", "node", "sender")))
         .thenApply(ChatController::backward);
   }
 

@@ -92,10 +92,8 @@ public record LoadedConnection<S>(
                 environment.getArgument("first"),
                 defaultSize,
                 environment.getArgument("after"))
-            .within(cursorKeys);
-    if (!Selections.selects(environment, "pageInfo", "hasNextPage")) {
-      page = page.withoutPeek();
-    }
+            .within(cursorKeys)
+            .peeking(Selections.selects(environment, "pageInfo", "hasNextPage"));
     S source = environment.getSource();
     boolean join = joined != null && Selections.selects(environment, "edges", "node", joined);
     var dataLoader = DataLoaders.<NestedPages.Key, Window<Object>>named(environment, loader);

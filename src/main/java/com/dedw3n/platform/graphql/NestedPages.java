@@ -65,7 +65,7 @@ public final class NestedPages<T> {
      * that field will compute its key from the same arguments: {@code sizeArgument} (default {@code
      * defaultSize}) and {@code cursorArgument}, joined when its nodes select {@code joined}, read
      * with the row after it only when its {@code pageInfo} selects {@code peekedBy} ({@link
-     * Page#withoutPeek}: {@code hasNextPage}, or {@code hasPreviousPage} for a backward list). Null
+     * Page#peeking}: {@code hasNextPage}, or {@code hasPreviousPage} for a backward list). Null
      * when the query does not select it, selects a later page, selects it more than once with other
      * arguments, or asks for a size the field will refuse (the field itself reports that, at its
      * own path). A key that turns out unlike the field's costs its statement, never a wrong page.
@@ -98,8 +98,8 @@ public final class NestedPages<T> {
         return null;
       }
       try {
-        Page page = Page.of(sizeArgument, (Integer) size, defaultSize, null);
-        return new Ahead(peek ? page : page.withoutPeek(), join);
+        return new Ahead(
+            Page.of(sizeArgument, (Integer) size, defaultSize, null).peeking(peek), join);
       } catch (ApiException refused) {
         return null;
       }

@@ -21,7 +21,7 @@ import org.springframework.data.domain.Window;
  * by {@link KeysetCursors}.
  *
  * @param peek whether the page is read with the row after it, to tell whether a next page exists;
- *     false only for a page whose reader reads no {@code hasNextPage} (see {@link #withoutPeek})
+ *     false only for a page whose reader reads no {@code hasNextPage} (see {@link #peeking})
  */
 public record Page(int size, @Nullable Map<String, Object> after, boolean peek) {
 
@@ -67,15 +67,16 @@ public record Page(int size, @Nullable Map<String, Object> after, boolean peek) 
   }
 
   /**
-   * This page read without the row after it: its {@link #window} has no next page, whatever the
-   * list holds. For a nested list whose query selects neither {@code hasNextPage} nor {@code
-   * hasPreviousPage} (W1's three reviews a product, W4's two comments a post), where the rows after
-   * the pages were a fifth of the feed's rows and about a sixth of its statement's time in
-   * PostgreSQL. The flag is part of the page, so a DataLoader key without the row never answers a
-   * field that reads {@code hasNextPage}.
+   * This page, read with the row after it when {@code peek} (the query reads {@code hasNextPage}),
+   * or without it: then its {@link #window} has no next page, whatever the list holds. For a nested
+   * list whose query selects neither {@code hasNextPage} nor {@code hasPreviousPage} (W1's three
+   * reviews a product, W4's two comments a post), where the rows after the pages were a fifth of
+   * the feed's rows and about a sixth of its statement's time in PostgreSQL. The flag is part of
+   * the page, so a DataLoader key without the row never answers a field that reads {@code
+   * hasNextPage}.
    */
-  public Page withoutPeek() {
-    return peek ? new Page(size, after, false) : this;
+  public Page peeking(boolean peek) {
+    return peek == this.peek ? this : new Page(size, after, peek);
   }
 
   /**

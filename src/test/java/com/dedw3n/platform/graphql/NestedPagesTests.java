@@ -121,7 +121,7 @@ class NestedPagesTests {
    */
   @Test
   void aPageWithoutPeekReadsItsOwnSizeInAStatementOfItsOwn() {
-    var exact = new NestedPages.Key(1, Page.of("first", 2, 20, null).withoutPeek());
+    var exact = new NestedPages.Key(1, Page.of("first", 2, 20, null).peeking(false));
     Set<NestedPages.Key> keys = Set.of(exact, first(1, 2));
 
     var windows = pages.load(keys).block();

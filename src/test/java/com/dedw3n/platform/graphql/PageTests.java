@@ -115,11 +115,11 @@ class PageTests {
   @Test
   void aPageWithoutPeekFetchesItsOwnSizeAndKeepsItsCursors() {
     Page peeking = Page.of("first", 3, 20, null);
-    Page exact = peeking.withoutPeek();
+    Page exact = peeking.peeking(false);
     assertThat(exact.fetchSize()).isEqualTo(3);
     // a DataLoader key with it is not the key of a field that reads hasNextPage
     assertThat(exact).isNotEqualTo(peeking);
-    assertThat(exact.withoutPeek()).isEqualTo(exact);
+    assertThat(exact.peeking(false)).isEqualTo(exact);
 
     Window<Row> window = exact.window(rows(3), Row::key);
     assertThat(window.getContent()).containsExactlyElementsOf(rows(3));

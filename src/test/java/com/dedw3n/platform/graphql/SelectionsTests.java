@@ -98,13 +98,13 @@ class SelectionsTests {
   void aheadIsTheFirstPageTheFieldWillAskFor() {
     assertThat(reviewsAhead("{ product { reviews { edges { node { id } } } } }", Map.of()))
         .as("the default size, no join")
-        .isEqualTo(new NestedPages.Ahead(new Page(10, null).withoutPeek(), false));
+        .isEqualTo(new NestedPages.Ahead(new Page(10, null).peeking(false), false));
     assertThat(
             reviewsAhead(
                 "{ product { r: reviews(first: 3) { edges { node { author { id } } } } } }",
                 Map.of()))
         .as("a literal size, under an alias, joined")
-        .isEqualTo(new NestedPages.Ahead(new Page(3, null).withoutPeek(), true));
+        .isEqualTo(new NestedPages.Ahead(new Page(3, null).peeking(false), true));
     assertThat(
             reviewsAhead(
                 "query($n: Int, $a: String) { product { ...p } }"
@@ -112,14 +112,14 @@ class SelectionsTests {
                     + " fragment e on ReviewConnection { edges { node { author { id } } } }",
                 Map.of("n", 4)))
         .as("variables, an absent cursor, through fragments")
-        .isEqualTo(new NestedPages.Ahead(new Page(4, null).withoutPeek(), true));
+        .isEqualTo(new NestedPages.Ahead(new Page(4, null).peeking(false), true));
     assertThat(
             reviewsAhead(
                 "{ product { a: reviews(first: 2) { edges { node { id } } }"
                     + " b: reviews(first: 2) { edges { node { author { id } } } } } }",
                 Map.of()))
         .as("twice with one size: joined if either joins")
-        .isEqualTo(new NestedPages.Ahead(new Page(2, null).withoutPeek(), true));
+        .isEqualTo(new NestedPages.Ahead(new Page(2, null).peeking(false), true));
   }
 
   @Test
@@ -149,7 +149,7 @@ class SelectionsTests {
                 "{ product { reviews(first: 3) { pageInfo { endCursor hasPreviousPage } } } }",
                 Map.of()))
         .as("other pageInfo fields need no row after the page")
-        .isEqualTo(new NestedPages.Ahead(new Page(3, null).withoutPeek(), false));
+        .isEqualTo(new NestedPages.Ahead(new Page(3, null).peeking(false), false));
   }
 
   @Test

@@ -47,7 +47,7 @@ MANAGEMENT_URL=${MANAGEMENT_URL:-}
 BENCH_BUDGETS=${BENCH_BUDGETS:-"--dedw3n.budgets.anonymous-cost.capacity=1000000000 --dedw3n.budgets.anonymous-cost.refill=1000000000 --dedw3n.budgets.user-cost.capacity=1000000000 --dedw3n.budgets.user-cost.refill=1000000000 --dedw3n.budgets.sign-in-per-address.capacity=1000000 --dedw3n.budgets.sign-in-per-address.refill=1000000 --dedw3n.budgets.sign-up-per-address.capacity=1000000 --dedw3n.budgets.sign-up-per-address.refill=1000000 --dedw3n.budgets.messages.capacity=1000000 --dedw3n.budgets.messages.refill=1000000"}
 SERVER_ARGS=${SERVER_ARGS:-}
 # the production sizing of the README (section Environment variables): peak RSS under 512 MiB
-SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-"-Xmx224m -XX:+UseG1GC -XX:MarkStackSize=262144 -XX:TrimNativeHeapInterval=5000 -Xss512k -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m"}
+SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-"-Xmx224m -XX:+UseG1GC -XX:SurvivorRatio=3 -XX:MarkStackSize=262144 -XX:TrimNativeHeapInterval=5000 -Xss512k -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m"}
 RESULTS=${RESULTS:-bench/results}
 PASSWORD=bench-password           # every seeded user's (bench/seed.sql)
 

@@ -137,7 +137,8 @@ class LazyBatchLoaderRegistry implements BatchLoaderRegistry, WebGraphQlIntercep
 
   /**
    * Runs a batch load as spring-graphql does: the request's context snapshot (trace, security
-   * context) restored around the call and written into the load's Reactor context.
+   * context) written into the load's Reactor context, and restored around the call as thread-locals
+   * where the snapshot factory has any (the request's has none: OperationObservation).
    */
   private static <T> CompletionStage<T> restored(
       BatchLoaderEnvironment environment, Supplier<Mono<T>> load) {

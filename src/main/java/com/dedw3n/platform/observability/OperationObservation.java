@@ -2,6 +2,8 @@ package com.dedw3n.platform.observability;
 
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ContextSnapshotFactory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.Observation;
@@ -17,6 +19,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.graphql.ResponseError;
+import org.springframework.graphql.execution.ContextPropagationHelper;
 import org.springframework.graphql.server.WebGraphQlInterceptor;
 import org.springframework.graphql.server.WebGraphQlRequest;
 import org.springframework.graphql.server.WebGraphQlResponse;
@@ -40,6 +43,15 @@ import reactor.core.publisher.Mono;
  * report leads to the log lines and the trace of the request. Spring's per-field observations stay
  * off (measured to double the server time of the W1 feed): a span per operation, not per field. A
  * subscription's observation covers its start, not its stream.
+ *
+ * <p>The operation's observation is not opened as a scope around every data fetcher: spring-graphql
+ * takes a context snapshot around each one, which carries the request's Reactor context (security
+ * context, statements, this observation) into what the fetcher returns, and with Micrometer's
+ * default registry also sets every thread-local it knows for the call (the observation's scope, and
+ * with it OpenTelemetry's current span and the MDC; Spring Security's holders). Nothing here reads
+ * those thread-locals: a log line gets its trace from {@link TraceLogging}, a statement's span its
+ * parent from the request's statements, the viewer comes from the Reactor context. Measured 2.4 %
+ * of the W2 product detail's CPU (an async-profiler profile, 2026-12-04), for 40 fields a request.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 50)
@@ -51,6 +63,12 @@ public class OperationObservation implements WebGraphQlInterceptor {
    * one operation).
    */
   public static final String RESOLVED_NAME = OperationObservation.class.getName() + ".name";
+
+  /** Snapshots of context values only (Reactor's and GraphQL's), no thread-locals. */
+  private static final ContextSnapshotFactory WITHOUT_THREAD_LOCALS =
+      ContextSnapshotFactory.builder()
+          .contextRegistry(new ContextRegistry().loadContextAccessors())
+          .build();
 
   private final ObservationRegistry observations;
   private final MeterRegistry meters;
@@ -100,8 +118,10 @@ public class OperationObservation implements WebGraphQlInterceptor {
               .doFinally(signal -> observation.stop())
               .contextWrite(
                   c ->
-                      c.put(ObservationThreadLocalAccessor.KEY, observation)
-                          .put(RESOLVED_NAME, resolved));
+                      ContextPropagationHelper.saveInstance(
+                          WITHOUT_THREAD_LOCALS,
+                          c.put(ObservationThreadLocalAccessor.KEY, observation)
+                              .put(RESOLVED_NAME, resolved)));
         });
   }
 

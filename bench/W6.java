@@ -142,6 +142,11 @@ public class W6 {
     log("%d conversations, %d users: signing in", conversations.size(), users.size());
     Map<Long, String> sessions = signIn(users);
 
+    // Each subscription starts after the conversation's newest message as read here, as an app
+    // passes the cursor of the page it shows: graphql-transport-ws does not acknowledge a
+    // subscribe, and one without `after` starts at whatever the server finds newest when it
+    // processes it, so a warm-up message that commits before that would never reach it.
+    Map<Long, String> newest = newestCursors(conversations, sessions);
     // one WebSocket per user, one subscription per conversation of that user
     Map<Long, List<Long>> conversationsOf = new HashMap<>();
     conversations.forEach(
@@ -151,6 +156,9 @@ public class W6 {
     List<CompletableFuture<Void>> opened = new ArrayList<>();
     for (var entry : conversationsOf.entrySet()) {
       Subscriber s = new Subscriber(entry.getKey(), entry.getValue());
+      for (long c : s.conversations) {
+        if (newest.containsKey(c)) s.cursors.put(c, newest.get(c));
+      }
       subscribers.add(s);
       opening.acquire();
       opened.add(s.open(sessions.get(s.user)).whenComplete((v, e) -> opening.release()));
@@ -398,6 +406,26 @@ public class W6 {
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
     return sessions;
+  }
+
+  /** The cursor of each conversation's newest message (none for an empty one), read by a member. */
+  static Map<Long, String> newestCursors(Map<Long, List<Long>> conversations, Map<Long, String> sessions)
+      throws Exception {
+    String page = json(Files.readString(Path.of("api", "conversationPage.graphql")));
+    Map<Long, String> newest = new HashMap<>();
+    for (var entry : conversations.entrySet()) {
+      String body =
+          "{\"operationName\":\"conversationPage\",\"query\":" + page + ",\"variables\":{\"id\":\""
+              + entry.getKey() + "\",\"last\":1}}";
+      HttpResponse<String> response =
+          http.send(post(body, sessions.get(entry.getValue().get(0))), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200 || response.body().contains("\"errors\"")) {
+        throw new IllegalStateException("reading conversation " + entry.getKey() + ": " + response.body());
+      }
+      Matcher cursor = CURSOR.matcher(response.body());
+      if (cursor.find()) newest.put(entry.getKey(), cursor.group(1));
+    }
+    return newest;
   }
 
   /** Sends one message; completes with its id, or null when the server refused or failed. */

@@ -1,6 +1,7 @@
 package com.dedw3n.platform.graphql;
 
 import graphql.GraphQLContext;
+import graphql.execution.instrumentation.dataloader.DataLoaderDispatchingContextKeys;
 import io.micrometer.context.ContextSnapshot;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,17 @@ import reactor.core.publisher.Mono;
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class LazyBatchLoaderRegistry implements BatchLoaderRegistry, WebGraphQlInterceptor {
 
+  /**
+   * Dispatches the request's DataLoaders when its execution has nothing else to run (graphql-java's
+   * exhausted strategy, as JavaScript's DataLoader does at the end of a tick) instead of counting
+   * every field of every level: the per-level strategy's bookkeeping cost 6 % of the feed's CPU
+   * (boxed level keys, a map lookup and a new state object for each object, a counter for each
+   * field). Every load goes through {@code DataFetchingEnvironment.getDataLoader}, which this
+   * strategy needs to see the loads ({@code DataLoaders.named}).
+   */
+  private static final Map<String, Object> DISPATCH_WHEN_EXHAUSTED =
+      Map.of(DataLoaderDispatchingContextKeys.ENABLE_DATA_LOADER_EXHAUSTED_DISPATCHING, true);
+
   /** Filled while the application starts (the batch loader classes, {@code @BatchMapping}). */
   private final Map<String, Registration> registrations = new ConcurrentHashMap<>();
 
@@ -74,7 +86,11 @@ class LazyBatchLoaderRegistry implements BatchLoaderRegistry, WebGraphQlIntercep
   @Override
   public Mono<WebGraphQlResponse> intercept(WebGraphQlRequest request, Chain chain) {
     request.configureExecutionInput(
-        (input, builder) -> builder.dataLoaderRegistry(new RequestDataLoaders(this)).build());
+        (input, builder) ->
+            builder
+                .dataLoaderRegistry(new RequestDataLoaders(this))
+                .graphQLContext(DISPATCH_WHEN_EXHAUSTED)
+                .build());
     return chain.next(request);
   }
 

@@ -6,10 +6,12 @@ import graphql.execution.instrumentation.InstrumentationContext;
 import graphql.execution.instrumentation.InstrumentationState;
 import graphql.execution.instrumentation.SimpleInstrumentationContext;
 import graphql.execution.instrumentation.SimplePerformantInstrumentation;
+import graphql.execution.instrumentation.dataloader.ExhaustedDataLoaderDispatchStrategy;
 import graphql.execution.instrumentation.dataloader.PerLevelDataLoaderDispatchStrategy;
 import graphql.execution.instrumentation.parameters.InstrumentationCreateStateParameters;
 import graphql.execution.instrumentation.parameters.InstrumentationFieldParameters;
 import java.lang.reflect.Field;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
@@ -22,9 +24,10 @@ import org.springframework.stereotype.Component;
  * #4314, fixed upstream in 26.1 by #4384, which this project cannot take: federation-jvm does not
  * run on graphql-java 26).
  *
- * <p>For each event of a subscription, graphql-java 25's DataLoader dispatch strategy puts a new
- * call stack (its per-level counters, about 250 bytes) into a map that lives as long as the
- * subscription, and never removes it. A chat subscription open for a day grows by every message it
+ * <p>For each event of a subscription, graphql-java 25's DataLoader dispatch strategies (the
+ * exhausted one this server uses, {@code LazyBatchLoaderRegistry}, and the default per-level one)
+ * put a new call stack (its counters, up to about 250 bytes) into a map that lives as long as the
+ * subscription, and never remove it. A chat subscription open for a day grows by every message it
  * receives; under W6 the live heap grew by about 1.3 of those objects a delivered message, and the
  * collector spent a third of the server's CPU marking a heap the subscriptions kept nearly full.
  *
@@ -32,14 +35,18 @@ import org.springframework.stereotype.Component;
  * is still executing: every stack in it then belongs to an event whose result is complete, which is
  * the point where upstream's fix removes its own. Events start one at a time (a publisher's {@code
  * onNext}), each before its own stack is created, so a stack in use is never removed. The map is a
- * private field: when a graphql-java upgrade renames it, this logs once and does nothing, and
- * {@code SubscriptionEventCleanupTests} fails.
+ * private field of each strategy: when a graphql-java upgrade renames it, this logs once and does
+ * nothing, and {@code SubscriptionEventCleanupTests} fails.
  */
 @Component
 class SubscriptionEventCleanup extends SimplePerformantInstrumentation {
 
   private static final Log log = LogFactory.getLog(SubscriptionEventCleanup.class);
-  private static final @Nullable Field CALL_STACKS = callStacksField();
+
+  /** Both of graphql-java 25's strategies keep the stacks in a field of this name. */
+  private static final Map<Class<?>, Field> CALL_STACKS =
+      callStacksFields(
+          PerLevelDataLoaderDispatchStrategy.class, ExhaustedDataLoaderDispatchStrategy.class);
 
   @Override
   public InstrumentationState createState(InstrumentationCreateStateParameters parameters) {
@@ -63,29 +70,33 @@ class SubscriptionEventCleanup extends SimplePerformantInstrumentation {
 
   /** The strategy's call stacks of subscription events; null when it keeps none (or hides them). */
   static @Nullable Map<?, ?> callStacks(DataLoaderDispatchStrategy strategy) {
-    if (CALL_STACKS == null || !(strategy instanceof PerLevelDataLoaderDispatchStrategy)) {
+    Field field = CALL_STACKS.get(strategy.getClass());
+    if (field == null) {
       return null;
     }
     try {
-      return (Map<?, ?>) CALL_STACKS.get(strategy);
+      return (Map<?, ?>) field.get(strategy);
     } catch (IllegalAccessException | ClassCastException e) {
       return null;
     }
   }
 
-  private static @Nullable Field callStacksField() {
-    try {
-      Field field =
-          PerLevelDataLoaderDispatchStrategy.class.getDeclaredField("alternativeCallContextMap");
-      field.setAccessible(true);
-      return field;
-    } catch (NoSuchFieldException | RuntimeException e) {
-      log.warn(
-          "graphql-java's subscription call stacks are not where version 25 keeps them; they are"
-              + " not cleaned up (upgrading to 26.1 or later fixes the leak upstream): "
-              + e);
-      return null;
+  private static Map<Class<?>, Field> callStacksFields(Class<?>... strategies) {
+    Map<Class<?>, Field> fields = new HashMap<>();
+    for (Class<?> strategy : strategies) {
+      try {
+        Field field = strategy.getDeclaredField("alternativeCallContextMap");
+        field.setAccessible(true);
+        fields.put(strategy, field);
+      } catch (NoSuchFieldException | RuntimeException e) {
+        log.warn(
+            "graphql-java's subscription call stacks are not where version 25 keeps them in "
+                + strategy.getSimpleName()
+                + "; they are not cleaned up (upgrading to 26.1 or later fixes the leak upstream): "
+                + e);
+      }
     }
+    return Map.copyOf(fields);
   }
 
   /** One execution's subscription events whose results are not complete yet. */

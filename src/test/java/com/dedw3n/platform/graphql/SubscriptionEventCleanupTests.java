@@ -11,6 +11,7 @@ import graphql.execution.instrumentation.Instrumentation;
 import graphql.execution.instrumentation.InstrumentationContext;
 import graphql.execution.instrumentation.InstrumentationState;
 import graphql.execution.instrumentation.SimplePerformantInstrumentation;
+import graphql.execution.instrumentation.dataloader.DataLoaderDispatchingContextKeys;
 import graphql.execution.instrumentation.parameters.InstrumentationFieldParameters;
 import graphql.schema.DataFetcher;
 import graphql.schema.GraphQLSchema;
@@ -29,7 +30,8 @@ import org.dataloader.DataLoader;
 import org.dataloader.DataLoaderFactory;
 import org.dataloader.DataLoaderRegistry;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 
@@ -49,22 +51,25 @@ class SubscriptionEventCleanupTests {
 
   private static final String SUBSCRIPTION = "subscription { messages(count: 200) { seq sender } }";
 
-  @Test
-  void withoutTheCleanupEveryEventLeavesACallStackBehind() {
+  @ParameterizedTest(name = "dispatched when exhausted: {0}")
+  @ValueSource(booleans = {true, false})
+  void withoutTheCleanupEveryEventLeavesACallStackBehind(boolean exhausted) {
     Captured captured = new Captured();
 
-    List<ExecutionResult> events = subscribe(List.of(captured));
+    List<ExecutionResult> events = subscribe(List.of(captured), exhausted);
 
     assertThat(events).hasSize(200);
     // if this fails, graphql-java no longer leaks (26.1 or later): the cleanup can go
     assertThat(callStacksOf(captured)).hasSize(200);
   }
 
-  @Test
-  void withTheCleanupALongSubscriptionKeepsAtMostTheStackOfItsLastEvent() {
+  @ParameterizedTest(name = "dispatched when exhausted: {0}")
+  @ValueSource(booleans = {true, false})
+  void withTheCleanupALongSubscriptionKeepsAtMostTheStackOfItsLastEvent(boolean exhausted) {
     Captured captured = new Captured();
 
-    List<ExecutionResult> events = subscribe(List.of(new SubscriptionEventCleanup(), captured));
+    List<ExecutionResult> events =
+        subscribe(List.of(new SubscriptionEventCleanup(), captured), exhausted);
 
     assertThat(events).hasSize(200);
     // every event was still resolved, its sender through the DataLoader
@@ -77,7 +82,12 @@ class SubscriptionEventCleanupTests {
     assertThat(callStacksOf(captured)).hasSizeLessThanOrEqualTo(1);
   }
 
-  private static List<ExecutionResult> subscribe(List<Instrumentation> instrumentations) {
+  /**
+   * Subscribes with graphql-java's exhausted dispatch strategy (the server's, set by {@code
+   * LazyBatchLoaderRegistry}) or its default per-level one.
+   */
+  private static List<ExecutionResult> subscribe(
+      List<Instrumentation> instrumentations, boolean exhausted) {
     DataFetcher<Publisher<Map<String, Object>>> messages =
         env ->
             Flux.range(0, env.<Integer>getArgument("count"))
@@ -109,7 +119,13 @@ class SubscriptionEventCleanupTests {
 
     ExecutionResult result =
         graphQl.execute(
-            ExecutionInput.newExecutionInput(SUBSCRIPTION).dataLoaderRegistry(registry).build());
+            ExecutionInput.newExecutionInput(SUBSCRIPTION)
+                .dataLoaderRegistry(registry)
+                .graphQLContext(
+                    Map.of(
+                        DataLoaderDispatchingContextKeys.ENABLE_DATA_LOADER_EXHAUSTED_DISPATCHING,
+                        exhausted))
+                .build());
     assertThat(result.getErrors()).isEmpty();
     Publisher<ExecutionResult> stream = result.getData();
     return new ArrayList<>(Flux.from(stream).collectList().block(Duration.ofSeconds(30)));
@@ -120,7 +136,7 @@ class SubscriptionEventCleanupTests {
     assertThat(context).as("an event was executed").isNotNull();
     Map<?, ?> stacks =
         SubscriptionEventCleanup.callStacks(context.getDataLoaderDispatcherStrategy());
-    assertThat(stacks).as("graphql-java 25's per-level strategy and its map").isNotNull();
+    assertThat(stacks).as("graphql-java 25's strategy and its map").isNotNull();
     return stacks;
   }
 

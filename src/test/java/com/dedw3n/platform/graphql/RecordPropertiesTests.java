@@ -40,7 +40,7 @@ class RecordPropertiesTests {
   /** Package-private, as this server's records are, with primitive and boxed components. */
   record Plain(long id, String name, int count, double big, boolean on, List<String> tags) {}
 
-  /** A record of another class for the same fields, read by the same fetcher in turn. */
+  /** A second record behind the same interface (its own fields, so fetchers of its own). */
   record Other(Long id, String name, Integer count) {}
 
   /** Not a record: a getter, left to graphql-java. */
@@ -54,6 +54,7 @@ class RecordPropertiesTests {
     }
   }
 
+  /** Plain's fetchers see a record, a map and a bean in turn (they resolve to Plain). */
   private static final List<Object> ITEMS =
       List.of(
           new Plain(1, "first", 3, 2.5, true, List.of("a", "b")),

@@ -59,13 +59,11 @@ class RecordProperties implements RuntimeWiringConfigurer {
   /** One field's fetcher: its record getters by class, and the last one used. */
   static final class Fetcher extends PropertyDataFetcher<Object> {
 
-    private final String name;
     private final Map<Class<?>, Getter> getters = new ConcurrentHashMap<>();
     private volatile @Nullable Getter last;
 
     Fetcher(String name) {
       super(name);
-      this.name = name;
     }
 
     @Override
@@ -103,7 +101,7 @@ class RecordProperties implements RuntimeWiringConfigurer {
     private Getter make(Class<?> type) {
       if (type.isRecord()) {
         for (RecordComponent component : type.getRecordComponents()) {
-          if (component.getName().equals(name)) {
+          if (component.getName().equals(getPropertyName())) {
             return new Getter(type, lambda(type, component));
           }
         }

@@ -3,6 +3,7 @@ package com.dedw3n.platform.security;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -35,6 +36,18 @@ class SecurityConfiguration {
         .securityContextRepository(contexts)
         .authorizeExchange(exchanges -> exchanges.anyExchange().permitAll())
         .build();
+  }
+
+  /**
+   * No observation wrappers around the filter chain and the authentication and authorization
+   * managers. With an observation registry present Spring Security decorates every filter of the
+   * chain, and switching its observations off by name (application.yml) only makes them no-ops: the
+   * decorators still ran for every request, 1.4 % of W2's CPU and 2.7 % of a trivial query's in a
+   * profile. Static: read while the security configuration's post-processors are made.
+   */
+  @Bean
+  static SecurityObservationSettings securityObservationSettings() {
+    return SecurityObservationSettings.noObservations();
   }
 
   /** Delegating encoder: BCrypt today, and hashes stay readable if the default ever changes. */

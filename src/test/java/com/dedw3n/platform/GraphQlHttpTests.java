@@ -42,7 +42,8 @@ class GraphQlHttpTests extends ApiTests {
             .header("Accept", accept)
             .bodyValue("{\"variables\":{}}")
             .exchange()
-            .returnResult(String.class)
+            .expectBody()
+            .returnResult()
             .getStatus();
     assertThat(status.is4xxClientError()).as("status %s for Accept %s", status, accept).isTrue();
   }

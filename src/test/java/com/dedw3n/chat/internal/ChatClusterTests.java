@@ -217,7 +217,8 @@ class ChatClusterTests {
             .exchange()
             .expectStatus()
             .isOk()
-            .returnResult(String.class);
+            .expectBody()
+            .returnResult();
     ResponseCookie cookie = result.getResponseCookies().getFirst("SESSION");
     assertThat(cookie).isNotNull();
     return cookie.getValue();

@@ -211,7 +211,8 @@ class ChatRealtimeTests extends ApiTests {
         .cookie("SESSION", ann.session())
         .exchange()
         .expectStatus()
-        .isForbidden();
+        .isForbidden()
+        .expectBody(Void.class);
   }
 
   @Test

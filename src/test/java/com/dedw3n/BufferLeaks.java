@@ -124,9 +124,15 @@ public class BufferLeaks implements AfterAllCallback {
    */
   static boolean isDriversUnwrittenBind(String report) {
     int created = report.indexOf("Created at:");
-    return created > 0
-        && report.indexOf("io.r2dbc.postgresql.codec.", created) > 0
-        && report.contains("io.r2dbc.postgresql.ExtendedFlowDelegate$ExtendedFlowOperator.close(");
+    int last = report.indexOf("#1:");
+    if (created < 0 || last < 0 || last > created) {
+      return false;
+    }
+    int next = report.indexOf("#2:", last);
+    String lastRecord = report.substring(last, next > 0 && next < created ? next : created);
+    return report.indexOf("io.r2dbc.postgresql.codec.", created) > 0
+        && lastRecord.contains(
+            "io.r2dbc.postgresql.ExtendedFlowDelegate$ExtendedFlowOperator.close(");
   }
 
   /**

@@ -26,7 +26,8 @@ import reactor.util.context.Context;
 /**
  * The snapshot spring-graphql takes around every data fetcher of an operation: it carries the
  * operation's context values into what the fetcher returns, and sets no thread-local for the call
- * (the cost the class comment of {@link OperationObservation} measures).
+ * (the cost the class comment of {@link OperationObservation} measures); nor do Reactor's handle
+ * operators in the operation's chain.
  */
 class OperationObservationTests {
 
@@ -78,5 +79,33 @@ class OperationObservationTests {
 
     assertThat(carried.get()).isInstanceOf(Observation.class);
     assertThat(inTheCall.get()).isNull();
+  }
+
+  @Test
+  void reactorsHandleOperatorsInTheOperationOpenNoObservationScope() {
+    ObservationRegistry observations = ObservationRegistry.create();
+    observations.observationConfig().observationHandler(context -> true);
+    // the application has the interceptor: its class, once loaded, has the process's registry
+    // forget the observation's thread-local accessor
+    new OperationObservation(
+        observations, new SimpleMeterRegistry(), new KnownOperations(Set.of()));
+    Observation operation = Observation.start("graphql.operation", observations);
+    AtomicReference<Object> inTheOperator = new AtomicReference<>("not called");
+
+    // the shape of the driver's result mapping and of the request body's end: a handle operator
+    // under a subscriber whose context holds the operation's observation
+    Integer value =
+        Mono.just(1)
+            .<Integer>handle(
+                (v, sink) -> {
+                  inTheOperator.set(observations.getCurrentObservation());
+                  sink.next(v);
+                })
+            .contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, operation))
+            .block();
+    operation.stop();
+
+    assertThat(value).isEqualTo(1);
+    assertThat(inTheOperator.get()).isNull();
   }
 }

@@ -82,12 +82,40 @@ class SubscriptionEventCleanupTests {
     assertThat(callStacksOf(captured)).hasSizeLessThanOrEqualTo(1);
   }
 
+  /** The server runs the cleanup as its only instrumentation, without a chain around it. */
+  @ParameterizedTest(name = "dispatched when exhausted: {0}")
+  @ValueSource(booleans = {true, false})
+  void aloneWithoutAChainTheCleanupKeepsTheStacksBoundedToo(boolean exhausted) {
+    AtomicReference<@Nullable ExecutionContext> context = new AtomicReference<>();
+    SubscriptionEventCleanup cleanup =
+        new SubscriptionEventCleanup() {
+          @Override
+          public @Nullable InstrumentationContext<ExecutionResult> beginSubscribedFieldEvent(
+              InstrumentationFieldParameters parameters, InstrumentationState state) {
+            context.set(parameters.getExecutionContext());
+            return super.beginSubscribedFieldEvent(parameters, state);
+          }
+        };
+
+    List<ExecutionResult> events = subscribe(cleanup, exhausted);
+
+    assertThat(events).hasSize(200);
+    assertThat(events.get(199).getErrors()).isEmpty();
+    assertThat(SubscriptionEventCleanup.callStacks(context.get().getDataLoaderDispatcherStrategy()))
+        .hasSizeLessThanOrEqualTo(1);
+  }
+
+  private static List<ExecutionResult> subscribe(
+      List<Instrumentation> instrumentations, boolean exhausted) {
+    return subscribe(new ChainedInstrumentation(instrumentations), exhausted);
+  }
+
   /**
    * Subscribes with graphql-java's exhausted dispatch strategy (the server's, set by {@code
    * LazyBatchLoaderRegistry}) or its default per-level one.
    */
   private static List<ExecutionResult> subscribe(
-      List<Instrumentation> instrumentations, boolean exhausted) {
+      Instrumentation instrumentation, boolean exhausted) {
     DataFetcher<Publisher<Map<String, Object>>> messages =
         env ->
             Flux.range(0, env.<Integer>getArgument("count"))
@@ -103,10 +131,7 @@ class SubscriptionEventCleanupTests {
             .build();
     GraphQLSchema schema =
         new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(SDL), wiring);
-    GraphQL graphQl =
-        GraphQL.newGraphQL(schema)
-            .instrumentation(new ChainedInstrumentation(instrumentations))
-            .build();
+    GraphQL graphQl = GraphQL.newGraphQL(schema).instrumentation(instrumentation).build();
     // answered at once: each event completes before the next starts, as a chat event whose
     // fields are in the event does (events that overlap are cleaned up once they settle)
     BatchLoader<Long, String> senders =

@@ -25,6 +25,13 @@ import org.springframework.util.StringUtils;
 @EnableConfigurationProperties(R2dbcProperties.class)
 class DatabaseConfiguration {
 
+  /**
+   * Statements each connection keeps prepared: the application's statements with the page sizes
+   * clients use, with room to spare (a generic plan of the feed's statement is about 170 KB of
+   * PostgreSQL's memory, so 10 connections hold at most a few hundred MB even when full).
+   */
+  static final int PREPARED_STATEMENTS = 128;
+
   @Bean(destroyMethod = "dispose")
   ConnectionPool connectionFactory(
       R2dbcProperties settings,
@@ -60,6 +67,16 @@ class DatabaseConfiguration {
     }
     if (!options.build().hasOption(ConnectionFactoryOptions.CONNECT_TIMEOUT)) {
       options.option(ConnectionFactoryOptions.CONNECT_TIMEOUT, limits.connectTimeout());
+    }
+    if (!options
+        .build()
+        .hasOption(PostgresqlConnectionFactoryProvider.PREPARED_STATEMENT_CACHE_QUERIES)) {
+      // the driver keeps every statement it has prepared on a connection, without limit by
+      // default; a page's size written into the text (SqlLimit) makes a statement for each size a
+      // client asks for, so the cache is bounded (least recently used closed first)
+      options.option(
+          PostgresqlConnectionFactoryProvider.PREPARED_STATEMENT_CACHE_QUERIES,
+          PREPARED_STATEMENTS);
     }
     // a database host that vanishes without closing the connection is noticed
     options.option(PostgresqlConnectionFactoryProvider.TCP_KEEPALIVE, true);

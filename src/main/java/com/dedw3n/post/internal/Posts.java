@@ -1,5 +1,6 @@
 package com.dedw3n.post.internal;
 
+import com.dedw3n.platform.db.SqlLimit;
 import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.user.Users;
@@ -101,20 +102,25 @@ class Posts {
             + postColumns(withAuthors)
             + " FROM posts p"
             + (withAuthors ? USER.on("p.author_id") : "")
-            + (page.isFirst() ? "" : " WHERE (p.created_at, p.id) < ($3, $4)")
-            + " ORDER BY p.created_at DESC, p.id DESC LIMIT $1) p"
+            + (page.isFirst() ? "" : " WHERE (p.created_at, p.id) < ($2, $3)")
+            + " ORDER BY p.created_at DESC, p.id DESC"
+            + SqlLimit.of(page.fetchSize())
+            + ") p"
             + " LEFT JOIN LATERAL (SELECT c.id AS comment_id, c.author_id AS comment_author_id,"
             + " c.body AS comment_body, c.created_at AS comment_created_at,"
             + " row_number() OVER (ORDER BY c.created_at DESC, c.id DESC) AS comment_n"
             + (withCommentAuthors ? ", " + COMMENT_AUTHOR.columns() : "")
             + " FROM comments c"
             + (withCommentAuthors ? COMMENT_AUTHOR.on("c.author_id") : "")
-            + " WHERE c.post_id = p.id ORDER BY c.created_at DESC, c.id DESC LIMIT $2) c ON true"
+            + " WHERE c.post_id = p.id ORDER BY c.created_at DESC, c.id DESC LIMIT $1) c ON true"
             + " ORDER BY p.created_at DESC, p.id DESC, c.comment_created_at DESC,"
             + " c.comment_id DESC";
-    var spec = db.sql(sql).bind(0, page.fetchSize()).bind(1, limit);
+    // the page's size is in the text (SqlLimit: PostgreSQL then plans the statement once); the
+    // comments' limit a post stays a parameter, which also keeps the statement a prepared one
+    // (r2dbc-postgresql sends a statement without parameters as a simple query, in text)
+    var spec = db.sql(sql).bind(0, limit);
     if (!page.isFirst()) {
-      spec = spec.bind(2, page.afterTime("t")).bind(3, page.afterLong("id"));
+      spec = spec.bind(1, page.afterTime("t")).bind(2, page.afterLong("id"));
     }
     return WithChildren.read(
         spec,

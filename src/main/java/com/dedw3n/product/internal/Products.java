@@ -1,5 +1,6 @@
 package com.dedw3n.product.internal;
 
+import com.dedw3n.platform.db.SqlLimit;
 import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
@@ -192,7 +193,12 @@ public class Products {
           .append(++n)
           .append(")");
     }
-    sql.append(" ORDER BY p.created_at DESC, p.id DESC LIMIT $").append(++n);
+    sql.append(" ORDER BY p.created_at DESC, p.id DESC");
+    // the page's size in the text, so that PostgreSQL plans the statement once (SqlLimit); but a
+    // parameter when it would be the statement's only one: r2dbc-postgresql sends a statement
+    // without parameters as a simple query, planned every time anyway and answered in text
+    boolean literalLimit = n > 0;
+    sql.append(literalLimit ? SqlLimit.of(page.fetchSize()) : " LIMIT $" + (++n));
     return new Query(
         sql.toString(),
         spec -> {
@@ -203,7 +209,7 @@ public class Products {
           if (!page.isFirst()) {
             spec = spec.bind(i++, page.afterTime("t")).bind(i++, page.afterLong("id"));
           }
-          return spec.bind(i, page.fetchSize());
+          return literalLimit ? spec : spec.bind(i, page.fetchSize());
         });
   }
 

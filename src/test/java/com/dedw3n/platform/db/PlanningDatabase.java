@@ -48,36 +48,48 @@ public final class PlanningDatabase implements AutoCloseable {
     Connection connection = Mono.from(driver.create()).block(TIMEOUT);
     String schema = "plans_" + UUID.randomUUID().toString().replace("-", "");
     PlanningDatabase planning = new PlanningDatabase(driver, connection, schema);
-    planning.run("CREATE SCHEMA " + schema);
-    for (String table : TABLES) {
-      planning.run(
-          "CREATE TABLE " + schema + "." + table + " (LIKE public." + table + " INCLUDING ALL)");
+    try {
+      planning.fill();
+    } catch (RuntimeException | Error e) {
+      try {
+        planning.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
     }
-    planning.run("SET search_path = " + schema + ", public");
-    // the benchmark's proportions (bench/seed.sql), a fifth of its rows
-    planning.run(
+    return planning;
+  }
+
+  private void fill() {
+    run("CREATE SCHEMA " + schema);
+    for (String table : TABLES) {
+      run("CREATE TABLE " + schema + "." + table + " (LIKE public." + table + " INCLUDING ALL)");
+    }
+    run("SET search_path = " + schema + ", public");
+    // about a fifth of the benchmark's rows (bench/seed.sql), in its proportions
+    run(
         "INSERT INTO users (email, display_name, password_hash, created_at)"
             + " SELECT 'u' || i || '@plans.test', 'User ' || i, 'x',"
             + " now() - i * interval '1 minute' FROM generate_series(1, 4000) i");
-    planning.run(
+    run(
         "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock,"
             + " created_at) SELECT 1 + i % 4000, 'category ' || i % 10, 'Product ' || i, 100,"
             + " 'USD', 10, now() - i * interval '1 minute' FROM generate_series(1, 20000) i");
-    planning.run(
+    run(
         "INSERT INTO reviews (product_id, author_id, rating, body, created_at)"
             + " SELECT 1 + i % 20000, 1 + i / 20000, 1 + i % 5, 'Review ' || i,"
             + " now() - i * interval '1 second' FROM generate_series(1, 100000) i");
-    planning.run(
+    run(
         "INSERT INTO posts (author_id, body, created_at) SELECT 1 + i % 4000, 'Post ' || i,"
             + " now() - i * interval '1 minute' FROM generate_series(1, 20000) i");
-    planning.run(
+    run(
         "INSERT INTO comments (post_id, author_id, body, created_at) SELECT 1 + i % 20000,"
             + " 1 + i % 4000, 'Comment ' || i, now() - i * interval '1 second'"
             + " FROM generate_series(1, 100000) i");
     for (String table : TABLES) {
-      planning.run("ANALYZE " + table);
+      run("ANALYZE " + table);
     }
-    return planning;
   }
 
   /** This connection, for a repository under test; statements see the copies. */
@@ -111,7 +123,7 @@ public final class PlanningDatabase implements AutoCloseable {
   @Override
   public void close() {
     try {
-      run("DROP SCHEMA " + schema + " CASCADE");
+      run("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     } finally {
       Mono.from(connection.close()).block(TIMEOUT);
     }

@@ -1,5 +1,7 @@
 package com.dedw3n.platform;
 
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
@@ -7,7 +9,10 @@ import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
 
-/** Tells whoever started the server where to point a client or a browser. */
+/**
+ * Tells whoever started the server where to point a client or a browser, and which of the kernel's
+ * interfaces its sockets use.
+ */
 @Component
 class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
 
@@ -34,6 +39,36 @@ class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
         "Dedw3n API at "
             + base
             + graphqlPath
-            + (graphiql ? " (GraphiQL: " + base + graphiqlPath + ")" : ""));
+            + (graphiql ? " (GraphiQL: " + base + graphiqlPath + ")" : "")
+            + "; network I/O: "
+            + transport());
+  }
+
+  /**
+   * The transport Reactor Netty chose for the server's and the database driver's sockets, in its
+   * own order of preference: io_uring, else epoll, else Java's NIO. io_uring is often refused on
+   * purpose (Docker's and containerd's default seccomp profiles, {@code kernel.io_uring_disabled}),
+   * so the reason is part of the line.
+   */
+  static String transport() {
+    if (IoUring.isAvailable()) {
+      return "io_uring";
+    }
+    String refused = " (io_uring unavailable: " + reason(IoUring.unavailabilityCause()) + ")";
+    if (Epoll.isAvailable()) {
+      return "epoll" + refused;
+    }
+    return "NIO" + refused + " (epoll unavailable: " + reason(Epoll.unavailabilityCause()) + ")";
+  }
+
+  private static String reason(Throwable cause) {
+    if (cause == null) {
+      return "unknown";
+    }
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() != null ? root.getMessage() : root.getClass().getName();
   }
 }

@@ -8,6 +8,7 @@ import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
+import reactor.netty.resources.LoopResources;
 
 /**
  * Tells whoever started the server where to point a client or a browser, and which of the kernel's
@@ -46,11 +47,15 @@ class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
 
   /**
    * The transport Reactor Netty chose for the server's and the database driver's sockets, in its
-   * own order of preference: io_uring, else epoll, else Java's NIO. io_uring is often refused on
-   * purpose (Docker's and containerd's default seccomp profiles, {@code kernel.io_uring_disabled}),
-   * so the reason is part of the line.
+   * own order of preference: io_uring, else epoll, else Java's NIO (or NIO alone when told so with
+   * {@code -Dreactor.netty.native=false}). io_uring is often refused on purpose (Docker's and
+   * containerd's default seccomp profiles, {@code kernel.io_uring_disabled}), so the reason is part
+   * of the line.
    */
   static String transport() {
+    if (!LoopResources.DEFAULT_NATIVE) {
+      return "NIO (reactor.netty.native=false)";
+    }
     if (IoUring.isAvailable()) {
       return "io_uring";
     }

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import io.netty.channel.uring.IoUring;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * The server's and the database driver's sockets run on io_uring where the kernel allows it
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class NetworkTransportTests extends ApiTests {
 
   @Test
+  @EnabledOnOs(value = OS.LINUX, architectures = "amd64") // the one native file shipped, as epoll's
   void theIoUringLibraryLoadsWhereverTheKernelMightAllowIt() {
     // a kernel or a container's seccomp profile may refuse io_uring, and the server then runs on
     // epoll; but a missing or unloadable native library is ours to fix (a dependency upgrade
@@ -29,8 +33,10 @@ class NetworkTransportTests extends ApiTests {
 
   @Test
   void requestsAndStatementsRunOnTheTransportTheStartupLineNames() {
-    String expected = IoUring.isAvailable() ? "io_uring" : "epoll";
-    assertThat(StartupBanner.transport()).startsWith(expected);
+    String transport = StartupBanner.transport().split(" ")[0]; // io_uring, epoll or NIO
+    if (IoUring.isAvailable()) {
+      assertThat(transport).as("Reactor Netty's first choice").isEqualTo("io_uring");
+    }
 
     // a request that reads PostgreSQL: the HTTP server's event loops and the driver's
     anonymous()
@@ -49,6 +55,8 @@ class NetworkTransportTests extends ApiTests {
             .collect(Collectors.toSet());
     assertThat(loops)
         .as("Reactor Netty's event loops: reactor-http-* serve HTTP, reactor-tcp-* the driver")
-        .contains("reactor-http-" + expected, "reactor-tcp-" + expected);
+        .contains(
+            "reactor-http-" + transport.toLowerCase(Locale.ROOT),
+            "reactor-tcp-" + transport.toLowerCase(Locale.ROOT));
   }
 }

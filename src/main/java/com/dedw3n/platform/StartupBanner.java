@@ -71,7 +71,7 @@ class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
       return "unknown";
     }
     Throwable root = cause;
-    while (root.getCause() != null && root.getCause() != root) {
+    while (root.getCause() != null) {
       root = root.getCause();
     }
     return root.getMessage() != null ? root.getMessage() : root.getClass().getName();

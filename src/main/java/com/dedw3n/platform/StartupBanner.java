@@ -7,6 +7,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.stereotype.Component;
 import reactor.netty.resources.LoopResources;
 
@@ -70,10 +71,7 @@ class StartupBanner implements ApplicationListener<WebServerInitializedEvent> {
     if (cause == null) {
       return "unknown";
     }
-    Throwable root = cause;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
+    Throwable root = NestedExceptionUtils.getMostSpecificCause(cause);
     return root.getMessage() != null ? root.getMessage() : root.getClass().getName();
   }
 }

@@ -20,6 +20,9 @@ SCALE=${SCALE:-1.0}
 CONNECTIONS=${CONNECTIONS:-"16 64 256"}
 DURATION=${DURATION:-30}          # seconds per measured run
 WARMUP=${WARMUP:-60}              # seconds of warm-up per operation (the JIT needs about a minute)
+WARMUP_RUN=${WARMUP_RUN:-30}      # the warm-up's runs (new connections each), at CONNECTIONS in turn
+SETTLE=${SETTLE:-5}               # seconds unmeasured at each run's connection count right before it
+                                  # (as ../shared/peers/run.sh gives each peer)
 OPS=${OPS:-"W1 W2 W3 W4 W5 W6"}
 W6_SUBSCRIPTIONS=${W6_SUBSCRIPTIONS:-1000}  # W6: open subscriptions, two per conversation
 W6_RATE=${W6_RATE:-100}           # W6: messages sent per second, over all its conversations
@@ -58,11 +61,13 @@ WORK=$(mktemp -d)
 SERVER_PID=${SERVER_PID:-}
 STARTED_PID=
 W6_PID=
+PROBES_PID=
 trap cleanup EXIT
 
 cleanup() {
   # W6's subscribers wait for a file that a failed run never writes
   if [[ -n "$W6_PID" ]] && kill -0 "$W6_PID" 2>/dev/null; then kill "$W6_PID" || true; fi
+  if [[ -n "$PROBES_PID" ]] && kill -0 "$PROBES_PID" 2>/dev/null; then kill "$PROBES_PID" || true; fi
   if [[ -n "$STARTED_PID" ]] && kill -0 "$STARTED_PID" 2>/dev/null; then
     log "stopping the server we started (pid $STARTED_PID)"
     kill "$STARTED_PID"
@@ -298,6 +303,34 @@ drive() {
   awk -v r="$requests" -v d="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
     -v e=$((http_errors + graphql_errors)) -v f="$refused" -v ok="$ok" \
     'BEGIN { printf "%d %.0f %.1f %.1f %d %d %d", r, r / (d / 1e6), p50 / 1000, p99 / 1000, e, f, ok }'
+}
+
+# The warm-up, as a production server is warm: clients connect and leave (runs of WARMUP_RUN
+# seconds on new connections, at the measured connection counts in turn), and the health check
+# and the metrics scrape come every few seconds (the scrape this script makes around every run,
+# every 2 s in the background). A warm-up over one set of connections with nothing else on the
+# server left the JIT without a profile of a GET, a new connection or a closed one: the
+# measured run's first scrape and first connections threw away compiled code of the whole HTTP
+# path (uncommon traps on unstable branches, hundreds of methods "made not entrant") and the
+# JIT compiled it again during the measurement, 7 to 14 s of compiler CPU in a 40 s W3 window
+# (jstat -compiler) and 12 % of the server's samples in C2 in a profile.
+warm_up() {
+  local op=$1 left=$WARMUP seconds i=0
+  local counts=($CONNECTIONS)
+  while true; do
+    statements >/dev/null || true
+    curl -sf "$MANAGEMENT_URL/actuator/health" >/dev/null || true
+    sleep 2
+  done &
+  PROBES_PID=$!
+  while ((left > 0)); do
+    seconds=$((left < WARMUP_RUN ? left : WARMUP_RUN))
+    drive "$op" "${counts[i % ${#counts[@]}]}" "$seconds" >/dev/null || die "$op: the warm-up failed"
+    left=$((left - seconds)) i=$((i + 1))
+  done
+  kill "$PROBES_PID" 2>/dev/null || true
+  wait "$PROBES_PID" 2>/dev/null || true
+  PROBES_PID=
 }
 
 # The raw-SQL ceiling of one operation: pgbench with the same number of clients (capped by
@@ -568,9 +601,12 @@ for op in $OPS; do
   fi
   if ((WARMUP > 0)); then
     log "$op: warming up for $WARMUP s"
-    drive "$op" 16 "$WARMUP" >/dev/null || die "$op: the warm-up failed"
+    warm_up "$op"
   fi
   for c in $CONNECTIONS; do
+    if ((SETTLE > 0)); then
+      drive "$op" "$c" "$SETTLE" >/dev/null || die "$op: the settling run at $c connections failed"
+    fi
     log "$op: $c connections for $DURATION s"
     before=$(statements)
     reset_peak_rss
@@ -652,7 +688,7 @@ for op in $OPS; do
       verdict=FAILED
       failed_checks=$((failed_checks + 1))
     fi
-    out "# W5 check $verdict: $new_orders orders placed ($acknowledged acknowledged to wrk in the measured runs; the rest during warm-up, by the raw-SQL ceiling, or in flight when a run stopped), $units units ordered, stock decreased by $decrement (and $returned returned by earlier orders that expired meanwhile), $half half-written orders, $negative products with negative stock"
+    out "# W5 check $verdict: $new_orders orders placed ($acknowledged acknowledged to wrk in the measured runs; the rest during the warm-up and the settling runs, by the raw-SQL ceiling, or in flight when a run stopped), $units units ordered, stock decreased by $decrement (and $returned returned by earlier orders that expired meanwhile), $half half-written orders, $negative products with negative stock"
   fi
 done
 out "# read errors: $read_errors; results in $OUT"

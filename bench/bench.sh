@@ -312,8 +312,9 @@ drive() {
 # server left the JIT without a profile of a GET, a new connection or a closed one: the
 # measured run's first scrape and first connections threw away compiled code of the whole HTTP
 # path (uncommon traps on unstable branches, hundreds of methods "made not entrant") and the
-# JIT compiled it again during the measurement, 7 to 14 s of compiler CPU in a 40 s W3 window
-# (jstat -compiler) and 12 % of the server's samples in C2 in a profile.
+# JIT compiled it again during the measurement: 7-11 s of compiler CPU in a 20 s W3 window at 16
+# connections (jstat -compiler; 1-1.5 s after this change) and 12 % of the server's samples in C2
+# in a profile.
 warm_up() {
   local op=$1 left=$WARMUP seconds i=0
   local counts=($CONNECTIONS)

@@ -81,6 +81,10 @@ die() { log "ERROR: $*"; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 out() { printf '%s\n' "$*" | tee -a "$OUT"; }
 
+# a warm-up run of 0 s would never use up the warm-up (warm_up's loop), a negative settle is a typo
+[[ "$WARMUP_RUN" =~ ^[0-9]+$ ]] && ((WARMUP_RUN > 0)) || die "WARMUP_RUN must be a whole number of seconds, at least 1 (it is '$WARMUP_RUN')"
+[[ "$SETTLE" =~ ^[0-9]+$ ]] || die "SETTLE must be a whole number of seconds, 0 for none (it is '$SETTLE')"
+
 # ---------------------------------------------------------------------------------------------
 # The database: DATABASE_URL, else the embedded PostgreSQL of ./data/postgres (its port is in
 # postmaster.pid), the one `./mvnw spring-boot:run` and the jar started from here use.

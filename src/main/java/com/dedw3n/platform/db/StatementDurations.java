@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -30,6 +31,9 @@ class StatementDurations {
 
   private static final Log log = LogFactory.getLog(StatementDurations.class);
   private static final int SQL_IN_LOG = 500;
+  // compiled once: String.replaceAll compiles its regex on every call, here every statement of a
+  // sampled trace (0.27 % of W2's CPU in a profile)
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   private final Timer durations;
   private final long slowNanos;
@@ -194,6 +198,6 @@ class StatementDurations {
   }
 
   private static String collapsed(String sql) {
-    return sql.replaceAll("\\s+", " ").strip();
+    return WHITESPACE.matcher(sql).replaceAll(" ").strip();
   }
 }

@@ -1,0 +1,91 @@
+package com.dedw3n.platform.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * What the HTTP security layer gives a request: the security headers on the answer, a GraphQL error
+ * included, and the signed-in user of its session, by cookie or by bearer token, for the fields
+ * that ask; nobody for a request without one. The filter chain is Spring Security's with fewer
+ * filters and no checkpoint per filter (see SecurityConfiguration): these hold either way.
+ */
+class SecurityConfigurationTests extends ApiTests {
+
+  private static final String VIEWER = "{\"query\":\"{ viewer { id displayName } }\"}";
+
+  @Test
+  void everyAnswerCarriesTheSecurityHeaders() {
+    Client alice = signUp("Alice");
+    assertSecurityHeaders(post(http(), VIEWER), 200);
+    assertSecurityHeaders(post(withCookie(alice), VIEWER), 200);
+    assertSecurityHeaders(post(http(), "{\"query\":\"{ viewer { nope } }\"}"), 200);
+    assertSecurityHeaders(post(http(), "{broken"), 400);
+  }
+
+  @Test
+  void theViewerIsTheSessionsUserByCookieOrBearerTokenAndNobodyWithout() {
+    Client alice = signUp("Alice");
+    Client bob = signUp("Bob");
+
+    assertThat(viewer(withCookie(alice))).containsEntry("id", alice.id());
+    assertThat(viewer(withBearer(bob))).containsEntry("id", bob.id());
+    assertThat(viewer(withBearer(bob))).containsEntry("displayName", "Bob");
+    assertThat(viewer(http())).isNull();
+    assertThat(viewer(http().mutate().defaultCookie("SESSION", "not-a-session").build())).isNull();
+  }
+
+  private WebTestClient withCookie(Client client) {
+    return http().mutate().defaultCookie("SESSION", client.session()).build();
+  }
+
+  private WebTestClient withBearer(Client client) {
+    return http()
+        .mutate()
+        .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + client.session())
+        .build();
+  }
+
+  private static WebTestClient.ResponseSpec post(WebTestClient client, String body) {
+    return client
+        .post()
+        .uri("/graphql")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchange();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> viewer(WebTestClient client) {
+    Map<String, Object> body =
+        post(client, VIEWER)
+            .expectStatus()
+            .isOk()
+            .expectBody(Map.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(body).doesNotContainKey("errors");
+    return ((Map<String, Map<String, Object>>) body.get("data")).get("viewer");
+  }
+
+  private static void assertSecurityHeaders(WebTestClient.ResponseSpec response, int status) {
+    response
+        .expectStatus()
+        .isEqualTo(status)
+        .expectHeader()
+        .valueEquals("X-Content-Type-Options", "nosniff")
+        .expectHeader()
+        .valueEquals("X-Frame-Options", "DENY")
+        .expectHeader()
+        .value(HttpHeaders.CACHE_CONTROL, value -> assertThat(value).contains("no-store"))
+        .expectHeader()
+        .valueEquals("Referrer-Policy", "no-referrer")
+        .expectBody()
+        .returnResult(); // read to the end: a body left unread is a buffer never released
+  }
+}

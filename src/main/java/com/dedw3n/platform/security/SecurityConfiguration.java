@@ -27,8 +27,9 @@ import reactor.core.publisher.Mono;
  *
  * <p>No {@code authorizeExchange}: with every exchange permitted it only put an authorization
  * filter and an exception-translation filter (a dozen Reactor operators) in front of every request
- * to decide nothing. The filters left: the security headers, the lazily loaded security context,
- * and the exchange's principal.
+ * to decide nothing. The filters left put the exchange in the Reactor context, write the security
+ * headers, restore the security context lazily, keep the request cache (a no-op one, which the DSL
+ * cannot leave out) and give the exchange its principal.
  *
  * <p>CSRF tokens are off: the API accepts only {@code application/json} POSTs, which a foreign site
  * cannot send with the user's cookies without a CORS preflight that only listed origins pass, and

@@ -3,8 +3,8 @@ package com.dedw3n.platform.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.graphql.test.tester.GraphQlTester;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -33,11 +33,14 @@ class SecurityConfigurationTests extends ApiTests {
     Client alice = signUp("Alice");
     Client bob = signUp("Bob");
 
-    assertThat(viewer(withCookie(alice))).containsEntry("id", alice.id());
-    assertThat(viewer(withBearer(bob))).containsEntry("id", bob.id());
-    assertThat(viewer(withBearer(bob))).containsEntry("displayName", "Bob");
-    assertThat(viewer(http())).isNull();
-    assertThat(viewer(http().mutate().defaultCookie("SESSION", "not-a-session").build())).isNull();
+    viewer(withCookie(alice)).path("viewer.id").entity(String.class).isEqualTo(alice.id());
+    var byToken = viewer(withBearer(bob));
+    byToken.path("viewer.id").entity(String.class).isEqualTo(bob.id());
+    byToken.path("viewer.displayName").entity(String.class).isEqualTo("Bob");
+    viewer(http()).path("viewer").valueIsNull();
+    viewer(http().mutate().defaultCookie("SESSION", "not-a-session").build())
+        .path("viewer")
+        .valueIsNull();
   }
 
   private WebTestClient withCookie(Client client) {
@@ -60,17 +63,9 @@ class SecurityConfigurationTests extends ApiTests {
         .exchange();
   }
 
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> viewer(WebTestClient client) {
-    Map<String, Object> body =
-        post(client, VIEWER)
-            .expectStatus()
-            .isOk()
-            .expectBody(Map.class)
-            .returnResult()
-            .getResponseBody();
-    assertThat(body).doesNotContainKey("errors");
-    return ((Map<String, Map<String, Object>>) body.get("data")).get("viewer");
+  /** The viewer query through the project's GraphQL tester, which fails on any error. */
+  private GraphQlTester.Response viewer(WebTestClient client) {
+    return tester(client).document("{ viewer { id displayName } }").execute();
   }
 
   private static void assertSecurityHeaders(WebTestClient.ResponseSpec response, int status) {

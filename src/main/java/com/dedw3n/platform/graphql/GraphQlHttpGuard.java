@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -52,9 +51,14 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>It is also the last guard against a request that never ends, whatever the cause: a query or
  * mutation not answered within {@link OperationLimits#requestDeadline()} (its wait for a turn, its
  * execution timeout and a second) is answered 503 and logged with its operation name.
+ *
+ * <p>It runs right after Spring Security's filter chain (order -100: {@code
+ * WebFluxSecurityConfiguration.WEB_FILTER_CHAIN_FILTER_ORDER}, not public), so that its refusals
+ * carry the security headers like every other answer. Spring Security's filters restore the
+ * session's user only when a field asks for it, so none of their work escapes the deadline.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+@Order(-100 + 1)
 class GraphQlHttpGuard implements WebFilter {
 
   private static final Log log = LogFactory.getLog(GraphQlHttpGuard.class);
@@ -110,10 +114,13 @@ class GraphQlHttpGuard implements WebFilter {
       }
       return chain.filter(exchange).onErrorResume(ApiException.class, e -> refused(exchange, e));
     }
+    // every answer varies by Origin (and a preflight's headers), a cacheable GET's too: a CDN must
+    // not give one origin's answer, with or without its CORS headers, to another
+    boolean allowed = cors.process(origins, exchange);
     if (CorsUtils.isCorsRequest(request)) {
       // a browser calling from another origin: a listed one gets the CORS headers (a preflight
       // ends here), any other a documented refusal and no CORS headers at all
-      if (!cors.process(origins, exchange)) {
+      if (!allowed) {
         exchange.getResponse().getHeaders().remove(HttpHeaders.VARY);
         return refused(
             exchange,

@@ -3,6 +3,7 @@ package com.dedw3n.platform.graphql;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -92,7 +93,7 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
           return ServerResponse.status(HttpStatus.NOT_MODIFIED)
               .eTag(etag)
               .header(HttpHeaders.CACHE_CONTROL, cacheControl)
-              .header(HttpHeaders.VARY, HttpHeaders.ACCEPT)
+              .headers(headers -> headers.setVary(varyAlsoByAccept(request)))
               .build();
         }
       } else {
@@ -103,7 +104,7 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
     if (cacheControl != null) {
       builder.header(HttpHeaders.CACHE_CONTROL, cacheControl);
       if (etag != null) {
-        builder.eTag(etag).header(HttpHeaders.VARY, HttpHeaders.ACCEPT);
+        builder.eTag(etag).headers(headers -> headers.setVary(varyAlsoByAccept(request)));
       }
     }
     WebGraphQlResponse answered = response;
@@ -113,6 +114,19 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
       builder.header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
     }
     return builder.contentType(type).bodyValue(body);
+  }
+
+  /**
+   * What a cached answer varies by: what the filters before said (Origin, by the CORS policy) and
+   * the Accept header, which picks the media type. The answer's headers replace the exchange's, so
+   * Accept alone would drop Origin, and a CDN would hand one origin's copy to another.
+   */
+  private static List<String> varyAlsoByAccept(ServerRequest request) {
+    List<String> vary = new ArrayList<>(request.exchange().getResponse().getHeaders().getVary());
+    if (!vary.contains(HttpHeaders.ACCEPT)) {
+      vary.add(HttpHeaders.ACCEPT);
+    }
+    return vary;
   }
 
   /**

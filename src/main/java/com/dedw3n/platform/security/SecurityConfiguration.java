@@ -31,6 +31,13 @@ import reactor.core.publisher.Mono;
  * headers, restore the security context lazily, keep the request cache (a no-op one, which the DSL
  * cannot leave out) and give the exchange its principal.
  *
+ * <p>No CORS filter here: the GraphQL endpoint's origin policy, for HTTP and WebSocket alike, is
+ * GraphQlHttpGuard's ({@code ALLOWED_ORIGINS}), and nothing else on this port answers a foreign
+ * origin. Left on, Spring Security builds its CORS filter from the application's only {@code
+ * CorsConfigurationSource} bean, which is spring-graphql's WebSocket handler, whose configuration
+ * (Spring Boot's {@code spring.graphql.http.cors}, unset) allows no origin: it refused the
+ * WebSocket of a browser on a listed origin.
+ *
  * <p>CSRF tokens are off: the API accepts only {@code application/json} POSTs, which a foreign site
  * cannot send with the user's cookies without a CORS preflight that only listed origins pass, and
  * the session cookie is {@code SameSite=Lax}; see GraphQlHttpGuard for the origin policy.
@@ -43,6 +50,7 @@ class SecurityConfiguration {
   SecurityWebFilterChain securityWebFilterChain(
       ServerHttpSecurity http, ServerSecurityContextRepository contexts) {
     return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
+        .cors(ServerHttpSecurity.CorsSpec::disable)
         .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
         .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
         .logout(ServerHttpSecurity.LogoutSpec::disable)

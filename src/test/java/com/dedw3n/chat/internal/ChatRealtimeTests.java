@@ -196,6 +196,36 @@ class ChatRealtimeTests extends ApiTests {
     }
   }
 
+  /**
+   * The web app served from another origin (a listed one: by default any port of localhost) opens
+   * its WebSocket as a browser does, with its Origin and the session cookie, and gets its chat.
+   */
+  @Test
+  void aBrowserOnAListedOriginGetsItsChatOverTheWebSocket() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
+    Disposable d =
+        client(ben.session(), null)
+            .mutate()
+            .header(HttpHeaders.ORIGIN, "http://localhost:3000")
+            .build()
+            .documentName("messageAdded")
+            .variable("conversationId", conversation)
+            .retrieveSubscription("messageAdded")
+            .toEntity(Map.class)
+            .subscribe(m -> received.add(m));
+    try {
+      awaitSubscribed(ann, conversation);
+      send(ann, conversation, "hello from the web app");
+      await(() -> received.size() == 1);
+      assertThat(received.get(0).get("body")).isEqualTo("hello from the web app");
+    } finally {
+      d.dispose();
+    }
+  }
+
   @Test
   void aWebSocketFromAForeignOriginIsRefused() {
     var ann = signUp("Ann");

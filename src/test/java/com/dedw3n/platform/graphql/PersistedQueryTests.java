@@ -474,6 +474,9 @@ class PersistedQueryTests extends ApiTests {
         http().get().uri(uri).exchange().expectStatus().isOk().expectBody(Map.class).returnResult();
     assertThat(first.getResponseBody()).doesNotContainKey("errors");
     assertThat(first.getResponseHeaders().getCacheControl()).isEqualTo("public, max-age=30");
+    // a cache keeps it apart per Origin: a listed origin's copy carries CORS headers, others not
+    assertThat(first.getResponseHeaders().getVary())
+        .contains(HttpHeaders.ORIGIN, HttpHeaders.ACCEPT);
     String etag = first.getResponseHeaders().getETag();
     assertThat(etag).startsWith("\"").endsWith("\"");
 
@@ -489,6 +492,8 @@ class PersistedQueryTests extends ApiTests {
             .returnResult();
     assertThat(again.getResponseBody()).isNullOrEmpty();
     assertThat(again.getResponseHeaders().getETag()).isEqualTo(etag);
+    assertThat(again.getResponseHeaders().getVary())
+        .contains(HttpHeaders.ORIGIN, HttpHeaders.ACCEPT);
 
     // another tag: the whole answer
     http()

@@ -28,6 +28,41 @@ class SecurityConfigurationTests extends ApiTests {
     assertSecurityHeaders(post(http(), "{broken"), 400);
   }
 
+  /**
+   * The GraphQL endpoint's own refusals, made before any GraphQL is read (GraphQlHttpGuard), are
+   * answers of this server too: a browser must not sniff, frame or cache them either.
+   */
+  @Test
+  void theEndpointsEarlyRefusalsCarryTheSecurityHeaders() {
+    assertSecurityHeaders(
+        http()
+            .post()
+            .uri("/graphql")
+            .contentType(MediaType.TEXT_PLAIN)
+            .bodyValue("{ __typename }")
+            .exchange(),
+        415);
+    assertSecurityHeaders(
+        http()
+            .put()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(VIEWER)
+            .exchange(),
+        405);
+    assertSecurityHeaders(http().get().uri("/graphql").exchange(), 400);
+    assertSecurityHeaders(post(http(), ""), 400);
+    assertSecurityHeaders(
+        http()
+            .post()
+            .uri("/graphql")
+            .header(HttpHeaders.ORIGIN, "https://elsewhere.example")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(VIEWER)
+            .exchange(),
+        403);
+  }
+
   @Test
   void theViewerIsTheSessionsUserByCookieOrBearerTokenAndNobodyWithout() {
     Client alice = signUp("Alice");

@@ -179,21 +179,8 @@ class ChatRealtimeTests extends ApiTests {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
     String conversation = start(ann, ben);
-    List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
-    Disposable d =
-        client(null, Map.of("sessionToken", ben.session()))
-            .documentName("messageAdded")
-            .variable("conversationId", conversation)
-            .retrieveSubscription("messageAdded")
-            .toEntity(Map.class)
-            .subscribe(m -> received.add(m));
-    try {
-      awaitSubscribed(ann, conversation);
-      send(ann, conversation, "hello mobile");
-      await(() -> received.size() == 1);
-    } finally {
-      d.dispose();
-    }
+    deliveredOver(
+        client(null, Map.of("sessionToken", ben.session())), ann, conversation, "hello mobile");
   }
 
   /**
@@ -205,25 +192,10 @@ class ChatRealtimeTests extends ApiTests {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
     String conversation = start(ann, ben);
-    List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
-    Disposable d =
-        client(ben.session(), null)
-            .mutate()
-            .header(HttpHeaders.ORIGIN, "http://localhost:3000")
-            .build()
-            .documentName("messageAdded")
-            .variable("conversationId", conversation)
-            .retrieveSubscription("messageAdded")
-            .toEntity(Map.class)
-            .subscribe(m -> received.add(m));
-    try {
-      awaitSubscribed(ann, conversation);
-      send(ann, conversation, "hello from the web app");
-      await(() -> received.size() == 1);
-      assertThat(received.get(0).get("body")).isEqualTo("hello from the web app");
-    } finally {
-      d.dispose();
-    }
+    var browser =
+        client(ben.session(), null).mutate().header(HttpHeaders.ORIGIN, "http://localhost:3000");
+    var received = deliveredOver(browser.build(), ann, conversation, "hello from the web app");
+    assertThat(received.get(0).get("body")).isEqualTo("hello from the web app");
   }
 
   @Test
@@ -443,6 +415,30 @@ class ChatRealtimeTests extends ApiTests {
             .retrieveSubscription("messageAdded")
             .toEntity(Map.class)
             .take(Duration.ofSeconds(30));
+  }
+
+  /**
+   * Subscribes to the conversation over {@code socket}, has {@code sender} send {@code body} once
+   * the subscription is live, and returns what the socket received: that one message.
+   */
+  private List<Map<String, Object>> deliveredOver(
+      WebSocketGraphQlClient socket, Client sender, String conversation, String body) {
+    List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
+    Disposable d =
+        socket
+            .documentName("messageAdded")
+            .variable("conversationId", conversation)
+            .retrieveSubscription("messageAdded")
+            .toEntity(Map.class)
+            .subscribe(m -> received.add(m));
+    try {
+      awaitSubscribed(sender, conversation);
+      send(sender, conversation, body);
+      await(() -> received.size() == 1);
+    } finally {
+      d.dispose();
+    }
+    return received;
   }
 
   private String subscriptionError(WebSocketGraphQlClient client, String conversation) {

@@ -53,13 +53,9 @@ class SecurityConfigurationTests extends ApiTests {
     assertSecurityHeaders(http().get().uri("/graphql").exchange(), 400);
     assertSecurityHeaders(post(http(), ""), 400);
     assertSecurityHeaders(
-        http()
-            .post()
-            .uri("/graphql")
-            .header(HttpHeaders.ORIGIN, "https://elsewhere.example")
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(VIEWER)
-            .exchange(),
+        post(
+            http().mutate().defaultHeader(HttpHeaders.ORIGIN, "https://elsewhere.example").build(),
+            VIEWER),
         403);
   }
 

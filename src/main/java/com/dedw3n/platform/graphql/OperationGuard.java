@@ -104,6 +104,12 @@ class OperationGuard implements WebGraphQlInterceptor {
 
   @Override
   public Mono<WebGraphQlResponse> intercept(WebGraphQlRequest request, Chain chain) {
+    if ("".equals(request.getOperationName())) {
+      // An empty name is no name, as this guard reads it (DocumentCache). graphql-java instead runs
+      // the first of several operations for "", which would be a mutation by GET (a cross-site
+      // link), or an operation this guard never priced: it must see null, and refuse to choose.
+      request.configureExecutionInput((input, builder) -> builder.operationName(null).build());
+    }
     if (request.getAttributes().get(PersistedQueries.PARTNER) instanceof Partner partner) {
       // the fields that answer for the caller (persistedOperations) know the partner
       request.configureExecutionInput(

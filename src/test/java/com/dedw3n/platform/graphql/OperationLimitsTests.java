@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -208,6 +210,26 @@ class OperationLimitsTests extends ApiTests {
         .isEqualTo("BAD_REQUEST");
   }
 
+  /**
+   * graphql-java runs the first of several operations when operationName is "", where the guard
+   * chooses none: an empty name must choose none there too, or the first operation runs unpriced.
+   */
+  @Test
+  void anEmptyOperationNameChoosesNoneOfSeveralOperationsAndNothingRuns() {
+    String costly =
+        "query A { a: viewer { id } b: viewer { id } products(first: 42) { edges { node {"
+            + " reviews(first: 58) { edges { node { rating } } } } } } } query B { __typename }";
+    long statements = statementsOf(() -> post(costly, Map.of(), ""));
+    Map<String, Object> answer = post(costly, Map.of(), "");
+    assertThat(answer.get("data")).isNull();
+    assertThat(errors(answer).get(0).get("message").toString())
+        .contains("Must provide operation name");
+    assertThat(statements).as("SQL statements of a refused request").isZero();
+    // named, the same document is priced, and refused for it
+    assertThat(codes(post(costly, Map.of(), "A"))).containsExactly("QUERY_TOO_COSTLY");
+    assertThat(errors(post(costly, Map.of(), "B"))).isEmpty();
+  }
+
   // --- helpers ---------------------------------------------------------------------------------
 
   private Map<String, Object> assertRuns(String document) {
@@ -225,13 +247,22 @@ class OperationLimitsTests extends ApiTests {
     assertThat(statements).as("SQL statements of a refused request").isZero();
   }
 
-  @SuppressWarnings("unchecked")
   private Map<String, Object> post(String document, Map<String, Object> variables) {
+    return post(document, variables, null);
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> post(
+      String document, Map<String, Object> variables, @Nullable String operationName) {
+    Map<String, Object> body = new HashMap<>(Map.of("query", document, "variables", variables));
+    if (operationName != null) {
+      body.put("operationName", operationName);
+    }
     return http()
         .post()
         .uri("/graphql")
         .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(Map.of("query", document, "variables", variables))
+        .bodyValue(body)
         .exchange()
         .expectStatus()
         .isOk()

@@ -612,6 +612,18 @@ class PersistedQueryTests extends ApiTests {
         .expectStatus()
         .isEqualTo(405)
         .expectBody(Void.class);
+    // nor hidden first in a document of two, with an empty operationName (which graphql-java
+    // would take as the first operation)
+    http()
+        .get()
+        .uri("/graphql?query={q}&operationName=", "mutation A { signOut } query B { __typename }")
+        .cookie("SESSION", ann.session())
+        .exchange()
+        .expectBody()
+        .jsonPath("$.data.signOut")
+        .doesNotExist()
+        .jsonPath("$.errors[0].message")
+        .value(message -> assertThat(message.toString()).contains("Must provide operation name"));
     ann.graphQl()
         .document("{ viewer { id } }")
         .execute()

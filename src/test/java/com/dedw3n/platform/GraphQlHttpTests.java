@@ -3,6 +3,7 @@ package com.dedw3n.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -53,11 +54,14 @@ class GraphQlHttpTests extends ApiTests {
     expectBadRequest("", 400);
   }
 
-  @Test
-  void aMutationSentWithGetIsRefused() {
+  /** Whatever spelling of the endpoint's path: a percent-encoded one reaches the same handler. */
+  @ParameterizedTest
+  @ValueSource(strings = {"/graphql", "/%67raphql"})
+  void aMutationSentWithGetIsRefused(String path) {
     http()
         .get()
-        .uri("/graphql?query={q}", "mutation{signOut}")
+        // a URI as it is, not a template to encode again
+        .uri(URI.create("http://localhost:" + port + path + "?query=mutation%7BsignOut%7D"))
         .exchange()
         .expectStatus()
         .isEqualTo(405)

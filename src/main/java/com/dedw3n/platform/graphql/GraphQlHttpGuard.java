@@ -33,6 +33,8 @@ import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
@@ -64,6 +66,13 @@ class GraphQlHttpGuard implements WebFilter {
   private static final Log log = LogFactory.getLog(GraphQlHttpGuard.class);
 
   private final String path;
+
+  /**
+   * The endpoint as its routes match it: on decoded path segments, so that {@code /%67raphql}
+   * reaches the GraphQL handlers too, and must not pass by this guard (its Origin check included).
+   */
+  private final PathPattern endpoint;
+
   private final int maxBodyBytes;
   private final CorsConfiguration origins = new CorsConfiguration();
   private final CorsProcessor cors = new DefaultCorsProcessor();
@@ -81,6 +90,7 @@ class GraphQlHttpGuard implements WebFilter {
       JsonMapper json,
       PersistedQueries persisted) {
     this.path = graphQl.getHttp().getPath();
+    this.endpoint = PathPatternParser.defaultInstance.parse(path);
     this.persisted = persisted;
     this.json = json;
     this.maxBodyBytes = settings.maxBodyBytes();
@@ -97,7 +107,8 @@ class GraphQlHttpGuard implements WebFilter {
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     ServerHttpRequest request = exchange.getRequest();
-    if (!request.getPath().value().equals(path)) {
+    if (!request.getPath().value().equals(path)
+        && !endpoint.matches(request.getPath().pathWithinApplication())) {
       return chain.filter(exchange);
     }
     if (HttpMethod.GET.equals(request.getMethod())

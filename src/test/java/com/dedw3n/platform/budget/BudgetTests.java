@@ -50,7 +50,9 @@ class BudgetTests {
     // keys of our own, so other runs sharing this Redis cannot spend these budgets
     String prefix = "dedw3n:test:" + UUID.randomUUID() + ":";
     a = instance(redisUrl, prefix);
-    b = instance(redisUrl, prefix);
+    // as on Kubernetes, where Boot would by itself let Reactor Netty take the client's address from
+    // X-Forwarded-For
+    b = instance(redisUrl, prefix, "--spring.main.cloud-platform=kubernetes");
     // an instance whose Redis never answers: nothing listens on that port
     alone = instance("redis://127.0.0.1:" + freePort(), "dedw3n:test:" + UUID.randomUUID() + ":");
   }
@@ -125,6 +127,33 @@ class BudgetTests {
 
     clock.advance(Duration.ofSeconds(2));
     assertThat(post(a, ten, address).getStatus().value()).isEqualTo(200);
+  }
+
+  /**
+   * A proxy appends the address it saw to X-Forwarded-For; what a client wrote to its left is the
+   * client's to choose. Only the server's own reading of the header (ClientAddress: the right-most
+   * address not of a trusted proxy) may name the client, on every platform: otherwise a fresh
+   * left-most address every request is a fresh budget every request.
+   */
+  @Test
+  void aClientsOwnForwardedForGivesItNoFreshBudget() {
+    String user = signUp(a, "spoof-" + UUID.randomUUID() + "@example.com").id();
+    String ten =
+        "{ "
+            + java.util.stream.IntStream.range(0, 10)
+                .mapToObj(i -> "u" + i + ": user(id: \"" + user + "\") { id }")
+                .collect(java.util.stream.Collectors.joining(" "))
+            + " }";
+    // documentation ranges, not a trusted proxy's: the client as the proxy saw it, and what the
+    // client wrote, new every request
+    var random = java.util.concurrent.ThreadLocalRandom.current();
+    String client = "203.0.113." + random.nextInt(1, 255);
+    for (int request = 0; request < 4; request++) {
+      String spoofed = "198.51.100." + random.nextInt(1, 255);
+      assertThat(post(b, ten, spoofed + ", " + client).getStatus().value())
+          .as("request %d", request + 1)
+          .isEqualTo(request < 3 ? 200 : 429);
+    }
   }
 
   @Test

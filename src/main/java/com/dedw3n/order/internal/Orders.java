@@ -1,5 +1,6 @@
 package com.dedw3n.order.internal;
 
+import com.dedw3n.order.OrderStatus;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.product.Product;
@@ -249,13 +250,19 @@ class Orders {
 
   private static Order order(Readable row, long viewerId) {
     Number total = row.get("total", Number.class);
+    String status = row.get("status", String.class);
+    OrderStatus known = OrderStatus.valueOf(status);
     return new Order(
         row.get("id", Long.class),
         row.get("buyer_id", Long.class),
-        row.get("status", String.class),
+        status,
         new Money(total == null ? 0 : total.longValue(), row.get("currency", String.class)),
         row.get("created_at", OffsetDateTime.class),
-        row.get("expires_at", OffsetDateTime.class),
+        // null once paid, as the schema says: a paid order is never cancelled for want of payment,
+        // and an app must not tell its buyer otherwise (the row keeps the time the sweep reads)
+        known.isUnpaid() || known == OrderStatus.CANCELLED
+            ? row.get("expires_at", OffsetDateTime.class)
+            : null,
         viewerId,
         null);
   }

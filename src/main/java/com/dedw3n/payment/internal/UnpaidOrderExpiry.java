@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -23,7 +24,7 @@ import reactor.core.publisher.Mono;
  * their stock back. An order with a PaymentIntent is cancelled at Stripe first: a canceled
  * PaymentIntent can never succeed, so no buyer pays for a cancelled order. If Stripe answers that
  * it succeeded meanwhile, the order stays (the webhook marks it paid); if Stripe cannot be reached,
- * the next sweep tries again.
+ * or this instance has no Stripe key, the next sweep (or an instance with the key) tries again.
  */
 @Component
 class UnpaidOrderExpiry implements DisposableBean {
@@ -39,6 +40,9 @@ class UnpaidOrderExpiry implements DisposableBean {
   private final Clock clock;
   private final java.time.Duration interval;
   private volatile @Nullable Disposable sweeping;
+
+  /** Orders this sweep left for an instance with a Stripe key: one warning a sweep says so. */
+  private final AtomicInteger waitingForStripe = new AtomicInteger();
 
   UnpaidOrderExpiry(
       OrderLifecycle orders,
@@ -69,7 +73,18 @@ class UnpaidOrderExpiry implements DisposableBean {
         .expand(due -> due.size() < PAGE ? Mono.empty() : page(now, due.get(due.size() - 1)))
         .concatMap(this::expire)
         .filter(cancelled -> cancelled)
-        .count();
+        .count()
+        .doFinally(
+            signal -> {
+              int waiting = waitingForStripe.getAndSet(0);
+              if (waiting > 0) {
+                log.warn(
+                    waiting
+                        + " expired orders not cancelled by this instance: their PaymentIntents"
+                        + " must be cancelled at Stripe first, and STRIPE_SECRET_KEY is not set"
+                        + " here");
+              }
+            });
   }
 
   private Mono<List<OrderLifecycle.Due>> page(
@@ -97,8 +112,14 @@ class UnpaidOrderExpiry implements DisposableBean {
 
   /** Expires one order; false when it is left for now (a failure also logs a warning). */
   private Mono<Boolean> expire(long orderId, @Nullable String intent) {
-    Mono<String> cancelled =
-        intent == null || !stripe.configured() ? Mono.just("none") : stripe.cancelIntent(intent);
+    if (intent != null && !stripe.configured()) {
+      // Its PaymentIntent can still be paid until it is cancelled at Stripe, which this instance
+      // cannot do: cancelled here, the order could be paid after its stock went back. An instance
+      // with STRIPE_SECRET_KEY cancels it.
+      waitingForStripe.incrementAndGet();
+      return Mono.just(false);
+    }
+    Mono<String> cancelled = intent == null ? Mono.just("none") : stripe.cancelIntent(intent);
     return cancelled
         .flatMap(
             status -> "succeeded".equals(status) ? Mono.just(false) : cancelOrder(orderId, intent))

@@ -99,10 +99,13 @@ class PaymentTests extends ApiTests {
     var buyer = signUp("Buyer");
     String order = placeOrder(buyer, product(seller, 999, 3), 1);
     String pi = checkout(buyer, order).paymentIntentId();
+    assertThat(payment(buyer, order).get("expiresAt")).isNotNull();
     String event = event("payment_intent.succeeded", stripe.pay(pi));
     assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
     var payment = payment(buyer, order);
     assertThat(payment.get("status")).isEqualTo("PAID");
+    // paid, it no longer expires
+    assertThat(payment.get("expiresAt")).isNull();
     assertThat(((Map<?, ?>) payment.get("payment")).get("status")).isEqualTo("SUCCEEDED");
     assertThat(((Map<?, ?>) payment.get("payment")).get("paidAt")).isNotNull();
     assertThat(mails("order-paid:" + order)).isEqualTo(1);
@@ -446,6 +449,60 @@ class PaymentTests extends ApiTests {
     assertThat(stock(product)).isEqualTo(5);
     expectError(
         buyer.graphQl().documentName("checkout").variable("orderId", order).execute(), "CONFLICT");
+  }
+
+  /**
+   * An instance without a Stripe key cannot cancel a PaymentIntent, and an order whose intent can
+   * still be paid must not be cancelled: it waits for an instance with the key.
+   */
+  @Test
+  void anInstanceWithoutAStripeKeyLeavesAnOrderWithAPaymentIntentToOneWithIt(
+      @Autowired com.dedw3n.order.OrderLifecycle orders,
+      @Autowired Payments payments,
+      @Autowired org.springframework.transaction.reactive.TransactionalOperator transaction,
+      @Autowired PaymentSettings settings) {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long product = product(seller, 100, 5);
+    String withIntent = placeOrder(buyer, product, 2);
+    String pi = checkout(buyer, withIntent).paymentIntentId();
+    String without = placeOrder(buyer, product, 1);
+    // an hour on, both have expired for it, and for no other sweep yet
+    var anHourOn = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(1));
+    var keyless =
+        new UnpaidOrderExpiry(
+            orders,
+            payments,
+            new StripeGateway(
+                null,
+                new PaymentSettings.Stripe(
+                    "",
+                    "",
+                    "",
+                    "http://127.0.0.1:9",
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(1),
+                    0)),
+            transaction,
+            settings,
+            new org.springframework.beans.factory.support.StaticListableBeanFactory(
+                    Map.of("clock", anHourOn))
+                .getBeanProvider(java.time.Clock.class));
+    try {
+      keyless.sweep().block(Duration.ofSeconds(30));
+    } finally {
+      keyless.destroy();
+    }
+    // the order without a PaymentIntent needs no Stripe, and expires
+    assertThat(payment(buyer, without).get("status")).isEqualTo("CANCELLED");
+    assertThat(payment(buyer, withIntent).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(stripe.intent(pi).get("status")).isNotEqualTo("canceled");
+    assertThat(stock(product)).isEqualTo(3);
+    expiredAgo("1 second", Long.parseLong(withIntent));
+    expiry.sweep().block(Duration.ofSeconds(30));
+    assertThat(payment(buyer, withIntent).get("status")).isEqualTo("CANCELLED");
+    assertThat(stripe.intent(pi).get("status")).isEqualTo("canceled");
+    assertThat(stock(product)).isEqualTo(5);
   }
 
   @Test

@@ -318,6 +318,16 @@ public final class FakeStripe implements AutoCloseable {
   }
 
   private Answer createIntent(Map<String, String> form) {
+    long amount = Long.parseLong(form.getOrDefault("amount", "0"));
+    String currency = form.getOrDefault("currency", "usd");
+    if (("usd".equals(currency) || "eur".equals(currency)) && amount < 50) {
+      // Stripe's minimum charge in these currencies (its documentation lists each currency's)
+      return error(
+          400,
+          "invalid_request_error",
+          "amount_too_small",
+          "Amount must be at least " + ("usd".equals(currency) ? "$0.50 usd" : "€0.50 eur"));
+    }
     String id = "pi_" + random();
     Map<String, Object> intent = new LinkedHashMap<>();
     intent.put("id", id);

@@ -93,8 +93,23 @@ class PaymentController {
                                   payment.amount(),
                                   payment.currency(),
                                   payment.quoteId() == null ? null : payment.quoteId().toString())
+                              .onErrorMap(StripeGateway.StripeRefusal.class, e -> refused(id, e))
                               .flatMap(intent -> link(payment, intent)));
             });
+  }
+
+  /**
+   * Stripe refused to take the payment (an amount under its minimum for the currency, say): the
+   * buyer learns why, where an unclassified failure would say only INTERNAL_ERROR. The order stays
+   * unpaid until it expires.
+   */
+  private static ApiException refused(long orderId, StripeGateway.StripeRefusal e) {
+    return ApiException.conflict(
+        "The payment provider refuses to take payment for order "
+            + orderId
+            + ": "
+            + e.reason()
+            + " Nothing was charged.");
   }
 
   /**

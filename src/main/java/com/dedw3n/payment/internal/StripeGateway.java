@@ -177,8 +177,22 @@ final class StripeGateway {
 
   /** Stripe refused a request (4xx): our request was wrong, or the state at Stripe forbids it. */
   static final class StripeRefusal extends RuntimeException {
+
+    private final String reason;
+
     StripeRefusal(String what, StripeException cause) {
       super("Stripe refused to " + what + ": " + cause.getMessage(), cause);
+      // Stripe's own message, without the request id getMessage() appends: fit for the caller
+      String message = cause.getStripeError() != null ? cause.getStripeError().getMessage() : null;
+      this.reason =
+          message == null || message.isBlank()
+              ? "it refused the request."
+              : message.strip() + (message.strip().endsWith(".") ? "" : ".");
+    }
+
+    /** Why, in Stripe's words, as one sentence. */
+    String reason() {
+      return reason;
     }
   }
 

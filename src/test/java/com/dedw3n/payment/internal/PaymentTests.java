@@ -300,6 +300,27 @@ class PaymentTests extends ApiTests {
     assertThat(stripe.intentCreates()).isEqualTo(before);
   }
 
+  /** Stripe takes no charge under its minimum (50 cents in USD): the buyer is told so. */
+  @Test
+  void aPaymentStripeRefusesIsAClearConflictAndChargesNothing() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 30, 3), 1);
+    buyer
+        .graphQl()
+        .documentName("checkout")
+        .variable("orderId", order)
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("CONFLICT")
+                    && e.getMessage().contains("Amount must be at least $0.50 usd.")
+                    && e.getMessage().contains("Nothing was charged"))
+        .verify();
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+  }
+
   @Test
   void stripeDownOrSlowIsUnavailableAndTheNextCheckoutReusesThePaymentIntent() {
     var seller = signUp("Seller");
@@ -423,34 +444,6 @@ class PaymentTests extends ApiTests {
         "CONFLICT");
   }
 
-  @Test
-  void aFailedPaymentLeftUnpaidIsCancelledOnceAndItsStockReturned() {
-    var seller = signUp("Seller");
-    var buyer = signUp("Buyer");
-    long product = product(seller, 100, 5);
-    String order = placeOrder(buyer, product, 2);
-    String pi = checkout(buyer, order).paymentIntentId();
-    Map<String, Object> declined = stripe.intent(pi);
-    declined.put("last_payment_error", Map.of("message", "Your card was declined."));
-    String failed = event("payment_intent.payment_failed", declined);
-    assertThat(deliver(failed, sign(failed, now()))).isEqualTo(200);
-    assertThat(payment(buyer, order).get("status")).isEqualTo("PAYMENT_FAILED");
-    assertThat(stock(product)).isEqualTo(3);
-    expiredAgo("1 second", Long.parseLong(order));
-    expiry.sweep().block(Duration.ofSeconds(30));
-    assertThat(payment(buyer, order).get("status")).isEqualTo("CANCELLED");
-    assertThat(stock(product)).isEqualTo(5);
-    assertThat(stripe.intent(pi).get("status")).isEqualTo("canceled");
-    // once: another sweep, and a late failure, give nothing back twice
-    expiry.sweep().block(Duration.ofSeconds(30));
-    String late = event("payment_intent.payment_failed", declined);
-    assertThat(deliver(late, sign(late, now()))).isEqualTo(200);
-    assertThat(payment(buyer, order).get("status")).isEqualTo("CANCELLED");
-    assertThat(stock(product)).isEqualTo(5);
-    expectError(
-        buyer.graphQl().documentName("checkout").variable("orderId", order).execute(), "CONFLICT");
-  }
-
   /**
    * An instance without a Stripe key cannot cancel a PaymentIntent, and an order whose intent can
    * still be paid must not be cancelled: it waits for an instance with the key.
@@ -503,6 +496,34 @@ class PaymentTests extends ApiTests {
     assertThat(payment(buyer, withIntent).get("status")).isEqualTo("CANCELLED");
     assertThat(stripe.intent(pi).get("status")).isEqualTo("canceled");
     assertThat(stock(product)).isEqualTo(5);
+  }
+
+  @Test
+  void aFailedPaymentLeftUnpaidIsCancelledOnceAndItsStockReturned() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long product = product(seller, 100, 5);
+    String order = placeOrder(buyer, product, 2);
+    String pi = checkout(buyer, order).paymentIntentId();
+    Map<String, Object> declined = stripe.intent(pi);
+    declined.put("last_payment_error", Map.of("message", "Your card was declined."));
+    String failed = event("payment_intent.payment_failed", declined);
+    assertThat(deliver(failed, sign(failed, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAYMENT_FAILED");
+    assertThat(stock(product)).isEqualTo(3);
+    expiredAgo("1 second", Long.parseLong(order));
+    expiry.sweep().block(Duration.ofSeconds(30));
+    assertThat(payment(buyer, order).get("status")).isEqualTo("CANCELLED");
+    assertThat(stock(product)).isEqualTo(5);
+    assertThat(stripe.intent(pi).get("status")).isEqualTo("canceled");
+    // once: another sweep, and a late failure, give nothing back twice
+    expiry.sweep().block(Duration.ofSeconds(30));
+    String late = event("payment_intent.payment_failed", declined);
+    assertThat(deliver(late, sign(late, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("CANCELLED");
+    assertThat(stock(product)).isEqualTo(5);
+    expectError(
+        buyer.graphQl().documentName("checkout").variable("orderId", order).execute(), "CONFLICT");
   }
 
   @Test

@@ -45,10 +45,27 @@ class ChatRealtimeController {
     return participant(id)
         .flatMapMany(
             conversation ->
-                subscriptions.conversation(
-                    id,
-                    resumeAfter != null ? resumeAfter : conversation.lastSeq(),
-                    conversation.lastSeq()));
+                resumeAfter != null && resumeAfter > conversation.lastSeq()
+                    ? Flux.<Message>error(pastTheNewest("conversation", conversation.lastSeq()))
+                    : subscriptions.conversation(
+                        id,
+                        resumeAfter != null ? resumeAfter : conversation.lastSeq(),
+                        conversation.lastSeq()));
+  }
+
+  /**
+   * A cursor past the newest message cannot be one this conversation (or inbox) gave: most likely
+   * another's. Resuming from it would skip every message up to it without a word.
+   */
+  private static ApiException pastTheNewest(String of, long newest) {
+    return ApiException.badRequest(
+        "`after` is past the newest message of this "
+            + of
+            + " (number "
+            + newest
+            + "): pass the cursor of a message this "
+            + of
+            + " gave you, or none to start from now.");
   }
 
   @SubscriptionMapping
@@ -64,8 +81,10 @@ class ChatRealtimeController {
                     .defaultIfEmpty(0L)
                     .flatMapMany(
                         head ->
-                            subscriptions.inbox(
-                                user, resumeAfter != null ? resumeAfter : head, head)));
+                            resumeAfter != null && resumeAfter > head
+                                ? Flux.<InboxMessage>error(pastTheNewest("inbox", head))
+                                : subscriptions.inbox(
+                                    user, resumeAfter != null ? resumeAfter : head, head)));
   }
 
   @SubscriptionMapping

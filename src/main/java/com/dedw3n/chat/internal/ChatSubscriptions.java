@@ -51,6 +51,9 @@ class ChatSubscriptions implements DisposableBean {
 
   private static final Log log = LogFactory.getLog(ChatSubscriptions.class);
 
+  /** Rows a catch-up read takes at once (with their senders: one more statement a page). */
+  static final int CATCH_UP_PAGE = 256;
+
   private final Conversations conversations;
   private final Users users;
   private final ChatSettings settings;
@@ -246,7 +249,7 @@ class ChatSubscriptions implements DisposableBean {
                     Flux<T> items =
                         signal.item() != null && signal.head() == seen + 1
                             ? Flux.just(signal.item())
-                            : fetch.apply(seen + 1, signal.head());
+                            : paged(fetch, seen + 1, signal.head(), seqOf);
                     return items
                         .filter(item -> seqOf.applyAsLong(item) > last.get())
                         .doOnNext(item -> last.set(seqOf.applyAsLong(item)));
@@ -259,6 +262,30 @@ class ChatSubscriptions implements DisposableBean {
                               ? Mono.error(slowConsumer())
                               : Mono.empty()));
         });
+  }
+
+  /**
+   * Reads the items numbered from..to in pages of {@link #CATCH_UP_PAGE}, the next one only once
+   * the one before has gone downstream: a client that resumes a week behind holds a page in memory,
+   * not its week, and no read outlasts the statement timeout. A page shorter than asked for is the
+   * end of what is stored (the numbers have no gaps; were one missing, the next notification's gap
+   * read would fetch the rest).
+   */
+  private static <T> Flux<T> paged(
+      BiFunction<Long, Long, Flux<T>> fetch, long from, long to, ToLongFunction<T> seqOf) {
+    long end = to - from < CATCH_UP_PAGE ? to : from + CATCH_UP_PAGE - 1;
+    return fetch
+        .apply(from, end)
+        .collectList()
+        .flatMapMany(
+            page -> {
+              Flux<T> items = Flux.fromIterable(page);
+              if (end == to || page.size() < end - from + 1) {
+                return items;
+              }
+              long next = seqOf.applyAsLong(page.get(page.size() - 1)) + 1;
+              return items.concatWith(Flux.defer(() -> paged(fetch, next, to, seqOf)));
+            });
   }
 
   private ApiException slowConsumer() {
@@ -337,7 +364,7 @@ class ChatSubscriptions implements DisposableBean {
                     Flux<T> next =
                         signal.item() != null && signal.head() == last + 1
                             ? Flux.just(signal.item())
-                            : fetch.apply(last + 1, signal.head());
+                            : paged(fetch, last + 1, signal.head(), seqOf);
                     return next.filter(item -> seqOf.applyAsLong(item) > last)
                         .doOnNext(
                             item -> {

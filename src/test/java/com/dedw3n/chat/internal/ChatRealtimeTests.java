@@ -166,6 +166,47 @@ class ChatRealtimeTests extends ApiTests {
         .containsExactly(1L, 2L, 3L, 4L);
   }
 
+  /**
+   * A client back after a long while resumes from its last cursor: it gets every message it missed,
+   * in order and with its sender, read a page of 256 at a time as it takes them rather than all at
+   * once into memory (three pages here, each with its senders' statement).
+   */
+  @Test
+  void aResumeFarBehindGetsEveryMissedMessageInOrderAPageAtATime() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    int missed = 2 * ChatSubscriptions.CATCH_UP_PAGE + 88;
+    db.sql(
+            "WITH s AS (UPDATE conversations SET last_seq = last_seq + $3 WHERE id = $1"
+                + " RETURNING id, last_seq - $3 AS before)"
+                + " INSERT INTO messages (conversation_id, seq, sender_id, body)"
+                + " SELECT id, before + g, $2, 'missed ' || g FROM s, generate_series(1, $3) g")
+        .bind(0, Long.parseLong(conversation))
+        .bind(1, Long.parseLong(ann.id()))
+        .bind(2, missed)
+        .then()
+        .block();
+    long before = statements.total();
+    List<Map<String, Object>> received =
+        subscription(ben, conversation, KeysetCursors.of("seq", 0))
+            .take(missed)
+            .collectList()
+            .block(Duration.ofSeconds(30));
+    long counted = statements.total() - before;
+    assertThat(received)
+        .extracting(m -> ((Number) m.get("seq")).longValue())
+        .containsExactlyElementsOf(
+            java.util.stream.LongStream.rangeClosed(1, missed).boxed().toList());
+    assertThat(received.get(missed - 1).get("body")).isEqualTo("missed " + missed);
+    assertThat(received)
+        .extracting(m -> (Object) ((Map<?, ?>) m.get("sender")).get("displayName"))
+        .containsOnly(ann.name());
+    // the subscription's own checks, then (messages, senders) for each of the three pages; the
+    // chat sweep may add a statement or two meanwhile
+    assertThat(counted).isBetween(6L, 12L);
+  }
+
   @Test
   void outsidersAreForbiddenAndAnonymousCallersUnauthorized() {
     var ann = signUp("Ann");
@@ -174,6 +215,35 @@ class ChatRealtimeTests extends ApiTests {
     String conversation = start(ann, ben);
     assertThat(subscriptionError(client(eve.session(), null), conversation)).isEqualTo("FORBIDDEN");
     assertThat(subscriptionError(client(null, null), conversation)).isEqualTo("UNAUTHORIZED");
+  }
+
+  /**
+   * A cursor past a conversation's newest message cannot be one it gave (it is another's, say):
+   * resuming from it would skip every message up to it in silence, so it is refused.
+   */
+  @Test
+  void aCursorPastTheNewestMessageIsRefusedRatherThanSkippingToIt() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    send(ben, conversation, "the only one");
+    var socket = client(ann.session(), null);
+    try {
+      assertThat(subscriptionError(socket, conversation, KeysetCursors.of("seq", 2)))
+          .isEqualTo("BAD_REQUEST");
+      assertThat(
+              subscriptionError(
+                  socket
+                      .documentName("inbox")
+                      .variable("after", KeysetCursors.of("inbox", 1_000))
+                      .retrieveSubscription("inbox")))
+          .isEqualTo("BAD_REQUEST");
+      // its own newest message's cursor resumes, with nothing to catch up
+      assertThat(subscriptionError(socket, conversation, KeysetCursors.of("seq", 1)))
+          .isEqualTo("no error");
+    } finally {
+      socket.stop().block(Duration.ofSeconds(5));
+    }
   }
 
   @Test
@@ -447,13 +517,27 @@ class ChatRealtimeTests extends ApiTests {
   }
 
   private String subscriptionError(WebSocketGraphQlClient client, String conversation) {
+    return subscriptionError(client, conversation, null);
+  }
+
+  private String subscriptionError(
+      WebSocketGraphQlClient client, String conversation, String after) {
+    return subscriptionError(
+        client
+            .documentName("messageAdded")
+            .variable("conversationId", conversation)
+            .variable("after", after)
+            .retrieveSubscription("messageAdded"));
+  }
+
+  /** The first error's type, or "no error" when nothing failed within 10 s (or 2 s of quiet). */
+  private static String subscriptionError(
+      org.springframework.graphql.client.GraphQlClient.RetrieveSubscriptionSpec subscription) {
     try {
-      client
-          .documentName("messageAdded")
-          .variable("conversationId", conversation)
-          .retrieveSubscription("messageAdded")
+      subscription
           .toEntity(Map.class)
-          .blockFirst(Duration.ofSeconds(10));
+          .take(Duration.ofSeconds(2))
+          .blockLast(Duration.ofSeconds(10));
       return "no error";
     } catch (SubscriptionErrorException e) {
       return e.getErrors().get(0).getErrorType().toString();

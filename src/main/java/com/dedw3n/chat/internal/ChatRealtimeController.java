@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
@@ -45,8 +46,8 @@ class ChatRealtimeController {
     return participant(id)
         .flatMapMany(
             conversation ->
-                resumeAfter != null && resumeAfter > conversation.lastSeq()
-                    ? Flux.<Message>error(pastTheNewest("conversation", conversation.lastSeq()))
+                outOfRange(resumeAfter, conversation.lastSeq())
+                    ? Flux.<Message>error(notGivenHere(conversation.lastSeq(), "conversation"))
                     : subscriptions.conversation(
                         id,
                         resumeAfter != null ? resumeAfter : conversation.lastSeq(),
@@ -54,14 +55,19 @@ class ChatRealtimeController {
   }
 
   /**
-   * A cursor past the newest message cannot be one this conversation (or inbox) gave: most likely
-   * another's. Resuming from it would skip every message up to it without a word.
+   * Whether {@code after} is a number this conversation (or inbox) cannot have given: past its
+   * newest message, most likely another's cursor, from which resuming would skip every message up
+   * to it without a word; or below 0.
    */
-  private static ApiException pastTheNewest(String of, long newest) {
+  private static boolean outOfRange(@Nullable Long after, long newest) {
+    return after != null && (after < 0 || after > newest);
+  }
+
+  private static ApiException notGivenHere(long newest, String of) {
     return ApiException.badRequest(
-        "`after` is past the newest message of this "
+        "`after` is not the cursor of a message of this "
             + of
-            + " (number "
+            + " (its newest is number "
             + newest
             + "): pass the cursor of a message this "
             + of
@@ -81,8 +87,8 @@ class ChatRealtimeController {
                     .defaultIfEmpty(0L)
                     .flatMapMany(
                         head ->
-                            resumeAfter != null && resumeAfter > head
-                                ? Flux.<InboxMessage>error(pastTheNewest("inbox", head))
+                            outOfRange(resumeAfter, head)
+                                ? Flux.<InboxMessage>error(notGivenHere(head, "inbox"))
                                 : subscriptions.inbox(
                                     user, resumeAfter != null ? resumeAfter : head, head)));
   }

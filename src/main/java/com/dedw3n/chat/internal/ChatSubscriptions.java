@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -265,27 +266,38 @@ class ChatSubscriptions implements DisposableBean {
   }
 
   /**
-   * Reads the items numbered from..to in pages of {@link #CATCH_UP_PAGE}, the next one only once
-   * the one before has gone downstream: a client that resumes a week behind holds a page in memory,
-   * not its week, and no read outlasts the statement timeout. A page shorter than asked for is the
-   * end of what is stored (the numbers have no gaps; were one missing, the next notification's gap
-   * read would fetch the rest).
+   * Reads the items numbered from..to in pages of {@link #CATCH_UP_PAGE}, one page taken downstream
+   * before the one after it is asked for (and read): a client that resumes a week behind holds a
+   * page or two in memory, not its week, and no read outlasts the statement timeout. A page shorter
+   * than asked for is the end of what is stored (the numbers have no gaps; were one missing, the
+   * next notification's gap read would fetch the rest). A loop, not a chain of pages each nested in
+   * the one before, which would keep every page until the last.
    */
   private static <T> Flux<T> paged(
       BiFunction<Long, Long, Flux<T>> fetch, long from, long to, ToLongFunction<T> seqOf) {
-    long end = to - from < CATCH_UP_PAGE ? to : from + CATCH_UP_PAGE - 1;
-    return fetch
-        .apply(from, end)
-        .collectList()
-        .flatMapMany(
-            page -> {
-              Flux<T> items = Flux.fromIterable(page);
-              if (end == to || page.size() < end - from + 1) {
-                return items;
-              }
-              long next = seqOf.applyAsLong(page.get(page.size() - 1)) + 1;
-              return items.concatWith(Flux.defer(() -> paged(fetch, next, to, seqOf)));
-            });
+    return Flux.defer(
+        () -> {
+          AtomicLong next = new AtomicLong(from);
+          AtomicBoolean more = new AtomicBoolean(true);
+          return Mono.defer(
+                  () -> {
+                    long start = next.get();
+                    // no overflow: start + page - 1 past to only where to is near Long.MAX_VALUE
+                    long end = start > to - (CATCH_UP_PAGE - 1) ? to : start + CATCH_UP_PAGE - 1;
+                    return fetch
+                        .apply(start, end)
+                        .collectList()
+                        .doOnNext(
+                            page -> {
+                              more.set(end != to && page.size() == end - start + 1);
+                              if (!page.isEmpty()) {
+                                next.set(seqOf.applyAsLong(page.get(page.size() - 1)) + 1);
+                              }
+                            });
+                  })
+              .repeat(more::get)
+              .concatMapIterable(page -> page, 1);
+        });
   }
 
   private ApiException slowConsumer() {

@@ -93,15 +93,19 @@ class PaymentController {
                                   payment.amount(),
                                   payment.currency(),
                                   payment.quoteId() == null ? null : payment.quoteId().toString())
-                              .onErrorMap(StripeGateway.StripeRefusal.class, e -> refused(id, e))
+                              .onErrorMap(
+                                  e ->
+                                      e instanceof StripeGateway.StripeRefusal refusal
+                                          && refusal.ofTheAmount(),
+                                  e -> refused(id, (StripeGateway.StripeRefusal) e))
                               .flatMap(intent -> link(payment, intent)));
             });
   }
 
   /**
-   * Stripe refused to take the payment (an amount under its minimum for the currency, say): the
+   * Stripe refused the amount (under its minimum charge for the currency, or over its maximum): the
    * buyer learns why, where an unclassified failure would say only INTERNAL_ERROR. The order stays
-   * unpaid until it expires.
+   * unpaid until it expires. Stripe's other refusals stay internal errors, logged for operators.
    */
   private static ApiException refused(long orderId, StripeGateway.StripeRefusal e) {
     return ApiException.conflict(

@@ -178,16 +178,27 @@ final class StripeGateway {
   /** Stripe refused a request (4xx): our request was wrong, or the state at Stripe forbids it. */
   static final class StripeRefusal extends RuntimeException {
 
+    private final @Nullable String code;
     private final String reason;
 
     StripeRefusal(String what, StripeException cause) {
       super("Stripe refused to " + what + ": " + cause.getMessage(), cause);
-      // Stripe's own message, without the request id getMessage() appends: fit for the caller
+      this.code = cause.getCode();
+      // Stripe's own message, without the request id getMessage() appends
       String message = cause.getStripeError() != null ? cause.getStripeError().getMessage() : null;
       this.reason =
           message == null || message.isBlank()
               ? "it refused the request."
               : message.strip() + (message.strip().endsWith(".") ? "" : ".");
+    }
+
+    /**
+     * Whether Stripe refused the amount itself (under or over what it charges in the currency): the
+     * one refusal a buyer can be told about. The others (a bad or revoked key, a missing
+     * permission, a malformed request) are ours, and their messages name our key or account.
+     */
+    boolean ofTheAmount() {
+      return "amount_too_small".equals(code) || "amount_too_large".equals(code);
     }
 
     /** Why, in Stripe's words, as one sentence. */

@@ -41,9 +41,6 @@ class UnpaidOrderExpiry implements DisposableBean {
   private final java.time.Duration interval;
   private volatile @Nullable Disposable sweeping;
 
-  /** Orders this sweep left for an instance with a Stripe key: one warning a sweep says so. */
-  private final AtomicInteger waitingForStripe = new AtomicInteger();
-
   UnpaidOrderExpiry(
       OrderLifecycle orders,
       Payments payments,
@@ -69,9 +66,11 @@ class UnpaidOrderExpiry implements DisposableBean {
    */
   Mono<Long> sweep() {
     OffsetDateTime now = clock.instant().atOffset(ZoneOffset.UTC);
+    // the orders this sweep left for an instance with a Stripe key: one warning a sweep says so
+    AtomicInteger waitingForStripe = new AtomicInteger();
     return page(now, null)
         .expand(due -> due.size() < PAGE ? Mono.empty() : page(now, due.get(due.size() - 1)))
-        .concatMap(this::expire)
+        .concatMap(due -> expire(due, waitingForStripe))
         .filter(cancelled -> cancelled)
         .count()
         .doFinally(
@@ -98,7 +97,7 @@ class UnpaidOrderExpiry implements DisposableBean {
    * Stripe's answer takes a round trip to Stripe, and each order's own transaction holds one pooled
    * connection, so requests keep the rest of the pool.
    */
-  private Flux<Boolean> expire(List<OrderLifecycle.Due> page) {
+  private Flux<Boolean> expire(List<OrderLifecycle.Due> page, AtomicInteger waitingForStripe) {
     List<Long> orderIds = page.stream().map(OrderLifecycle.Due::id).toList();
     return payments
         .ofOrders(orderIds)
@@ -107,11 +106,14 @@ class UnpaidOrderExpiry implements DisposableBean {
         .flatMapMany(
             intents ->
                 Flux.fromIterable(orderIds)
-                    .flatMap(orderId -> expire(orderId, intents.get(orderId)), CONCURRENCY));
+                    .flatMap(
+                        orderId -> expire(orderId, intents.get(orderId), waitingForStripe),
+                        CONCURRENCY));
   }
 
   /** Expires one order; false when it is left for now (a failure also logs a warning). */
-  private Mono<Boolean> expire(long orderId, @Nullable String intent) {
+  private Mono<Boolean> expire(
+      long orderId, @Nullable String intent, AtomicInteger waitingForStripe) {
     if (intent != null && !stripe.configured()) {
       // Its PaymentIntent can still be paid until it is cancelled at Stripe, which this instance
       // cannot do: cancelled here, the order could be paid after its stock went back. An instance

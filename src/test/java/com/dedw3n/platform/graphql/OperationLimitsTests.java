@@ -228,6 +228,8 @@ class OperationLimitsTests extends ApiTests {
     // named, the same document is priced, and refused for it
     assertThat(codes(post(costly, Map.of(), "A"))).containsExactly("QUERY_TOO_COSTLY");
     assertThat(errors(post(costly, Map.of(), "B"))).isEmpty();
+    // a document of one operation needs no name: "" is as good as none, as clients send it
+    assertThat(errors(post("{ __typename }", Map.of(), ""))).isEmpty();
   }
 
   // --- helpers ---------------------------------------------------------------------------------

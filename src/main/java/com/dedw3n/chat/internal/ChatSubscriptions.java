@@ -266,12 +266,12 @@ class ChatSubscriptions implements DisposableBean {
   }
 
   /**
-   * Reads the items numbered from..to in pages of {@link #CATCH_UP_PAGE}, one page taken downstream
-   * before the one after it is asked for (and read): a client that resumes a week behind holds a
-   * page or two in memory, not its week, and no read outlasts the statement timeout. A page shorter
-   * than asked for is the end of what is stored (the numbers have no gaps; were one missing, the
-   * next notification's gap read would fetch the rest). A loop, not a chain of pages each nested in
-   * the one before, which would keep every page until the last.
+   * Reads the items numbered from..to in pages of {@link #CATCH_UP_PAGE}, never more than a page
+   * ahead of what went downstream (the next is read as one is handed over): a client that resumes a
+   * week behind holds two pages in memory, not its week, and no read outlasts the statement
+   * timeout. A page shorter than asked for is the end of what is stored (the numbers have no gaps;
+   * were one missing, the next notification's gap read would fetch the rest). A loop, not a chain
+   * of pages each nested in the one before, which would keep every page until the last.
    */
   private static <T> Flux<T> paged(
       BiFunction<Long, Long, Flux<T>> fetch, long from, long to, ToLongFunction<T> seqOf) {

@@ -75,7 +75,7 @@ class UnpaidOrderExpiry implements DisposableBean {
         .count()
         .doFinally(
             signal -> {
-              int waiting = waitingForStripe.getAndSet(0);
+              int waiting = waitingForStripe.get();
               if (waiting > 0) {
                 log.warn(
                     waiting

@@ -93,14 +93,8 @@ class BudgetTests {
 
   @Test
   void twoInstancesSpendOneCostBudgetAndItComesBackWithTime() {
-    String user = signUp(a, "cost-" + UUID.randomUUID() + "@example.com").id();
     // ten users: 10 points, and ten come back, so the actual cost gives nothing back
-    String ten =
-        "{ "
-            + java.util.stream.IntStream.range(0, 10)
-                .mapToObj(i -> "u" + i + ": user(id: \"" + user + "\") { id }")
-                .collect(java.util.stream.Collectors.joining(" "))
-            + " }";
+    String ten = tenUsers(signUp(a, "cost-" + UUID.randomUUID() + "@example.com").id());
     String address = randomAddress();
 
     var first = post(a, ten, address);
@@ -137,13 +131,7 @@ class BudgetTests {
    */
   @Test
   void aClientsOwnForwardedForGivesItNoFreshBudget() {
-    String user = signUp(a, "spoof-" + UUID.randomUUID() + "@example.com").id();
-    String ten =
-        "{ "
-            + java.util.stream.IntStream.range(0, 10)
-                .mapToObj(i -> "u" + i + ": user(id: \"" + user + "\") { id }")
-                .collect(java.util.stream.Collectors.joining(" "))
-            + " }";
+    String ten = tenUsers(signUp(a, "spoof-" + UUID.randomUUID() + "@example.com").id());
     // documentation ranges, not a trusted proxy's: the client as the proxy saw it, and what the
     // client wrote, new every request
     var random = java.util.concurrent.ThreadLocalRandom.current();
@@ -258,6 +246,15 @@ class BudgetTests {
   }
 
   // --- helpers ---------------------------------------------------------------------------------
+
+  /** A query of ten aliases of one user: 10 points, as much as it actually costs. */
+  static String tenUsers(String user) {
+    return "{ "
+        + java.util.stream.IntStream.range(0, 10)
+            .mapToObj(i -> "u" + i + ": user(id: \"" + user + "\") { id }")
+            .collect(java.util.stream.Collectors.joining(" "))
+        + " }";
+  }
 
   /** A client address of its own (from the documentation ranges), so budgets do not mix. */
   static String randomAddress() {

@@ -26,7 +26,10 @@ public enum OrderStatus {
   FULFILLED,
   /** Some of the payment was given back. */
   PARTIALLY_REFUNDED,
-  /** All of the payment was given back. Final. */
+  /**
+   * All of the payment was given back. Final: a refund Stripe reports failed after it succeeded
+   * lowers the payment's refunded amount, not this status (the payment feature mails both sides).
+   */
   REFUNDED,
   /** Never paid: expired or abandoned; its stock went back. Final. */
   CANCELLED;

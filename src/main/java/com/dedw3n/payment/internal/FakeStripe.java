@@ -33,18 +33,24 @@ import reactor.netty.resources.LoopResources;
  * objects and errors, {@code Idempotency-Key} replay), for the development profile without keys and
  * for the tests: PaymentIntents (create, retrieve, cancel, confirm), refunds, and webhook events
  * signed with Stripe's scheme ({@code Stripe-Signature: t=...,v1=HMAC-SHA256(secret, t.payload)}).
+ * Refunds are created, listed by PaymentIntent, and settled later when a test says so ({@link
+ * #settleRefund}).
  *
  * <p>Confirming a PaymentIntent ({@code POST /v1/payment_intents/{id}/confirm} with {@code
  * payment_method=pm_card_visa}, or {@code pm_card_chargeDeclined} to fail) sends the webhook to the
- * application, as {@code stripe listen --forward-to} does against real Stripe. Tests may also make
- * it answer errors ({@link #failWith}), answer late after doing the work ({@link #delay}), or take
- * long over creates, answering 409 to the same idempotency key meanwhile ({@link #processing}).
+ * application, as {@code stripe listen --forward-to} does against real Stripe. As with Stripe's
+ * test card, a refund of a charge paid with {@code pm_card_refundFail} succeeds, then fails two
+ * seconds later ({@code refund.updated}, {@code refund.failed}). Tests may also make it answer
+ * errors ({@link #failWith}), answer late after doing the work ({@link #delay}), or take long over
+ * creates, answering 409 to the same idempotency key meanwhile ({@link #processing}).
  */
 public final class FakeStripe implements AutoCloseable {
 
   private static final Log log = LogFactory.getLog(FakeStripe.class);
   private static final java.util.regex.Pattern INTENT_PATH =
       java.util.regex.Pattern.compile("/v1/payment_intents/([A-Za-z0-9_]+)(/(cancel|confirm))?");
+
+  private static final Duration REFUND_FAILS_AFTER = Duration.ofSeconds(2);
 
   /** The keys of the fake; not secrets, and no real Stripe account takes them. */
   public static final String SECRET_KEY = "sk_test_dedw3n_fake_stripe";
@@ -58,6 +64,9 @@ public final class FakeStripe implements AutoCloseable {
   private final DisposableServer server;
   private final Map<String, Map<String, Object>> intents = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> charges = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Object>> refunds = new ConcurrentHashMap<>();
+  // charges paid with pm_card_refundFail: their refunds succeed, then fail
+  private final java.util.Set<String> refundsFail = ConcurrentHashMap.newKeySet();
   private final Map<String, Replay> replays = new ConcurrentHashMap<>();
   // keys whose first request is being processed (guarded by replays)
   private final java.util.Set<String> inFlight = new java.util.HashSet<>();
@@ -70,6 +79,7 @@ public final class FakeStripe implements AutoCloseable {
   private volatile int failStatus;
   private volatile Duration delay = Duration.ZERO;
   private volatile Duration processing = Duration.ZERO;
+  private volatile boolean pendingRefunds;
 
   private record Replay(String fingerprint, int status, String body) {}
 
@@ -96,7 +106,12 @@ public final class FakeStripe implements AutoCloseable {
                                               new QueryStringDecoder(request.uri()).path(),
                                               request.requestHeaders().get("Authorization"),
                                               request.requestHeaders().get("Idempotency-Key"),
-                                              form(body)))
+                                              // a GET's parameters are in its query string
+                                              request.method().name().equals("GET")
+                                                  ? form(
+                                                      new QueryStringDecoder(request.uri())
+                                                          .rawQuery())
+                                                  : form(body)))
                                   // creates wait while their idempotency key is in use
                                   .subscribeOn(Schedulers.boundedElastic())
                                   // slow is the answer, not the work: as with a Stripe whose
@@ -240,6 +255,17 @@ public final class FakeStripe implements AutoCloseable {
       refundCreates.incrementAndGet();
       return idempotent(idempotencyKey, form, () -> createRefund(form));
     }
+    if (method.equals("GET") && path.equals("/v1/refunds")) {
+      List<Map<String, Object>> data =
+          new ArrayList<>(refundsOf(form.getOrDefault("payment_intent", "")));
+      java.util.Collections.reverse(data); // Stripe lists newest first
+      Map<String, Object> list = new LinkedHashMap<>();
+      list.put("object", "list");
+      list.put("data", data);
+      list.put("has_more", false);
+      list.put("url", "/v1/refunds");
+      return new Answer(200, Json.write(list));
+    }
     Matcher m = INTENT_PATH.matcher(path);
     if (m.matches()) {
       String id = m.group(1);
@@ -342,17 +368,14 @@ public final class FakeStripe implements AutoCloseable {
     intent.put("description", form.get("description"));
     intent.put("last_payment_error", null);
     intent.put("latest_charge", null);
-    Map<String, Object> metadata = new LinkedHashMap<>();
     List<String> types = new ArrayList<>();
     form.forEach(
         (k, v) -> {
-          if (k.startsWith("metadata[") && k.endsWith("]")) {
-            metadata.put(k.substring(9, k.length() - 1), v);
-          } else if (k.startsWith("payment_method_types[")) {
+          if (k.startsWith("payment_method_types[")) {
             types.add(v);
           }
         });
-    intent.put("metadata", metadata);
+    intent.put("metadata", metadata(form));
     intent.put("payment_method_types", types.isEmpty() ? List.of("card") : types);
     intents.put(id, intent);
     send("payment_intent.created", intent);
@@ -404,6 +427,9 @@ public final class FakeStripe implements AutoCloseable {
       charge.put("refunded", false);
       charge.put("status", "succeeded");
       charges.put(chargeId, charge);
+      if (paymentMethod.contains("refundFail")) {
+        refundsFail.add(chargeId);
+      }
       intent.put("status", "succeeded");
       intent.put("amount_received", intent.get("amount"));
       intent.put("latest_charge", chargeId);
@@ -434,6 +460,7 @@ public final class FakeStripe implements AutoCloseable {
       }
       charge.put("amount_refunded", refunded + amount);
       charge.put("refunded", refunded + amount == (Long) charge.get("amount"));
+      boolean failing = refundsFail.contains((String) charge.get("id"));
       Map<String, Object> refund = new LinkedHashMap<>();
       refund.put("id", "re_" + random());
       refund.put("object", "refund");
@@ -441,11 +468,80 @@ public final class FakeStripe implements AutoCloseable {
       refund.put("currency", charge.get("currency"));
       refund.put("charge", charge.get("id"));
       refund.put("payment_intent", intent.get("id"));
-      refund.put("status", "succeeded");
-      refund.put("metadata", Map.of());
+      refund.put("status", pendingRefunds ? "pending" : "succeeded");
+      refund.put("failure_reason", null);
+      refund.put("metadata", metadata(form));
+      refund.put("created", System.currentTimeMillis() / 1000);
+      refunds.put((String) refund.get("id"), refund);
       send("charge.refunded", charge);
+      send("refund.created", refund);
+      if (failing) {
+        // as Stripe's test card: the refund succeeds, then fails a moment later
+        Mono.delay(REFUND_FAILS_AFTER)
+            .subscribe(
+                tick ->
+                    settleRefund((String) refund.get("id"), "failed", "expired_or_canceled_card"));
+      }
       return ok(refund);
     }
+  }
+
+  /**
+   * Settles a refund as Stripe does later, for a refund that was pending (a bank transfer) or that
+   * fails after it succeeded (a closed card): sets its status (and why it failed), gives the charge
+   * back the amount of a refund that failed, sends {@code refund.updated}, {@code
+   * charge.refund.updated} and, for a failure, {@code refund.failed}; answers the refund.
+   */
+  public Map<String, Object> settleRefund(
+      String refundId, String status, @Nullable String failureReason) {
+    Map<String, Object> refund = refunds.get(refundId);
+    if (refund == null) {
+      throw new IllegalArgumentException("no refund " + refundId);
+    }
+    Map<String, Object> intent = intents.get((String) refund.get("payment_intent"));
+    synchronized (intent) {
+      boolean over = status.equals("failed") || status.equals("canceled");
+      String was = (String) refund.get("status");
+      if (over && !was.equals("failed") && !was.equals("canceled")) {
+        Map<String, Object> charge = charges.get((String) refund.get("charge"));
+        long refunded = (Long) charge.get("amount_refunded") - (Long) refund.get("amount");
+        charge.put("amount_refunded", refunded);
+        charge.put("refunded", false);
+      }
+      refund.put("status", status);
+      refund.put("failure_reason", failureReason);
+      send("refund.updated", refund);
+      send("charge.refund.updated", refund);
+      if (status.equals("failed")) {
+        send("refund.failed", refund);
+      }
+      return new LinkedHashMap<>(refund);
+    }
+  }
+
+  /** From now on, refunds are created pending (as for a bank debit) until {@link #settleRefund}. */
+  public void pendingRefunds(boolean pending) {
+    this.pendingRefunds = pending;
+  }
+
+  /** The refunds of the PaymentIntent, as Stripe would send them in events, oldest first. */
+  public List<Map<String, Object>> refundsOf(String intentId) {
+    return refunds.values().stream()
+        .filter(r -> intentId.equals(r.get("payment_intent")))
+        .sorted(java.util.Comparator.comparingLong(r -> (Long) r.get("created")))
+        .map(r -> (Map<String, Object>) new LinkedHashMap<>(r))
+        .toList();
+  }
+
+  private static Map<String, Object> metadata(Map<String, String> form) {
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    form.forEach(
+        (k, v) -> {
+          if (k.startsWith("metadata[") && k.endsWith("]")) {
+            metadata.put(k.substring(9, k.length() - 1), v);
+          }
+        });
+    return metadata;
   }
 
   /** Delivers the event to the webhook URL, if any, signed; in the background, a few tries. */

@@ -335,53 +335,36 @@ class PaymentController {
             });
   }
 
-  /** Asks Stripe for the refund (once per refund id) and records what Stripe answered. */
+  /**
+   * Asks Stripe for the refund (once per refund id) and records what Stripe answered; answers the
+   * refund as stored then (a webhook about it may have arrived first and taken it further).
+   */
   private Mono<RefundResult> send(Payments.RefundRow refund, String intentId, String currency) {
-    if (refund.stripeRefundId() != null || "failed".equals(refund.status())) {
-      return Mono.just(result(refund, refund.status(), currency));
+    if (refund.stripeRefundId() != null || RefundReport.over(refund.status())) {
+      return Mono.just(result(refund, currency));
     }
     return stripe
         .refund(intentId, refund.amount(), refund.id())
-        .flatMap(
-            created -> {
-              String status = created.getStatus() == null ? "pending" : created.getStatus();
-              return recordRefund(refund, created.getId(), status)
-                  .thenReturn(result(refund, status, currency));
-            })
+        .flatMap(created -> recordRefund(refund, RefundReport.of(created)))
+        .then(Mono.defer(() -> payments.refundById(refund.id())))
+        .map(stored -> result(stored, currency))
         .onErrorResume(
             StripeGateway.StripeRefusal.class,
             e ->
                 payments
-                    .refundDone(refund.id(), null, "failed")
+                    .refundRefused(refund.id(), e.getMessage())
                     .then(
                         Mono.error(
                             ApiException.conflict(
                                 "The payment provider refused the refund; nothing was refunded."))));
   }
 
-  /**
-   * Records Stripe's answer; a refund that succeeded moves the order at once (the webhook agrees).
-   */
-  private Mono<Void> recordRefund(Payments.RefundRow refund, String stripeId, String status) {
-    Mono<Void> record = payments.refundDone(refund.id(), stripeId, status);
-    if (!"succeeded".equals(status)) {
-      return record.as(transaction::transactional);
-    }
-    return record
-        .then(orders.lock(refund.orderId()))
-        .flatMap(
-            order ->
-                payments
-                    .lock(refund.orderId())
-                    .zipWith(payments.refundedByUs(refund.orderId()))
-                    .flatMap(
-                        t ->
-                            progress.settle(
-                                order,
-                                t.getT1(),
-                                StripeWebhook.withRefunded(
-                                    t.getT1(), Math.max(t.getT1().amountRefunded(), t.getT2())))))
-        .then()
+  /** Stripe's answer, applied as its webhook event would be, under the order's lock. */
+  private Mono<String> recordRefund(Payments.RefundRow refund, RefundReport created) {
+    return orders
+        .lock(refund.orderId())
+        .zipWith(payments.lock(refund.orderId()))
+        .flatMap(locked -> progress.refund(locked.getT1(), locked.getT2(), created))
         .as(transaction::transactional);
   }
 
@@ -422,12 +405,12 @@ class PaymentController {
                 payment.quoteCryptoAmount().toPlainString()));
   }
 
-  private static RefundResult result(Payments.RefundRow refund, String status, String currency) {
+  private static RefundResult result(Payments.RefundRow refund, String currency) {
     return new RefundResult(
         String.valueOf(refund.id()),
         String.valueOf(refund.orderId()),
         new Money(refund.amount(), currency),
-        status.toUpperCase(java.util.Locale.ROOT));
+        refund.status().toUpperCase(java.util.Locale.ROOT));
   }
 
   private record CryptoPrice(String symbol, BigDecimal amount) {}

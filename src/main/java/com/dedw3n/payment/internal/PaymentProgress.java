@@ -7,21 +7,30 @@ import com.dedw3n.order.OrderSummary;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.user.Users;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
  * Turns a payment's new facts into the order's status and the mails they cause, inside the caller's
  * transaction (the one that also records the webhook event or the refund). The order's status is a
- * function of the facts, not of the order events arrived in: succeeded makes it PAID, refunds make
- * it PARTIALLY_REFUNDED or REFUNDED, a failure before any success makes it PAYMENT_FAILED.
+ * function of the facts, not of the order events arrived in: succeeded makes it PAID, refunds
+ * Stripe reports succeeded make it PARTIALLY_REFUNDED or REFUNDED, a failure before any success
+ * makes it PAYMENT_FAILED. A refund that fails after it succeeded lowers the payment's refunded
+ * amount but does not move the order back; so for such a refund alone, the end depends on whether
+ * its success was heard before its failure (it always is, unless Stripe's events about it arrive
+ * out of order).
  */
 @Component
 class PaymentProgress {
 
   private static final Log log = LogFactory.getLog(PaymentProgress.class);
+
+  /** The outcome of an event whose amount or currency contradicts the payment: not applied. */
+  static final String MISMATCH = "amount or currency mismatch";
 
   private final Payments payments;
   private final OrderLifecycle orders;
@@ -86,7 +95,6 @@ class PaymentProgress {
                           .thenReturn(s));
     }
     long refunded = after.amountRefunded();
-    boolean newlyRefunded = refunded > before.amountRefunded();
     return current.flatMap(
         now -> {
           if (refunded <= 0) {
@@ -96,25 +104,181 @@ class PaymentProgress {
               refunded >= after.amountReceived()
                   ? OrderStatus.REFUNDED
                   : OrderStatus.PARTIALLY_REFUNDED;
-          Mono<Void> move =
-              now == target || !now.mayBecome(target)
-                  ? Mono.empty()
-                  : orders.moveTo(order.id(), target).then();
-          Mono<Void> refundMail =
-              newlyRefunded
-                  ? mail(
-                      order,
-                      "order-refunded:" + order.id() + ":" + refunded,
-                      "A refund for your order " + order.id(),
-                      money(refunded - before.amountRefunded(), after.currency())
-                          + " of your payment for order "
-                          + order.id()
-                          + " was refunded ("
-                          + money(refunded, after.currency())
-                          + " in all).")
-                  : Mono.empty();
-          return move.then(refundMail).thenReturn(target == now ? "recorded" : target.name());
+          // refunds only move an order forward: one that fails after it succeeded leaves the
+          // order where it is (REFUNDED is final); the payment's refunded amount says what is left
+          if (now == target || !now.mayBecome(target)) {
+            return Mono.just(newlyPaid ? "paid" : "recorded");
+          }
+          return orders.moveTo(order.id(), target).thenReturn(target.name());
         });
+  }
+
+  /**
+   * Applies what Stripe said of a refund of the order (locked by the caller, as is {@code before},
+   * its payment): the refund's row takes the further of its stored and reported status ({@link
+   * RefundReport#stage}), a refund the API did not make gets a row of its own, and the payment's
+   * refunded amount becomes the sum of the order's succeeded refunds, which moves the order. The
+   * buyer is mailed when a refund succeeds; the seller when theirs fails, and the buyer too when it
+   * had succeeded. Answers what happened, for the event log.
+   */
+  Mono<String> refund(OrderSummary order, PaymentRow before, RefundReport report) {
+    if (report.currency() == null
+        || !report.currency().equalsIgnoreCase(before.currency())
+        || report.amount() <= 0) {
+      return mismatch(before, report);
+    }
+    return payments
+        .refundOf(order.id(), report.stripeId(), report.ourId())
+        .map(Optional::of)
+        .defaultIfEmpty(Optional.empty())
+        .zipWith(payments.succeededRefunds(order.id()))
+        .flatMap(
+            known -> {
+              Payments.RefundRow row = known.getT1().orElse(null);
+              if (row != null && row.amount() != report.amount()) {
+                return mismatch(before, report);
+              }
+              String from = row == null ? null : row.status();
+              String to =
+                  from != null && RefundReport.stage(from) >= RefundReport.stage(report.status())
+                      ? from
+                      : report.status();
+              if (row != null
+                  && to.equals(from)
+                  && report.stripeId().equals(row.stripeRefundId())) {
+                return Mono.just("refund " + to + " already");
+              }
+              long refunded =
+                  known.getT2() + counted(to, report.amount()) - counted(from, report.amount());
+              if (refunded > before.amount()) {
+                return mismatch(before, report);
+              }
+              Mono<Payments.RefundRow> write =
+                  row == null
+                      ? payments.insertOutsideRefund(
+                          order.id(),
+                          report.stripeId(),
+                          report.amount(),
+                          to,
+                          report.failureReason())
+                      : payments
+                          .refundStatus(row.id(), report.stripeId(), to, report.failureReason())
+                          .thenReturn(row);
+              PaymentRow after = StripeWebhook.withRefunded(before, refunded);
+              // a cancelled order that was paid anyway is for a person to refund by hand (paid()
+              // logged it once): its refunds are recorded, and do not report it again
+              Mono<String> settled =
+                  order.status() == OrderStatus.CANCELLED
+                      ? payments.update(after).thenReturn("recorded")
+                      : settle(order, before, after);
+              return write.flatMap(
+                  written ->
+                      settled.flatMap(
+                          moved ->
+                              told(order, written, from, to, refunded, report, before)
+                                  .thenReturn(
+                                      moved.equals("recorded")
+                                          ? "refund " + to
+                                          : "refund " + to + ", order " + moved)));
+            });
+  }
+
+  private static long counted(@Nullable String status, long amount) {
+    return "succeeded".equals(status) ? amount : 0;
+  }
+
+  /** The mails a refund's new status causes, each once (keyed by the refund). */
+  private Mono<Void> told(
+      OrderSummary order,
+      Payments.RefundRow refund,
+      @Nullable String from,
+      String to,
+      long refunded,
+      RefundReport report,
+      PaymentRow payment) {
+    String amount = money(refund.amount(), payment.currency());
+    if (to.equals("succeeded") && !"succeeded".equals(from)) {
+      return mail(
+          order,
+          "refund-succeeded:" + order.id() + ":" + refund.id(),
+          "A refund for your order " + order.id(),
+          amount
+              + " of your payment for order "
+              + order.id()
+              + " was refunded ("
+              + money(refunded, payment.currency())
+              + " in all).");
+    }
+    if (!RefundReport.over(to) || RefundReport.over(from == null ? "pending" : from)) {
+      return Mono.empty();
+    }
+    String why = report.failureReason() == null ? "" : " (" + report.failureReason() + ")";
+    meters.counter("dedw3n.payment.refund_failed").increment();
+    Mono<Void> seller =
+        refund.sellerId() == null
+            ? Mono.empty()
+            : users
+                .findById(refund.sellerId())
+                .flatMap(
+                    user ->
+                        outbox.enqueue(
+                            "refund-failed:" + refund.id(),
+                            user.email(),
+                            "Your refund for order " + order.id() + " did not go through",
+                            "Stripe reports that your refund of "
+                                + amount
+                                + " for order "
+                                + order.id()
+                                + " "
+                                + to
+                                + why
+                                + ". The buyer did not get it back; you can refund it again."));
+    if (!"succeeded".equals(from)) {
+      return seller;
+    }
+    // rare: a card refund that succeeded and then failed (a closed card); the buyer was told
+    meters.counter("dedw3n.payment.refund_reversed").increment();
+    log.error(
+        "Refund "
+            + refund.id()
+            + " ("
+            + report.stripeId()
+            + ") of order "
+            + order.id()
+            + " failed after it succeeded"
+            + why
+            + ": the buyer was told it was refunded");
+    return seller.then(
+        mail(
+            order,
+            "refund-reversed:" + refund.id(),
+            "A refund for your order " + order.id() + " did not reach you",
+            "The refund of "
+                + amount
+                + " for order "
+                + order.id()
+                + " could not be paid back to your payment method"
+                + why
+                + ". The seller has been told."));
+  }
+
+  private Mono<String> mismatch(PaymentRow payment, RefundReport report) {
+    log.error(
+        "Stripe reports refund "
+            + report.stripeId()
+            + " of "
+            + report.amount()
+            + " "
+            + report.currency()
+            + " for order "
+            + payment.orderId()
+            + ", paid "
+            + payment.amount()
+            + " "
+            + payment.currency()
+            + ": another currency, another amount than the refund's own, or more than is left to"
+            + " refund; not applied");
+    return Mono.just(MISMATCH);
   }
 
   private Mono<Void> mail(OrderSummary order, String key, String subject, String body) {

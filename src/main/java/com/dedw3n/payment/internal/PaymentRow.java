@@ -6,8 +6,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One order's payment as stored: the PaymentIntent of its current attempt and the facts Stripe's
- * events established. Facts only grow ({@code succeeded} stays true, {@code amountRefunded} only
- * rises), which is what makes events commute.
+ * events established. {@code succeeded} stays true once set, and {@code amountRefunded} is the sum
+ * of the order's refunds Stripe reported succeeded, each refund's status only moving forward
+ * ({@link RefundReport#stage}): that is what makes events commute. It falls only when a refund
+ * fails after it succeeded.
  */
 record PaymentRow(
     long orderId,

@@ -9,6 +9,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param webhookTolerance how old a webhook's signed timestamp may be (Stripe's default, 300 s)
  * @param webhookFutureSkew how far in the future a webhook's timestamp may be (clock skew)
  * @param expirySweep how often unpaid orders past their expiry are cancelled
+ * @param refundCheck how often Stripe is asked about refunds in flight too long
+ * @param refundCheckAfter how long a refund may be in flight before Stripe is asked about it
  * @param fakeStripe without a {@code STRIPE_SECRET_KEY}, start a fake Stripe on loopback and pay
  *     against it (the development profile); without either, checkout is UNAVAILABLE
  */
@@ -18,6 +20,8 @@ record PaymentSettings(
     Duration webhookTolerance,
     Duration webhookFutureSkew,
     Duration expirySweep,
+    Duration refundCheck,
+    Duration refundCheckAfter,
     boolean fakeStripe) {
 
   /**

@@ -137,11 +137,15 @@ class Payments {
         .then();
   }
 
+  private static final String REFUND_COLUMNS =
+      "id, order_id, seller_id, amount, status, stripe_refund_id";
+
   /** A refund a seller asked for with this key, or empty. */
   Mono<RefundRow> refund(long orderId, long sellerId, String idempotencyKey) {
     return db.sql(
-            "SELECT id, order_id, amount, status, stripe_refund_id FROM refunds"
-                + " WHERE order_id = $1 AND seller_id = $2 AND idempotency_key = $3")
+            "SELECT "
+                + REFUND_COLUMNS
+                + " FROM refunds WHERE order_id = $1 AND seller_id = $2 AND idempotency_key = $3")
         .bind(0, orderId)
         .bind(1, sellerId)
         .bind(2, idempotencyKey)
@@ -149,11 +153,33 @@ class Payments {
         .one();
   }
 
-  /** Refunds of the order not failed (succeeded or still pending): reserved against the payment. */
+  /**
+   * The order's refund Stripe knows by this id, or else the one of ours its metadata names (a
+   * refund whose creation Stripe answered late or never), or empty: a refund made outside the API.
+   */
+  Mono<RefundRow> refundOf(long orderId, String stripeRefundId, @Nullable Long ourId) {
+    return db.sql(
+            "SELECT "
+                + REFUND_COLUMNS
+                + " FROM refunds WHERE order_id = $1 AND (stripe_refund_id = $2"
+                + " OR (id = $3 AND stripe_refund_id IS NULL)) ORDER BY stripe_refund_id NULLS LAST"
+                + " LIMIT 1")
+        .bind(0, orderId)
+        .bind(1, stripeRefundId)
+        .bind(2, Parameters.in(R2dbcType.BIGINT, ourId))
+        .map(Payments::refundRow)
+        .one();
+  }
+
+  /**
+   * Refunds of the order that are not over without effect (pending, requiring action or succeeded):
+   * reserved against the payment.
+   */
   Mono<Long> reserved(long orderId, @Nullable Long sellerId) {
     return db.sql(
             "SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = $1"
-                + " AND status <> 'failed' AND ($2::bigint IS NULL OR seller_id = $2)")
+                + " AND status IN ('pending', 'requires_action', 'succeeded')"
+                + " AND ($2::bigint IS NULL OR seller_id = $2)")
         .bind(0, orderId)
         .bind(1, Parameters.in(R2dbcType.BIGINT, sellerId))
         .map(row -> row.get(0, Number.class).longValue())
@@ -163,7 +189,8 @@ class Payments {
   Mono<RefundRow> insertRefund(long orderId, long sellerId, String idempotencyKey, long amount) {
     return db.sql(
             "INSERT INTO refunds (order_id, seller_id, idempotency_key, amount)"
-                + " VALUES ($1, $2, $3, $4) RETURNING id, order_id, amount, status, stripe_refund_id")
+                + " VALUES ($1, $2, $3, $4) RETURNING "
+                + REFUND_COLUMNS)
         .bind(0, orderId)
         .bind(1, sellerId)
         .bind(2, idempotencyKey)
@@ -172,18 +199,84 @@ class Payments {
         .one();
   }
 
-  Mono<Void> refundDone(long refundId, @Nullable String stripeRefundId, String status) {
+  /** A refund Stripe reports that the API did not make (the Dashboard's): no seller. */
+  Mono<RefundRow> insertOutsideRefund(
+      long orderId, String stripeRefundId, long amount, String status, @Nullable String reason) {
     return db.sql(
-            "UPDATE refunds SET stripe_refund_id = coalesce($2, stripe_refund_id), status = $3"
+            "INSERT INTO refunds (order_id, idempotency_key, amount, stripe_refund_id, status,"
+                + " failure_reason) VALUES ($1, 'stripe:' || $2, $3, $2, $4, $5) RETURNING "
+                + REFUND_COLUMNS)
+        .bind(0, orderId)
+        .bind(1, stripeRefundId)
+        .bind(2, amount)
+        .bind(3, status)
+        .bind(4, Parameters.in(R2dbcType.VARCHAR, reason))
+        .map(Payments::refundRow)
+        .one();
+  }
+
+  /** What Stripe said of the refund: its id (when known), its status, why it failed. */
+  Mono<Void> refundStatus(
+      long refundId, @Nullable String stripeRefundId, String status, @Nullable String reason) {
+    return db.sql(
+            "UPDATE refunds SET stripe_refund_id = coalesce($2, stripe_refund_id), status = $3,"
+                + " failure_reason = coalesce($4, failure_reason), updated_at = now()"
                 + " WHERE id = $1")
         .bind(0, refundId)
         .bind(1, Parameters.in(R2dbcType.VARCHAR, stripeRefundId))
         .bind(2, status)
+        .bind(3, Parameters.in(R2dbcType.VARCHAR, reason))
         .then();
   }
 
-  /** The sum of the order's refunds Stripe reported succeeded. */
-  Mono<Long> refundedByUs(long orderId) {
+  /**
+   * Stripe refused to create the refund (a 4xx): nothing was refunded. Only a refund Stripe never
+   * reported on is marked so.
+   */
+  Mono<Void> refundRefused(long refundId, String reason) {
+    return db.sql(
+            "UPDATE refunds SET status = 'failed', failure_reason = $2, updated_at = now()"
+                + " WHERE id = $1 AND stripe_refund_id IS NULL"
+                + " AND status IN ('pending', 'requires_action')")
+        .bind(0, refundId)
+        .bind(1, reason)
+        .then();
+  }
+
+  /**
+   * Orders with a refund in flight (pending, or requiring action) that nothing changed or checked
+   * since {@code since}, the longest waiting first.
+   */
+  Flux<Long> ordersWithRefundsInFlight(OffsetDateTime since, int limit) {
+    return db.sql(
+            "SELECT order_id FROM refunds WHERE status IN ('pending', 'requires_action')"
+                + " AND updated_at < $1 GROUP BY order_id ORDER BY min(updated_at) LIMIT $2")
+        .bind(0, since)
+        .bind(1, limit)
+        .map(row -> row.get(0, Long.class))
+        .all();
+  }
+
+  /** The order's refunds still in flight were checked now: the next check asks after the rest. */
+  Mono<Void> refundsChecked(long orderId, OffsetDateTime since) {
+    return db.sql(
+            "UPDATE refunds SET updated_at = now() WHERE order_id = $1"
+                + " AND status IN ('pending', 'requires_action') AND updated_at < $2")
+        .bind(0, orderId)
+        .bind(1, since)
+        .then();
+  }
+
+  /** The refund as stored now. */
+  Mono<RefundRow> refundById(long refundId) {
+    return db.sql("SELECT " + REFUND_COLUMNS + " FROM refunds WHERE id = $1")
+        .bind(0, refundId)
+        .map(Payments::refundRow)
+        .one();
+  }
+
+  /** The sum of the order's refunds Stripe reported succeeded: what the buyer got back. */
+  Mono<Long> succeededRefunds(long orderId) {
     return db.sql(
             "SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = $1"
                 + " AND status = 'succeeded'")
@@ -192,14 +285,20 @@ class Payments {
         .one();
   }
 
-  /** A refund as stored. */
+  /** A refund as stored; the seller is null for a refund made outside the API. */
   record RefundRow(
-      long id, long orderId, long amount, String status, @Nullable String stripeRefundId) {}
+      long id,
+      long orderId,
+      @Nullable Long sellerId,
+      long amount,
+      String status,
+      @Nullable String stripeRefundId) {}
 
   private static RefundRow refundRow(Readable row) {
     return new RefundRow(
         row.get("id", Long.class),
         row.get("order_id", Long.class),
+        row.get("seller_id", Long.class),
         row.get("amount", Long.class),
         row.get("status", String.class),
         row.get("stripe_refund_id", String.class));

@@ -9,7 +9,9 @@ import com.stripe.model.Refund;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.PaymentIntentCreateParams;
 import com.stripe.param.RefundCreateParams;
+import com.stripe.param.RefundListParams;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.commons.logging.Log;
@@ -137,6 +139,13 @@ final class StripeGateway {
     RequestOptions options =
         RequestOptions.builder().setIdempotencyKey("dedw3n-refund-" + refundId).build();
     return call("create a refund", () -> client().refunds().create(params, options));
+  }
+
+  /** The PaymentIntent's refunds at Stripe, newest first: the first 100 (an order has a few). */
+  Mono<List<Refund>> refundsOf(String paymentIntentId) {
+    RefundListParams params =
+        RefundListParams.builder().setPaymentIntent(paymentIntentId).setLimit(100L).build();
+    return call("list refunds", () -> client().refunds().list(params).getData());
   }
 
   private <T> Mono<T> call(String what, Callable<T> request) {

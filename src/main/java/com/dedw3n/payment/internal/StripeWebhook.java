@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -21,6 +23,7 @@ import org.springframework.http.MediaType;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -42,6 +45,10 @@ import reactor.core.publisher.Mono;
 class StripeWebhook {
 
   private static final Log log = LogFactory.getLog(StripeWebhook.class);
+
+  /** The events whose object is one refund, as Stripe names them in API versions old and new. */
+  private static final Set<String> REFUND_EVENTS =
+      Set.of("refund.created", "refund.updated", "refund.failed", "charge.refund.updated");
 
   private final StripeGateway stripe;
   private final Payments payments;
@@ -145,7 +152,9 @@ class StripeWebhook {
               String intentId =
                   type.startsWith("payment_intent.")
                       ? string(object, "id")
-                      : type.startsWith("charge.") ? string(object, "payment_intent") : null;
+                      : type.startsWith("charge.") || type.startsWith("refund.")
+                          ? string(object, "payment_intent")
+                          : null;
               if (intentId == null) {
                 return outcome(event, null, "ignored");
               }
@@ -184,14 +193,51 @@ class StripeWebhook {
                                           .equals(metadata(object, "attempt"))
                                   ? payments.linkIntent(orderId, before.attempt(), intentId)
                                   : Mono.empty();
+                          if (REFUND_EVENTS.contains(event.getType())) {
+                            RefundReport refund = RefundReport.of(object);
+                            return link.then(
+                                refund == null
+                                    ? Mono.just("not a refund")
+                                    : progress.refund(order, before, refund));
+                          }
                           PaymentRow after = after(before, event, object);
                           if (after == null) {
-                            return link.thenReturn("amount or currency mismatch");
+                            return link.thenReturn(PaymentProgress.MISMATCH);
+                          }
+                          if (event.getType().equals("charge.refunded")) {
+                            return link.then(listedRefunds(orderId, object));
                           }
                           return link.then(progress.settle(order, before, after));
                         }))
         .defaultIfEmpty("no payment for order")
         .flatMap(outcome -> outcome(event, orderId, outcome));
+  }
+
+  /**
+   * The refunds a {@code charge.refunded} lists, each applied as its own event would be. Since API
+   * version 2022-11-15 Stripe lists none there, and the refund events carry each refund: the
+   * charge's {@code amount_refunded} alone is not applied, because it counts refunds still pending,
+   * which may yet fail.
+   */
+  private Mono<String> listedRefunds(long orderId, JsonObject charge) {
+    JsonElement refunds = charge.get("refunds");
+    JsonElement data =
+        refunds != null && refunds.isJsonObject() ? refunds.getAsJsonObject().get("data") : null;
+    if (data == null || !data.isJsonArray() || data.getAsJsonArray().isEmpty()) {
+      return Mono.just("recorded (the refund events carry the refunds)");
+    }
+    return Flux.fromIterable(data.getAsJsonArray())
+        .filter(JsonElement::isJsonObject)
+        .mapNotNull(refund -> RefundReport.of(refund.getAsJsonObject()))
+        // one after the other, each under the order's and the payment's lock, each seeing the last
+        .concatMap(
+            refund ->
+                orders
+                    .lock(orderId)
+                    .zipWith(payments.lock(orderId))
+                    .flatMap(locked -> progress.refund(locked.getT1(), locked.getT2(), refund)))
+        .collect(Collectors.joining("; "))
+        .map(outcomes -> outcomes.isEmpty() ? "recorded (no refund listed)" : outcomes);
   }
 
   /** The payment's facts after the event; null when the event contradicts the order's amount. */
@@ -228,14 +274,14 @@ class StripeWebhook {
       }
       case "charge.refunded" -> {
         // the charge is the order's whole payment: its amount is the order's total, and no more
-        // than that can have been refunded of it
+        // than that can have been refunded of it; the refunds themselves apply one by one
         long charged = number(object, "amount");
         long refunded = number(object, "amount_refunded");
         if (charged != p.amount() || !sameCurrency || refunded < 0 || refunded > charged) {
           mismatch(event, p, refunded + " of " + charged + " " + currency + " refunded");
           return null;
         }
-        return withRefunded(p, Math.max(p.amountRefunded(), refunded));
+        return p;
       }
       case "payment_intent.payment_failed" -> {
         if (p.succeeded()) {

@@ -38,6 +38,7 @@ class PaymentTests extends ApiTests {
 
   @Autowired FakeStripe stripe;
   @Autowired UnpaidOrderExpiry expiry;
+  @Autowired RefundCheck refundCheck;
 
   @Value("${dedw3n.order.status-recheck}")
   Duration statusRecheck;
@@ -45,6 +46,7 @@ class PaymentTests extends ApiTests {
   @BeforeEach
   void testsDeliverTheEvents() {
     stripe.webhookUrl(null);
+    stripe.pendingRefunds(false);
     stripe.failWith(0);
     stripe.delay(Duration.ZERO);
     stripe.processing(Duration.ZERO);
@@ -52,6 +54,7 @@ class PaymentTests extends ApiTests {
 
   @AfterEach
   void healthyAgain() {
+    stripe.pendingRefunds(false);
     stripe.failWith(0);
     stripe.delay(Duration.ZERO);
     stripe.processing(Duration.ZERO);
@@ -153,23 +156,21 @@ class PaymentTests extends ApiTests {
     Map<String, Object> created = stripe.intent(pi);
     Map<String, Object> paid = stripe.pay(pi);
     // the refund's event first, then the success, then the creation
-    String refunded = event("charge.refunded", charge(pi, 1000, 400));
-    String succeeded = event("payment_intent.succeeded", paid);
-    String creation = event("payment_intent.created", created);
-    assertThat(deliver(refunded, sign(refunded, now()))).isEqualTo(200);
+    Map<String, Object> refund = refundAtStripe("re_early_" + order, pi, 400, "succeeded");
+    delivered("refund.updated", refund);
     assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
-    assertThat(deliver(succeeded, sign(succeeded, now()))).isEqualTo(200);
-    assertThat(deliver(creation, sign(creation, now()))).isEqualTo(200);
+    delivered("payment_intent.succeeded", paid);
+    delivered("payment_intent.created", created);
     var after = payment(buyer, order);
     assertThat(after.get("status")).isEqualTo("PARTIALLY_REFUNDED");
     var payment = (Map<?, ?>) after.get("payment");
     assertThat(payment.get("status")).isEqualTo("PARTIALLY_REFUNDED");
     assertThat(((Map<?, ?>) payment.get("refunded")).get("amount")).isEqualTo(400);
-    // a later, older view of the refunds never lowers what was refunded
-    String older = event("charge.refunded", charge(pi, 1000, 100));
-    assertThat(deliver(older, sign(older, now()))).isEqualTo(200);
-    String full = event("charge.refunded", charge(pi, 1000, 1000));
-    assertThat(deliver(full, sign(full, now()))).isEqualTo(200);
+    // a later, older view of the refund (pending, as it was at its creation) lowers nothing
+    refund.put("status", "pending");
+    delivered("refund.created", refund);
+    assertThat(refunded(buyer, order)).isEqualTo(400);
+    delivered("refund.updated", refundAtStripe("re_rest_" + order, pi, 600, "succeeded"));
     assertThat(payment(buyer, order).get("status")).isEqualTo("REFUNDED");
   }
 
@@ -271,13 +272,212 @@ class PaymentTests extends ApiTests {
     assertThat(mismatches(order)).isEqualTo(contradictions.size());
     assertThat(
             count(
-                "SELECT count(*) FROM mail_outbox WHERE recipient = $1 AND dedup_key LIKE 'order-refunded:%'",
+                "SELECT count(*) FROM mail_outbox WHERE recipient = $1 AND dedup_key LIKE 'refund-succeeded:%'",
                 buyer.email()))
         .isZero();
-    // a refund that agrees with the payment is applied
-    String agreeing = event("charge.refunded", charge(pi, 2000, 500));
-    assertThat(deliver(agreeing, sign(agreeing, now()))).isEqualTo(200);
+    // the amount a charge reports refunded is not applied: it counts refunds still pending
+    delivered("charge.refunded", charge(pi, 2000, 500));
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    // a refund the charge lists (older API versions list them) is applied by its own status
+    Map<String, Object> listing = charge(pi, 2000, 500);
+    listing.put(
+        "refunds",
+        Map.of(
+            "object",
+            "list",
+            "data",
+            List.of(refundAtStripe("re_listed_" + order, pi, 500, "succeeded"))));
+    delivered("charge.refunded", listing);
     assertThat(payment(buyer, order).get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    assertThat(refunded(buyer, order)).isEqualTo(500);
+  }
+
+  @Test
+  void aPendingRefundCountsOnlyOnceStripeSaysItSucceeded() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1000, 3), 1);
+    String pi = pay(buyer, order);
+    stripe.pendingRefunds(true);
+    String key = UUID.randomUUID().toString();
+    refund(seller, order, 400, key).path("refund.status").entity(String.class).isEqualTo("PENDING");
+    Map<String, Object> pending = stripe.refundsOf(pi).get(0);
+    // what Stripe sends at once: the charge counts the pending refund as refunded
+    delivered("charge.refunded", charge(pi, 1000, 400));
+    delivered("refund.created", pending);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    assertThat(refunded(buyer, order)).isZero();
+    // meanwhile the pending amount stays reserved: it cannot be refunded twice
+    expectError(refund(seller, order, 601, UUID.randomUUID().toString()), "CONFLICT");
+    delivered("refund.updated", stripe.settleRefund((String) pending.get("id"), "succeeded", null));
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    assertThat(refunded(buyer, order)).isEqualTo(400);
+    // a stale report of it pending, arriving last, takes nothing back
+    delivered("refund.created", pending);
+    assertThat(refunded(buyer, order)).isEqualTo(400);
+    // the same key answers the refund as it is now
+    refund(seller, order, 400, key)
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    assertThat(
+            count(
+                "SELECT count(*) FROM mail_outbox WHERE dedup_key LIKE 'refund-succeeded:' || $1 || ':%'",
+                order))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aPendingRefundThatFailsRefundsNothingFreesItsAmountAndTellsTheSeller() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 900, 3), 1);
+    String pi = pay(buyer, order);
+    stripe.pendingRefunds(true);
+    String key = UUID.randomUUID().toString();
+    String refundId =
+        refund(seller, order, 900, key)
+            .path("refund.status")
+            .entity(String.class)
+            .isEqualTo("PENDING")
+            .path("refund.id")
+            .entity(String.class)
+            .get();
+    Map<String, Object> pending = stripe.refundsOf(pi).get(0);
+    Map<String, Object> failed =
+        stripe.settleRefund((String) pending.get("id"), "failed", "expired_or_canceled_card");
+    // the failure first, then the reports from before it: they take nothing back
+    delivered("refund.failed", failed);
+    delivered("charge.refunded", charge(pi, 900, 900));
+    delivered("refund.created", pending);
+    delivered("refund.updated", failed);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    assertThat(refunded(buyer, order)).isZero();
+    refund(seller, order, 900, key).path("refund.status").entity(String.class).isEqualTo("FAILED");
+    assertThat(mails("refund-failed:" + refundId)).isEqualTo(1);
+    assertThat(
+            count(
+                "SELECT count(*) FROM mail_outbox WHERE recipient = $1 AND subject LIKE '%did not go through'",
+                seller.email()))
+        .isEqualTo(1);
+    // the buyer was never told of a refund, nor of its failure
+    assertThat(mails("refund-reversed:" + refundId)).isZero();
+    assertThat(
+            count(
+                "SELECT count(*) FROM mail_outbox WHERE dedup_key LIKE 'refund-succeeded:' || $1 || ':%'",
+                order))
+        .isZero();
+    // the amount is free again
+    stripe.pendingRefunds(false);
+    refund(seller, order, 900, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    assertThat(payment(buyer, order).get("status")).isEqualTo("REFUNDED");
+  }
+
+  @Test
+  void aRefundThatFailsAfterItSucceededIsTakenBackAndBothSidesAreTold() {
+    // Stripe's test card whose refunds succeed and then fail; the fake delivers the events
+    stripe.webhookUrl("http://127.0.0.1:" + port + "/webhooks/stripe");
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 700, 3), 1);
+    confirmAtStripe(checkout(buyer, order).paymentIntentId(), "pm_card_refundFail");
+    assertThat(awaitStatus(buyer, order, "PAID")).isEqualTo("PAID");
+    String key = UUID.randomUUID().toString();
+    // answered SUCCEEDED (the failure comes two seconds later)
+    String refundId =
+        refund(seller, order, 700, key)
+            .path("refund.status")
+            .entity(String.class)
+            .isEqualTo("SUCCEEDED")
+            .path("refund.id")
+            .entity(String.class)
+            .get();
+    assertThat(awaitRefund(seller, order, 700, key, "FAILED")).isEqualTo("FAILED");
+    var after = payment(buyer, order);
+    assertThat(after.get("status")).isEqualTo("REFUNDED"); // final: the order does not go back
+    assertThat(((Map<?, ?>) after.get("payment")).get("status")).isEqualTo("SUCCEEDED");
+    assertThat(refunded(buyer, order)).isZero();
+    // each told once, though Stripe sent the failure three ways (refund.updated,
+    // charge.refund.updated, refund.failed)
+    assertThat(mails("refund-succeeded:" + order + ":" + refundId)).isEqualTo(1);
+    assertThat(mails("refund-reversed:" + refundId)).isEqualTo(1);
+    assertThat(mails("refund-failed:" + refundId)).isEqualTo(1);
+    List<Map<String, Object>> told = awaitMail(seller.email(), "did not go through");
+    assertThat(told).hasSize(1);
+    assertThat((String) told.get(0).get("body"))
+        .contains("7.00 USD")
+        .contains("expired_or_canceled_card");
+    assertThat(awaitMail(buyer.email(), "did not reach you")).hasSize(1);
+    // the seller may refund it again (on this card it fails again)
+    String again = UUID.randomUUID().toString();
+    refund(seller, order, 700, again).path("refund.id").entity(String.class).get();
+    assertThat(awaitRefund(seller, order, 700, again, "FAILED")).isEqualTo("FAILED");
+  }
+
+  @Test
+  void refundsWhoseEventsNeverCameAreSettledByAskingStripe() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1000, 3), 1);
+    String pi = pay(buyer, order);
+    stripe.pendingRefunds(true);
+    String key = UUID.randomUUID().toString();
+    refund(seller, order, 300, key).path("refund.status").entity(String.class).isEqualTo("PENDING");
+    stripe.pendingRefunds(false);
+    // at Stripe it succeeds, and someone refunds 200 in the Dashboard; no event reaches us
+    stripe.settleRefund((String) stripe.refundsOf(pi).get(0).get("id"), "succeeded", null);
+    refundInStripesDashboard(pi, 200);
+    // in flight for less than refund-check-after (1 h): Stripe is not asked yet
+    refundCheck.check().block(Duration.ofSeconds(30));
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    inFlightSince("2 hours", order);
+    assertThat(refundCheck.check().block(Duration.ofSeconds(30))).isPositive();
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    assertThat(refunded(buyer, order)).isEqualTo(500);
+    refund(seller, order, 300, key)
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    // checked again, nothing changes: each refund counted once
+    refundCheck.check().block(Duration.ofSeconds(30));
+    assertThat(refunded(buyer, order)).isEqualTo(500);
+    assertThat(count("SELECT count(*) FROM refunds WHERE order_id = $1", order)).isEqualTo(2);
+  }
+
+  @Test
+  void aRefundMadeInStripesDashboardIsFollowedAndLimitsTheSellers() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1000, 3), 1);
+    String pi = pay(buyer, order);
+    Map<String, Object> dashboard = refundAtStripe("re_dashboard_" + order, pi, 600, "pending");
+    delivered("refund.created", dashboard);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    // what the Dashboard refund holds, the seller cannot refund
+    expectError(refund(seller, order, 401, UUID.randomUUID().toString()), "CONFLICT");
+    dashboard.put("status", "succeeded");
+    delivered("refund.updated", dashboard);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    assertThat(refunded(buyer, order)).isEqualTo(600);
+    // reports that contradict the payment are not applied
+    Map<String, Object> euro = refundAtStripe("re_euro_" + order, pi, 100, "succeeded");
+    euro.put("currency", "eur");
+    Map<String, Object> tooMuch = refundAtStripe("re_much_" + order, pi, 500, "succeeded");
+    Map<String, Object> otherAmount = refundAtStripe("re_dashboard_" + order, pi, 300, "succeeded");
+    for (Map<String, Object> contradiction : List.of(euro, tooMuch, otherAmount)) {
+      delivered("refund.updated", contradiction);
+    }
+    assertThat(mismatches(order)).isEqualTo(3);
+    assertThat(refunded(buyer, order)).isEqualTo(600);
+    refund(seller, order, 400, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    assertThat(payment(buyer, order).get("status")).isEqualTo("REFUNDED");
+    assertThat(refunded(buyer, order)).isEqualTo(1000);
   }
 
   @Test
@@ -388,7 +588,7 @@ class PaymentTests extends ApiTests {
     expectError(refund(other, order, 1, UUID.randomUUID().toString()), "CONFLICT");
     assertThat(
             count(
-                "SELECT count(*) FROM mail_outbox WHERE dedup_key LIKE 'order-refunded:' || $1 || ':%'",
+                "SELECT count(*) FROM mail_outbox WHERE dedup_key LIKE 'refund-succeeded:' || $1 || ':%'",
                 order))
         .isEqualTo(3);
   }
@@ -548,7 +748,7 @@ class PaymentTests extends ApiTests {
     expectError(refund(seller, order, 1, UUID.randomUUID().toString()), "CONFLICT");
     assertThat(
             count(
-                "SELECT count(*) FROM mail_outbox WHERE dedup_key LIKE 'order-refunded:' || $1 || ':%'",
+                "SELECT count(*) FROM mail_outbox WHERE dedup_key LIKE 'refund-succeeded:' || $1 || ':%'",
                 order))
         .isEqualTo(1);
   }
@@ -762,20 +962,7 @@ class PaymentTests extends ApiTests {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");
     String order = placeOrder(buyer, product(seller, 4200, 3), 1);
-    String pi = checkout(buyer, order).paymentIntentId();
-    // what an app does with Stripe's SDK: confirm with the publishable key
-    var confirmed =
-        http()
-            .post()
-            .uri(URI.create(stripe.baseUrl() + "/v1/payment_intents/" + pi + "/confirm"))
-            .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
-            .contentType(MediaType.APPLICATION_FORM_URLENCODED)
-            .bodyValue("payment_method=pm_card_visa")
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(Void.class);
-    assertThat(confirmed).isNotNull();
+    confirmAtStripe(checkout(buyer, order).paymentIntentId(), "pm_card_visa");
     String status = awaitStatus(buyer, order, "PAID");
     assertThat(status).isEqualTo("PAID");
     List<Map<String, Object>> mail = awaitMail(buyer.email(), "is paid");
@@ -797,6 +984,86 @@ class PaymentTests extends ApiTests {
   }
 
   // --- helpers
+
+  /** What an app does with Stripe's SDK: confirms the PaymentIntent with a payment method. */
+  private void confirmAtStripe(String pi, String paymentMethod) {
+    http()
+        .post()
+        .uri(URI.create(stripe.baseUrl() + "/v1/payment_intents/" + pi + "/confirm"))
+        .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
+        .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+        .bodyValue("payment_method=" + paymentMethod)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        // read to the end: a body left unread is a buffer never released
+        .expectBody(Void.class);
+  }
+
+  /** A refund made in Stripe's Dashboard: at Stripe, with none of our metadata. */
+  private void refundInStripesDashboard(String pi, long amount) {
+    http()
+        .post()
+        .uri(URI.create(stripe.baseUrl() + "/v1/refunds"))
+        .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
+        .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+        .bodyValue("payment_intent=" + pi + "&amount=" + amount)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(Void.class);
+  }
+
+  /** Makes the order's refunds in flight look unchanged for {@code ago} (a PostgreSQL interval). */
+  private void inFlightSince(String ago, String order) {
+    db.sql(
+            "UPDATE refunds SET updated_at = now() - $1::interval WHERE order_id = $2"
+                + " AND status IN ('pending', 'requires_action')")
+        .bind(0, ago)
+        .bind(1, Long.parseLong(order))
+        .then()
+        .block();
+  }
+
+  /** Delivers the event as Stripe does, signed now, and expects it taken (200). */
+  private void delivered(String type, Map<String, Object> object) {
+    String event = event(type, object);
+    assertThat(deliver(event, sign(event, now()))).as(type + " " + object).isEqualTo(200);
+  }
+
+  /** A refund as Stripe's events carry it, of one made outside the API (no metadata of ours). */
+  private static Map<String, Object> refundAtStripe(
+      String id, String pi, long amount, String status) {
+    Map<String, Object> refund = new LinkedHashMap<>();
+    refund.put("id", id);
+    refund.put("object", "refund");
+    refund.put("amount", amount);
+    refund.put("currency", "usd");
+    refund.put("payment_intent", pi);
+    refund.put("status", status);
+    refund.put("metadata", Map.of());
+    return refund;
+  }
+
+  /** What the buyer sees refunded of the order's payment, in minor units. */
+  private long refunded(Client buyer, String order) {
+    var payment = (Map<?, ?>) payment(buyer, order).get("payment");
+    return ((Number) ((Map<?, ?>) payment.get("refunded")).get("amount")).longValue();
+  }
+
+  /** Asks for the refund again with its key until it has the wanted status; answers the last. */
+  private String awaitRefund(Client seller, String order, int amount, String key, String wanted) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    String status;
+    do {
+      status = refund(seller, order, amount, key).path("refund.status").entity(String.class).get();
+      if (status.equals(wanted)) {
+        return status;
+      }
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(100)).block();
+    } while (System.nanoTime() < deadline);
+    return status;
+  }
 
   private record Started(String paymentIntentId) {}
 

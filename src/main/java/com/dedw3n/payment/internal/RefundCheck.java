@@ -1,0 +1,131 @@
+package com.dedw3n.payment.internal;
+
+import com.dedw3n.order.OrderLifecycle;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Asks Stripe about refunds still in flight here after {@code dedw3n.payment.refund-check-after} (1
+ * h), every {@code refund-check} (10 min). Their settling events may never come: an endpoint not
+ * subscribed to the refund events, deliveries Stripe gave up on after three days, the answer to our
+ * create lost and never asked for again. Each such order's refunds are listed at Stripe and applied
+ * as their events would be ({@link PaymentProgress#refund}, under the order's lock, so a check and
+ * a webhook about one refund end the same in either order); this also finds refunds made in the
+ * Dashboard whose events were missed. Every instance checks: a refund checked twice changes once.
+ */
+@Component
+class RefundCheck implements DisposableBean {
+
+  private static final Log log = LogFactory.getLog(RefundCheck.class);
+  // orders a check asks Stripe about; the ones checked go to the back of the line
+  private static final int ORDERS = 100;
+
+  private final Payments payments;
+  private final OrderLifecycle orders;
+  private final PaymentProgress progress;
+  private final StripeGateway stripe;
+  private final TransactionalOperator transaction;
+  private final Clock clock;
+  private final Duration after;
+  private final Duration interval;
+  private volatile @Nullable Disposable checking;
+
+  RefundCheck(
+      Payments payments,
+      OrderLifecycle orders,
+      PaymentProgress progress,
+      StripeGateway stripe,
+      TransactionalOperator transaction,
+      PaymentSettings settings,
+      ObjectProvider<Clock> clock) {
+    this.payments = payments;
+    this.orders = orders;
+    this.progress = progress;
+    this.stripe = stripe;
+    this.transaction = transaction;
+    this.clock = clock.getIfUnique(Clock::systemUTC);
+    this.after = settings.refundCheckAfter();
+    this.interval = settings.refundCheck();
+    start();
+  }
+
+  /**
+   * Checks the orders whose refunds are in flight for longer than allowed; answers how many were
+   * checked (an order Stripe could not answer for now is not counted, and waits for the next).
+   */
+  Mono<Long> check() {
+    if (!stripe.configured()) {
+      return Mono.just(0L);
+    }
+    OffsetDateTime since = clock.instant().minus(after).atOffset(ZoneOffset.UTC);
+    return payments
+        .ordersWithRefundsInFlight(since, ORDERS)
+        .collectList()
+        .flatMapMany(ids -> ids.isEmpty() ? Flux.empty() : payments.ofOrders(ids))
+        .filter(payment -> payment.paymentIntentId() != null)
+        .concatMap(payment -> check(payment.orderId(), payment.paymentIntentId(), since))
+        .filter(checked -> checked)
+        .count();
+  }
+
+  /** Applies the order's refunds at Stripe; false when Stripe could not be asked now. */
+  private Mono<Boolean> check(long orderId, String intentId, OffsetDateTime since) {
+    return stripe
+        .refundsOf(intentId)
+        .flatMapMany(Flux::fromIterable)
+        .map(RefundReport::of)
+        .concatMap(
+            refund ->
+                orders
+                    .lock(orderId)
+                    .zipWith(payments.lock(orderId))
+                    .flatMap(locked -> progress.refund(locked.getT1(), locked.getT2(), refund))
+                    .as(transaction::transactional))
+        // still in flight at Stripe (or never created there): asked about again in a while
+        .then(payments.refundsChecked(orderId, since))
+        .thenReturn(true)
+        .onErrorResume(
+            e -> {
+              log.warn("Refunds of order " + orderId + " not checked now: " + e.getMessage());
+              return Mono.just(false);
+            });
+  }
+
+  private synchronized void start() {
+    if (checking == null) {
+      checking =
+          Flux.interval(interval, interval)
+              .onBackpressureDrop()
+              .concatMap(
+                  tick ->
+                      check()
+                          .onErrorResume(
+                              e -> {
+                                log.warn("Refund check failed; the next one retries: " + e);
+                                return Mono.empty();
+                              }),
+                  1)
+              .subscribe();
+    }
+  }
+
+  @Override
+  public void destroy() {
+    Disposable running = checking;
+    if (running != null) {
+      running.dispose();
+    }
+  }
+}

@@ -16,6 +16,9 @@ alter table refunds
 -- applies (a failure takes them back).
 update refunds set status = 'succeeded', updated_at = now()
 where status in ('pending', 'requires_action') and stripe_refund_id is not null;
+-- Ours whose creation Stripe never answered: the first refund check looks them up at Stripe.
+update refunds set updated_at = timestamptz '2000-01-01 00:00:00+00'
+where status in ('pending', 'requires_action') and stripe_refund_id is null;
 
 -- From now on amount_refunded is the sum of the order's succeeded refunds. What the old figure
 -- holds beyond our rows came from refunds made in the Dashboard: it becomes one succeeded row per

@@ -363,8 +363,11 @@ class PaymentController {
   private Mono<String> recordRefund(Payments.RefundRow refund, RefundReport created) {
     return orders
         .lock(refund.orderId())
-        .zipWith(payments.lock(refund.orderId()))
-        .flatMap(locked -> progress.refund(locked.getT1(), locked.getT2(), created))
+        .flatMap(
+            order ->
+                payments
+                    .lock(refund.orderId())
+                    .flatMap(payment -> progress.refund(order, payment, created)))
         .as(transaction::transactional);
   }
 

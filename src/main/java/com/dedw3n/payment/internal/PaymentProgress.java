@@ -7,7 +7,7 @@ import com.dedw3n.order.OrderSummary;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.user.Users;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Optional;
+import java.time.ZoneOffset;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -129,16 +129,31 @@ class PaymentProgress {
     }
     return payments
         .refundOf(order.id(), report.stripeId(), report.ourId())
-        .map(Optional::of)
-        .defaultIfEmpty(Optional.empty())
+        .map(row -> new Known(row, null))
+        .switchIfEmpty(
+            Mono.defer(
+                () ->
+                    report.ourId() != null
+                        ? Mono.just(new Known(null, null))
+                        : payments
+                            .beforeV35(
+                                order.id(),
+                                report.amount(),
+                                report.created() == null
+                                    ? null
+                                    : report.created().atOffset(ZoneOffset.UTC))
+                            .map(lump -> new Known(null, lump))
+                            .defaultIfEmpty(new Known(null, null))))
         .zipWith(payments.succeededRefunds(order.id()))
         .flatMap(
             known -> {
-              Payments.RefundRow row = known.getT1().orElse(null);
+              Payments.RefundRow row = known.getT1().row();
+              Payments.RefundRow lump = known.getT1().beforeV35();
               if (row != null && row.amount() != report.amount()) {
                 return mismatch(before, report);
               }
-              String from = row == null ? null : row.status();
+              // a refund from before V35 was counted as succeeded in that migration's lump sum
+              String from = row != null ? row.status() : lump != null ? "succeeded" : null;
               String to =
                   from != null && RefundReport.stage(from) >= RefundReport.stage(report.status())
                       ? from
@@ -155,12 +170,16 @@ class PaymentProgress {
               }
               Mono<Payments.RefundRow> write =
                   row == null
-                      ? payments.insertOutsideRefund(
-                          order.id(),
-                          report.stripeId(),
-                          report.amount(),
-                          to,
-                          report.failureReason())
+                      ? (lump == null
+                              ? Mono.<Void>empty()
+                              : payments.takeOffBeforeV35(lump, report.amount()))
+                          .then(
+                              payments.insertOutsideRefund(
+                                  order.id(),
+                                  report.stripeId(),
+                                  report.amount(),
+                                  to,
+                                  report.failureReason()))
                       : payments
                           .refundStatus(row.id(), report.stripeId(), to, report.failureReason())
                           .thenReturn(row);
@@ -182,6 +201,9 @@ class PaymentProgress {
                                           : "refund " + to + ", order " + moved)));
             });
   }
+
+  /** The refund's own row, or else the lump sum of V35 it was counted in; both null: a new one. */
+  private record Known(Payments.@Nullable RefundRow row, Payments.@Nullable RefundRow beforeV35) {}
 
   private static long counted(@Nullable String status, long amount) {
     return "succeeded".equals(status) ? amount : 0;

@@ -199,6 +199,36 @@ class Payments {
         .one();
   }
 
+  /**
+   * The order's row V35 made of refunds from before it whose Stripe ids were not known (Dashboard
+   * refunds the old code counted from charge.refunded), if it holds at least {@code amount} and was
+   * made after {@code refundCreated}: that refund is one of them. Empty otherwise, and when {@code
+   * refundCreated} is not known.
+   */
+  Mono<RefundRow> beforeV35(long orderId, long amount, @Nullable OffsetDateTime refundCreated) {
+    return db.sql(
+            "SELECT "
+                + REFUND_COLUMNS
+                + " FROM refunds WHERE order_id = $1"
+                + " AND idempotency_key = 'outside-the-api-before-v35' AND amount >= $2"
+                + " AND created_at > $3")
+        .bind(0, orderId)
+        .bind(1, amount)
+        .bind(2, Parameters.in(R2dbcType.TIMESTAMP_WITH_TIME_ZONE, refundCreated))
+        .map(Payments::refundRow)
+        .one();
+  }
+
+  /** Takes {@code amount} off that row: one of its refunds now has a row of its own. */
+  Mono<Void> takeOffBeforeV35(RefundRow row, long amount) {
+    return (amount >= row.amount()
+            ? db.sql("DELETE FROM refunds WHERE id = $1").bind(0, row.id())
+            : db.sql("UPDATE refunds SET amount = amount - $2, updated_at = now() WHERE id = $1")
+                .bind(0, row.id())
+                .bind(1, amount))
+        .then();
+  }
+
   /** A refund Stripe reports that the API did not make (the Dashboard's): no seller. */
   Mono<RefundRow> insertOutsideRefund(
       long orderId, String stripeRefundId, long amount, String status, @Nullable String reason) {

@@ -22,8 +22,9 @@ import reactor.core.publisher.Mono;
  * subscribed to the refund events, deliveries Stripe gave up on after three days, the answer to our
  * create lost and never asked for again. Each such order's refunds are listed at Stripe and applied
  * as their events would be ({@link PaymentProgress#refund}, under the order's lock, so a check and
- * a webhook about one refund end the same in either order); this also finds refunds made in the
- * Dashboard whose events were missed. Every instance checks: a refund checked twice changes once.
+ * a webhook about one refund end the same in either order); this also finds the Dashboard refunds
+ * of those orders whose events were missed (not those of orders with nothing in flight here). Every
+ * instance checks: a refund checked twice changes once.
  */
 @Component
 class RefundCheck implements DisposableBean {
@@ -74,8 +75,11 @@ class RefundCheck implements DisposableBean {
         .ordersWithRefundsInFlight(since, ORDERS)
         .collectList()
         .flatMapMany(ids -> ids.isEmpty() ? Flux.empty() : payments.ofOrders(ids))
-        .filter(payment -> payment.paymentIntentId() != null)
-        .concatMap(payment -> check(payment.orderId(), payment.paymentIntentId(), since))
+        .concatMap(
+            payment ->
+                payment.paymentIntentId() == null
+                    ? payments.refundsChecked(payment.orderId(), since).thenReturn(false)
+                    : check(payment.orderId(), payment.paymentIntentId(), since))
         .filter(checked -> checked)
         .count();
   }
@@ -86,12 +90,18 @@ class RefundCheck implements DisposableBean {
         .refundsOf(intentId)
         .flatMapMany(Flux::fromIterable)
         .map(RefundReport::of)
+        // Stripe lists newest first; applied in the order they happened, a refund made again
+        // after one that failed is not taken for one too many
+        .sort(RefundReport.OLDEST_FIRST)
         .concatMap(
             refund ->
                 orders
                     .lock(orderId)
-                    .zipWith(payments.lock(orderId))
-                    .flatMap(locked -> progress.refund(locked.getT1(), locked.getT2(), refund))
+                    .flatMap(
+                        order ->
+                            payments
+                                .lock(orderId)
+                                .flatMap(payment -> progress.refund(order, payment, refund)))
                     .as(transaction::transactional))
         // still in flight at Stripe (or never created there): asked about again in a while
         .then(payments.refundsChecked(orderId, since))
@@ -99,7 +109,12 @@ class RefundCheck implements DisposableBean {
         .onErrorResume(
             e -> {
               log.warn("Refunds of order " + orderId + " not checked now: " + e.getMessage());
-              return Mono.just(false);
+              // to the back of the line all the same: an order Stripe keeps refusing to answer
+              // for must not hold up the others
+              return payments
+                  .refundsChecked(orderId, since)
+                  .onErrorResume(again -> Mono.empty())
+                  .thenReturn(false);
             });
   }
 

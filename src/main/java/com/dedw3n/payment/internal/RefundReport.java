@@ -3,6 +3,8 @@ package com.dedw3n.payment.internal;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.stripe.model.Refund;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -12,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param ourId the id of our refund row, from the metadata the API creates refunds with; null for a
  *     refund made outside the API
+ * @param created when Stripe made the refund
  */
 record RefundReport(
     String stripeId,
@@ -19,7 +22,12 @@ record RefundReport(
     @Nullable String currency,
     String status,
     @Nullable String failureReason,
-    @Nullable Long ourId) {
+    @Nullable Long ourId,
+    @Nullable Instant created) {
+
+  /** Oldest first: a listing is applied in the order the refunds happened. */
+  static final Comparator<RefundReport> OLDEST_FIRST =
+      Comparator.comparing(RefundReport::created, Comparator.nullsFirst(Comparator.naturalOrder()));
 
   /**
    * How far along a status is. Stripe moves a refund forward only (pending or requires_action, then
@@ -46,7 +54,8 @@ record RefundReport(
         refund.getCurrency(),
         known(refund.getStatus()),
         refund.getFailureReason(),
-        metadata == null ? null : id(metadata.get("refund_id")));
+        metadata == null ? null : id(metadata.get("refund_id")),
+        refund.getCreated() == null ? null : Instant.ofEpochSecond(refund.getCreated()));
   }
 
   /** The refund in an event's JSON; null when the object is no refund with an id. */
@@ -57,6 +66,7 @@ record RefundReport(
     }
     JsonElement amount = refund.get("amount");
     JsonElement metadata = refund.get("metadata");
+    JsonElement created = refund.get("created");
     return new RefundReport(
         id,
         amount == null || amount.isJsonNull() ? 0 : amount.getAsLong(),
@@ -65,7 +75,10 @@ record RefundReport(
         string(refund, "failure_reason"),
         metadata != null && metadata.isJsonObject()
             ? id(string(metadata.getAsJsonObject(), "refund_id"))
-            : null);
+            : null,
+        created == null || created.isJsonNull() || !created.isJsonPrimitive()
+            ? null
+            : Instant.ofEpochSecond(created.getAsLong()));
   }
 
   /** A status Stripe may add later counts as still in flight: it reserves, and refunds nothing. */

@@ -229,13 +229,17 @@ class StripeWebhook {
     return Flux.fromIterable(data.getAsJsonArray())
         .filter(JsonElement::isJsonObject)
         .mapNotNull(refund -> RefundReport.of(refund.getAsJsonObject()))
+        .sort(RefundReport.OLDEST_FIRST)
         // one after the other, each under the order's and the payment's lock, each seeing the last
         .concatMap(
             refund ->
                 orders
                     .lock(orderId)
-                    .zipWith(payments.lock(orderId))
-                    .flatMap(locked -> progress.refund(locked.getT1(), locked.getT2(), refund)))
+                    .flatMap(
+                        order ->
+                            payments
+                                .lock(orderId)
+                                .flatMap(payment -> progress.refund(order, payment, refund))))
         .collect(Collectors.joining("; "))
         .map(outcomes -> outcomes.isEmpty() ? "recorded (no refund listed)" : outcomes);
   }

@@ -340,7 +340,14 @@ class PaymentController {
    * refund as stored then (a webhook about it may have arrived first and taken it further).
    */
   private Mono<RefundResult> send(Payments.RefundRow refund, String intentId, String currency) {
-    if (refund.stripeRefundId() != null || RefundReport.over(refund.status())) {
+    if (refund.stripeRefundId() != null
+        || RefundReport.over(refund.status())
+        // past Stripe's idempotency window the key would make a second refund were the first made
+        // after all: RefundCheck asks Stripe about it instead, and ends it if Stripe never made it
+        || refund
+            .createdAt()
+            .toInstant()
+            .isBefore(clock.instant().minus(StripeGateway.IDEMPOTENCY_WINDOW))) {
       return Mono.just(result(refund, currency));
     }
     return stripe

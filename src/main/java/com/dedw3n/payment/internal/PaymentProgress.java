@@ -237,24 +237,7 @@ class PaymentProgress {
     String why = report.failureReason() == null ? "" : " (" + report.failureReason() + ")";
     meters.counter("dedw3n.payment.refund_failed").increment();
     Mono<Void> seller =
-        refund.sellerId() == null
-            ? Mono.empty()
-            : users
-                .findById(refund.sellerId())
-                .flatMap(
-                    user ->
-                        outbox.enqueue(
-                            "refund-failed:" + refund.id(),
-                            user.email(),
-                            "Your refund for order " + order.id() + " did not go through",
-                            "Stripe reports that your refund of "
-                                + amount
-                                + " for order "
-                                + order.id()
-                                + " "
-                                + to
-                                + why
-                                + ". The buyer did not get it back; you can refund it again."));
+        sellerTold(refund, "Stripe reports that your refund of " + amount, to + why);
     if (!"succeeded".equals(from)) {
       return seller;
     }
@@ -282,6 +265,45 @@ class PaymentProgress {
                 + " could not be paid back to your payment method"
                 + why
                 + ". The seller has been told."));
+  }
+
+  /**
+   * A refund of ours that Stripe never created (its create failed, and nobody retried it within
+   * Stripe's idempotency window): it ends failed, its amount freed, and its seller is told. Only a
+   * refund Stripe never reported on is ended so.
+   */
+  Mono<Void> neverCreated(Payments.RefundRow refund, String currency) {
+    return payments
+        .refundRefused(refund.id(), "never created at Stripe")
+        // not when Stripe reported on it meanwhile
+        .filter(ended -> ended)
+        .flatMap(
+            ended ->
+                sellerTold(
+                    refund,
+                    "Your refund of " + money(refund.amount(), currency),
+                    "never reached Stripe (it could not be reached when you made it)"));
+  }
+
+  /** The refund's seller (none for the Dashboard's) learns that it failed; once per refund. */
+  private Mono<Void> sellerTold(Payments.RefundRow refund, String what, String how) {
+    if (refund.sellerId() == null) {
+      return Mono.empty();
+    }
+    return users
+        .findById(refund.sellerId())
+        .flatMap(
+            user ->
+                outbox.enqueue(
+                    "refund-failed:" + refund.id(),
+                    user.email(),
+                    "Your refund for order " + refund.orderId() + " did not go through",
+                    what
+                        + " for order "
+                        + refund.orderId()
+                        + " "
+                        + how
+                        + ". The buyer did not get it back; you can refund it again."));
   }
 
   private Mono<String> mismatch(PaymentRow payment, RefundReport report) {

@@ -138,7 +138,7 @@ class Payments {
   }
 
   private static final String REFUND_COLUMNS =
-      "id, order_id, seller_id, amount, status, stripe_refund_id";
+      "id, order_id, seller_id, amount, status, stripe_refund_id, created_at";
 
   /** A refund a seller asked for with this key, or empty. */
   Mono<RefundRow> refund(long orderId, long sellerId, String idempotencyKey) {
@@ -263,14 +263,16 @@ class Payments {
    * Stripe refused to create the refund (a 4xx): nothing was refunded. Only a refund Stripe never
    * reported on is marked so.
    */
-  Mono<Void> refundRefused(long refundId, String reason) {
+  Mono<Boolean> refundRefused(long refundId, String reason) {
     return db.sql(
             "UPDATE refunds SET status = 'failed', failure_reason = $2, updated_at = now()"
                 + " WHERE id = $1 AND stripe_refund_id IS NULL"
                 + " AND status IN ('pending', 'requires_action')")
         .bind(0, refundId)
         .bind(1, reason)
-        .then();
+        .fetch()
+        .rowsUpdated()
+        .map(updated -> updated > 0);
   }
 
   /**
@@ -295,6 +297,22 @@ class Payments {
         .bind(0, orderId)
         .bind(1, since)
         .then();
+  }
+
+  /**
+   * The order's refunds that Stripe never reported on, made before {@code before}, still in flight:
+   * past Stripe's idempotency window, Stripe never created them.
+   */
+  Flux<RefundRow> unseenAtStripe(long orderId, OffsetDateTime before) {
+    return db.sql(
+            "SELECT "
+                + REFUND_COLUMNS
+                + " FROM refunds WHERE order_id = $1 AND stripe_refund_id IS NULL"
+                + " AND status IN ('pending', 'requires_action') AND created_at < $2")
+        .bind(0, orderId)
+        .bind(1, before)
+        .map(Payments::refundRow)
+        .all();
   }
 
   /** The refund as stored now. */
@@ -322,7 +340,8 @@ class Payments {
       @Nullable Long sellerId,
       long amount,
       String status,
-      @Nullable String stripeRefundId) {}
+      @Nullable String stripeRefundId,
+      OffsetDateTime createdAt) {}
 
   private static RefundRow refundRow(Readable row) {
     return new RefundRow(
@@ -331,7 +350,8 @@ class Payments {
         row.get("seller_id", Long.class),
         row.get("amount", Long.class),
         row.get("status", String.class),
-        row.get("stripe_refund_id", String.class));
+        row.get("stripe_refund_id", String.class),
+        row.get("created_at", OffsetDateTime.class));
   }
 
   private static PaymentRow row(Readable row) {

@@ -79,15 +79,27 @@ class RefundCheck implements DisposableBean {
             payment ->
                 payment.paymentIntentId() == null
                     ? payments.refundsChecked(payment.orderId(), since).thenReturn(false)
-                    : check(payment.orderId(), payment.paymentIntentId(), since))
+                    : check(payment, since))
         .filter(checked -> checked)
         .count();
   }
 
-  /** Applies the order's refunds at Stripe; false when Stripe could not be asked now. */
-  private Mono<Boolean> check(long orderId, String intentId, OffsetDateTime since) {
+  /**
+   * Applies the order's refunds at Stripe, then ends those of ours Stripe never made; false when
+   * Stripe could not be asked now.
+   */
+  private Mono<Boolean> check(PaymentRow payment, OffsetDateTime since) {
+    long orderId = payment.orderId();
+    // past the window (and an hour for a create that was on its way then), the mutation no longer
+    // sends the refund to Stripe: one Stripe's listing does not have, Stripe never made
+    OffsetDateTime unmade =
+        clock
+            .instant()
+            .minus(StripeGateway.IDEMPOTENCY_WINDOW)
+            .minus(Duration.ofHours(1))
+            .atOffset(ZoneOffset.UTC);
     return stripe
-        .refundsOf(intentId)
+        .refundsOf(payment.paymentIntentId())
         .flatMapMany(Flux::fromIterable)
         .map(RefundReport::of)
         // Stripe lists newest first; applied in the order they happened, a refund made again
@@ -101,9 +113,19 @@ class RefundCheck implements DisposableBean {
                         order ->
                             payments
                                 .lock(orderId)
-                                .flatMap(payment -> progress.refund(order, payment, refund)))
+                                .flatMap(locked -> progress.refund(order, locked, refund)))
                     .as(transaction::transactional))
-        // still in flight at Stripe (or never created there): asked about again in a while
+        .thenMany(
+            Flux.defer(
+                () ->
+                    payments
+                        .unseenAtStripe(orderId, unmade)
+                        .concatMap(
+                            refund ->
+                                progress
+                                    .neverCreated(refund, payment.currency())
+                                    .as(transaction::transactional))))
+        // still in flight at Stripe: asked about again in a while
         .then(payments.refundsChecked(orderId, since))
         .thenReturn(true)
         .onErrorResume(

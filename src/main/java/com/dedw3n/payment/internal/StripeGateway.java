@@ -141,6 +141,12 @@ final class StripeGateway {
     return call("create a refund", () -> client().refunds().create(params, options));
   }
 
+  /**
+   * How long Stripe keeps an idempotency key (at least 24 h, its documentation says): within it a
+   * create retried with the key answers the first one's object; after it, the key makes a new one.
+   */
+  static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
+
   /** The PaymentIntent's refunds at Stripe, newest first: the first 100 (an order has a few). */
   Mono<List<Refund>> refundsOf(String paymentIntentId) {
     RefundListParams params =

@@ -503,6 +503,41 @@ class PaymentTests extends ApiTests {
   }
 
   @Test
+  void aRefundStripeNeverMadeEndsFailedAfterItsKeyExpiredAndItsSellerIsTold() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1000, 3), 1);
+    pay(buyer, order);
+    // what a create Stripe never answered leaves (UNAVAILABLE), a day and more ago, never retried
+    String key = UUID.randomUUID().toString();
+    long refundId =
+        db.sql(
+                "INSERT INTO refunds (order_id, seller_id, idempotency_key, amount, created_at,"
+                    + " updated_at) VALUES ($1, $2, $3, 400, now() - interval '26 hours',"
+                    + " now() - interval '2 hours') RETURNING id")
+            .bind(0, Long.parseLong(order))
+            .bind(1, Long.parseLong(seller.id()))
+            .bind(2, key)
+            .map(r -> r.get(0, Long.class))
+            .one()
+            .block();
+    // its amount is reserved, and past Stripe's idempotency window its key no longer sends it
+    expectError(refund(seller, order, 601, UUID.randomUUID().toString()), "CONFLICT");
+    int creates = stripe.refundCreates();
+    refund(seller, order, 400, key).path("refund.status").entity(String.class).isEqualTo("PENDING");
+    assertThat(stripe.refundCreates()).isEqualTo(creates);
+    // the check asks Stripe, which never made it: it ends, and its seller is told
+    assertThat(refundCheck.check().block(Duration.ofSeconds(30))).isPositive();
+    refund(seller, order, 400, key).path("refund.status").entity(String.class).isEqualTo("FAILED");
+    assertThat(mails("refund-failed:" + refundId)).isEqualTo(1);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    refund(seller, order, 1000, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+  }
+
+  @Test
   void aRefundMadeInStripesDashboardIsFollowedAndLimitsTheSellers() {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");

@@ -64,7 +64,8 @@ public final class FakeStripe implements AutoCloseable {
   private final DisposableServer server;
   private final Map<String, Map<String, Object>> intents = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> charges = new ConcurrentHashMap<>();
-  private final Map<String, Map<String, Object>> refunds = new ConcurrentHashMap<>();
+  // in the order they were made, as Stripe keeps them (guarded by itself)
+  private final Map<String, Map<String, Object>> refunds = new LinkedHashMap<>();
   // charges paid with pm_card_refundFail: their refunds succeed, then fail
   private final java.util.Set<String> refundsFail = ConcurrentHashMap.newKeySet();
   private final Map<String, Replay> replays = new ConcurrentHashMap<>();
@@ -472,7 +473,9 @@ public final class FakeStripe implements AutoCloseable {
       refund.put("failure_reason", null);
       refund.put("metadata", metadata(form));
       refund.put("created", System.currentTimeMillis() / 1000);
-      refunds.put((String) refund.get("id"), refund);
+      synchronized (refunds) {
+        refunds.put((String) refund.get("id"), refund);
+      }
       send("charge.refunded", charge);
       send("refund.created", refund);
       if (failing) {
@@ -494,7 +497,10 @@ public final class FakeStripe implements AutoCloseable {
    */
   public Map<String, Object> settleRefund(
       String refundId, String status, @Nullable String failureReason) {
-    Map<String, Object> refund = refunds.get(refundId);
+    Map<String, Object> refund;
+    synchronized (refunds) {
+      refund = refunds.get(refundId);
+    }
     if (refund == null) {
       throw new IllegalArgumentException("no refund " + refundId);
     }
@@ -526,11 +532,12 @@ public final class FakeStripe implements AutoCloseable {
 
   /** The refunds of the PaymentIntent, as Stripe would send them in events, oldest first. */
   public List<Map<String, Object>> refundsOf(String intentId) {
-    return refunds.values().stream()
-        .filter(r -> intentId.equals(r.get("payment_intent")))
-        .sorted(java.util.Comparator.comparingLong(r -> (Long) r.get("created")))
-        .map(r -> (Map<String, Object>) new LinkedHashMap<>(r))
-        .toList();
+    synchronized (refunds) {
+      return refunds.values().stream()
+          .filter(r -> intentId.equals(r.get("payment_intent")))
+          .map(r -> (Map<String, Object>) new LinkedHashMap<>(r))
+          .toList();
+    }
   }
 
   private static Map<String, Object> metadata(Map<String, String> form) {

@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -98,13 +100,19 @@ class RefundCheck implements DisposableBean {
             .minus(StripeGateway.IDEMPOTENCY_WINDOW)
             .minus(Duration.ofHours(1))
             .atOffset(ZoneOffset.UTC);
+    Set<Long> listed = ConcurrentHashMap.newKeySet();
     return stripe
         .refundsOf(payment.paymentIntentId())
         .flatMapMany(Flux::fromIterable)
         .map(RefundReport::of)
-        // Stripe lists newest first; applied in the order they happened, a refund made again
-        // after one that failed is not taken for one too many
-        .sort(RefundReport.OLDEST_FIRST)
+        // in the order they happened: a refund made again after one that failed is not taken for
+        // one too many
+        .doOnNext(
+            refund -> {
+              if (refund.ourId() != null) {
+                listed.add(refund.ourId());
+              }
+            })
         .concatMap(
             refund ->
                 orders
@@ -120,10 +128,13 @@ class RefundCheck implements DisposableBean {
                 () ->
                     payments
                         .unseenAtStripe(orderId, unmade)
+                        // one Stripe listed but that was not applied (a mismatch) was made
+                        .filter(refund -> !listed.contains(refund.id()))
                         .concatMap(
                             refund ->
-                                progress
-                                    .neverCreated(refund, payment.currency())
+                                orders
+                                    .lock(orderId)
+                                    .then(progress.neverCreated(refund, payment.currency()))
                                     .as(transaction::transactional))))
         // still in flight at Stripe: asked about again in a while
         .then(payments.refundsChecked(orderId, since))

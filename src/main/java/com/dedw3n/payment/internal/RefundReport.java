@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.stripe.model.Refund;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -24,10 +23,6 @@ record RefundReport(
     @Nullable String failureReason,
     @Nullable Long ourId,
     @Nullable Instant created) {
-
-  /** Oldest first: a listing is applied in the order the refunds happened. */
-  static final Comparator<RefundReport> OLDEST_FIRST =
-      Comparator.comparing(RefundReport::created, Comparator.nullsFirst(Comparator.naturalOrder()));
 
   /**
    * How far along a status is. Stripe moves a refund forward only (pending or requires_action, then

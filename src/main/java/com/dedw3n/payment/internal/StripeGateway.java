@@ -11,6 +11,8 @@ import com.stripe.param.PaymentIntentCreateParams;
 import com.stripe.param.RefundCreateParams;
 import com.stripe.param.RefundListParams;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -147,11 +149,19 @@ final class StripeGateway {
    */
   static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
 
-  /** The PaymentIntent's refunds at Stripe, newest first: the first 100 (an order has a few). */
+  /** All of the PaymentIntent's refunds at Stripe, oldest first (Stripe lists newest first). */
   Mono<List<Refund>> refundsOf(String paymentIntentId) {
     RefundListParams params =
         RefundListParams.builder().setPaymentIntent(paymentIntentId).setLimit(100L).build();
-    return call("list refunds", () -> client().refunds().list(params).getData());
+    return call(
+        "list refunds",
+        () -> {
+          List<Refund> all = new ArrayList<>();
+          // every page, not the first: what is not listed is taken for never made
+          client().refunds().list(params).autoPagingIterable().forEach(all::add);
+          Collections.reverse(all);
+          return all;
+        });
   }
 
   private <T> Mono<T> call(String what, Callable<T> request) {

@@ -11,6 +11,9 @@ import com.stripe.net.Webhook;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -226,10 +229,14 @@ class StripeWebhook {
     if (data == null || !data.isJsonArray() || data.getAsJsonArray().isEmpty()) {
       return Mono.just("recorded (the refund events carry the refunds)");
     }
-    return Flux.fromIterable(data.getAsJsonArray())
+    List<JsonElement> listed = new ArrayList<>();
+    data.getAsJsonArray().forEach(listed::add);
+    // Stripe lists a charge's refunds newest first; applied in the order they happened, a refund
+    // made again after one that failed is not taken for one too many
+    Collections.reverse(listed);
+    return Flux.fromIterable(listed)
         .filter(JsonElement::isJsonObject)
         .mapNotNull(refund -> RefundReport.of(refund.getAsJsonObject()))
-        .sort(RefundReport.OLDEST_FIRST)
         // one after the other, each under the order's and the payment's lock, each seeing the last
         .concatMap(
             refund ->

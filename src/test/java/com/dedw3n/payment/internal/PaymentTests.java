@@ -507,34 +507,56 @@ class PaymentTests extends ApiTests {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");
     String order = placeOrder(buyer, product(seller, 1000, 3), 1);
-    pay(buyer, order);
-    // what a create Stripe never answered leaves (UNAVAILABLE), a day and more ago, never retried
+    String pi = pay(buyer, order);
+    // what two creates Stripe never answered (UNAVAILABLE) leave, a day and more ago, never
+    // retried: Stripe never made the first; it made the second, and its events were lost
     String key = UUID.randomUUID().toString();
-    long refundId =
-        db.sql(
-                "INSERT INTO refunds (order_id, seller_id, idempotency_key, amount, created_at,"
-                    + " updated_at) VALUES ($1, $2, $3, 400, now() - interval '26 hours',"
-                    + " now() - interval '2 hours') RETURNING id")
-            .bind(0, Long.parseLong(order))
-            .bind(1, Long.parseLong(seller.id()))
-            .bind(2, key)
-            .map(r -> r.get(0, Long.class))
-            .one()
-            .block();
-    // its amount is reserved, and past Stripe's idempotency window its key no longer sends it
-    expectError(refund(seller, order, 601, UUID.randomUUID().toString()), "CONFLICT");
+    long neverMade = unansweredRefund(order, seller, key, 400);
+    long made = unansweredRefund(order, seller, UUID.randomUUID().toString(), 200);
+    http()
+        .post()
+        .uri(URI.create(stripe.baseUrl() + "/v1/refunds"))
+        .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
+        .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+        .bodyValue("payment_intent=" + pi + "&amount=200&metadata[refund_id]=" + made)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(Void.class);
+    // their amounts are reserved, and past Stripe's idempotency window a key no longer sends one
+    expectError(refund(seller, order, 401, UUID.randomUUID().toString()), "CONFLICT");
     int creates = stripe.refundCreates();
     refund(seller, order, 400, key).path("refund.status").entity(String.class).isEqualTo("PENDING");
     assertThat(stripe.refundCreates()).isEqualTo(creates);
-    // the check asks Stripe, which never made it: it ends, and its seller is told
+    // the check asks Stripe: the one it made is applied, the one it never made ends
     assertThat(refundCheck.check().block(Duration.ofSeconds(30))).isPositive();
     refund(seller, order, 400, key).path("refund.status").entity(String.class).isEqualTo("FAILED");
-    assertThat(mails("refund-failed:" + refundId)).isEqualTo(1);
-    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
-    refund(seller, order, 1000, UUID.randomUUID().toString())
+    assertThat(count("SELECT count(*) FROM refunds WHERE id = $1 AND status = 'succeeded'", made))
+        .isEqualTo(1);
+    assertThat(mails("refund-failed:" + neverMade)).isEqualTo(1);
+    assertThat(mailsTo(seller, "did not go through")).isEqualTo(1);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PARTIALLY_REFUNDED");
+    assertThat(refunded(buyer, order)).isEqualTo(200);
+    refund(seller, order, 800, UUID.randomUUID().toString())
         .path("refund.status")
         .entity(String.class)
         .isEqualTo("SUCCEEDED");
+    assertThat(payment(buyer, order).get("status")).isEqualTo("REFUNDED");
+  }
+
+  /** A refund row as a create Stripe never answered leaves it, 26 hours ago; answers its id. */
+  private long unansweredRefund(String order, Client seller, String key, long amount) {
+    return db.sql(
+            "INSERT INTO refunds (order_id, seller_id, idempotency_key, amount, created_at,"
+                + " updated_at) VALUES ($1, $2, $3, $4, now() - interval '26 hours',"
+                + " now() - interval '2 hours') RETURNING id")
+        .bind(0, Long.parseLong(order))
+        .bind(1, Long.parseLong(seller.id()))
+        .bind(2, key)
+        .bind(3, amount)
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
   }
 
   @Test

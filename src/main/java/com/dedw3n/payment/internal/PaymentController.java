@@ -352,7 +352,12 @@ class PaymentController {
     }
     return stripe
         .refund(intentId, refund.amount(), refund.id())
-        .flatMap(created -> recordRefund(refund, RefundReport.of(created)))
+        // Stripe's answer, applied as its webhook event would be
+        .flatMap(
+            created ->
+                progress
+                    .refund(refund.orderId(), RefundReport.of(created))
+                    .as(transaction::transactional))
         .then(Mono.defer(() -> payments.refundById(refund.id())))
         .map(stored -> result(stored, currency))
         .onErrorResume(
@@ -364,18 +369,6 @@ class PaymentController {
                         Mono.error(
                             ApiException.conflict(
                                 "The payment provider refused the refund; nothing was refunded."))));
-  }
-
-  /** Stripe's answer, applied as its webhook event would be, under the order's lock. */
-  private Mono<String> recordRefund(Payments.RefundRow refund, RefundReport created) {
-    return orders
-        .lock(refund.orderId())
-        .flatMap(
-            order ->
-                payments
-                    .lock(refund.orderId())
-                    .flatMap(payment -> progress.refund(order, payment, created)))
-        .as(transaction::transactional);
   }
 
   /** The payment of every buyer's order on the page, in one statement; none for sellers. */

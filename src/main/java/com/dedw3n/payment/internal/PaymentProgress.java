@@ -114,6 +114,18 @@ class PaymentProgress {
   }
 
   /**
+   * As {@link #refund(OrderSummary, PaymentRow, RefundReport)}, taking the order's lock and then
+   * its payment's, in the caller's transaction (the order every change of a payment locks in);
+   * empty when the order has no payment.
+   */
+  Mono<String> refund(long orderId, RefundReport report) {
+    return orders
+        .lock(orderId)
+        .flatMap(
+            order -> payments.lock(orderId).flatMap(payment -> refund(order, payment, report)));
+  }
+
+  /**
    * Applies what Stripe said of a refund of the order (locked by the caller, as is {@code before},
    * its payment): the refund's row takes the further of its stored and reported status ({@link
    * RefundReport#stage}), a refund the API did not make gets a row of its own, and the payment's
@@ -273,8 +285,10 @@ class PaymentProgress {
    * refund Stripe never reported on is ended so.
    */
   Mono<Void> neverCreated(Payments.RefundRow refund, String currency) {
-    return payments
-        .refundRefused(refund.id(), "never created at Stripe")
+    return orders
+        .lock(refund.orderId())
+        // under the order's lock, as every change of a refund: no webhook commits over it
+        .then(payments.refundRefused(refund.id(), "never created at Stripe"))
         // not when Stripe reported on it meanwhile
         .filter(ended -> ended)
         .flatMap(

@@ -1,6 +1,5 @@
 package com.dedw3n.payment.internal;
 
-import com.dedw3n.order.OrderLifecycle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -36,7 +35,6 @@ class RefundCheck implements DisposableBean {
   private static final int ORDERS = 100;
 
   private final Payments payments;
-  private final OrderLifecycle orders;
   private final PaymentProgress progress;
   private final StripeGateway stripe;
   private final TransactionalOperator transaction;
@@ -47,14 +45,12 @@ class RefundCheck implements DisposableBean {
 
   RefundCheck(
       Payments payments,
-      OrderLifecycle orders,
       PaymentProgress progress,
       StripeGateway stripe,
       TransactionalOperator transaction,
       PaymentSettings settings,
       ObjectProvider<Clock> clock) {
     this.payments = payments;
-    this.orders = orders;
     this.progress = progress;
     this.stripe = stripe;
     this.transaction = transaction;
@@ -113,16 +109,7 @@ class RefundCheck implements DisposableBean {
                 listed.add(refund.ourId());
               }
             })
-        .concatMap(
-            refund ->
-                orders
-                    .lock(orderId)
-                    .flatMap(
-                        order ->
-                            payments
-                                .lock(orderId)
-                                .flatMap(locked -> progress.refund(order, locked, refund)))
-                    .as(transaction::transactional))
+        .concatMap(refund -> progress.refund(orderId, refund).as(transaction::transactional))
         .thenMany(
             Flux.defer(
                 () ->
@@ -132,9 +119,8 @@ class RefundCheck implements DisposableBean {
                         .filter(refund -> !listed.contains(refund.id()))
                         .concatMap(
                             refund ->
-                                orders
-                                    .lock(orderId)
-                                    .then(progress.neverCreated(refund, payment.currency()))
+                                progress
+                                    .neverCreated(refund, payment.currency())
                                     .as(transaction::transactional))))
         // still in flight at Stripe: asked about again in a while
         .then(payments.refundsChecked(orderId, since))

@@ -238,15 +238,7 @@ class StripeWebhook {
         .filter(JsonElement::isJsonObject)
         .mapNotNull(refund -> RefundReport.of(refund.getAsJsonObject()))
         // one after the other, each under the order's and the payment's lock, each seeing the last
-        .concatMap(
-            refund ->
-                orders
-                    .lock(orderId)
-                    .flatMap(
-                        order ->
-                            payments
-                                .lock(orderId)
-                                .flatMap(payment -> progress.refund(order, payment, refund))))
+        .concatMap(refund -> progress.refund(orderId, refund))
         .collect(Collectors.joining("; "))
         .map(outcomes -> outcomes.isEmpty() ? "recorded (no refund listed)" : outcomes);
   }

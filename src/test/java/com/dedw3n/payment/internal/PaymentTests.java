@@ -513,16 +513,7 @@ class PaymentTests extends ApiTests {
     String key = UUID.randomUUID().toString();
     long neverMade = unansweredRefund(order, seller, key, 400);
     long made = unansweredRefund(order, seller, UUID.randomUUID().toString(), 200);
-    http()
-        .post()
-        .uri(URI.create(stripe.baseUrl() + "/v1/refunds"))
-        .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
-        .contentType(MediaType.APPLICATION_FORM_URLENCODED)
-        .bodyValue("payment_intent=" + pi + "&amount=200&metadata[refund_id]=" + made)
-        .exchange()
-        .expectStatus()
-        .isOk()
-        .expectBody(Void.class);
+    postToStripe("/v1/refunds", "payment_intent=" + pi + "&amount=200&metadata[refund_id]=" + made);
     // their amounts are reserved, and past Stripe's idempotency window a key no longer sends one
     expectError(refund(seller, order, 401, UUID.randomUUID().toString()), "CONFLICT");
     int creates = stripe.refundCreates();
@@ -1099,12 +1090,17 @@ class PaymentTests extends ApiTests {
 
   /** What an app does with Stripe's SDK: confirms the PaymentIntent with a payment method. */
   private void confirmAtStripe(String pi, String paymentMethod) {
+    postToStripe("/v1/payment_intents/" + pi + "/confirm", "payment_method=" + paymentMethod);
+  }
+
+  /** A form POSTed to the fake Stripe with the secret key, as curl or an SDK does; expects 200. */
+  private void postToStripe(String path, String form) {
     http()
         .post()
-        .uri(URI.create(stripe.baseUrl() + "/v1/payment_intents/" + pi + "/confirm"))
+        .uri(URI.create(stripe.baseUrl() + path))
         .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
         .contentType(MediaType.APPLICATION_FORM_URLENCODED)
-        .bodyValue("payment_method=" + paymentMethod)
+        .bodyValue(form)
         .exchange()
         .expectStatus()
         .isOk()
@@ -1138,16 +1134,7 @@ class PaymentTests extends ApiTests {
 
   /** A refund made in Stripe's Dashboard: at Stripe, with none of our metadata. */
   private void refundInStripesDashboard(String pi, long amount) {
-    http()
-        .post()
-        .uri(URI.create(stripe.baseUrl() + "/v1/refunds"))
-        .header(HttpHeaders.AUTHORIZATION, "Bearer " + FakeStripe.SECRET_KEY)
-        .contentType(MediaType.APPLICATION_FORM_URLENCODED)
-        .bodyValue("payment_intent=" + pi + "&amount=" + amount)
-        .exchange()
-        .expectStatus()
-        .isOk()
-        .expectBody(Void.class);
+    postToStripe("/v1/refunds", "payment_intent=" + pi + "&amount=" + amount);
   }
 
   /** Makes the order's refunds in flight look unchanged for {@code ago} (a PostgreSQL interval). */

@@ -1,14 +1,12 @@
 package com.dedw3n.mail;
 
+import com.dedw3n.platform.db.AfterCommit;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.NoTransactionException;
-import org.springframework.transaction.reactive.TransactionSynchronization;
-import org.springframework.transaction.reactive.TransactionSynchronizationManager;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -67,7 +65,7 @@ public class Outbox {
         .bind(5, clock.instant().atOffset(ZoneOffset.UTC))
         .bind(6, secret)
         .then()
-        .then(afterCommit());
+        .then(AfterCommit.run(() -> queued.tryEmitNext(true)));
   }
 
   /**
@@ -77,21 +75,5 @@ public class Outbox {
    */
   public Flux<Boolean> queued() {
     return queued.asFlux();
-  }
-
-  private Mono<Void> afterCommit() {
-    return TransactionSynchronizationManager.forCurrentTransaction()
-        .doOnNext(
-            tx ->
-                tx.registerSynchronization(
-                    new TransactionSynchronization() {
-                      @Override
-                      public Mono<Void> afterCommit() {
-                        return Mono.fromRunnable(() -> queued.tryEmitNext(true));
-                      }
-                    }))
-        .then()
-        .onErrorResume(
-            NoTransactionException.class, e -> Mono.fromRunnable(() -> queued.tryEmitNext(true)));
   }
 }

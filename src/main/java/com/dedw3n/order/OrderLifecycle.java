@@ -1,6 +1,7 @@
 package com.dedw3n.order;
 
 import com.dedw3n.platform.SerialSink;
+import com.dedw3n.platform.db.AfterCommit;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.product.Stock;
@@ -15,9 +16,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.NoTransactionException;
-import org.springframework.transaction.reactive.TransactionSynchronization;
-import org.springframework.transaction.reactive.TransactionSynchronizationManager;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -91,8 +89,9 @@ public class OrderLifecycle {
                           .bind(2, clock.instant().atOffset(ZoneOffset.UTC))
                           .then())
                   .then(
-                      announceAfterCommit(
-                          new OrderStatusChanged(orderId, order.buyerId(), from, to)))
+                      AfterCommit.run(
+                          () ->
+                              announce(new OrderStatusChanged(orderId, order.buyerId(), from, to))))
                   .thenReturn(from);
             });
   }
@@ -154,23 +153,6 @@ public class OrderLifecycle {
                     : stock.giveBack(
                         items.stream().map(i -> i[0]).toList(),
                         items.stream().map(i -> (int) i[1]).toList()));
-  }
-
-  private Mono<Void> announceAfterCommit(OrderStatusChanged change) {
-    return TransactionSynchronizationManager.forCurrentTransaction()
-        .doOnNext(
-            tx ->
-                tx.registerSynchronization(
-                    new TransactionSynchronization() {
-                      @Override
-                      public Mono<Void> afterCommit() {
-                        return Mono.fromRunnable(() -> announce(change));
-                      }
-                    }))
-        .then()
-        // outside a transaction the statement has committed already
-        .onErrorResume(
-            NoTransactionException.class, e -> Mono.fromRunnable(() -> announce(change)));
   }
 
   private void announce(OrderStatusChanged change) {

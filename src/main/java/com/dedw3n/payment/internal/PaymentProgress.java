@@ -4,6 +4,7 @@ import com.dedw3n.mail.Outbox;
 import com.dedw3n.order.OrderLifecycle;
 import com.dedw3n.order.OrderStatus;
 import com.dedw3n.order.OrderSummary;
+import com.dedw3n.platform.db.AfterCommit;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.user.Users;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,10 +70,15 @@ class PaymentProgress {
     OrderStatus status = order.status();
     if (status == OrderStatus.CANCELLED) {
       // cannot happen while expiry cancels the PaymentIntent first; if it does, a person must act
-      meters.counter("dedw3n.payment.paid_after_cancel").increment();
-      log.error(
-          "Order " + order.id() + " was paid after it was cancelled: refund it by hand in Stripe");
-      return Mono.just("paid after cancel");
+      return AfterCommit.run(
+              () -> {
+                meters.counter("dedw3n.payment.paid_after_cancel").increment();
+                log.error(
+                    "Order "
+                        + order.id()
+                        + " was paid after it was cancelled: refund it by hand in Stripe");
+              })
+          .thenReturn("paid after cancel");
     }
     Mono<OrderStatus> current = Mono.just(status);
     boolean newlyPaid = status.isUnpaid();
@@ -247,36 +253,43 @@ class PaymentProgress {
       return Mono.empty();
     }
     String why = report.failureReason() == null ? "" : " (" + report.failureReason() + ")";
-    meters.counter("dedw3n.payment.refund_failed").increment();
     Mono<Void> seller =
-        sellerTold(refund, "Stripe reports that your refund of " + amount, to + why);
+        sellerTold(refund, "Stripe reports that your refund of " + amount, to + why)
+            .then(
+                AfterCommit.run(() -> meters.counter("dedw3n.payment.refund_failed").increment()));
     if (!"succeeded".equals(from)) {
       return seller;
     }
     // rare: a card refund that succeeded and then failed (a closed card); the buyer was told
-    meters.counter("dedw3n.payment.refund_reversed").increment();
-    log.error(
-        "Refund "
-            + refund.id()
-            + " ("
-            + report.stripeId()
-            + ") of order "
-            + order.id()
-            + " failed after it succeeded"
-            + why
-            + ": the buyer was told it was refunded");
-    return seller.then(
-        mail(
-            order,
-            "refund-reversed:" + refund.id(),
-            "A refund for your order " + order.id() + " did not reach you",
-            "The refund of "
-                + amount
-                + " for order "
-                + order.id()
-                + " could not be paid back to your payment method"
-                + why
-                + ". The seller has been told."));
+    Mono<Void> reversed =
+        AfterCommit.run(
+            () -> {
+              meters.counter("dedw3n.payment.refund_reversed").increment();
+              log.error(
+                  "Refund "
+                      + refund.id()
+                      + " ("
+                      + report.stripeId()
+                      + ") of order "
+                      + order.id()
+                      + " failed after it succeeded"
+                      + why
+                      + ": the buyer was told it was refunded");
+            });
+    return seller
+        .then(reversed)
+        .then(
+            mail(
+                order,
+                "refund-reversed:" + refund.id(),
+                "A refund for your order " + order.id() + " did not reach you",
+                "The refund of "
+                    + amount
+                    + " for order "
+                    + order.id()
+                    + " could not be paid back to your payment method"
+                    + why
+                    + ". The seller has been told."));
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.BlockingCalls;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
@@ -39,6 +40,7 @@ class PaymentTests extends ApiTests {
   @Autowired FakeStripe stripe;
   @Autowired UnpaidOrderExpiry expiry;
   @Autowired RefundCheck refundCheck;
+  @Autowired MeterRegistry meters;
 
   @Value("${dedw3n.order.status-recheck}")
   Duration statusRecheck;
@@ -334,6 +336,7 @@ class PaymentTests extends ApiTests {
     String order = placeOrder(buyer, product(seller, 900, 3), 1);
     String pi = pay(buyer, order);
     stripe.pendingRefunds(true);
+    double failedBefore = meters.counter("dedw3n.payment.refund_failed").count();
     String key = UUID.randomUUID().toString();
     String refundId =
         refund(seller, order, 900, key)
@@ -360,6 +363,8 @@ class PaymentTests extends ApiTests {
                 "SELECT count(*) FROM mail_outbox WHERE recipient = $1 AND subject LIKE '%did not go through'",
                 seller.email()))
         .isEqualTo(1);
+    // counted once, as the failure committed; the reports after it changed nothing
+    assertThat(meters.counter("dedw3n.payment.refund_failed").count()).isEqualTo(failedBefore + 1);
     // the buyer was never told of a refund, nor of its failure
     assertThat(mails("refund-reversed:" + refundId)).isZero();
     assertThat(
@@ -383,6 +388,7 @@ class PaymentTests extends ApiTests {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");
     String order = placeOrder(buyer, product(seller, 700, 3), 1);
+    double reversedBefore = meters.counter("dedw3n.payment.refund_reversed").count();
     confirmAtStripe(checkout(buyer, order).paymentIntentId(), "pm_card_refundFail");
     assertThat(awaitStatus(buyer, order, "PAID")).isEqualTo("PAID");
     String key = UUID.randomUUID().toString();
@@ -398,6 +404,10 @@ class PaymentTests extends ApiTests {
     assertThat(awaitRefund(seller, order, 700, key, "FAILED")).isEqualTo("FAILED");
     // Stripe sends the failure three ways (refund.updated, charge.refund.updated, refund.failed)
     awaitEvents(order, 3);
+    // one reversal, counted once however many ways Stripe told of it (counted just after the
+    // commit the test reads the events of, so waited for)
+    assertThat(awaitCount("dedw3n.payment.refund_reversed", reversedBefore + 1))
+        .isEqualTo(reversedBefore + 1);
     var after = payment(buyer, order);
     assertThat(after.get("status")).isEqualTo("REFUNDED"); // final: the order does not go back
     assertThat(((Map<?, ?>) after.get("payment")).get("status")).isEqualTo("SUCCEEDED");
@@ -1119,6 +1129,15 @@ class PaymentTests extends ApiTests {
       reactor.core.publisher.Mono.delay(Duration.ofMillis(100)).block();
     }
     assertThat(count(settling, order)).isEqualTo(wanted);
+  }
+
+  /** The counter once it reached {@code wanted}, or what it is after 20 s. */
+  private double awaitCount(String counter, double wanted) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (meters.counter(counter).count() < wanted && System.nanoTime() < deadline) {
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(50)).block();
+    }
+    return meters.counter(counter).count();
   }
 
   /** Mails to the user whose subject contains this. */

@@ -427,6 +427,64 @@ class PaymentTests extends ApiTests {
     assertThat(awaitRefund(seller, order, 700, again, "FAILED")).isEqualTo("FAILED");
     awaitEvents(order, 6); // nothing of this test still on its way
     assertThat(mailsTo(seller, "did not go through")).isEqualTo(2);
+    // the second refund succeeded and failed too: two reversals, each counted once
+    assertThat(awaitCount("dedw3n.payment.refund_reversed", reversedBefore + 2))
+        .isEqualTo(reversedBefore + 2);
+  }
+
+  @Test
+  void aRefundFailureWhoseHandlingRolledBackIsCountedOnceWhenStripeDeliversItAgain() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 800, 3), 1);
+    String pi = pay(buyer, order);
+    stripe.pendingRefunds(true);
+    String refundId =
+        refund(seller, order, 800, UUID.randomUUID().toString())
+            .path("refund.id")
+            .entity(String.class)
+            .get();
+    Map<String, Object> failed =
+        stripe.settleRefund(
+            (String) stripe.refundsOf(pi).get(0).get("id"), "failed", "expired_or_canceled_card");
+    double failedBefore = meters.counter("dedw3n.payment.refund_failed").count();
+    String event = event("refund.failed", failed);
+    // the event's last write fails, after the failure was applied and its mail queued: all of it
+    // rolls back, and Stripe is asked to deliver it again
+    String refuse = "test_refuse_outcome_" + order;
+    db.sql(
+            "CREATE FUNCTION "
+                + refuse
+                + "() RETURNS trigger LANGUAGE plpgsql AS"
+                + " $$ BEGIN RAISE EXCEPTION 'the event''s outcome cannot be written'; END $$")
+        .then()
+        .block();
+    db.sql(
+            "CREATE TRIGGER "
+                + refuse
+                + " BEFORE UPDATE ON stripe_events FOR EACH ROW WHEN (NEW.order_id = "
+                + Long.parseLong(order)
+                + ") EXECUTE FUNCTION "
+                + refuse
+                + "()")
+        .then()
+        .block();
+    try {
+      // any 5xx: Stripe delivers it again later
+      assertThat(deliver(event, sign(event, now()))).isBetween(500, 599);
+    } finally {
+      db.sql("DROP TRIGGER " + refuse + " ON stripe_events").then().block();
+      db.sql("DROP FUNCTION " + refuse + "()").then().block();
+    }
+    assertThat(meters.counter("dedw3n.payment.refund_failed").count()).isEqualTo(failedBefore);
+    assertThat(mails("refund-failed:" + refundId)).isZero();
+    assertThat(count("SELECT count(*) FROM refunds WHERE id = $1 AND status = 'pending'", refundId))
+        .isEqualTo(1);
+    // delivered again: applied, told and counted once
+    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    assertThat(meters.counter("dedw3n.payment.refund_failed").count()).isEqualTo(failedBefore + 1);
+    assertThat(mails("refund-failed:" + refundId)).isEqualTo(1);
+    assertThat(refunded(buyer, order)).isZero();
   }
 
   @Test

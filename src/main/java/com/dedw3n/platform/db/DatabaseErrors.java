@@ -22,11 +22,12 @@ import reactor.pool.PoolShutdownException;
 public final class DatabaseErrors {
 
   /**
-   * SQLSTATEs of a database that cannot serve now: admin shutdown, crash shutdown, starting up, too
-   * many connections.
+   * SQLSTATE classes of a database that cannot serve now: connection exceptions (08), insufficient
+   * resources (53: too many connections, out of memory, disk full), operator intervention (57:
+   * shutting down, crashed, starting up; but for a cancelled statement, 57014) and system errors
+   * (58: I/O).
    */
-  private static final Set<String> UNAVAILABLE =
-      Set.of("57P01", "57P02", "57P03", "53300", "53400");
+  private static final Set<String> UNAVAILABLE_CLASSES = Set.of("08", "53", "57", "58");
 
   /** A statement stopped by statement_timeout or by a stopped request's cancel request. */
   private static final String QUERY_CANCELED = "57014";
@@ -38,14 +39,14 @@ public final class DatabaseErrors {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
         String state = r2dbc.getSqlState();
-        if (state.startsWith("08") || UNAVAILABLE.contains(state)) {
-          return unavailable();
-        }
         if (state.equals(QUERY_CANCELED)) {
           return ApiException.unavailable(
               "EXECUTION_TIMEOUT",
               "The request took too long and its database work was stopped.",
               1);
+        }
+        if (state.length() == 5 && UNAVAILABLE_CLASSES.contains(state.substring(0, 2))) {
+          return unavailable();
         }
         if (state.equals("22021") || state.equals("22P05")) {
           return new ApiException(
@@ -54,6 +55,10 @@ public final class DatabaseErrors {
               "A string holds characters that cannot be stored.",
               0);
         }
+        // PostgreSQL answered, with an error of the statement (a trigger's RAISE, a limit, a
+        // bug): not an outage, though the driver files every SQLSTATE it has no class for as a
+        // non-transient resource failure
+        return null;
       }
       if (cause instanceof R2dbcTransientResourceException
           || cause instanceof R2dbcNonTransientResourceException

@@ -1,0 +1,56 @@
+package com.dedw3n.platform.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import com.dedw3n.platform.graphql.ApiException;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Errors PostgreSQL answers with, raised by PostgreSQL itself and read through the driver and
+ * Spring as the server reads them: an outage is UNAVAILABLE (retry shortly), an error of the
+ * statement is not, though the driver files most SQLSTATEs as non-transient resource failures.
+ */
+class DatabaseErrorsTests extends ApiTests {
+
+  @Test
+  void anErrorOfTheStatementIsNotAnOutage() {
+    assertThat(classified("P0001")).isNull(); // a trigger's or a function's RAISE
+    assertThat(classified("XX000")).isNull(); // internal error
+    assertThat(classified("54000")).isNull(); // program limit exceeded
+    assertThat(classified("23505")).isNull(); // unique violation
+  }
+
+  @Test
+  void aDatabaseThatCannotServeNowIsUnavailable() {
+    for (String state :
+        new String[] {"08006", "57P01", "57P03", "57P05", "53300", "53100", "53200", "58030"}) {
+      ApiException error = classified(state);
+      assertThat(error).as(state).isNotNull();
+      assertThat(error.code()).as(state).isEqualTo("DATABASE_UNAVAILABLE");
+    }
+  }
+
+  @Test
+  void aCancelledStatementAndAnUnstorableStringHaveTheirOwnCodes() {
+    assertThat(classified("57014").code()).isEqualTo("EXECUTION_TIMEOUT");
+    assertThat(classified("22021").code()).isEqualTo("INVALID_STRING");
+  }
+
+  /** What the server makes of PostgreSQL answering with this SQLSTATE. */
+  private @Nullable ApiException classified(String sqlState) {
+    Throwable failure =
+        db.sql(
+                "DO $$ BEGIN RAISE EXCEPTION 'raised for the test' USING ERRCODE = '"
+                    + sqlState
+                    + "'; END $$")
+            .then()
+            .thenReturn((Throwable) new AssertionError("PostgreSQL raised nothing"))
+            .onErrorResume(Throwable.class, e -> reactor.core.publisher.Mono.just(e))
+            .block(Duration.ofSeconds(15));
+    assertThat(failure).isNotInstanceOf(AssertionError.class);
+    return DatabaseErrors.classify(failure);
+  }
+}

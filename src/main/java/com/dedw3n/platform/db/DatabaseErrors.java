@@ -29,6 +29,12 @@ public final class DatabaseErrors {
    */
   private static final Set<String> UNAVAILABLE_CLASSES = Set.of("08", "53", "57", "58");
 
+  /**
+   * A write on a read-only server: after a failover, a host name that still leads to the old
+   * primary, now a standby, until DNS or the pool catches up.
+   */
+  private static final String READ_ONLY = "25006";
+
   /** A statement stopped by statement_timeout or by a stopped request's cancel request. */
   private static final String QUERY_CANCELED = "57014";
 
@@ -45,7 +51,8 @@ public final class DatabaseErrors {
               "The request took too long and its database work was stopped.",
               1);
         }
-        if (state.length() == 5 && UNAVAILABLE_CLASSES.contains(state.substring(0, 2))) {
+        if (state.equals(READ_ONLY)
+            || (state.length() == 5 && UNAVAILABLE_CLASSES.contains(state.substring(0, 2)))) {
           return unavailable();
         }
         if (state.equals("22021") || state.equals("22P05")) {

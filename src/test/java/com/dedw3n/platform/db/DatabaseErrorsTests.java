@@ -9,9 +9,11 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
- * Errors PostgreSQL answers with, raised by PostgreSQL itself and read through the driver and
- * Spring as the server reads them: an outage is UNAVAILABLE (retry shortly), an error of the
+ * Errors PostgreSQL answers with, raised by PostgreSQL itself and received through the driver and
+ * Spring as the server receives them: an outage is UNAVAILABLE (retry shortly), an error of the
  * statement is not, though the driver files most SQLSTATEs as non-transient resource failures.
+ * (Here each is an ERROR on a healthy connection; a real shutdown's FATAL and closed socket are
+ * {@code DatabaseOutageTests}'.)
  */
 class DatabaseErrorsTests extends ApiTests {
 
@@ -20,23 +22,28 @@ class DatabaseErrorsTests extends ApiTests {
     assertThat(classified("P0001")).isNull(); // a trigger's or a function's RAISE
     assertThat(classified("XX000")).isNull(); // internal error
     assertThat(classified("54000")).isNull(); // program limit exceeded
-    assertThat(classified("23505")).isNull(); // unique violation
+    assertThat(classified("25P02")).isNull(); // a statement in a transaction already failed
   }
 
   @Test
   void aDatabaseThatCannotServeNowIsUnavailable() {
+    // 25006: a write on the old primary, a standby since the failover
     for (String state :
-        new String[] {"08006", "57P01", "57P03", "57P05", "53300", "53100", "53200", "58030"}) {
-      ApiException error = classified(state);
-      assertThat(error).as(state).isNotNull();
-      assertThat(error.code()).as(state).isEqualTo("DATABASE_UNAVAILABLE");
+        new String[] {
+          "08006", "57P01", "57P03", "57P05", "53300", "53100", "53200", "58030", "25006"
+        }) {
+      assertThat(classified(state))
+          .as(state)
+          .extracting(ApiException::code)
+          .isEqualTo("DATABASE_UNAVAILABLE");
     }
   }
 
   @Test
   void aCancelledStatementAndAnUnstorableStringHaveTheirOwnCodes() {
-    assertThat(classified("57014").code()).isEqualTo("EXECUTION_TIMEOUT");
-    assertThat(classified("22021").code()).isEqualTo("INVALID_STRING");
+    assertThat(classified("57014")).extracting(ApiException::code).isEqualTo("EXECUTION_TIMEOUT");
+    assertThat(classified("22021")).extracting(ApiException::code).isEqualTo("INVALID_STRING");
+    assertThat(classified("22P05")).extracting(ApiException::code).isEqualTo("INVALID_STRING");
   }
 
   /** What the server makes of PostgreSQL answering with this SQLSTATE. */

@@ -1,6 +1,7 @@
 package com.dedw3n.platform.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.platform.graphql.ApiException;
@@ -49,15 +50,15 @@ class DatabaseErrorsTests extends ApiTests {
   /** What the server makes of PostgreSQL answering with this SQLSTATE. */
   private @Nullable ApiException classified(String sqlState) {
     Throwable failure =
-        db.sql(
-                "DO $$ BEGIN RAISE EXCEPTION 'raised for the test' USING ERRCODE = '"
-                    + sqlState
-                    + "'; END $$")
-            .then()
-            .thenReturn((Throwable) new AssertionError("PostgreSQL raised nothing"))
-            .onErrorResume(Throwable.class, e -> reactor.core.publisher.Mono.just(e))
-            .block(Duration.ofSeconds(15));
-    assertThat(failure).isNotInstanceOf(AssertionError.class);
+        catchThrowable(
+            () ->
+                db.sql(
+                        "DO $$ BEGIN RAISE EXCEPTION 'raised for the test' USING ERRCODE = '"
+                            + sqlState
+                            + "'; END $$")
+                    .then()
+                    .block(Duration.ofSeconds(15)));
+    assertThat(failure).as("PostgreSQL raised " + sqlState).isNotNull();
     return DatabaseErrors.classify(failure);
   }
 }

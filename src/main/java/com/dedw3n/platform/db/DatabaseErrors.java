@@ -16,8 +16,9 @@ import reactor.pool.PoolShutdownException;
 
 /**
  * Tells the database failures a client can do something about from our bugs: PostgreSQL down,
- * restarting, out of connections or too slow is UNAVAILABLE (retry shortly, HTTP 503), not an
- * INTERNAL_ERROR with a stack trace per request.
+ * restarting, out of connections or too slow, or a transaction it rolled back in a conflict with
+ * another, is UNAVAILABLE (retry shortly, HTTP 503), not an INTERNAL_ERROR with a stack trace per
+ * request.
  */
 public final class DatabaseErrors {
 
@@ -38,6 +39,13 @@ public final class DatabaseErrors {
   /** A statement stopped by statement_timeout or by a stopped request's cancel request. */
   private static final String QUERY_CANCELED = "57014";
 
+  /**
+   * Transactions PostgreSQL rolled back so that others could go on: a deadlock it broke (40P01), or
+   * a serialization failure (40001: under REPEATABLE READ or SERIALIZABLE, or a query on a standby
+   * cancelled by the replay of the primary's changes). The same request succeeds when sent again.
+   */
+  private static final Set<String> ROLLED_BACK_IN_A_CONFLICT = Set.of("40P01", "40001");
+
   private DatabaseErrors() {}
 
   /** The client-facing error for a database failure, or null when it is not one we can explain. */
@@ -54,6 +62,13 @@ public final class DatabaseErrors {
         if (state.equals(READ_ONLY)
             || (state.length() == 5 && UNAVAILABLE_CLASSES.contains(state.substring(0, 2)))) {
           return unavailable();
+        }
+        if (ROLLED_BACK_IN_A_CONFLICT.contains(state)) {
+          return ApiException.unavailable(
+              "TRANSACTION_CONFLICT",
+              "The database stopped this request's work in a conflict with another request's;"
+                  + " send it again.",
+              1);
         }
         if (state.equals("22021") || state.equals("22P05")) {
           return new ApiException(

@@ -45,11 +45,11 @@ public final class GraphQlErrors {
    * subscription's stream ({@code env} null when it is not known): {@link ApiException}s keep their
    * kind and message (and so do spring-graphql's refusals of a federation representation); a failed
    * Bean Validation of the arguments is a BAD_REQUEST per violation, naming the argument's path
-   * ({@code input.price.amount must be ...}); a database that cannot serve now is UNAVAILABLE (one
-   * log line, not a stack trace per request); anything else is our fault, logged (stack traces of
-   * the same failure at most once a minute) and reported as an opaque INTERNAL_ERROR with the
-   * request's id (for a subscription's stream, that it ended), so no stack trace, SQL or class name
-   * reaches a client.
+   * ({@code input.price.amount must be ...}); a database that cannot serve now, or a transaction it
+   * rolled back in a conflict, is UNAVAILABLE (one log line, not a stack trace per request);
+   * anything else is our fault, logged (stack traces of the same failure at most once a minute) and
+   * reported as an opaque INTERNAL_ERROR with the request's id (for a subscription's stream, that
+   * it ended), so no stack trace, SQL or class name reaches a client.
    */
   static List<GraphQLError> resolve(Throwable ex, @Nullable DataFetchingEnvironment env) {
     return classify(ex, env).stream().map(e -> of(e, env)).toList();
@@ -78,16 +78,19 @@ public final class GraphQlErrors {
     }
     ApiException database = DatabaseErrors.classify(ex);
     if (database != null) {
-      if ("DATABASE_UNAVAILABLE".equals(database.code())) {
+      // an outage, and a conflict (a deadlock means two transactions took their locks in
+      // opposite orders: the line names the field and the SQLSTATE's message, for whoever looks)
+      String what =
+          switch (String.valueOf(database.code())) {
+            case "DATABASE_UNAVAILABLE" -> "Database unavailable in ";
+            case "TRANSACTION_CONFLICT" -> "Transaction rolled back in a conflict in ";
+            default -> null;
+          };
+      if (what != null) {
         String traceId = env == null ? null : TraceIds.of(env.getGraphQlContext());
         TraceLogging.in(
             env == null ? null : TraceIds.observationOf(env.getGraphQlContext()),
-            () ->
-                log.warn(
-                    "Database unavailable in "
-                        + where(env)
-                        + (traceId == null ? "" : " [" + traceId + "]"),
-                    ex));
+            () -> log.warn(what + where(env) + (traceId == null ? "" : " [" + traceId + "]"), ex));
       }
       return List.of(database);
     }

@@ -4,14 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.BlockingCalls;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 class OrderTests extends ApiTests {
+
+  @Autowired ConnectionFactory connections;
 
   @Test
   void placingAnOrderTakesStockAndRecordsPrices() {
@@ -104,6 +114,99 @@ class OrderTests extends ApiTests {
     assertThat(ids).hasSize(1);
     assertThat(stock(a)).isEqualTo(97);
     assertThat(ordersOf(buyer)).isEqualTo(1);
+  }
+
+  /**
+   * Another transaction (an operator's, say) that locks the products in the other order: the order
+   * waits for it, and PostgreSQL breaks the deadlock by rolling the order back. The client is told
+   * to send it again (UNAVAILABLE, TRANSACTION_CONFLICT, retry after 1 s), the order took nothing,
+   * and its retry with the same key places it.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void anOrderRolledBackToBreakADeadlockIsRetryableAndItsRetryPlacesIt() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long a = product(seller, 500, 10, "USD");
+    long b = product(seller, 250, 10, "USD");
+    String key = java.util.UUID.randomUUID().toString();
+    Connection other = Mono.from(connections.create()).block(Duration.ofSeconds(10));
+    try {
+      Mono.from(other.beginTransaction()).block(Duration.ofSeconds(10));
+      // the order's backend is the one to find the deadlock (after its 1 s), not this one
+      run(other, "SET LOCAL deadlock_timeout = '60s'");
+      run(other, "SELECT 1 FROM products WHERE id = " + b + " FOR UPDATE");
+      var order =
+          Mono.fromCallable(
+                  () ->
+                      http()
+                          .post()
+                          .uri("/graphql")
+                          .cookie("SESSION", buyer.session())
+                          .contentType(MediaType.APPLICATION_JSON)
+                          .bodyValue(
+                              Map.of(
+                                  "query",
+                                  Files.readString(Path.of("api/placeOrder.graphql")),
+                                  "variables",
+                                  Map.of(
+                                      "items",
+                                      List.of(item(a, 2), item(b, 1)),
+                                      "idempotencyKey",
+                                      key)))
+                          .exchange()
+                          .expectBody(Map.class)
+                          .returnResult())
+              .subscribeOn(BlockingCalls.SCHEDULER)
+              .toFuture();
+      // the order has locked a and waits for b
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (waitingForALock("stock_locked") == 0) {
+        assertThat(System.nanoTime()).as("the order waits for b's lock").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      run(other, "SELECT 1 FROM products WHERE id = " + a + " FOR UPDATE");
+      var refused = order.join();
+      // nothing of the mutation was answered: 503 with Retry-After, and the error says why
+      assertThat(refused.getStatus().value()).isEqualTo(503);
+      assertThat(refused.getResponseHeaders().getFirst("Retry-After")).isEqualTo("1");
+      List<?> errors = (List<?>) refused.getResponseBody().get("errors");
+      assertThat(errors).hasSize(1);
+      assertThat((Map<String, Object>) ((Map<?, ?>) errors.get(0)).get("extensions"))
+          .containsEntry("classification", "UNAVAILABLE")
+          .containsEntry("code", "TRANSACTION_CONFLICT")
+          .containsEntry("retryAfter", 1);
+    } finally {
+      Mono.from(other.rollbackTransaction()).then(Mono.from(other.close())).block();
+    }
+    assertThat(stock(a)).isEqualTo(10);
+    assertThat(stock(b)).isEqualTo(10);
+    assertThat(ordersOf(buyer)).isZero();
+
+    placeWithKey(buyer, List.of(item(a, 2), item(b, 1)), key)
+        .path("placeOrder.status")
+        .entity(String.class)
+        .isEqualTo("PENDING_PAYMENT");
+    assertThat(stock(a)).isEqualTo(8);
+    assertThat(stock(b)).isEqualTo(9);
+  }
+
+  private static void run(Connection connection, String sql) {
+    Flux.from(connection.createStatement(sql).execute())
+        .flatMap(Result::getRowsUpdated)
+        .then()
+        .block(Duration.ofSeconds(30));
+  }
+
+  /** Backends of other sessions whose statement contains {@code text} and waits for a lock. */
+  private long waitingForALock(String text) {
+    return db.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                + " AND pid <> pg_backend_pid() AND query LIKE '%' || $1 || '%'")
+        .bind(0, text)
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
   }
 
   @Test

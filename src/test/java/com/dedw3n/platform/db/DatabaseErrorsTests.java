@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.ErrorKind;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,22 @@ class DatabaseErrorsTests extends ApiTests {
           .extracting(ApiException::code)
           .isEqualTo("DATABASE_UNAVAILABLE");
     }
+  }
+
+  @Test
+  void aTransactionRolledBackInAConflictIsToBeSentAgain() {
+    for (String state : new String[] {"40P01", "40001"}) { // deadlock, serialization failure
+      assertThat(classified(state))
+          .as(state)
+          .satisfies(
+              e -> {
+                assertThat(e.code()).isEqualTo("TRANSACTION_CONFLICT");
+                assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
+                assertThat(e.retryAfterSeconds()).isEqualTo(1);
+              });
+    }
+    // a deferred constraint that failed at commit is rolled back too, but would fail again
+    assertThat(classified("40002")).isNull();
   }
 
   @Test

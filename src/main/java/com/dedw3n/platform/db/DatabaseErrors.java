@@ -31,6 +31,12 @@ public final class DatabaseErrors {
   private static final Set<String> UNAVAILABLE_CLASSES = Set.of("08", "53", "57", "58");
 
   /**
+   * Class 53's one limit of the statement rather than of the database: it wrote more temporary
+   * files than temp_file_limit allows, and would again.
+   */
+  private static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
+
+  /**
    * A write on a read-only server: after a failover, a host name that still leads to the old
    * primary, now a standby, until DNS or the pool catches up.
    */
@@ -60,7 +66,9 @@ public final class DatabaseErrors {
               1);
         }
         if (state.equals(READ_ONLY)
-            || (state.length() == 5 && UNAVAILABLE_CLASSES.contains(state.substring(0, 2)))) {
+            || (state.length() == 5
+                && UNAVAILABLE_CLASSES.contains(state.substring(0, 2))
+                && !state.equals(CONFIGURATION_LIMIT_EXCEEDED))) {
           return unavailable();
         }
         if (ROLLED_BACK_IN_A_CONFLICT.contains(state)) {

@@ -31,8 +31,8 @@ public final class DatabaseErrors {
   private static final Set<String> UNAVAILABLE_CLASSES = Set.of("08", "53", "57", "58");
 
   /**
-   * Class 53's one limit of the statement rather than of the database: it wrote more temporary
-   * files than temp_file_limit allows, and would again.
+   * Class 53's one limit of the statement rather than of the database: for this server's
+   * statements, more temporary files than temp_file_limit allows, which they would write again.
    */
   private static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
 

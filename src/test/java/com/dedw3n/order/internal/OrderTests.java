@@ -120,11 +120,14 @@ class OrderTests extends ApiTests {
    * Another transaction (an operator's, say) that locks the products in the other order: the order
    * waits for it, and PostgreSQL breaks the deadlock by rolling the order back. The client is told
    * to send it again (UNAVAILABLE, TRANSACTION_CONFLICT, retry after 1 s), the order took nothing,
-   * and its retry with the same key places it.
+   * and its retry with the same key places it. PostgreSQL looks for a deadlock once in each wait,
+   * deadlock_timeout (1 s) after the wait began: the order, which waits first, finds it as long as
+   * this test's second lock, sent as soon as the order is seen waiting, waits within that second.
    */
   @Test
   @SuppressWarnings("unchecked")
-  void anOrderRolledBackToBreakADeadlockIsRetryableAndItsRetryPlacesIt() {
+  void anOrderRolledBackToBreakADeadlockIsRetryableAndItsRetryPlacesIt()
+      throws InterruptedException {
     var seller = signUp("Seller");
     var buyer = signUp("Buyer");
     long a = product(seller, 500, 10, "USD");
@@ -133,8 +136,10 @@ class OrderTests extends ApiTests {
     Connection other = Mono.from(connections.create()).block(Duration.ofSeconds(10));
     try {
       Mono.from(other.beginTransaction()).block(Duration.ofSeconds(10));
-      // the order's backend is the one to find the deadlock (after its 1 s), not this one
-      run(other, "SET LOCAL deadlock_timeout = '60s'");
+      int otherPid =
+          Flux.from(other.createStatement("SELECT pg_backend_pid()").execute())
+              .flatMap(result -> result.map(row -> row.get(0, Integer.class)))
+              .blockFirst(Duration.ofSeconds(10));
       run(other, "SELECT 1 FROM products WHERE id = " + b + " FOR UPDATE");
       var order =
           Mono.fromCallable(
@@ -161,9 +166,9 @@ class OrderTests extends ApiTests {
               .toFuture();
       // the order has locked a and waits for b
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (waitingForALock("stock_locked") == 0) {
+      while (blockedBy(otherPid) == 0) {
         assertThat(System.nanoTime()).as("the order waits for b's lock").isLessThan(deadline);
-        Thread.onSpinWait();
+        Thread.sleep(5);
       }
       run(other, "SELECT 1 FROM products WHERE id = " + a + " FOR UPDATE");
       var refused = order.join();
@@ -177,7 +182,11 @@ class OrderTests extends ApiTests {
           .containsEntry("code", "TRANSACTION_CONFLICT")
           .containsEntry("retryAfter", 1);
     } finally {
-      Mono.from(other.rollbackTransaction()).then(Mono.from(other.close())).block();
+      try {
+        Mono.from(other.rollbackTransaction()).block(Duration.ofSeconds(10));
+      } finally {
+        Mono.from(other.close()).block(Duration.ofSeconds(10));
+      }
     }
     assertThat(stock(a)).isEqualTo(10);
     assertThat(stock(b)).isEqualTo(10);
@@ -198,12 +207,10 @@ class OrderTests extends ApiTests {
         .block(Duration.ofSeconds(30));
   }
 
-  /** Backends of other sessions whose statement contains {@code text} and waits for a lock. */
-  private long waitingForALock(String text) {
-    return db.sql(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                + " AND pid <> pg_backend_pid() AND query LIKE '%' || $1 || '%'")
-        .bind(0, text)
+  /** Backends waiting for a lock that the backend {@code pid} holds. */
+  private long blockedBy(int pid) {
+    return db.sql("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))")
+        .bind(0, pid)
         .map(r -> r.get(0, Long.class))
         .one()
         .block();

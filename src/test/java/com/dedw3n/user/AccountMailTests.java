@@ -54,6 +54,50 @@ class AccountMailTests extends ApiTests {
         .verify();
   }
 
+  /**
+   * A confirmation that fails after the token was checked (here a trigger refuses to mark the
+   * address) uses nothing up: the same link confirms the address once the failure is gone.
+   */
+  @Test
+  void aConfirmationThatFailsLeavesTheLinkWorking() {
+    var user = signUp("Unlucky");
+    String token = token(awaitMail(user.email(), "Welcome"));
+    db.sql(
+            "CREATE FUNCTION test_refuse_verified() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF NEW.email = '"
+                + user.email()
+                + "' AND NEW.email_verified_at IS NOT NULL THEN"
+                + " RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$")
+        .then()
+        .block();
+    db.sql(
+            "CREATE TRIGGER test_refuse_verified BEFORE UPDATE ON users"
+                + " FOR EACH ROW EXECUTE FUNCTION test_refuse_verified()")
+        .then()
+        .block();
+    try {
+      user.graphQl()
+          .documentName("verifyEmail")
+          .variable("token", token)
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("INTERNAL_ERROR"))
+          .verify();
+    } finally {
+      db.sql("DROP TRIGGER test_refuse_verified ON users").then().block();
+      db.sql("DROP FUNCTION test_refuse_verified()").then().block();
+    }
+    viewerEmailVerified(user, false);
+    user.graphQl()
+        .documentName("verifyEmail")
+        .variable("token", token)
+        .execute()
+        .path("verifyEmail")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    viewerEmailVerified(user, true);
+  }
+
   @Test
   void aForgottenPasswordIsResetThroughTheMailedLinkOnce() {
     var user = signUp("Forgetful");

@@ -225,7 +225,10 @@ class UserController {
         .thenReturn(true);
   }
 
-  /** Confirms the address the mailed token was sent to. */
+  /**
+   * Confirms the address the mailed token was sent to. The token is used up in the transaction that
+   * marks the address: a confirmation that fails midway leaves the link working.
+   */
   @MutationMapping
   Mono<Boolean> verifyEmail(
       @Argument @Size(max = 100, message = "is not a token we sent") String token) {
@@ -233,6 +236,7 @@ class UserController {
         .use(token, AccountTokens.Purpose.VERIFY_EMAIL)
         .switchIfEmpty(Mono.error(() -> invalidToken("e-mail verification")))
         .flatMap(tokens::markEmailVerified)
+        .as(transaction::transactional)
         .thenReturn(true);
   }
 

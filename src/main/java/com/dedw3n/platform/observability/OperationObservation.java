@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -35,8 +36,9 @@ import reactor.core.publisher.Mono;
  *       operation's name, else {@code other} or {@code anonymous}: {@link KnownOperations}) and
  *       {@code outcome} ({@code success}, the classification of its first error, {@code failed}
  *       when no response was made, {@code cancelled} when the client went away first);
- *   <li>{@code dedw3n.graphql.errors} (counter) tagged {@code operation} and {@code
- *       classification}: every error of every response.
+ *   <li>{@code dedw3n.graphql.errors} (counter) tagged {@code operation}, {@code classification}
+ *       and {@code code} ({@code extensions.code}, {@code none} without one): every error of every
+ *       response.
  * </ul>
  *
  * Every error of the response gets the trace id in {@code extensions.traceId}, so that a user's bug
@@ -80,6 +82,8 @@ public class OperationObservation implements WebGraphQlInterceptor {
   }
 
   /** Snapshots of context values only (Reactor's and GraphQL's), no thread-locals. */
+  private static final Pattern CODE = Pattern.compile("[A-Z][A-Z_]{0,47}");
+
   private static final ContextSnapshotFactory WITHOUT_THREAD_LOCALS =
       ContextSnapshotFactory.builder()
           .contextRegistry(new ContextRegistry().loadContextAccessors())
@@ -154,14 +158,17 @@ public class OperationObservation implements WebGraphQlInterceptor {
     observation.lowCardinalityKeyValue("outcome", classification(errors.get(0)));
     for (ResponseError error : errors) {
       String classification = classification(error);
+      String code = code(error);
       errorCounters
           .computeIfAbsent(
-              operation + '\0' + classification,
+              operation + '\0' + classification + '\0' + code,
               key ->
                   Counter.builder("dedw3n.graphql.errors")
-                      .description("Errors in GraphQL responses, by operation and classification")
+                      .description(
+                          "Errors in GraphQL responses, by operation, classification and code")
                       .tag("operation", operation)
                       .tag("classification", classification)
+                      .tag("code", code)
                       .register(meters))
           .increment();
     }
@@ -191,6 +198,19 @@ public class OperationObservation implements WebGraphQlInterceptor {
   private static String classification(ResponseError error) {
     // the seven kinds of ErrorKind, or graphql-java's own few: a bounded set either way
     return error.getErrorType() == null ? "UNKNOWN" : error.getErrorType().toString();
+  }
+
+  /**
+   * The error's {@code extensions.code}: this API's own codes are constants (DATABASE_UNAVAILABLE,
+   * TRANSACTION_CONFLICT...), so they tell an outage from a deadlock in one bounded tag; anything
+   * that does not look like one is {@code other}, and no code is {@code none}.
+   */
+  private static String code(ResponseError error) {
+    Object code = error.getExtensions().get("code");
+    if (code == null) {
+      return "none";
+    }
+    return code instanceof String s && CODE.matcher(s).matches() ? s : "other";
   }
 
   private static GraphQLError withTraceId(GraphQLError error, String traceId) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.BlockingCalls;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Result;
@@ -22,6 +24,7 @@ import reactor.core.publisher.Mono;
 class OrderTests extends ApiTests {
 
   @Autowired ConnectionFactory connections;
+  @Autowired MeterRegistry meters;
 
   @Test
   void placingAnOrderTakesStockAndRecordsPrices() {
@@ -136,6 +139,16 @@ class OrderTests extends ApiTests {
     Connection other = Mono.from(connections.create()).block(Duration.ofSeconds(10));
     try {
       Mono.from(other.beginTransaction()).block(Duration.ofSeconds(10));
+      Counter conflicts =
+          meters.counter(
+              "dedw3n.graphql.errors",
+              "operation",
+              "placeOrder",
+              "classification",
+              "UNAVAILABLE",
+              "code",
+              "TRANSACTION_CONFLICT");
+      double conflictsBefore = conflicts.count();
       int otherPid =
           Flux.from(other.createStatement("SELECT pg_backend_pid()").execute())
               .flatMap(result -> result.map(row -> row.get(0, Integer.class)))
@@ -172,6 +185,8 @@ class OrderTests extends ApiTests {
       }
       run(other, "SELECT 1 FROM products WHERE id = " + a + " FOR UPDATE");
       var refused = order.join();
+      // counted apart from outages, for an alert on deadlocks
+      assertThat(conflicts.count() - conflictsBefore).isEqualTo(1);
       // nothing of the mutation was answered: 503 with Retry-After, and the error says why
       assertThat(refused.getStatus().value()).isEqualTo(503);
       assertThat(refused.getResponseHeaders().getFirst("Retry-After")).isEqualTo("1");

@@ -33,19 +33,10 @@ class AccountMailTests extends ApiTests {
     var user = signUp("Newcomer");
     viewerEmailVerified(user, false);
     String token = token(awaitMail(user.email(), "Welcome"));
-    user.graphQl()
-        .documentName("verifyEmail")
-        .variable("token", token)
-        .execute()
-        .path("verifyEmail")
-        .entity(Boolean.class)
-        .isEqualTo(true);
+    verifyEmail(user, token).path("verifyEmail").entity(Boolean.class).isEqualTo(true);
     viewerEmailVerified(user, true);
     // single use
-    user.graphQl()
-        .documentName("verifyEmail")
-        .variable("token", token)
-        .execute()
+    verifyEmail(user, token)
         .errors()
         .expect(
             e ->
@@ -76,10 +67,7 @@ class AccountMailTests extends ApiTests {
         .then()
         .block();
     try {
-      user.graphQl()
-          .documentName("verifyEmail")
-          .variable("token", token)
-          .execute()
+      verifyEmail(user, token)
           .errors()
           .expect(e -> e.getErrorType().toString().equals("INTERNAL_ERROR"))
           .verify();
@@ -88,13 +76,7 @@ class AccountMailTests extends ApiTests {
       db.sql("DROP FUNCTION test_refuse_verified()").then().block();
     }
     viewerEmailVerified(user, false);
-    user.graphQl()
-        .documentName("verifyEmail")
-        .variable("token", token)
-        .execute()
-        .path("verifyEmail")
-        .entity(Boolean.class)
-        .isEqualTo(true);
+    verifyEmail(user, token).path("verifyEmail").entity(Boolean.class).isEqualTo(true);
     viewerEmailVerified(user, true);
   }
 
@@ -254,6 +236,11 @@ class AccountMailTests extends ApiTests {
         .path("signIn.id")
         .entity(String.class)
         .isEqualTo(user.id());
+  }
+
+  private static org.springframework.graphql.test.tester.GraphQlTester.Response verifyEmail(
+      Client user, String token) {
+    return user.graphQl().documentName("verifyEmail").variable("token", token).execute();
   }
 
   private org.springframework.graphql.test.tester.GraphQlTester.Response signIn(

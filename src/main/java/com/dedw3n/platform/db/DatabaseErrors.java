@@ -48,7 +48,7 @@ public final class DatabaseErrors {
   /**
    * Transactions PostgreSQL rolled back so that others could go on: a deadlock it broke (40P01), or
    * a serialization failure (40001: under REPEATABLE READ or SERIALIZABLE, or a query on a standby
-   * cancelled by the replay of the primary's changes). The same request succeeds when sent again.
+   * cancelled by the replay of the primary's changes). Sent again, the request normally succeeds.
    */
   private static final Set<String> ROLLED_BACK_IN_A_CONFLICT = Set.of("40P01", "40001");
 

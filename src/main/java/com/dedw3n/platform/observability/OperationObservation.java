@@ -81,9 +81,10 @@ public class OperationObservation implements WebGraphQlInterceptor {
     ContextRegistry.getInstance().removeThreadLocalAccessor(ObservationThreadLocalAccessor.KEY);
   }
 
-  /** Snapshots of context values only (Reactor's and GraphQL's), no thread-locals. */
+  /** What this API's error codes look like: constants, so a bounded set of tag values. */
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z_]{0,47}");
 
+  /** Snapshots of context values only (Reactor's and GraphQL's), no thread-locals. */
   private static final ContextSnapshotFactory WITHOUT_THREAD_LOCALS =
       ContextSnapshotFactory.builder()
           .contextRegistry(new ContextRegistry().loadContextAccessors())

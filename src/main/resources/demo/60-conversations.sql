@@ -1,6 +1,8 @@
 WITH c AS (
-  INSERT INTO conversations (created_by, created_at, last_message_at, last_seq)
-  SELECT id, now() - interval '1 day', now() - interval '20 hours', 3 FROM users WHERE email = 'alice@dedw3n.test'
+  INSERT INTO conversations (created_by, created_at, last_message_at, last_seq, participant_ids)
+  SELECT id, now() - interval '1 day', now() - interval '20 hours', 3,
+         (SELECT array_agg(id ORDER BY id) FROM users WHERE email IN ('alice@dedw3n.test', 'bob@dedw3n.test'))
+  FROM users WHERE email = 'alice@dedw3n.test'
   RETURNING id
 )
 INSERT INTO conversation_participants (conversation_id, user_id)

@@ -4,16 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.BlockingCalls;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.graphql.test.tester.GraphQlTester;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 class ChatTests extends ApiTests {
+
+  @Autowired ConnectionFactory connections;
 
   @Test
   void participantsTalkAndPageBackwardWithGaplessNumbers() {
@@ -188,6 +197,76 @@ class ChatTests extends ApiTests {
           .verify();
     }
     assertThat(messageCount(conversation)).isZero();
+  }
+
+  /**
+   * Both people starting their conversation at the same moment, or one tapping twice: each call
+   * finds none and goes on to create it. Here both are held at their insert, behind a transaction
+   * that holds the two users' rows (an insert of a conversation checks its references to them), and
+   * let go together.
+   */
+  @Test
+  void twoCallsStartingTheSameConversationAtOnceAnswerOneConversation() throws Exception {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    Connection other = Mono.from(connections.create()).block(Duration.ofSeconds(10));
+    List<CompletableFuture<String>> calls;
+    try {
+      Mono.from(other.beginTransaction()).block(Duration.ofSeconds(10));
+      Flux.from(
+              other
+                  .createStatement(
+                      "SELECT 1 FROM users WHERE id IN ("
+                          + ann.id()
+                          + ", "
+                          + ben.id()
+                          + ")"
+                          + " FOR UPDATE")
+                  .execute())
+          .flatMap(Result::getRowsUpdated)
+          .then()
+          .block(Duration.ofSeconds(10));
+      calls = List.of(startAside(ann, ben.id()), startAside(ben, ann.id()));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (waitingForALock() < 2) {
+        assertThat(System.nanoTime()).as("both calls wait at their insert").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+    } finally {
+      try {
+        Mono.from(other.rollbackTransaction()).block(Duration.ofSeconds(10));
+      } finally {
+        Mono.from(other.close()).block(Duration.ofSeconds(10));
+      }
+    }
+    String first = calls.get(0).get(30, TimeUnit.SECONDS);
+    assertThat(calls.get(1).get(30, TimeUnit.SECONDS)).isEqualTo(first);
+    assertThat(
+            db.sql("SELECT count(*) FROM conversation_participants WHERE user_id = $1")
+                .bind(0, Long.parseLong(ann.id()))
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .as("Ann's conversations")
+        .isEqualTo(1);
+    // and they talk in it
+    send(ben, first, "hello").path("sendMessage.seq").entity(Integer.class).isEqualTo(1);
+  }
+
+  private CompletableFuture<String> startAside(Client starter, String other) {
+    return Mono.fromCallable(() -> start(starter, other))
+        .subscribeOn(BlockingCalls.SCHEDULER)
+        .toFuture();
+  }
+
+  /** Backends of this database waiting for a lock another holds. */
+  private long waitingForALock() {
+    return db.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND cardinality(pg_blocking_pids(pid)) > 0")
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
   }
 
   @Test

@@ -199,10 +199,14 @@ class ChatController {
                         if (!unknown.isEmpty()) {
                           return Mono.error(ApiException.notFound("User", unknown.get(0)));
                         }
-                        // the same people talk on in the conversation they already have
+                        // the same people talk on in the conversation they already have, also
+                        // when two calls for them overlap (the insert then finds the other's)
                         return conversations
                             .withExactly(sorted)
-                            .switchIfEmpty(conversations.insert(me, sorted));
+                            .switchIfEmpty(
+                                conversations
+                                    .insert(me, sorted)
+                                    .switchIfEmpty(conversations.withExactly(sorted)));
                       });
             });
   }

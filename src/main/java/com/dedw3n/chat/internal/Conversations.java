@@ -136,16 +136,22 @@ class Conversations {
         .one();
   }
 
-  Mono<Conversation> insert(long creatorId, List<Long> participantIds) {
+  /**
+   * Creates the conversation of these users; empty when another call created theirs meanwhile
+   * (participant_ids is unique: the insert waits for that call's transaction, then does nothing),
+   * so that the caller answers that one instead.
+   */
+  Mono<Conversation> insert(long creatorId, List<Long> sortedUserIds) {
     return db.sql(
-            "WITH c AS (INSERT INTO conversations (created_by) VALUES ($1) RETURNING *),"
+            "WITH c AS (INSERT INTO conversations (created_by, participant_ids) VALUES ($1, $2)"
+                + " ON CONFLICT (participant_ids) DO NOTHING RETURNING *),"
                 + " p AS (INSERT INTO conversation_participants (conversation_id, user_id)"
                 + " SELECT c.id, u FROM c, unnest($2::bigint[]) AS u)"
                 + " SELECT "
                 + CONVERSATION_COLUMNS
                 + " FROM c")
         .bind(0, creatorId)
-        .bind(1, participantIds.toArray(Long[]::new))
+        .bind(1, sortedUserIds.toArray(Long[]::new))
         .map(Conversations::conversation)
         .one();
   }

@@ -158,6 +158,13 @@ public final class FakeStripe implements AutoCloseable {
     this.processing = processing;
   }
 
+  /** Forgets every idempotency key, as Stripe does with keys at least 24 hours old. */
+  public void forgetIdempotencyKeys() {
+    synchronized (replays) {
+      replays.clear();
+    }
+  }
+
   /** Requests refused with 409 because the first request with their key was in flight. */
   public int keyInUseRefusals() {
     return keyInUse.get();

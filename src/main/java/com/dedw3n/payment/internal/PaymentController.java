@@ -65,8 +65,8 @@ class PaymentController {
    * Three steps, so that no transaction waits on Stripe: (1) under the order's lock, check it and
    * start its payment at the order's total; (2) ask Stripe for the attempt's PaymentIntent with the
    * attempt's idempotency key, which answers the same PaymentIntent to every retried or concurrent
-   * checkout; (3) link it to the payment. Stripe failing in (2) changes nothing that a retry would
-   * not reuse.
+   * checkout, or read it back once it is linked; (3) link it to the payment. Stripe failing in (2)
+   * changes nothing that a retry would not reuse.
    */
   @MutationMapping
   Mono<Checkout> checkout(@Argument String orderId, @Argument @Nullable String quoteId) {
@@ -78,21 +78,16 @@ class PaymentController {
               if (!stripe.configured()) {
                 return Mono.error(StripeGateway.notConfigured());
               }
-              Mono<LockedPriceQuote> honoured =
-                  quote == null ? Mono.empty() : quotes.honour(quote, buyer);
-              return honoured
+              // whether it is still honoured is checked in (1): a payment started with it keeps it
+              Mono<LockedPriceQuote> locked =
+                  quote == null ? Mono.empty() : quotes.ofBuyer(quote, buyer);
+              return locked
                   .map(java.util.Optional::of)
                   .defaultIfEmpty(java.util.Optional.empty())
-                  .flatMap(locked -> start(id, buyer, locked.orElse(null)))
+                  .flatMap(found -> start(id, buyer, found.orElse(null)))
                   .flatMap(
                       payment ->
-                          stripe
-                              .createIntent(
-                                  id,
-                                  payment.attempt(),
-                                  payment.amount(),
-                                  payment.currency(),
-                                  payment.quoteId() == null ? null : payment.quoteId().toString())
+                          intentOf(payment)
                               .onErrorMap(
                                   e ->
                                       e instanceof StripeGateway.StripeRefusal refusal
@@ -100,6 +95,24 @@ class PaymentController {
                                   e -> refused(id, (StripeGateway.StripeRefusal) e))
                               .flatMap(intent -> link(payment, intent)));
             });
+  }
+
+  /**
+   * Step (2): the attempt's PaymentIntent, created with the attempt's idempotency key; once one is
+   * linked, read back by its id. Stripe keeps a key for 24 hours: a checkout after that (an order
+   * without an expiry, from before V20) would otherwise create a second PaymentIntent, which the
+   * payment does not link and whose success its webhook would not count.
+   */
+  private Mono<StripeGateway.Intent> intentOf(PaymentRow payment) {
+    if (payment.paymentIntentId() != null) {
+      return stripe.retrieveIntent(payment.paymentIntentId());
+    }
+    return stripe.createIntent(
+        payment.orderId(),
+        payment.attempt(),
+        payment.amount(),
+        payment.currency(),
+        payment.quoteId() == null ? null : payment.quoteId().toString());
   }
 
   /**
@@ -142,7 +155,12 @@ class PaymentController {
                                     "Order " + orderId + " is no longer waiting for payment.")))));
   }
 
-  /** Step (1): the order's payment, started or as it stands, for its buyer only. */
+  /**
+   * Step (1): the order's payment, started or as it stands, for its buyer only. A quote must be
+   * honoured when the payment starts with it, not afterwards: a checkout retried after a failure at
+   * Stripe, or for the client secret again, keeps the rate the payment started at until the order
+   * expires.
+   */
   private Mono<PaymentRow> start(long orderId, long buyer, @Nullable LockedPriceQuote quote) {
     return orders
         .lock(orderId)
@@ -179,7 +197,11 @@ class PaymentController {
                       quote == null ? null : quote.quote().symbol(),
                       quote == null ? null : quote.quote().price(),
                       crypto == null ? null : crypto.amount())
-                  .then(payments.lock(orderId))
+                  .flatMap(
+                      started ->
+                          started && quote != null
+                              ? quotes.honoured(quote).then(payments.lock(orderId))
+                              : payments.lock(orderId))
                   .flatMap(payment -> sameQuote(payment, quote))
                   .flatMap(
                       payment ->

@@ -50,8 +50,11 @@ class Payments {
         .one();
   }
 
-  /** Starts the order's payment at its amount (the order's total); nothing when it exists. */
-  Mono<Void> start(
+  /**
+   * Starts the order's payment at its amount (the order's total); nothing when it exists. Answers
+   * whether this call started it.
+   */
+  Mono<Boolean> start(
       long orderId,
       long amount,
       String currency,
@@ -70,7 +73,9 @@ class Payments {
         .bind(4, Parameters.in(R2dbcType.VARCHAR, quoteSymbol))
         .bind(5, Parameters.in(R2dbcType.NUMERIC, quotePrice))
         .bind(6, Parameters.in(R2dbcType.NUMERIC, cryptoAmount))
-        .then();
+        .fetch()
+        .rowsUpdated()
+        .map(inserted -> inserted > 0);
   }
 
   /** A canceled attempt makes way for the next one, with a PaymentIntent of its own. */

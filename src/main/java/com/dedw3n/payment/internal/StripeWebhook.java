@@ -185,15 +185,17 @@ class StripeWebhook {
                     .lock(orderId)
                     .flatMap(
                         before -> {
+                          String attempt = metadata(object, "attempt");
                           if (before.paymentIntentId() != null
-                              && !before.paymentIntentId().equals(intentId)) {
-                            // a canceled earlier attempt's PaymentIntent
+                              ? !before.paymentIntentId().equals(intentId)
+                              : attempt != null
+                                  && !attempt.equals(String.valueOf(before.attempt()))) {
+                            // a canceled earlier attempt's PaymentIntent, also while the next
+                            // attempt has none linked yet: its news are not the next attempt's
                             return Mono.just("other attempt");
                           }
                           Mono<Void> link =
-                              before.paymentIntentId() == null
-                                      && String.valueOf(before.attempt())
-                                          .equals(metadata(object, "attempt"))
+                              before.paymentIntentId() == null && attempt != null
                                   ? payments.linkIntent(orderId, before.attempt(), intentId)
                                   : Mono.empty();
                           if (REFUND_EVENTS.contains(event.getType())) {

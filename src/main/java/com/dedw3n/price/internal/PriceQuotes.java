@@ -58,23 +58,33 @@ public class PriceQuotes {
    * when there is no such quote of this buyer, CONFLICT once it has expired.
    */
   public Mono<LockedPriceQuote> honour(long quoteId, long buyerId) {
+    return ofBuyer(quoteId, buyerId).flatMap(this::honoured);
+  }
+
+  /**
+   * The buyer's locked quote, expired or not (a payment started with it keeps it); NOT_FOUND when
+   * there is no such quote of this buyer.
+   */
+  public Mono<LockedPriceQuote> ofBuyer(long quoteId, long buyerId) {
     return db.sql("SELECT " + COLUMNS + " FROM price_quotes WHERE id = $1 AND buyer_id = $2")
         .bind(0, quoteId)
         .bind(1, buyerId)
         .map(PriceQuotes::locked)
         .one()
-        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Price quote", quoteId)))
-        .flatMap(
-            locked ->
-                clock.instant().isBefore(locked.expiresAt().toInstant())
-                    ? Mono.just(locked)
-                    : Mono.error(
-                        ApiException.conflict(
-                            "Price quote "
-                                + quoteId
-                                + " expired at "
-                                + locked.expiresAt()
-                                + "; lock a new quote.")));
+        .switchIfEmpty(Mono.error(() -> ApiException.notFound("Price quote", quoteId)));
+  }
+
+  /** The quote while it is honoured; CONFLICT once it has expired. */
+  public Mono<LockedPriceQuote> honoured(LockedPriceQuote locked) {
+    return clock.instant().isBefore(locked.expiresAt().toInstant())
+        ? Mono.just(locked)
+        : Mono.error(
+            ApiException.conflict(
+                "Price quote "
+                    + locked.id()
+                    + " expired at "
+                    + locked.expiresAt()
+                    + "; lock a new quote."));
   }
 
   /**

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -714,6 +715,76 @@ class PaymentTests extends ApiTests {
     assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
   }
 
+  /**
+   * Stripe keeps an idempotency key for 24 hours; an order from before V20 has no expiry and may be
+   * checked out again days later, when the attempt's key would create a second PaymentIntent.
+   */
+  @Test
+  void aCheckoutAfterStripeForgotItsKeyAnswersThePaymentIntentItLinked() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 100, 3), 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    stripe.forgetIdempotencyKeys();
+    assertThat(checkout(buyer, order).paymentIntentId()).isEqualTo(pi);
+    assertThat(stripe.intentsOfOrder(order)).hasSize(1);
+    String paid = event("payment_intent.succeeded", stripe.pay(pi));
+    assertThat(deliver(paid, sign(paid, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+  }
+
+  /**
+   * After a cancelled attempt, the next one has no PaymentIntent until its checkout links one
+   * (here: Stripe is down meanwhile); a late event of the cancelled one's must not count for it.
+   */
+  @Test
+  void aLateEventOfACancelledAttemptLeavesTheNextAttemptAlone() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 100, 3), 1);
+    String first = checkout(buyer, order).paymentIntentId();
+    Map<String, Object> declined = stripe.intent(first);
+    declined.put("last_payment_error", Map.of("message", "Your card was declined."));
+    String failed = event("payment_intent.payment_failed", declined);
+    postToStripe("/v1/payment_intents/" + first + "/cancel", "");
+    String canceled = event("payment_intent.canceled", stripe.intent(first));
+    assertThat(deliver(canceled, sign(canceled, now()))).isEqualTo(200);
+    stripe.failWith(503);
+    assertThat(rawCheckout(buyer, order)).contains("STRIPE_UNAVAILABLE");
+    stripe.failWith(0);
+    assertThat(intentLinkedTo(order)).as("the next attempt has none yet").isNull();
+    assertThat(deliver(failed, sign(failed, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(((Map<?, ?>) payment(buyer, order).get("payment")).get("status"))
+        .isEqualTo("REQUIRES_PAYMENT");
+    String second = checkout(buyer, order).paymentIntentId();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(intentLinkedTo(order)).isEqualTo(second);
+  }
+
+  @Test
+  void aCryptoCheckoutRetriedAfterItsQuoteExpiredKeepsTheRateItStartedAt() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 10000, 3), 1); // 100.00 USD
+    long quote = quote(buyer, "BTC", "USD", "50000", Duration.ofMinutes(10));
+    // the payment starts with the quote, but Stripe is down
+    stripe.failWith(503);
+    assertThat(rawCheckout(buyer, order, quote)).contains("STRIPE_UNAVAILABLE");
+    stripe.failWith(0);
+    db.sql("UPDATE price_quotes SET expires_at = now() - interval '1 minute' WHERE id = $1")
+        .bind(0, quote)
+        .then()
+        .block();
+    var answer = checkout(buyer, order, quote);
+    answer.path("checkout.crypto.quoteId").entity(String.class).isEqualTo(String.valueOf(quote));
+    answer.path("checkout.crypto.amount").entity(String.class).isEqualTo("0.002");
+    // a new order is not started with the expired quote
+    String another = placeOrder(buyer, product(seller, 10000, 3), 1);
+    expectError(checkout(buyer, another, quote), "CONFLICT");
+    assertThat(count("SELECT count(*) FROM payments WHERE order_id = $1", another)).isZero();
+  }
+
   @Test
   void sellersRefundPartlyOrFullyNeverMoreThanPaidAndOncePerKey() {
     var seller = signUp("Seller");
@@ -1269,6 +1340,13 @@ class PaymentTests extends ApiTests {
 
   /** checkout over plain HTTP, for answers that are not 200: the body, after checking for 503. */
   private String rawCheckout(Client buyer, String order) {
+    return rawCheckout(buyer, order, null);
+  }
+
+  private String rawCheckout(Client buyer, String order, @Nullable Long quote) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    variables.put("o", order);
+    variables.put("q", quote == null ? null : String.valueOf(quote));
     return http()
         .mutate()
         .defaultCookie("SESSION", buyer.session())
@@ -1279,9 +1357,9 @@ class PaymentTests extends ApiTests {
         .bodyValue(
             Map.of(
                 "query",
-                "mutation($o:ID!){checkout(orderId:$o){paymentIntentId}}",
+                "mutation($o:ID!,$q:ID){checkout(orderId:$o,quoteId:$q){paymentIntentId}}",
                 "variables",
-                Map.of("o", order)))
+                variables))
         .exchange()
         .expectStatus()
         .isEqualTo(503)

@@ -80,6 +80,48 @@ class UserTests extends ApiTests {
         .isZero();
   }
 
+  /**
+   * BCrypt reads 72 bytes of a password, and Spring Security's encoder refuses more: a longer one
+   * is a BAD_REQUEST saying so, not an INTERNAL_ERROR, and a password of exactly 72 bytes works.
+   */
+  @Test
+  void aPasswordOfUpTo72BytesInUtf8IsTakenALongerOneIsABadRequest() {
+    for (String tooLong : new String[] {"x".repeat(73), "é".repeat(37), "🔑".repeat(19)}) {
+      String email = "long-" + System.nanoTime() + "@example.com";
+      anonymous()
+          .documentName("signUp")
+          .variable("email", email)
+          .variable("password", tooLong)
+          .variable("displayName", "Long")
+          .execute()
+          .errors()
+          .expect(
+              e ->
+                  e.getErrorType().toString().equals("BAD_REQUEST")
+                      && e.getMessage().contains("at most 72 bytes in UTF-8"))
+          .verify();
+      assertThat(countUsersWithEmail(email)).isZero();
+    }
+    for (String longest : new String[] {"x".repeat(72), "é".repeat(36), "🔑".repeat(18)}) {
+      String email = "longest-" + System.nanoTime() + "@example.com";
+      anonymous()
+          .documentName("signUp")
+          .variable("email", email)
+          .variable("password", longest)
+          .variable("displayName", "Longest")
+          .execute()
+          .path("signUp.id")
+          .hasValue();
+      anonymous()
+          .documentName("signIn")
+          .variable("email", email)
+          .variable("password", longest)
+          .execute()
+          .path("signIn.id")
+          .hasValue();
+    }
+  }
+
   @Test
   void signInWithTheRightPasswordOnly() {
     var alice = signUp("Alice");

@@ -6,6 +6,7 @@ import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Text;
+import com.dedw3n.platform.security.NewPassword;
 import com.dedw3n.platform.security.PasswordHashing;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.platform.session.Sessions;
@@ -36,8 +37,6 @@ class UserController {
       "\\p{javaWhitespace}*[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\p{javaWhitespace}*";
 
   private static final String EMAIL_MESSAGE = "is not a valid email address";
-
-  private static final String PASSWORD_MESSAGE = "must be {min} to {max} characters long";
 
   private final Users users;
   private final Accounts accounts;
@@ -99,7 +98,7 @@ class UserController {
   Mono<User> signUp(
       @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
           String email,
-      @Argument @Size(min = 8, max = 128, message = PASSWORD_MESSAGE) String password,
+      @Argument @NewPassword String password,
       @Argument @Text(min = 1, max = 80) String displayName) {
     String normalizedEmail = normalizeEmail(email);
     String name = displayName.strip();
@@ -202,8 +201,7 @@ class UserController {
    */
   @MutationMapping
   Mono<Boolean> changePassword(
-      @Argument String currentPassword,
-      @Argument @Size(min = 8, max = 128, message = PASSWORD_MESSAGE) String newPassword) {
+      @Argument String currentPassword, @Argument @NewPassword String newPassword) {
     return Viewer.requireId()
         .flatMap(
             userId ->
@@ -270,7 +268,7 @@ class UserController {
   @MutationMapping
   Mono<Boolean> resetPassword(
       @Argument @Size(max = 100, message = "is not a token we sent") String token,
-      @Argument @Size(min = 8, max = 128, message = PASSWORD_MESSAGE) String newPassword) {
+      @Argument @NewPassword String newPassword) {
     return clientAddress
         .current()
         .flatMap(address -> budgets.spend(Action.SIGN_IN_ADDRESS, address))

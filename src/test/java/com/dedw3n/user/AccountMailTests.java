@@ -80,6 +80,57 @@ class AccountMailTests extends ApiTests {
     viewerEmailVerified(user, true);
   }
 
+  /**
+   * A client, or many, asking for reset links to one address: three an hour reach the mailbox, and
+   * an address without an account is refused alike, so RATE_LIMITED tells nobody which has one.
+   */
+  @Test
+  void aMailboxGetsAtMostThreeResetMailsAnHour() {
+    var user = signUp("Flooded");
+    String unknown = "nobody-" + System.nanoTime() + "@example.com";
+    for (String email : new String[] {user.email(), unknown}) {
+      for (int i = 0; i < 3; i++) {
+        requestPasswordReset(email)
+            .path("requestPasswordReset")
+            .entity(Boolean.class)
+            .isEqualTo(true);
+      }
+      // RATE_LIMITED: HTTP 429, as nothing else was answered
+      var refused =
+          http()
+              .post()
+              .uri("/graphql")
+              .contentType(MediaType.APPLICATION_JSON)
+              .bodyValue(
+                  Map.of(
+                      "query",
+                      "mutation($e:String!){requestPasswordReset(email:$e)}",
+                      "variables",
+                      Map.of("e", email.toUpperCase())))
+              .exchange()
+              .expectBody(String.class)
+              .returnResult();
+      assertThat(refused.getStatus().value()).isEqualTo(429);
+      assertThat(refused.getResponseBody())
+          .contains("RATE_LIMITED")
+          .contains("password reset mails to this address");
+    }
+    assertThat(
+            db.sql(
+                    "SELECT count(*) FROM mail_outbox WHERE recipient = $1"
+                        + " AND dedup_key LIKE 'password-reset:%'")
+                .bind(0, user.email())
+                .map(r -> r.get(0, Long.class))
+                .one()
+                .block())
+        .isEqualTo(3);
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response requestPasswordReset(
+      String email) {
+    return anonymous().documentName("requestPasswordReset").variable("email", email).execute();
+  }
+
   @Test
   void aForgottenPasswordIsResetThroughTheMailedLinkOnce() {
     var user = signUp("Forgetful");

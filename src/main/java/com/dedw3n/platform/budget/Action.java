@@ -7,6 +7,8 @@ public enum Action {
   SIGN_IN_ACCOUNT("sign-in attempts for this account", BudgetSettings::signInPerAccount),
   SIGN_IN_ADDRESS("sign-in attempts from your address", BudgetSettings::signInPerAddress),
   SIGN_UP_ADDRESS("sign-ups from your address", BudgetSettings::signUpPerAddress),
+  RESET_MAIL_RECIPIENT(
+      "password reset mails to this address", BudgetSettings::resetMailsPerRecipient),
   MESSAGE("messages", BudgetSettings::messages),
   POST("posts", BudgetSettings::posts),
   COMMENT("comments", BudgetSettings::comments),

@@ -19,6 +19,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param signInPerAccount sign-in attempts per account (a successful attempt is given back)
  * @param signInPerAddress sign-in attempts per client address
  * @param signUpPerAddress sign-ups per client address
+ * @param resetMailsPerRecipient password reset requests per email address, known or not (one client
+ *     could otherwise send a mailbox a reset mail every two seconds)
  * @param messages chat messages per user
  * @param posts posts per user
  * @param comments comments per user
@@ -37,6 +39,7 @@ public record BudgetSettings(
     Rate signInPerAccount,
     Rate signInPerAddress,
     Rate signUpPerAddress,
+    Rate resetMailsPerRecipient,
     Rate messages,
     Rate posts,
     Rate comments,

@@ -241,8 +241,9 @@ class UserController {
   /**
    * Mails a reset link when an account has this address; answers true either way, so the answer
    * tells nobody whether the address has an account (queueing the mail adds two short statements, a
-   * timing difference of milliseconds). Counted against the address's sign-in attempts, so nobody
-   * floods a mailbox.
+   * timing difference of milliseconds). Counted against the client address's sign-in attempts and
+   * the recipient's reset mails (any address, with an account or not, so that RATE_LIMITED tells
+   * nothing either), so that nobody floods a mailbox.
    */
   @MutationMapping
   Mono<Boolean> requestPasswordReset(
@@ -252,6 +253,7 @@ class UserController {
     return clientAddress
         .current()
         .flatMap(address -> budgets.spend(Action.SIGN_IN_ADDRESS, address))
+        .then(budgets.spend(Action.RESET_MAIL_RECIPIENT, normalizedEmail))
         .then(accounts.credentialsByEmail(normalizedEmail))
         .flatMap(
             account ->

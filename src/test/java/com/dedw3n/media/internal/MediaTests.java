@@ -409,7 +409,33 @@ class MediaTests extends ApiTests {
     assertThat(rowsOf(seller)).isZero();
     Path secondFile = fileOf(second);
     awaitTrue("the product's image is deleted", () -> !Files.exists(secondFile));
-    assertThat(queued(second)).isZero();
+    // its upload URL still works for a while, and the object is gone, so the same PUT would
+    // create it again: it is deleted once more when the URL has expired
+    awaitRecheckAtTheUrlsExpiry(second);
+    assertThat(put(second, TestImages.webp(3, 3)).getStatus()).isEqualTo(HttpStatus.OK);
+    assertThat(secondFile).exists();
+    // the URL has expired (the test moves the queue's time instead of waiting 15 minutes)
+    db.sql("UPDATE media_deletions SET next_attempt_at = now() WHERE object_name LIKE $1")
+        .bind(0, "%" + second.objectId())
+        .then()
+        .block();
+    awaitTrue("the upload made again is deleted", () -> !Files.exists(secondFile));
+    awaitTrue("the queue forgets it", () -> queued(second) == 0);
+  }
+
+  /** The first deletion is done and the second one waits for the upload URL's expiry. */
+  private void awaitRecheckAtTheUrlsExpiry(Ticket ticket) {
+    awaitTrue(
+        "the first deletion is done and the second one waits for the URL's expiry",
+        () ->
+            db.sql(
+                        "SELECT count(*) FROM media_deletions WHERE object_name LIKE $1 AND recheck_at"
+                            + " IS NULL AND next_attempt_at > now() + interval '10 minutes'")
+                    .bind(0, "%" + ticket.objectId())
+                    .map(row -> row.get(0, Long.class))
+                    .one()
+                    .block()
+                == 1);
   }
 
   @Test
@@ -425,17 +451,7 @@ class MediaTests extends ApiTests {
         .entity(Boolean.class)
         .isEqualTo(true);
     // deleted at once (there was nothing yet), and queued again for when the URL expires
-    awaitTrue(
-        "the first deletion is done and the second one waits for the URL's expiry",
-        () ->
-            db.sql(
-                        "SELECT count(*) FROM media_deletions WHERE object_name LIKE $1 AND recheck_at"
-                            + " IS NULL AND next_attempt_at > now() + interval '10 minutes'")
-                    .bind(0, "%" + ticket.objectId())
-                    .map(row -> row.get(0, Long.class))
-                    .one()
-                    .block()
-                == 1);
+    awaitRecheckAtTheUrlsExpiry(ticket);
     // the URL still works for a while: the client uploads anyway
     assertThat(put(ticket, png).getStatus()).isEqualTo(HttpStatus.OK);
     Path file = fileOf(ticket);

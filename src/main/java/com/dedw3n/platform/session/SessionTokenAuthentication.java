@@ -62,14 +62,18 @@ final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
 
   @Override
   public Mono<WebGraphQlResponse> intercept(WebGraphQlRequest request, Chain chain) {
-    if (request instanceof WebSocketGraphQlRequest socket
-        && socket.getSessionInfo().getAttributes().get(CONTEXT)
-            instanceof SecurityContext context) {
-      return chain
-          .next(request)
-          .contextWrite(ReactiveSecurityContextHolder.withSecurityContext(Mono.just(context)));
+    if (!(request instanceof WebSocketGraphQlRequest socket)) {
+      return chain.next(request);
     }
-    return chain.next(request);
+    Map<String, Object> attributes = socket.getSessionInfo().getAttributes();
+    Mono<WebGraphQlResponse> response = chain.next(request);
+    if (attributes.get(CONTEXT) instanceof SecurityContext context) {
+      response =
+          response.contextWrite(
+              ReactiveSecurityContextHolder.withSecurityContext(Mono.just(context)));
+    }
+    // the socket's session, not the upgrade request's cookie, for Sessions
+    return response.contextWrite(Sessions.overSocket(sessionOf(attributes).orElse("")));
   }
 
   /** The session id in the upgrade request's cookie or bearer token (signature checked only). */

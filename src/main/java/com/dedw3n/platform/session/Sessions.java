@@ -6,18 +6,30 @@ import com.dedw3n.platform.session.SessionContextRepository.Carrier;
 import com.dedw3n.platform.session.SessionStore.Issued;
 import com.dedw3n.platform.session.SessionStore.Reason;
 import java.util.List;
+import java.util.function.Function;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 /**
  * Signing in and out, from inside a GraphQL mutation (which sees the HTTP exchange through the
  * Reactor context). Signing in always makes a new session and ends the one the request came with,
  * so a planted session id is worth nothing (fixation). Ended sessions end on every instance, and
  * their WebSockets close.
+ *
+ * <p>An operation sent over a WebSocket has no HTTP exchange of its own: the Reactor context still
+ * holds the upgrade request's, whose cookie is not the socket's session when the socket runs under
+ * a connection_init token. So such operations are marked ({@link #overSocket}) and their session is
+ * the socket's: signing in and out there is BAD_REQUEST before anything changes (no cookie can be
+ * set on an upgrade that was answered long ago), and a password changed there keeps the socket's
+ * session.
  */
 @Component
 public class Sessions {
+
+  /** Marks an operation that came over a WebSocket; holds the socket's session id, or "". */
+  private static final String SOCKET_SESSION = Sessions.class.getName() + ".socketSession";
 
   private final SessionStore store;
   private final SessionContextRepository contexts;
@@ -70,7 +82,8 @@ public class Sessions {
   public Mono<Void> signOutEverywhere() {
     return Viewer.requireId()
         .flatMap(userId -> store.endAll(userId, null, Reason.SIGN_OUT_EVERYWHERE))
-        .then(exchange())
+        // a socket has no cookie to clear: it closes with its session
+        .then(Mono.deferContextual(c -> c.hasKey(SOCKET_SESSION) ? Mono.empty() : exchange()))
         .doOnNext(this::forget)
         .then()
         .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
@@ -78,15 +91,24 @@ public class Sessions {
 
   /** After a password change: every other session of the user ends; this one stays. */
   public Mono<Void> endOthers(long userId) {
-    return exchange()
-        .flatMap(
-            exchange ->
-                contexts
-                    .current(exchange)
-                    .map(SessionStore.SignedIn::id)
-                    .defaultIfEmpty("")
-                    .flatMap(keep -> store.endAll(userId, keep, Reason.PASSWORD_CHANGED)))
+    return Mono.deferContextual(
+            context ->
+                context.hasKey(SOCKET_SESSION)
+                    ? Mono.just(context.<String>get(SOCKET_SESSION))
+                    : exchange()
+                        .flatMap(
+                            exchange ->
+                                contexts
+                                    .current(exchange)
+                                    .map(SessionStore.SignedIn::id)
+                                    .defaultIfEmpty("")))
+        .flatMap(keep -> store.endAll(userId, keep, Reason.PASSWORD_CHANGED))
         .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
+  }
+
+  /** What marks an operation's Reactor context as sent over a socket of this session ("": none). */
+  static Function<Context, Context> overSocket(String socketSession) {
+    return context -> context.put(SOCKET_SESSION, socketSession);
   }
 
   private void forget(ServerWebExchange exchange) {
@@ -108,11 +130,13 @@ public class Sessions {
   private static Mono<ServerWebExchange> exchange() {
     return Mono.deferContextual(
         context ->
-            Mono.justOrEmpty(context.<ServerWebExchange>getOrEmpty(ServerWebExchange.class))
-                .switchIfEmpty(
-                    Mono.error(
-                        () ->
-                            ApiException.badRequest(
-                                "Signing in and out takes an HTTP request, not a WebSocket."))));
+            context.hasKey(SOCKET_SESSION)
+                ? Mono.error(Sessions::notOverASocket)
+                : Mono.justOrEmpty(context.<ServerWebExchange>getOrEmpty(ServerWebExchange.class))
+                    .switchIfEmpty(Mono.error(Sessions::notOverASocket)));
+  }
+
+  private static ApiException notOverASocket() {
+    return ApiException.badRequest("Signing in and out takes an HTTP request, not a WebSocket.");
   }
 }

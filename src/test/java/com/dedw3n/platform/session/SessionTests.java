@@ -152,6 +152,37 @@ class SessionTests {
     bensOwn.close();
   }
 
+  /**
+   * An operation over a WebSocket runs under the socket's session, here a phone's connection_init
+   * token, whatever cookie its upgrade request carried (here the browser's): signing out there is
+   * refused and ends neither, and a password changed there keeps the phone's session and ends the
+   * browser's.
+   */
+  @Test
+  void overAWebSocketTheSessionIsTheSockets() {
+    Account ann = signUp(a);
+    String phone = signInForToken(b, ann);
+    Socket signOut = Socket.operation(b, ann.cookie(), phone, "mutation { signOut }", Map.of());
+    assertThat(signOut.nextPayload().toString())
+        .contains("BAD_REQUEST")
+        .contains("takes an HTTP request");
+    signOut.close();
+    assertThat(viewer(b, cookie(ann.cookie()))).as("the browser's session").isEqualTo(ann.id());
+    assertThat(viewer(b, bearer(phone))).as("the phone's session").isEqualTo(ann.id());
+
+    Socket change =
+        Socket.operation(
+            b,
+            ann.cookie(),
+            phone,
+            "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n)}",
+            Map.of("c", "correct horse battery", "n", "another horse battery"));
+    assertThat(change.nextPayload()).containsEntry("data", Map.of("changePassword", true));
+    change.close();
+    assertThat(viewer(b, bearer(phone))).as("the socket's session stays").isEqualTo(ann.id());
+    assertThat(viewer(a, cookie(ann.cookie()))).as("the browser's ends").isNull();
+  }
+
   @Test
   void changingThePasswordEndsEveryOtherSession() {
     Account ann = signUp(a);
@@ -485,6 +516,23 @@ class SessionTests {
         String token,
         String conversation,
         String after) {
+      return operation(
+          instance,
+          cookie,
+          token,
+          "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a){body cursor}}",
+          // from the conversation's start (seq 0) unless resuming: a message sent before the
+          // server has set the subscription up is still delivered
+          Map.of("c", conversation, "a", after == null ? FROM_START : after));
+    }
+
+    /** Any operation over the socket (graphql-ws sends queries and mutations the same way). */
+    static Socket operation(
+        ConfigurableApplicationContext instance,
+        String cookie,
+        String token,
+        String query,
+        Map<String, Object> variables) {
       Socket socket = new Socket();
       HttpHeaders headers = new HttpHeaders();
       if (cookie != null) {
@@ -502,13 +550,7 @@ class SessionTests {
                   "type",
                   "subscribe",
                   "payload",
-                  Map.of(
-                      "query",
-                      "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a){body cursor}}",
-                      "variables",
-                      // from the conversation's start (seq 0) unless resuming: a message sent
-                      // before the server has set the subscription up is still delivered
-                      Map.of("c", conversation, "a", after == null ? FROM_START : after))));
+                  Map.of("query", query, "variables", variables)));
       socket.connection =
           new ReactorNettyWebSocketClient()
               .execute(
@@ -555,6 +597,14 @@ class SessionTests {
       read++;
       received.add(message);
       return (String) field(message, "body");
+    }
+
+    /** The payload of the next result, data and errors. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> nextPayload() {
+      var message = messages.asFlux().skip(read).next().block(Duration.ofSeconds(10));
+      read++;
+      return (Map<String, Object>) message.get("payload");
     }
 
     String lastCursor() {

@@ -231,7 +231,22 @@ class MediaOnGcsTests extends ApiTests {
     assertThat(storage.get(blob)).isNotNull();
 
     // its time comes (the test moves the queue's time instead of waiting 10 s): the retry deletes
-    // the object and the queue forgets it
+    // the object
+    due(blob);
+    awaitTrue("the retry deleted the object", () -> storage.get(blob) == null);
+    // its upload URL still works (V37): the deletion is done once more when the URL has expired,
+    // and then the queue forgets it
+    awaitTrue(
+        "the deletion waits for the URL's expiry",
+        () ->
+            deletionOf(blob).get("due_in") instanceof Double dueIn
+                && dueIn > Duration.ofMinutes(10).toSeconds());
+    due(blob);
+    awaitTrue("the queue forgets it", () -> deletionOf(blob).isEmpty());
+  }
+
+  /** Moves the object's deletion's time to now. */
+  private void due(BlobId blob) {
     db.sql(
             "UPDATE media_deletions SET next_attempt_at = now() WHERE bucket = $1 AND"
                 + " object_name = $2")
@@ -239,8 +254,6 @@ class MediaOnGcsTests extends ApiTests {
         .bind(1, blob.getName())
         .then()
         .block();
-    awaitTrue("the retry deleted the object", () -> storage.get(blob) == null);
-    awaitTrue("the queue forgets it", () -> deletionOf(blob).isEmpty());
   }
 
   @Test

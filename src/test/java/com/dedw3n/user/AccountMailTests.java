@@ -143,7 +143,8 @@ class AccountMailTests extends ApiTests {
         .isEqualTo(true);
     String token = token(awaitMail(user.email(), "Reset"));
 
-    anonymous()
+    // sent with the user's own session, which ends as well: every session of the user does
+    user.graphQl()
         .documentName("resetPassword")
         .variable("token", token)
         .variable("newPassword", "a brand new secret")

@@ -89,6 +89,16 @@ public class Sessions {
         .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
   }
 
+  /**
+   * After a password reset: every session of the user ends, the one the request came with too (the
+   * reset proves the mailbox, not any session).
+   */
+  public Mono<Void> endAll(long userId) {
+    return store
+        .endAll(userId, null, Reason.PASSWORD_CHANGED)
+        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
+  }
+
   /** After a password change: every other session of the user ends; this one stays. */
   public Mono<Void> endOthers(long userId) {
     return Mono.deferContextual(

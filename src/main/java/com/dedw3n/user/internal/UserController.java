@@ -289,7 +289,7 @@ class UserController {
                                 .then(tokens.markEmailVerified(userId))
                                 .thenReturn(userId))
                     .as(transaction::transactional))
-        .flatMap(userId -> sessions.endOthers(userId))
+        .flatMap(sessions::endAll)
         .thenReturn(true);
   }
 

@@ -153,30 +153,37 @@ class MediaController {
             uploader -> {
               long owner = attachTo == null ? uploader : attachTo;
               ObjectRef object = storage.newObject(purpose, uploader, id);
+              // counted after the insert, in its transaction: the insert's usage trigger locks the
+              // uploader's usage row until the commit, so concurrent uploads for one owner (all
+              // of one user's) count one after the other and cannot all pass at max - 1
               return objects
-                  .countOf(purpose, owner)
+                  .insertPending(
+                      id,
+                      uploader,
+                      purpose,
+                      object,
+                      format.contentType(),
+                      byteSize,
+                      owner,
+                      settings.signedUrlLifetime())
                   .flatMap(
-                      count ->
-                          count >= purpose.maxPerOwner()
-                              ? Mono.error(
-                                  refusal(
-                                      purpose,
-                                      ErrorKind.CONFLICT,
-                                      "MEDIA_LIMIT",
-                                      "At most "
-                                          + purpose.maxPerOwner()
-                                          + " "
-                                          + purpose
-                                          + " per owner (pending uploads count)."))
-                              : objects.insertPending(
-                                  id,
-                                  uploader,
-                                  purpose,
-                                  object,
-                                  format.contentType(),
-                                  byteSize,
-                                  owner,
-                                  settings.signedUrlLifetime()))
+                      row ->
+                          objects
+                              .countOf(purpose, owner)
+                              .flatMap(
+                                  count ->
+                                      count > purpose.maxPerOwner()
+                                          ? Mono.error(
+                                              refusal(
+                                                  purpose,
+                                                  ErrorKind.CONFLICT,
+                                                  "MEDIA_LIMIT",
+                                                  "At most "
+                                                      + purpose.maxPerOwner()
+                                                      + " "
+                                                      + purpose
+                                                      + " per owner (pending uploads count)."))
+                                          : Mono.just(row)))
                   .flatMap(row -> checkQuota(purpose, uploader).thenReturn(row))
                   .as(transaction::transactional);
             })
@@ -268,9 +275,13 @@ class MediaController {
                         }
                         return objects
                             .attach(row.id(), sniffed.width(), sniffed.height())
-                            // completed concurrently by another request: answer what it stored
-                            .switchIfEmpty(objects.findOwn(row.id(), row.uploaderId()))
+                            // counted once, by the request that attached it
                             .doOnNext(attached -> metrics.completed(row.purpose(), row.byteSize()))
+                            // completed concurrently by another request: answer what it stored;
+                            // deleted meanwhile (deleteMedia, the sweep): there is none
+                            .switchIfEmpty(objects.findOwn(row.id(), row.uploaderId()))
+                            .switchIfEmpty(
+                                Mono.error(() -> ApiException.notFound("Media", row.id())))
                             .flatMap(this::view);
                       });
             });

@@ -384,6 +384,56 @@ class MediaTests extends ApiTests {
     }
   }
 
+  /**
+   * Nine profile photos at most: with eight already there (pending uploads count), ten requests at
+   * once get one upload and nine MEDIA_LIMIT.
+   */
+  @Test
+  void concurrentUploadsStopAtTheLimitPerOwner() {
+    var user = signUp("Eager");
+    db.sql(
+            "INSERT INTO media_objects (id, uploader_id, purpose, bucket, object_name,"
+                + " content_type, byte_size, profile_user_id, upload_expires_at)"
+                + " SELECT gen_random_uuid(), $1, 'PROFILE_PHOTO', 'test', 'eager/' || g,"
+                + " 'image/png', 100, $1, now() + interval '15 minutes'"
+                + " FROM generate_series(1, 8) g")
+        .bind(0, Long.parseLong(user.id()))
+        .then()
+        .block();
+    byte[] png = TestImages.png(2, 2);
+    List<String> answers =
+        reactor.core.publisher.Flux.range(0, 10)
+            .parallel(10)
+            .runOn(com.dedw3n.BlockingCalls.SCHEDULER)
+            .map(
+                i ->
+                    http()
+                        .post()
+                        .uri("/graphql")
+                        .cookie("SESSION", user.session())
+                        .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                        .bodyValue(
+                            Map.of(
+                                "query",
+                                "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
+                                "variables",
+                                Map.of("i", input("PROFILE_PHOTO", "image/png", png.length, null))))
+                        .exchange()
+                        .expectBody(String.class)
+                        .returnResult()
+                        .getResponseBody())
+            .sequential()
+            .collectList()
+            .block(Duration.ofSeconds(60));
+    assertThat(answers.stream().filter(a -> a.contains("\"objectId\"")).count())
+        .as("%s", answers)
+        .isEqualTo(1);
+    assertThat(answers.stream().filter(a -> a.contains("MEDIA_LIMIT")).count())
+        .as("%s", answers)
+        .isEqualTo(9);
+    assertThat(rowsOf(user)).isEqualTo(9);
+  }
+
   @Test
   void deletingMediaOrItsProductDeletesTheObjectsAfterTheCommit() {
     var seller = signUp("Seller");

@@ -31,14 +31,10 @@ public final class DatabaseErrors {
   private static final Set<String> UNAVAILABLE_CLASSES = Set.of("08", "53", "57", "58");
 
   /**
-   * The states in those classes that name this request, not the database, and would come again if
-   * it were sent again: a statement writing more temporary files than temp_file_limit allows
-   * (53400), and a message PostgreSQL could not accept from the driver (08P01, protocol violation,
-   * such as a bind message with the wrong number of parameters: a bug of ours or of the driver;
-   * where PostgreSQL closes the connection over it, the pool's check on acquire leaves that one
-   * out). Each is an INTERNAL_ERROR with its stack trace, not an outage a client waits out.
+   * Class 53's one limit of the statement rather than of the database: for this server's
+   * statements, more temporary files than temp_file_limit allows, which they would write again.
    */
-  private static final Set<String> FAILS_AGAIN = Set.of("53400", "08P01");
+  private static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
 
   /**
    * A write on a read-only server: after a failover, a host name that still leads to the old
@@ -72,7 +68,7 @@ public final class DatabaseErrors {
         if (state.equals(READ_ONLY)
             || (state.length() == 5
                 && UNAVAILABLE_CLASSES.contains(state.substring(0, 2))
-                && !FAILS_AGAIN.contains(state))) {
+                && !state.equals(CONFIGURATION_LIMIT_EXCEEDED))) {
           return unavailable();
         }
         if (ROLLED_BACK_IN_A_CONFLICT.contains(state)) {

@@ -116,6 +116,16 @@ public class Sessions {
         .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable);
   }
 
+  /**
+   * BAD_REQUEST over a WebSocket, where no session can be issued: for the mutations that sign in,
+   * to check before they do anything else (create an account, hash a password, spend a budget).
+   */
+  public Mono<Void> requireHttp() {
+    return Mono.deferContextual(
+        context ->
+            context.hasKey(SOCKET_SESSION) ? Mono.error(Sessions::notOverASocket) : Mono.empty());
+  }
+
   /** What marks an operation's Reactor context as sent over a socket of this session ("": none). */
   static Function<Context, Context> overSocket(String socketSession) {
     return context -> context.put(SOCKET_SESSION, socketSession);

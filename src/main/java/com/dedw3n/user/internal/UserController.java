@@ -103,8 +103,9 @@ class UserController {
     String normalizedEmail = normalizeEmail(email);
     String name = displayName.strip();
     // sign-ups per address are limited before any work: hashing is deliberately slow
-    return clientAddress
-        .current()
+    return sessions
+        .requireHttp()
+        .then(clientAddress.current())
         .flatMap(address -> budgets.spend(Action.SIGN_UP_ADDRESS, address))
         .then(passwords.hash(password))
         .flatMap(
@@ -158,8 +159,9 @@ class UserController {
   /** The user id behind an email and password, or UNAUTHORIZED. */
   private Mono<Long> authenticate(String email, String password) {
     String normalizedEmail = normalizeEmail(email);
-    return clientAddress
-        .current()
+    return sessions
+        .requireHttp()
+        .then(clientAddress.current())
         .flatMap(address -> budgets.spend(Action.SIGN_IN_ADDRESS, address))
         .then(budgets.spend(Action.SIGN_IN_ACCOUNT, normalizedEmail).map(Optional::of))
         .defaultIfEmpty(Optional.empty())

@@ -155,8 +155,8 @@ class SessionTests {
   /**
    * An operation over a WebSocket runs under the socket's session, here a phone's connection_init
    * token, whatever cookie its upgrade request carried (here the browser's): signing out there is
-   * refused and ends neither, and a password changed there keeps the phone's session and ends the
-   * browser's.
+   * refused and ends neither, a password changed there keeps the phone's session and ends the
+   * browser's, and signing up there is refused before the account is made.
    */
   @Test
   void overAWebSocketTheSessionIsTheSockets() {
@@ -181,6 +181,16 @@ class SessionTests {
     change.close();
     assertThat(viewer(b, bearer(phone))).as("the socket's session stays").isEqualTo(ann.id());
     assertThat(viewer(a, cookie(ann.cookie()))).as("the browser's ends").isNull();
+
+    // signing up there is refused before the account is made: the address is still free
+    String email = "socket-" + System.nanoTime() + "@example.com";
+    String signUp =
+        "mutation($e:String!){signUp(email:$e,password:\"correct horse battery\","
+            + "displayName:\"Socket\"){id}}";
+    Socket overSocket = Socket.operation(b, null, null, signUp, Map.of("e", email));
+    assertThat(overSocket.nextPayload().toString()).contains("takes an HTTP request");
+    overSocket.close();
+    assertThat(data(graphQl(a, Map.of(), signUp, Map.of("e", email))).get("signUp")).isNotNull();
   }
 
   @Test

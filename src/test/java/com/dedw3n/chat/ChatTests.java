@@ -202,8 +202,8 @@ class ChatTests extends ApiTests {
   /**
    * Both people starting their conversation at the same moment, or one tapping twice: each call
    * finds none and goes on to create it. Here both are held at their insert, behind a transaction
-   * that holds the two users' rows (an insert of a conversation checks its references to them), and
-   * let go together.
+   * that holds the two users' rows (an insert of a conversation checks its references to them; the
+   * second call, since V36, waits for the first's insert instead), and let go together.
    */
   @Test
   void twoCallsStartingTheSameConversationAtOnceAnswerOneConversation() throws Exception {

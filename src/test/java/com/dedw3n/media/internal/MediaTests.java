@@ -415,7 +415,8 @@ class MediaTests extends ApiTests {
                         .bodyValue(
                             Map.of(
                                 "query",
-                                "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
+                                "mutation($i:RequestUploadInput!)"
+                                    + "{requestUpload(input:$i){objectId}}",
                                 "variables",
                                 Map.of("i", input("PROFILE_PHOTO", "image/png", png.length, null))))
                         .exchange()

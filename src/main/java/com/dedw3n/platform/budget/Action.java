@@ -31,6 +31,11 @@ public enum Action {
     return rate.apply(settings);
   }
 
+  /** Whether its subject is a client address (an IPv6 one spends its /64's budget). */
+  boolean perClientAddress() {
+    return this == SIGN_IN_ADDRESS || this == SIGN_UP_ADDRESS;
+  }
+
   /** The bucket key's prefix. */
   String key() {
     return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

@@ -175,7 +175,8 @@ public class Budgets implements DisposableBean {
       return Mono.empty();
     }
     BudgetSettings.Rate rate = action.rate(settings);
-    return take(action.key() + ":" + subject, rate, 1)
+    String whose = action.perClientAddress() ? AddressSubjects.of(subject) : subject;
+    return take(action.key() + ":" + whose, rate, 1)
         .flatMap(
             spent -> {
               if (spent.allowed()) {

@@ -29,7 +29,7 @@ public record Payer(Kind kind, String id, BudgetSettings.@Nullable Rate rate) {
     return switch (kind) {
       case USER -> "cost:user:" + id;
       case PARTNER -> "cost:partner:" + id;
-      case ADDRESS -> "cost:address:" + id;
+      case ADDRESS -> "cost:address:" + AddressSubjects.of(id);
     };
   }
 }

@@ -144,6 +144,23 @@ class BudgetTests {
     }
   }
 
+  /**
+   * An IPv6 client usually holds a whole /64 and may send each request from another of its
+   * addresses: its requests spend one budget, the /64's.
+   */
+  @Test
+  void anIpv6ClientGetsNoFreshBudgetFromAnotherAddressOfItsSlash64() {
+    String ten = tenUsers(signUp(a, "v6-" + UUID.randomUUID() + "@example.com").id());
+    var random = java.util.concurrent.ThreadLocalRandom.current();
+    String network = "2001:db8:" + Integer.toHexString(random.nextInt(1, 0xffff)) + ":1:";
+    for (int request = 0; request < 4; request++) {
+      String client = network + Integer.toHexString(random.nextInt(1, 0xffff)) + "::1";
+      assertThat(post(b, ten, client).getStatus().value())
+          .as("request %d from %s", request + 1, client)
+          .isEqualTo(request < 3 ? 200 : 429);
+    }
+  }
+
   @Test
   void passwordGuessingIsThrottledPerAccountOnEveryInstance() {
     String email = "guess-" + UUID.randomUUID() + "@example.com";

@@ -20,8 +20,9 @@ public record Payer(Kind kind, String id, BudgetSettings.@Nullable Rate rate) {
     return new Payer(Kind.USER, Long.toString(userId), null);
   }
 
+  /** Anonymous traffic from a client address; an IPv6 one pays as its /64. */
   public static Payer address(String address) {
-    return new Payer(Kind.ADDRESS, address, null);
+    return new Payer(Kind.ADDRESS, AddressSubjects.of(address), null);
   }
 
   /** The bucket key of this payer's query-cost budget. */
@@ -29,7 +30,7 @@ public record Payer(Kind kind, String id, BudgetSettings.@Nullable Rate rate) {
     return switch (kind) {
       case USER -> "cost:user:" + id;
       case PARTNER -> "cost:partner:" + id;
-      case ADDRESS -> "cost:address:" + AddressSubjects.of(id);
+      case ADDRESS -> "cost:address:" + id;
     };
   }
 }

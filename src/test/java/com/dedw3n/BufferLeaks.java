@@ -99,8 +99,8 @@ public class BufferLeaks implements AfterAllCallback {
 
   /**
    * What leaked and has been collected since the last call, each report with its records; but for
-   * the known leaks of the driver ({@link #isDriversUnwrittenBind}) and of spring-graphql ({@link
-   * #isUnsentGraphQlMessage}), which are logged and let through.
+   * the known leak of the driver ({@link #isDriversUnwrittenBind}), which is logged and let
+   * through.
    */
   static List<String> collected() throws InterruptedException {
     collectAndPoll();
@@ -108,8 +108,6 @@ public class BufferLeaks implements AfterAllCallback {
     for (String leak; (leak = reported.poll()) != null; ) {
       if (isDriversUnwrittenBind(leak)) {
         log.warn("r2dbc-postgresql's known leak of an unwritten Bind's parameter (#734)");
-      } else if (isUnsentGraphQlMessage(leak)) {
-        log.warn("spring-graphql's known leak of a WebSocket message never sent (#1293)");
       } else {
         leaks.add(leak);
       }
@@ -136,27 +134,6 @@ public class BufferLeaks implements AfterAllCallback {
     return report.indexOf("io.r2dbc.postgresql.codec.", created) > 0
         && lastRecord.contains(
             "io.r2dbc.postgresql.ExtendedFlowDelegate$ExtendedFlowOperator.close(");
-  }
-
-  /**
-   * spring-graphql 2.0.6 (the newest release served here) leaks a subscription's next message when
-   * its WebSocket closes between the message's encoding and its sending: Reactor discards it, and
-   * the handler's response flux has no discard hook for WebSocket messages (spring-graphql #1293,
-   * fixed upstream by 3ebad271, not released). RollingRestartTests reaches it now and then, its
-   * instances stopping with subscriptions open. Recognised by the encoding being the one thing that
-   * touched the buffer: a message that reached the socket has more records, and any other leak
-   * fails. (A hook of our own at the session's send also reached the inbound messages and lost
-   * connection acks: the fix belongs inside spring-graphql.)
-   */
-  static boolean isUnsentGraphQlMessage(String report) {
-    int created = report.indexOf("Created at:");
-    int last = report.indexOf("#1:");
-    if (created < 0 || last < 0 || last > created || report.indexOf("#2:") >= 0) {
-      return false;
-    }
-    return report
-        .substring(last, created)
-        .contains("org.springframework.graphql.server.webflux.WebSocketCodecDelegate.encodeNext(");
   }
 
   /**

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The leak check every test class runs ({@link BufferLeaks}) finds a buffer never released, and
- * lets through only the known leaks of the database driver and of spring-graphql.
+ * lets through only the known leak of the database driver.
  */
 class BufferLeaksTests {
 
@@ -59,35 +59,6 @@ class BufferLeaksTests {
         .as("a buffer the driver did not encode")
         .isFalse();
     assertThat(BufferLeaks.isDriversUnwrittenBind(byCodec)).as("no history").isFalse();
-  }
-
-  @Test
-  void onlyAGraphQlMessageEncodedAndNeverSentIsLetThrough() {
-    String encode =
-        "\tio.netty.buffer.AbstractByteBuf.writeBytes(AbstractByteBuf.java:1108)\n"
-            + "\torg.springframework.graphql.server.webflux.WebSocketCodecDelegate.encodeNext("
-            + "WebSocketCodecDelegate.java:92)\n";
-    String write =
-        "\tio.netty.handler.codec.http.websocketx.WebSocket08FrameEncoder.encode("
-            + "WebSocket08FrameEncoder.java:99)\n";
-    String created =
-        "Created at:\n"
-            + "\tio.netty.buffer.AbstractByteBufAllocator.buffer(AbstractByteBufAllocator.java:124)\n"
-            + "\torg.springframework.core.io.buffer.NettyDataBufferFactory.allocateBuffer("
-            + "NettyDataBufferFactory.java:75)\n";
-
-    assertThat(
-            BufferLeaks.isUnsentGraphQlMessage(
-                "\nRecent access records: \n#1:\n" + encode + created))
-        .as("a message whose encoding is its only record")
-        .isTrue();
-    assertThat(BufferLeaks.isUnsentGraphQlMessage("#1:\n" + write + "#2:\n" + encode + created))
-        .as("a message that went on to the socket's encoder")
-        .isFalse();
-    assertThat(BufferLeaks.isUnsentGraphQlMessage("#1:\n" + write + created))
-        .as("a buffer spring-graphql did not encode")
-        .isFalse();
-    assertThat(BufferLeaks.isUnsentGraphQlMessage(created)).as("no history").isFalse();
   }
 
   /** A direct buffer from Netty's default allocator, written to and dropped without release(). */

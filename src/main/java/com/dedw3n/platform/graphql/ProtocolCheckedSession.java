@@ -6,6 +6,7 @@ import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.HandshakeInfo;
 import org.springframework.web.reactive.socket.WebSocketMessage;
@@ -23,10 +24,23 @@ import tools.jackson.databind.json.JsonMapper;
  * and graphql-ws clients expect. (spring-graphql closes with 4400 only for some of these; for a
  * frame that is not JSON at all, or has an unknown type, its decoder throws and the socket closed
  * without a status, 1005.)
+ *
+ * <p>It also gives back the buffer of every outgoing message that is encoded but never sent. When a
+ * socket closes while answers are on their way (a client that leaves as its subscription completes,
+ * an instance closing its sockets on shutdown), spring-graphql's handler discards the messages it
+ * still holds in the flatMap that merges every operation's answers; its own discard hook (2.0.4,
+ * gh-1293) sits upstream of that flatMap, inside each operation, so those were never released: a
+ * pooled direct buffer lost for every such message.
  */
 final class ProtocolCheckedSession implements WebSocketSession {
 
   static final CloseStatus INVALID_MESSAGE = new CloseStatus(4400, "Invalid message");
+
+  /**
+   * The context key under which Reactor keeps the discard hooks of {@code doOnDiscard} ({@code
+   * Hooks.KEY_ON_DISCARD}, not public). ProtocolCheckedSessionTests fails if it changes.
+   */
+  static final String DISCARD_HOOK = "reactor.onDiscard.local";
 
   private static final Set<String> CLIENT_TYPES =
       Set.of("connection_init", "ping", "pong", "subscribe", "complete");
@@ -51,7 +65,10 @@ final class ProtocolCheckedSession implements WebSocketSession {
                         .close(INVALID_MESSAGE)
                         .then(Mono.<WebSocketMessage>error(Invalid.FRAME)))
         // the inbound ends at the first invalid frame: nothing after it is read
-        .onErrorComplete(Invalid.class);
+        .onErrorComplete(Invalid.class)
+        // the release hook of send() is for outgoing messages only: an incoming one discarded in
+        // here is released by Reactor Netty, which owns its frame, and must not be released twice
+        .contextWrite(context -> context.delete(DISCARD_HOOK));
   }
 
   private boolean valid(WebSocketMessage message) {
@@ -99,7 +116,12 @@ final class ProtocolCheckedSession implements WebSocketSession {
 
   @Override
   public Mono<Void> send(Publisher<WebSocketMessage> messages) {
-    return session.send(messages);
+    // the hook reaches every operator of the handler's outgoing flux, and through the context
+    // cleared in receive(), none of the incoming side's
+    return session.send(
+        Flux.from(messages)
+            .doOnDiscard(
+                WebSocketMessage.class, message -> DataBufferUtils.release(message.getPayload())));
   }
 
   @Override

@@ -269,6 +269,120 @@ class ChatTests extends ApiTests {
         .block();
   }
 
+  /**
+   * A phone whose answer was lost sends its message again with the same key: the conversation and
+   * the inboxes hold it once, with no gap in the numbers after it.
+   */
+  @Test
+  void aSendRetriedWithItsIdempotencyKeyAnswersTheFirstMessageStoredOnce() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var eve = signUp("Eve");
+    String conversation = start(ann, ben.id());
+    String key = java.util.UUID.randomUUID().toString();
+    var first = sendOnce(ann, conversation, "see you at 8", key);
+    String id = first.path("sendMessage.id").entity(String.class).get();
+    first.path("sendMessage.seq").entity(Integer.class).isEqualTo(1);
+
+    sendOnce(ann, conversation, "see you at 8", key)
+        .path("sendMessage.id")
+        .entity(String.class)
+        .isEqualTo(id)
+        .path("sendMessage.seq")
+        .entity(Integer.class)
+        .isEqualTo(1)
+        .path("sendMessage.sender.id")
+        .entity(String.class)
+        .isEqualTo(ann.id())
+        .path("sendMessage.conversation.id")
+        .entity(String.class)
+        .isEqualTo(conversation);
+    assertThat(messageCount(conversation)).isEqualTo(1);
+    assertThat(inboxEntries(conversation)).as("one entry in each inbox").isEqualTo(2);
+    // the retry took no number: the next message is the second
+    send(ben, conversation, "ok").path("sendMessage.seq").entity(Integer.class).isEqualTo(2);
+
+    // the same key with another body is another message: refused, nothing stored
+    sendOnce(ann, conversation, "see you at 9", key)
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("CONFLICT")
+                    && e.getMessage().contains("message " + id))
+        .verify();
+    // keys are the sender's, in one conversation: Ben's and another conversation's are theirs
+    sendOnce(ben, conversation, "see you at 8", key)
+        .path("sendMessage.seq")
+        .entity(Integer.class)
+        .isEqualTo(3);
+    String other = start(ann, eve.id());
+    sendOnce(ann, other, "see you at 8", key)
+        .path("sendMessage.seq")
+        .entity(Integer.class)
+        .isEqualTo(1);
+    // a key that is not one: refused before anything is stored
+    for (String bad : List.of("", "has space", "k".repeat(65), "ключ")) {
+      sendOnce(ann, conversation, "hi", bad)
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+    }
+    assertThat(messageCount(conversation)).isEqualTo(3);
+  }
+
+  /**
+   * Two attempts with one key at once (a retry sent while the first still runs): both wait at the
+   * conversation's row, held here; the first stores the message, the second fails on the key
+   * without taking a number, and both answer the one message.
+   */
+  @Test
+  void twoAttemptsWithOneKeyAtOnceStoreOneMessage() throws Exception {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben.id());
+    String key = java.util.UUID.randomUUID().toString();
+    Connection other = Mono.from(connections.create()).block(Duration.ofSeconds(10));
+    List<CompletableFuture<String>> attempts;
+    try {
+      Mono.from(other.beginTransaction()).block(Duration.ofSeconds(10));
+      Flux.from(
+              other
+                  .createStatement(
+                      "SELECT 1 FROM conversations WHERE id = " + conversation + " FOR UPDATE")
+                  .execute())
+          .flatMap(Result::getRowsUpdated)
+          .then()
+          .block(Duration.ofSeconds(10));
+      attempts = List.of(sendAside(ann, conversation, key), sendAside(ann, conversation, key));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (waitingForALock() < 2) {
+        assertThat(System.nanoTime()).as("both attempts wait for the row").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+    } finally {
+      try {
+        Mono.from(other.rollbackTransaction()).block(Duration.ofSeconds(10));
+      } finally {
+        Mono.from(other.close()).block(Duration.ofSeconds(10));
+      }
+    }
+    String first = attempts.get(0).get(30, TimeUnit.SECONDS);
+    assertThat(attempts.get(1).get(30, TimeUnit.SECONDS)).isEqualTo(first);
+    assertThat(messageCount(conversation)).isEqualTo(1);
+    send(ben, conversation, "ok").path("sendMessage.seq").entity(Integer.class).isEqualTo(2);
+  }
+
+  private CompletableFuture<String> sendAside(Client sender, String conversation, String key) {
+    return Mono.fromCallable(
+            () ->
+                sendOnce(sender, conversation, "on my way", key)
+                    .path("sendMessage.id")
+                    .entity(String.class)
+                    .get())
+        .subscribeOn(BlockingCalls.SCHEDULER)
+        .toFuture();
+  }
+
   @Test
   void concurrentSendersGetGaplessDistinctNumbers() {
     var ann = signUp("Ann");
@@ -572,6 +686,27 @@ class ChatTests extends ApiTests {
         .variable("conversationId", conversation)
         .variable("body", body)
         .execute();
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response sendOnce(
+      Client sender, String conversation, String body, String idempotencyKey) {
+    return sender
+        .graphQl()
+        .documentName("sendMessageOnce")
+        .variable("conversationId", conversation)
+        .variable("body", body)
+        .variable("idempotencyKey", idempotencyKey)
+        .execute();
+  }
+
+  private long inboxEntries(String conversation) {
+    return db.sql(
+            "SELECT count(*) FROM inbox_entries e JOIN messages m ON m.id = e.message_id"
+                + " WHERE m.conversation_id = $1")
+        .bind(0, Long.parseLong(conversation))
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
   }
 
   /** Every inbox number the conversation's messages took in any inbox, ascending. */

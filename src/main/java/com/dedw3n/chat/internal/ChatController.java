@@ -4,6 +4,7 @@ import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.DataLoaders;
+import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.data.domain.KeysetScrollPosition;
 import org.springframework.data.domain.Window;
 import org.springframework.graphql.data.federation.EntityMapping;
@@ -211,24 +214,64 @@ class ChatController {
             });
   }
 
+  /**
+   * Stores and delivers a message. With an idempotency key, a retry answers the message of the
+   * first attempt, delivered once: the send of a key already used fails as a whole on the unique
+   * index (after the first attempt's commit, if it is still running), and the message stored with
+   * it is answered instead.
+   */
   @MutationMapping
   Mono<Message> sendMessage(
-      @Argument String conversationId, @Argument @Text(min = 1, max = 4000) String body) {
+      @Argument String conversationId,
+      @Argument @Text(min = 1, max = 4000) String body,
+      @Argument @IdempotencyKey @Nullable String idempotencyKey) {
     long id = Ids.parse("conversationId", conversationId);
     String text = body.strip();
     return Viewer.requireId()
         .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
-        // one statement, committed on its own, that returns the message with its sender and its
-        // conversation: neither the answer's fields nor any subscriber's cost another statement
-        .flatMap(sender -> conversations.send(id, sender, text))
-        // published once committed, in the background: a send never waits for Redis, and a lost
-        // notification is recovered by subscribers
-        .map(
-            event -> {
-              bus.publish(event);
-              return event.message();
-            })
+        .flatMap(
+            sender ->
+                // one statement, committed on its own, that returns the message with its sender
+                // and its conversation: neither the answer's fields nor any subscriber's cost
+                // another statement
+                conversations
+                    .send(id, sender, text, idempotencyKey)
+                    // published once committed, in the background: a send never waits for Redis,
+                    // and a lost notification is recovered by subscribers
+                    .map(
+                        event -> {
+                          bus.publish(event);
+                          return event.message();
+                        })
+                    .onErrorResume(
+                        DuplicateKeyException.class,
+                        duplicate ->
+                            idempotencyKey == null
+                                ? Mono.error(duplicate)
+                                : sameSend(id, sender, idempotencyKey, text)
+                                    .switchIfEmpty(Mono.error(duplicate))))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", conversationId)));
+  }
+
+  /**
+   * The message an earlier send with this key stored, not delivered again (it was when it was
+   * stored); CONFLICT when the key was used for another body.
+   */
+  private Mono<Message> sameSend(
+      long conversationId, long sender, String idempotencyKey, String body) {
+    return conversations
+        .sentWithKey(conversationId, sender, idempotencyKey)
+        .flatMap(
+            sent ->
+                sent.body().equals(body)
+                    ? Mono.just(sent)
+                    : Mono.error(
+                        ApiException.conflict(
+                            "The idempotency key "
+                                + idempotencyKey
+                                + " was used for message "
+                                + sent.id()
+                                + " with another body; use a new key for a new message.")));
   }
 
   @EntityMapping("Conversation")

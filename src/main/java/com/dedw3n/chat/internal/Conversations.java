@@ -4,12 +4,15 @@ import com.dedw3n.platform.db.WithChildren;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
+import io.r2dbc.spi.Parameters;
+import io.r2dbc.spi.R2dbcType;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -165,10 +168,16 @@ class Conversations {
    * user id order, so concurrent senders cannot deadlock. Empty when the sender does not take part
    * in the conversation (or it does not exist).
    *
+   * <p>A message sent with an idempotency key that the sender already used in the conversation
+   * fails as a whole with a {@link org.springframework.dao.DuplicateKeyException} (the unique index
+   * of V38, which waits for an attempt still running), so that nothing of it, not its sequence
+   * number either, is taken: the caller then answers {@link #sentWithKey}.
+   *
    * @return the committed message, carrying its sender and its conversation as it is after it, with
    *     each participant's inbox number for it
    */
-  Mono<ChatEvent> send(long conversationId, long senderId, String body) {
+  Mono<ChatEvent> send(
+      long conversationId, long senderId, String body, @Nullable String idempotencyKey) {
     return db.sql(
             "WITH s AS (UPDATE conversations SET last_seq = last_seq + 1,"
                 // the clock when the row lock is ours, so times never run backwards against seq
@@ -176,8 +185,9 @@ class Conversations {
                 + " WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_participants"
                 + " WHERE conversation_id = $1 AND user_id = $2)"
                 + " RETURNING id, created_at, last_message_at, last_seq),"
-                + " m AS (INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)"
-                + " SELECT id, last_seq, $2, $3, last_message_at FROM s RETURNING "
+                + " m AS (INSERT INTO messages (conversation_id, seq, sender_id, body, created_at,"
+                + " idempotency_key) SELECT id, last_seq, $2, $3, last_message_at, $4 FROM s"
+                + " RETURNING "
                 + MESSAGE_COLUMNS
                 + "),"
                 // joined with m: no inbox is touched (locked) before the conversation's row is
@@ -201,6 +211,7 @@ class Conversations {
         .bind(0, conversationId)
         .bind(1, senderId)
         .bind(2, body)
+        .bind(3, Parameters.in(R2dbcType.VARCHAR, idempotencyKey))
         .map(
             row ->
                 Map.entry(
@@ -217,6 +228,28 @@ class Conversations {
                     rows.stream()
                         .map(Map.Entry::getValue)
                         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
+  }
+
+  /**
+   * The message this sender sent in the conversation with this idempotency key, carrying its sender
+   * and its conversation as it is now; empty when there is none.
+   */
+  Mono<Message> sentWithKey(long conversationId, long senderId, String idempotencyKey) {
+    return db.sql(
+            "SELECT "
+                + M_COLUMNS
+                + ","
+                + CARRIED_CONVERSATION_COLUMNS
+                + ", "
+                + SENDER.columns()
+                + " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                + SENDER.on("m.sender_id")
+                + " WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.idempotency_key = $3")
+        .bind(0, conversationId)
+        .bind(1, senderId)
+        .bind(2, idempotencyKey)
+        .map(Conversations::carriedWithSender)
+        .one();
   }
 
   /** A user's inbox messages numbered {@code from..to}, with their inbox numbers, in order. */

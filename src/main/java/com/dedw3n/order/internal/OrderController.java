@@ -5,6 +5,7 @@ import com.dedw3n.order.OrderLifecycle;
 import com.dedw3n.order.OrderStatus;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.DataLoaders;
+import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.LoadedField;
 import com.dedw3n.platform.graphql.Page;
@@ -16,7 +17,6 @@ import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.idl.RuntimeWiring;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.time.Clock;
 import java.time.Duration;
@@ -157,11 +157,7 @@ class OrderController implements RuntimeWiringConfigurer {
   Mono<Order> placeOrder(
       @Argument @Size(min = 1, max = MAX_ITEMS, message = "must hold {min} to {max} entries")
           List<@Valid OrderItemInput> items,
-      @Argument
-          @Pattern(
-              regexp = "[\\x21-\\x7E]{1,64}",
-              message = "must be 1 to 64 printable ASCII characters (a UUID, say)")
-          @Nullable String idempotencyKey,
+      @Argument @IdempotencyKey @Nullable String idempotencyKey,
       DataFetchingEnvironment environment) {
     Map<Long, Integer> wanted = wanted(items);
     List<Long> productIds = new ArrayList<>(wanted.keySet());

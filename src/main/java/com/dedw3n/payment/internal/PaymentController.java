@@ -4,12 +4,12 @@ import com.dedw3n.order.OrderLifecycle;
 import com.dedw3n.order.OrderSummary;
 import com.dedw3n.order.OrderView;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.security.Viewer;
 import com.dedw3n.price.internal.LockedPriceQuote;
 import com.dedw3n.price.internal.PriceQuotes;
-import jakarta.validation.constraints.Pattern;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
@@ -265,11 +265,7 @@ class PaymentController {
       @Argument String orderId,
       @Argument @Range(min = 1, max = Long.MAX_VALUE, message = "must be at least 1 minor unit")
           long amount,
-      @Argument
-          @Pattern(
-              regexp = "[\\x21-\\x7E]{1,64}",
-              message = "must be 1 to 64 printable ASCII characters (a UUID, say)")
-          String idempotencyKey) {
+      @Argument @IdempotencyKey String idempotencyKey) {
     long id = Ids.parse("orderId", orderId);
     return Viewer.requireId()
         .flatMap(

@@ -1,0 +1,8 @@
+-- sendMessage's client-chosen idempotency key: a send retried with the same key (its answer lost
+-- on a phone's flaky network, the app resending what it queued offline) answers the message the
+-- first attempt stored instead of storing and delivering it twice. Kept with the message, unique
+-- per conversation and sender. Sends without a key, and those of the release before during a
+-- rolling upgrade, leave it null, which the partial index does not hold: they cost nothing more.
+alter table messages add column idempotency_key text;
+create unique index messages_idempotency_key_idx
+    on messages (conversation_id, sender_id, idempotency_key) where idempotency_key is not null;

@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -30,21 +31,31 @@ final class BrevoApi {
   /** What became of one send. */
   sealed interface Outcome {}
 
-  /** Brevo took the mail. */
+  /** Brevo took the mail (no message id when it had taken it before, under the same key). */
   record Accepted(@Nullable String messageId) implements Outcome {}
 
   /** 429: nothing sent; try again after this long. Not a failure of Brevo's. */
   record RateLimited(Duration retryAfter) implements Outcome {}
 
-  /** A 4xx other than 429: the mail itself is refused (bad address...); retrying cannot help. */
+  /**
+   * A 4xx other than 429 and the account's: the mail itself is refused (bad address...); retrying
+   * cannot help.
+   */
   record Refused(int status, String body) implements Outcome {}
 
-  /** 5xx, a timeout or no connection: worth retrying later; counts against the breaker. */
+  /**
+   * 5xx, 401/402/403 (the account), a timeout or no connection: worth retrying later; counts
+   * against the breaker.
+   */
   static final class Unavailable extends RuntimeException {
     Unavailable(String message) {
       super(message, null, false, false);
     }
   }
+
+  /** Brevo's error code for a repeated {@code headers.idempotencyKey}. */
+  private static final Pattern DUPLICATE =
+      Pattern.compile("\"code\"\\s*:\\s*\"duplicate_parameter\"");
 
   private final MailSettings settings;
   private final WebClient client;
@@ -121,15 +132,7 @@ final class BrevoApi {
               return response
                   .bodyToMono(String.class)
                   .defaultIfEmpty("")
-                  .flatMap(
-                      text ->
-                          status.is5xxServerError()
-                              ? Mono.error(new Unavailable("Brevo answered " + status.value()))
-                              : Mono.just(
-                                  (Outcome)
-                                      new Refused(
-                                          status.value(),
-                                          text.length() > 500 ? text.substring(0, 500) : text)));
+                  .flatMap(text -> refusal(status.value(), text));
             })
         // the response timeout covers a silent server; this covers a slow body as well
         .timeout(timeout.plus(timeout))
@@ -137,6 +140,26 @@ final class BrevoApi {
             e -> !(e instanceof Unavailable),
             e -> new Unavailable("Brevo not reachable: " + e.getClass().getSimpleName()))
         .transformDeferred(CircuitBreakerOperator.of(breaker));
+  }
+
+  /**
+   * What an answer other than 2xx and 429 means. A 5xx is Brevo's trouble. 401, 402 and 403 are the
+   * account's (a wrong or rotated {@code BREVO_API_KEY}, an address not on the key's allowlist, no
+   * credits left, a suspended account): every mail would be refused alike until an operator acts,
+   * so they are retried like an outage, count against the breaker, and no mail is given up for
+   * them. Brevo answers a key it has seen in the last 30 minutes with {@code duplicate_parameter}
+   * and sends nothing: the mail was sent by the attempt whose answer was lost. Any other 4xx is the
+   * mail's own fault (a bad address...).
+   */
+  private static Mono<Outcome> refusal(int status, String body) {
+    String shown = body.length() > 500 ? body.substring(0, 500) : body;
+    if (status >= 500 || status == 401 || status == 402 || status == 403) {
+      return Mono.error(new Unavailable("Brevo answered " + status + " " + shown));
+    }
+    if (DUPLICATE.matcher(body).find()) {
+      return Mono.just(new Accepted(null));
+    }
+    return Mono.just(new Refused(status, shown));
   }
 
   private static @Nullable String messageId(Map<?, ?> json) {

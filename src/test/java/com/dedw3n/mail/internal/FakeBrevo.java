@@ -16,11 +16,12 @@ import reactor.netty.resources.LoopResources;
 
 /**
  * Brevo's {@code POST /v3/smtp/email} on a loopback port, over real HTTP: it checks the api-key
- * header, and delivers a mail once per {@code headers.idempotencyKey} as Brevo does (a repeated key
- * answers the first message id and sends nothing). A test makes it fail (a status, or 429 with
- * Retry-After) or answer slowly; a slow answer still delivers, as a real server whose answer was
- * lost would. It counts every request it accepted per key, replays included, and keeps the mails it
- * delivered, so a test sees what the sender sent, not only what Brevo's idempotency let through.
+ * header, and delivers a mail once per {@code headers.idempotencyKey} as Brevo does (a key it has
+ * seen answers 400 {@code duplicate_parameter} and sends nothing; Brevo forgets keys after 30
+ * minutes, which no test here outlasts). A test makes it fail (a status, or 429 with Retry-After)
+ * or answer slowly; a slow answer still delivers, as a real server whose answer was lost would. It
+ * counts every request that reached its idempotency check per key, replays included, and keeps the
+ * mails it delivered, so a test sees what the sender sent, not only what Brevo let through.
  */
 public final class FakeBrevo implements AutoCloseable {
 
@@ -33,7 +34,7 @@ public final class FakeBrevo implements AutoCloseable {
   private final LoopResources loop = LoopResources.create("fake-brevo", 1, true);
   private final DisposableServer server;
   private final Map<String, Mail> delivered = new ConcurrentHashMap<>();
-  private final Map<String, AtomicInteger> accepted = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile int failStatus;
   private volatile String retryAfter;
@@ -78,26 +79,28 @@ public final class FakeBrevo implements AutoCloseable {
                                   status = 400;
                                   answer = "{\"code\":\"missing_parameter\"}";
                                 } else {
-                                  accepted
+                                  received
                                       .computeIfAbsent(key, k -> new AtomicInteger())
                                       .incrementAndGet();
                                   Mail mail =
-                                      delivered.computeIfAbsent(
-                                          key,
-                                          k ->
-                                              new Mail(
-                                                  "<"
-                                                      + UUID.randomUUID()
-                                                      + "@smtp-relay.mailin.fr>",
-                                                  json.getAsJsonArray("to")
-                                                      .get(0)
-                                                      .getAsJsonObject()
-                                                      .get("email")
-                                                      .getAsString(),
-                                                  json.get("subject").getAsString(),
-                                                  json.get("textContent").getAsString()));
-                                  status = 201;
-                                  answer = "{\"messageId\":\"" + mail.messageId() + "\"}";
+                                      new Mail(
+                                          "<" + UUID.randomUUID() + "@smtp-relay.mailin.fr>",
+                                          json.getAsJsonArray("to")
+                                              .get(0)
+                                              .getAsJsonObject()
+                                              .get("email")
+                                              .getAsString(),
+                                          json.get("subject").getAsString(),
+                                          json.get("textContent").getAsString());
+                                  if (delivered.putIfAbsent(key, mail) == null) {
+                                    status = 201;
+                                    answer = "{\"messageId\":\"" + mail.messageId() + "\"}";
+                                  } else {
+                                    status = 400;
+                                    answer =
+                                        "{\"code\":\"duplicate_parameter\",\"message\":"
+                                            + "\"idempotencyKey already used\"}";
+                                  }
                                 }
                               }
                               return Mono.delay(delay)
@@ -135,11 +138,11 @@ public final class FakeBrevo implements AutoCloseable {
   }
 
   /**
-   * How many requests with this idempotency key Brevo accepted (201), the replays of a key it had
-   * already delivered included.
+   * How many requests with this idempotency key reached Brevo's idempotency check: the one that
+   * delivered the mail, and the replays it answered {@code duplicate_parameter}.
    */
-  int accepted(UUID idempotencyKey) {
-    AtomicInteger n = accepted.get(idempotencyKey.toString());
+  int received(UUID idempotencyKey) {
+    AtomicInteger n = received.get(idempotencyKey.toString());
     return n == null ? 0 : n.get();
   }
 

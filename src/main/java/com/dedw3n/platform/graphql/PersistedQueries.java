@@ -1,6 +1,7 @@
 package com.dedw3n.platform.graphql;
 
 import com.dedw3n.platform.RedisEnvironment;
+import com.dedw3n.platform.db.DatabaseErrors;
 import com.dedw3n.platform.partner.Partner;
 import com.dedw3n.platform.partner.Partners;
 import com.dedw3n.platform.session.SessionContextRepository;
@@ -75,9 +76,13 @@ final class PersistedQueries {
     final ApiException error;
 
     Refused(HttpStatus status, ErrorKind kind, String code, String message) {
-      super(message, null, false, false);
+      this(status, new ApiException(kind, code, message, 0));
+    }
+
+    Refused(HttpStatus status, ApiException error) {
+      super(error.getMessage(), null, false, false);
       this.status = status;
-      this.error = new ApiException(kind, code, message, 0);
+      this.error = error;
     }
   }
 
@@ -191,6 +196,10 @@ final class PersistedQueries {
     if (key != null) {
       return partners
           .byKey(key)
+          // a 503 with Retry-After, as for any request while the database is away
+          .onErrorMap(
+              e -> DatabaseErrors.classify(e) != null,
+              e -> new Refused(HttpStatus.SERVICE_UNAVAILABLE, DatabaseErrors.classify(e)))
           .switchIfEmpty(
               Mono.error(
                   () ->

@@ -63,17 +63,22 @@ public class Partners {
     return credential != null && credential.startsWith(KEY_PREFIX);
   }
 
-  /** The partner of a live key; empty for an unknown or revoked one. */
+  /**
+   * The partner of a live key; empty for an unknown or revoked one. Concurrent requests with one
+   * key share one lookup, which a request that goes away does not cancel for the others.
+   */
   public Mono<Partner> byKey(String key) {
     String hash = Base64.getEncoder().encodeToString(sha256(key));
     return Mono.fromFuture(
-            byKeyHash.get(
-                hash,
-                (ignored, executor) ->
-                    find(sha256(key))
-                        .map(Optional::of)
-                        .defaultIfEmpty(Optional.empty())
-                        .toFuture()))
+            () ->
+                byKeyHash.get(
+                    hash,
+                    (ignored, executor) ->
+                        find(sha256(key))
+                            .map(Optional::of)
+                            .defaultIfEmpty(Optional.empty())
+                            .toFuture()),
+            true)
         .flatMap(Mono::justOrEmpty);
   }
 

@@ -124,6 +124,19 @@ class DatabaseOutageTests {
           .contains("DATABASE_UNAVAILABLE")
           .contains("UNAVAILABLE");
     }
+    // a partner's request too: its key cannot be looked up, which is the same outage
+    EntityExchangeResult<Map> partner =
+        http.post()
+            .uri("/graphql")
+            .contentType(MediaType.APPLICATION_JSON)
+            .header("X-Api-Key", "dpk_" + "k".repeat(43))
+            .bodyValue(Map.of("query", "{ products(first: 5) { edges { node { id } } } }"))
+            .exchange()
+            .expectBody(Map.class)
+            .returnResult();
+    assertThat(partner.getStatus().value()).isEqualTo(503);
+    assertThat(partner.getResponseHeaders().getFirst("Retry-After")).isNotNull();
+    assertThat(partner.getResponseBody().toString()).contains("DATABASE_UNAVAILABLE");
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     assertThat(took)
         .as("20 requests while the database is down")

@@ -53,12 +53,18 @@ record PriceSettings(
     CoinMarketCap coinmarketcap) {
 
   PriceSettings {
-    if (fresh.isNegative()
-        || fresh.isZero()
-        || stale.compareTo(fresh) < 0
-        || fallback.compareTo(stale) < 0) {
+    // fresh is CACHE_TTL_CRYPTO with an "s" appended: "5m" there reads as 5 ms, a price fresh for
+    // no time at all, so every read would start a refresh and the providers would throttle us
+    if (fresh.compareTo(Duration.ofSeconds(1)) < 0 || fresh.compareTo(stale) > 0) {
       throw new IllegalStateException(
-          "dedw3n.price: fresh must be positive and fresh <= stale <= fallback");
+          "dedw3n.price.fresh (CACHE_TTL_CRYPTO, whole seconds such as 300) is "
+              + fresh
+              + ": it must be at least 1 second and at most dedw3n.price.stale ("
+              + stale
+              + ")");
+    }
+    if (fallback.compareTo(stale) < 0) {
+      throw new IllegalStateException("dedw3n.price: stale must be at most fallback");
     }
     if (quorum < 1) {
       throw new IllegalStateException("dedw3n.price.quorum must be at least 1");

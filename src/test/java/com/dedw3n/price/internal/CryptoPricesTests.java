@@ -113,6 +113,23 @@ class CryptoPricesTests {
   }
 
   // 1
+  /**
+   * CACHE_TTL_CRYPTO is whole seconds, appended with "s": "5m" would read as 5 ms, a price never
+   * fresh, refreshed on every read until the providers throttle. The server refuses to start,
+   * naming the variable.
+   */
+  @Test
+  void aFreshnessUnderASecondOrBeyondStaleStopsTheServerNamingTheVariable() {
+    for (Duration fresh : List.of(Duration.ofMillis(5), Duration.ofMinutes(16))) {
+      TestSettings settings = new TestSettings(coinGecko, cryptoCompare, coinMarketCap);
+      settings.fresh = fresh;
+      assertThatThrownBy(settings::build)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("CACHE_TTL_CRYPTO")
+          .hasMessageContaining(fresh.toString());
+    }
+  }
+
   @Test
   void aThousandConcurrentReadsShareOneUpstreamCallPerProvider() {
     CryptoPrices prices = prices();

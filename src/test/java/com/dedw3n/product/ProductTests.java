@@ -149,6 +149,22 @@ class ProductTests extends ApiTests {
                     && e.getMessage()
                         .equals("input.price.currency must be an ISO 4217 code such as USD"))
         .verify();
+    // three letters that are no currency's, or gold's: Stripe would refuse every checkout of it
+    for (String code : List.of("ABC", "xau", "XXX")) {
+      seller
+          .graphQl()
+          .documentName("updateProduct")
+          .variable("id", id)
+          .variable("input", Map.of("price", Map.of("amount", 5, "currency", code)))
+          .execute()
+          .errors()
+          .expect(
+              e ->
+                  e.getErrorType().toString().equals("BAD_REQUEST")
+                      && e.getMessage()
+                          .equals("input.price.currency must be an ISO 4217 code such as USD"))
+          .verify();
+    }
     assertThat(titleOf(id)).isEqualTo("Widget");
     assertThat(column(id, "price_amount")).isEqualTo("1999");
   }

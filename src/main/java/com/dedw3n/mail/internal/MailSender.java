@@ -27,7 +27,9 @@ import reactor.core.publisher.Mono;
  * retried until Brevo takes it: the wait doubles after each failure (5xx, timeout, no connection,
  * breaker open), a 429 waits its Retry-After, and a refused mail (another 4xx) is given up at once.
  * Claiming moves the row's next attempt past the lease, so a sender that dies mid-send leaves the
- * row to be retried, not lost.
+ * row to be retried, not lost; each row's lease is renewed just before its send, so that a round
+ * slower than the lease (twenty mails to a Brevo answering in seven seconds) never sends a row that
+ * another sender took meanwhile.
  */
 class MailSender implements DisposableBean {
 
@@ -93,7 +95,8 @@ class MailSender implements DisposableBean {
             "UPDATE mail_outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM mail_outbox"
                 + " WHERE status = 'PENDING' AND next_attempt_at <= $1 ORDER BY next_attempt_at"
                 + " LIMIT $3 FOR UPDATE SKIP LOCKED)"
-                + " RETURNING id, idempotency_key, recipient, subject, body, attempts")
+                + " RETURNING id, idempotency_key, recipient, subject, body, attempts,"
+                + " next_attempt_at")
         .bind(0, now.atOffset(ZoneOffset.UTC))
         .bind(1, now.plus(settings.lease()).atOffset(ZoneOffset.UTC))
         .bind(2, settings.batch())
@@ -125,6 +128,33 @@ class MailSender implements DisposableBean {
       }
       return sent(mail, "local", null);
     }
+    BrevoApi api = brevo;
+    return renewLease(mail)
+        .flatMap(
+            held ->
+                held
+                    ? send(api, mail)
+                    // another sender took the row after this round's lease ran out: it is theirs
+                    : Mono.just(false));
+  }
+
+  /**
+   * Renews the row's lease for one send, if this sender still holds it: the lease it claimed is
+   * still the row's, and the row is still pending.
+   */
+  private Mono<Boolean> renewLease(Claimed mail) {
+    return db.sql(
+            "UPDATE mail_outbox SET next_attempt_at = $3 WHERE id = $1 AND status = 'PENDING'"
+                + " AND next_attempt_at = $2")
+        .bind(0, mail.id())
+        .bind(1, mail.lease())
+        .bind(2, clock.instant().plus(settings.lease()).atOffset(ZoneOffset.UTC))
+        .fetch()
+        .rowsUpdated()
+        .map(rows -> rows > 0);
+  }
+
+  private Mono<Boolean> send(BrevoApi brevo, Claimed mail) {
     return brevo
         .send(mail.idempotencyKey(), mail.recipient(), mail.subject(), mail.body())
         .flatMap(
@@ -223,12 +253,19 @@ class MailSender implements DisposableBean {
         row.get("recipient", String.class),
         row.get("subject", String.class),
         row.get("body", String.class),
-        row.get("attempts", Integer.class));
+        row.get("attempts", Integer.class),
+        row.get("next_attempt_at", OffsetDateTime.class));
   }
 
   /** A row this sender holds for one attempt. */
   record Claimed(
-      long id, UUID idempotencyKey, String recipient, String subject, String body, int attempts) {}
+      long id,
+      UUID idempotencyKey,
+      String recipient,
+      String subject,
+      String body,
+      int attempts,
+      OffsetDateTime lease) {}
 
   /** For the local mailbox. */
   static OffsetDateTime utc(OffsetDateTime time) {

@@ -38,6 +38,7 @@ class MailOutboxTests extends ApiTests {
 
   final TestClock clock =
       new TestClock(Instant.now().plus(Duration.ofDays(3650)).truncatedTo(ChronoUnit.MILLIS));
+  MailSettings settings;
   MailSender sender;
 
   @AfterAll
@@ -70,14 +71,8 @@ class MailOutboxTests extends ApiTests {
                 Duration.ofSeconds(60),
                 3,
                 Duration.ofSeconds(60)));
-    sender =
-        new MailSender(
-            db,
-            settings,
-            new BrevoApi(settings, WebClient.builder(), clock),
-            clock,
-            new SimpleMeterRegistry(),
-            Flux.never());
+    this.settings = settings;
+    sender = newSender();
     brevo.healthy();
     // whatever other tests left pending is sent first, so each test sees only its own mail
     clock.advance(Duration.ofDays(1));
@@ -135,6 +130,49 @@ class MailOutboxTests extends ApiTests {
     int accepted = brevo.requests();
     deliverRounds(3, Duration.ofHours(2));
     assertThat(brevo.requests()).isEqualTo(accepted);
+  }
+
+  /** Another instance's sender, on the same database, settings and clock. */
+  private MailSender newSender() {
+    return new MailSender(
+        db,
+        settings,
+        new BrevoApi(settings, WebClient.builder(), clock),
+        clock,
+        new SimpleMeterRegistry(),
+        Flux.never());
+  }
+
+  /**
+   * A round slower than the lease: while this sender waits for Brevo's answer to its first mail,
+   * the lease of the second runs out and another instance takes both and sends them. This sender
+   * then leaves the second alone: its lease is no longer the row's.
+   */
+  @Test
+  void aRowAnotherSenderTookAfterTheLeaseRanOutIsNotSentAgain() throws Exception {
+    String first = key(), second = key();
+    enqueue(first, first + "@example.com");
+    enqueue(second, second + "@example.com");
+    brevo.slow(Duration.ofMillis(400));
+    int before = brevo.requests();
+    var round = sender.deliverDue().toFuture();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (brevo.requests() == before) {
+      assertThat(System.nanoTime()).as("the first mail's request").isLessThan(deadline);
+      Thread.sleep(1);
+    }
+    // the round sends its rows in the order the claim returned them
+    String waiting = brevo.received(idempotencyKey(first)) == 1 ? second : first;
+    clock.advance(Duration.ofMinutes(3)); // past both leases
+    newSender().deliverDue().block(Duration.ofSeconds(30));
+    round.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(rows(List.of(first, second)))
+        .allSatisfy(row -> assertThat(row.get("status")).isEqualTo("SENT"));
+    assertThat(brevo.received(idempotencyKey(waiting)))
+        .as("requests for the mail the first round had not sent yet")
+        .isEqualTo(1);
+    assertThat(brevo.mailsTo(waiting + "@example.com")).hasSize(1);
   }
 
   @Test

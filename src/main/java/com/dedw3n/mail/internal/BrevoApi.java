@@ -2,7 +2,10 @@ package com.dedw3n.mail.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -53,6 +58,8 @@ final class BrevoApi {
     }
   }
 
+  private static final Log log = LogFactory.getLog(BrevoApi.class);
+
   /** Brevo's error code for a repeated {@code headers.idempotencyKey}. */
   private static final Pattern DUPLICATE =
       Pattern.compile("\"code\"\\s*:\\s*\"duplicate_parameter\"");
@@ -62,7 +69,7 @@ final class BrevoApi {
   private final CircuitBreaker breaker;
   private final Clock clock;
 
-  BrevoApi(MailSettings settings, WebClient.Builder builder, Clock clock) {
+  BrevoApi(MailSettings settings, WebClient.Builder builder, Clock clock, MeterRegistry meters) {
     this.settings = settings;
     this.clock = clock;
     MailSettings.Brevo brevo = settings.brevo();
@@ -76,9 +83,8 @@ final class BrevoApi {
             .clientConnector(new ReactorClientHttpConnector(http))
             .defaultHeader("api-key", brevo.apiKey())
             .build();
-    this.breaker =
-        CircuitBreaker.of(
-            "brevo",
+    CircuitBreakerRegistry breakers =
+        CircuitBreakerRegistry.of(
             CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(brevo.breakerFailures())
@@ -90,6 +96,13 @@ final class BrevoApi {
                 // the application's clock, which also dates the outbox's retries
                 .clock(clock)
                 .build());
+    // resilience4j.circuitbreaker.state{name=brevo} and the other breaker meters, for alerts
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
+    this.breaker = breakers.circuitBreaker("brevo");
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            event -> log.warn("Brevo: circuit breaker " + event.getStateTransition()));
   }
 
   CircuitBreaker breaker() {

@@ -26,7 +26,9 @@ class MailConfiguration {
       Outbox outbox) {
     Clock time = clock.getIfUnique(Clock::systemUTC);
     BrevoApi brevo =
-        settings.brevo().configured() ? new BrevoApi(settings, WebClient.builder(), time) : null;
+        settings.brevo().configured()
+            ? new BrevoApi(settings, WebClient.builder(), time, meters)
+            : null;
     return new MailSender(db, settings, brevo, time, meters, outbox.queued()).start();
   }
 }

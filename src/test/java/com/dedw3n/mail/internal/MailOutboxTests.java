@@ -39,6 +39,7 @@ class MailOutboxTests extends ApiTests {
   final TestClock clock =
       new TestClock(Instant.now().plus(Duration.ofDays(3650)).truncatedTo(ChronoUnit.MILLIS));
   MailSettings settings;
+  SimpleMeterRegistry meters;
   MailSender sender;
 
   @AfterAll
@@ -88,6 +89,14 @@ class MailOutboxTests extends ApiTests {
     brevo.failWith(503, null);
     assertThat(sender.deliverDue().block()).isZero();
     assertThat(brevo.requests() - before).isEqualTo(3); // the breaker opened after three
+    assertThat(
+            meters
+                .find("resilience4j.circuitbreaker.state")
+                .tags("name", "brevo", "state", "open")
+                .gauge()
+                .value())
+        .as("the breaker's state, for alerts")
+        .isEqualTo(1.0);
     assertThat(rows(keys)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("PENDING"));
     // not due again before the backoff
     assertThat(sender.deliverDue().block()).isZero();
@@ -134,12 +143,13 @@ class MailOutboxTests extends ApiTests {
 
   /** Another instance's sender, on the same database, settings and clock. */
   private MailSender newSender() {
+    meters = new SimpleMeterRegistry();
     return new MailSender(
         db,
         settings,
-        new BrevoApi(settings, WebClient.builder(), clock),
+        new BrevoApi(settings, WebClient.builder(), clock, meters),
         clock,
-        new SimpleMeterRegistry(),
+        meters,
         Flux.never());
   }
 

@@ -226,6 +226,66 @@ class ProductTests extends ApiTests {
         .isEqualTo(id);
   }
 
+  /**
+   * A seller who received five more units adds them to what orders left, instead of overwriting the
+   * stock with a count that forgets an unpaid order's reservation (which would sell those units
+   * twice).
+   */
+  @Test
+  void aStockChangeAddsToTheStockOrdersLeft() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String id = createProduct(seller, uniqueCategory(), 500, 10);
+    buyer
+        .graphQl()
+        .documentName("placeOrder")
+        .variable("items", List.of(Map.of("productId", id, "quantity", 3)))
+        .execute()
+        .path("placeOrder.status")
+        .entity(String.class)
+        .isEqualTo("PENDING_PAYMENT");
+
+    updating(seller, id, Map.of("stockChange", 5))
+        .path("updateProduct.stock")
+        .entity(Integer.class)
+        .isEqualTo(12);
+    updating(seller, id, Map.of("stockChange", -12))
+        .path("updateProduct.stock")
+        .entity(Integer.class)
+        .isEqualTo(0);
+
+    // below zero, or beyond the bound: refused, nothing changed
+    for (int change : new int[] {-1, 1_000_001}) {
+      updating(seller, id, Map.of("stockChange", change, "title", "Renamed"))
+          .errors()
+          .expect(
+              e ->
+                  e.getErrorType().toString().equals(change < 0 ? "CONFLICT" : "BAD_REQUEST")
+                      && e.getMessage().contains("stockChange"))
+          .verify();
+    }
+    updating(seller, id, Map.of("stock", 4, "stockChange", 1))
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    // another seller's change is theirs to refuse, whatever its amount
+    updating(buyer, id, Map.of("stockChange", -100))
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("FORBIDDEN"))
+        .verify();
+    assertThat(column(id, "stock")).isEqualTo("0");
+    assertThat(titleOf(id)).isEqualTo("Widget");
+  }
+
+  private GraphQlTester.Response updating(Client seller, String id, Map<String, Object> input) {
+    return seller
+        .graphQl()
+        .documentName("updateProduct")
+        .variable("id", id)
+        .variable("input", input)
+        .execute();
+  }
+
   @Test
   void reviewsUpdateTheSummaryAndAreCheckedForRange() {
     var seller = signUp("Seller");

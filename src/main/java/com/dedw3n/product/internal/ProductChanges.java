@@ -9,4 +9,5 @@ record ProductChanges(
     @Nullable String description,
     @Nullable String category,
     @Nullable Money price,
-    @Nullable Integer stock) {}
+    @Nullable Integer stock,
+    @Nullable Integer stockChange) {}

@@ -126,7 +126,7 @@ class ProductController {
       @Text(min = 1, max = 50) @Pattern(regexp = CATEGORY, message = CATEGORY_MESSAGE)
           String category,
       @NotNull @Valid Money.MoneyInput price,
-      @NotNull @Range(min = 0, max = 1_000_000) Integer stock) {}
+      @NotNull @Range(min = 0, max = MAX_STOCK) Integer stock) {}
 
   /**
    * The schema's {@code UpdateProductInput}: a field left out is left as it is, and so is a null
@@ -138,7 +138,10 @@ class ProductController {
       @Text(min = 1, max = 50) @Pattern(regexp = CATEGORY, message = CATEGORY_MESSAGE)
           String category,
       @Valid Money.MoneyInput price,
-      @Range(min = 0, max = 1_000_000) Integer stock) {}
+      @Range(min = 0, max = MAX_STOCK) Integer stock,
+      @Range(min = -MAX_STOCK, max = MAX_STOCK) Integer stockChange) {}
+
+  private static final int MAX_STOCK = 1_000_000;
 
   @MutationMapping
   Mono<Product> createProduct(@Argument @Valid CreateProductInput input) {
@@ -151,9 +154,18 @@ class ProductController {
         .flatMap(seller -> products.insert(seller, category, title, description, price, stock));
   }
 
+  /**
+   * Changes the seller's product. A stockChange is applied in the statement, under the row's lock,
+   * to the stock as orders have left it; when it would leave the stock out of range the statement
+   * changes nothing, and its refusal is told apart from a stranger's by reading the product.
+   */
   @MutationMapping
   Mono<Product> updateProduct(@Argument String id, @Argument @Valid UpdateProductInput input) {
     long productId = Ids.parse("id", id);
+    if (input.stock() != null && input.stockChange() != null) {
+      throw ApiException.badRequest(
+          "input: send stock (the units for sale) or stockChange (units to add), not both");
+    }
     ArgumentValue<String> description = input.description();
     var changes =
         new ProductChanges(
@@ -163,22 +175,35 @@ class ProductController {
                 : description.value() == null ? "" : description.value().strip(),
             input.category() == null ? null : input.category().strip(),
             input.price() == null ? null : Money.fromInput(input.price()),
-            input.stock());
+            input.stock(),
+            input.stockChange());
     return Viewer.requireId()
         .flatMap(
             seller ->
                 products
-                    .update(productId, seller, changes)
+                    .update(productId, seller, changes, MAX_STOCK)
                     .switchIfEmpty(
                         products
-                            .exists(productId)
+                            .findById(productId)
                             .flatMap(
-                                exists ->
-                                    Mono.error(
-                                        exists
+                                product ->
+                                    Mono.<Product>error(
+                                        product.sellerId() != seller
                                             ? ApiException.forbidden(
                                                 "Only the product's seller may change it.")
-                                            : ApiException.notFound("Product", id)))));
+                                            : ApiException.conflict(
+                                                "input.stockChange "
+                                                    + input.stockChange()
+                                                    + " would leave "
+                                                    + (product.stock() + input.stockChange())
+                                                    + " units of the "
+                                                    + product.stock()
+                                                    + " for sale now; the stock stays between 0"
+                                                    + " and "
+                                                    + MAX_STOCK
+                                                    + ".")))
+                            .switchIfEmpty(
+                                Mono.error(() -> ApiException.notFound("Product", id)))));
   }
 
   @MutationMapping

@@ -230,24 +230,32 @@ public class Products {
         .one();
   }
 
-  /** Changes the given fields (nulls keep the old value) of a product of this seller only. */
-  Mono<Product> update(long id, long sellerId, ProductChanges changes) {
+  /**
+   * Changes the given fields (nulls keep the old value) of a product of this seller only; a stock
+   * change is added to the stock of the row's newest version. Empty for another seller's product,
+   * or when the change would leave the stock below 0 or above {@code maxStock}.
+   */
+  Mono<Product> update(long id, long sellerId, ProductChanges changes, int maxStock) {
     var spec =
         db.sql(
                 "UPDATE products SET title = coalesce($3, title), description = coalesce($4,"
                     + " description), category = coalesce($5, category), price_amount ="
                     + " coalesce($6, price_amount), price_currency = coalesce($7,"
-                    + " price_currency), stock = coalesce($8, stock), updated_at = now()"
-                    + " WHERE id = $1 AND seller_id = $2 RETURNING "
+                    + " price_currency), stock = coalesce($8, stock + $9, stock),"
+                    + " updated_at = now()"
+                    + " WHERE id = $1 AND seller_id = $2"
+                    + " AND ($9::int IS NULL OR stock + $9 BETWEEN 0 AND $10) RETURNING "
                     + PRODUCT_COLUMNS)
             .bind(0, id)
-            .bind(1, sellerId);
+            .bind(1, sellerId)
+            .bind(9, maxStock);
     spec = bind(spec, 2, changes.title(), String.class);
     spec = bind(spec, 3, changes.description(), String.class);
     spec = bind(spec, 4, changes.category(), String.class);
     spec = bind(spec, 5, changes.price() == null ? null : changes.price().amount(), Long.class);
     spec = bind(spec, 6, changes.price() == null ? null : changes.price().currency(), String.class);
     spec = bind(spec, 7, changes.stock(), Integer.class);
+    spec = bind(spec, 8, changes.stockChange(), Integer.class);
     return spec.map(Products::product).one();
   }
 

@@ -166,11 +166,15 @@ class OperationGuard implements WebGraphQlInterceptor {
           null);
     }
     // every request costs at least one point, introspection and __typename included; a partner
-    // pays its operation's registered price, whatever the variables
+    // pays its operation's registered price, or what its variables can cost when that is more:
+    // the price sizes every page at its largest, but no page size bounds a list variable such as
+    // _entities' representations, thousands of which fit in one body
     Partner partner = (Partner) request.getAttributes().get(PersistedQueries.PARTNER);
     long cost =
         partner != null
-            ? (Long) request.getAttributes().get(PersistedQueries.PRICE)
+            ? Math.max(
+                (Long) request.getAttributes().get(PersistedQueries.PRICE),
+                operation.plan().staticCost(request.getVariables()))
             : Math.max(1, operation.plan().staticCost(request.getVariables()));
     if (cost > limits.maxCost()) {
       return refuse(

@@ -127,6 +127,35 @@ class PersistedQueryTests extends ApiTests {
         .isBetween(afterListing - 2 * price, afterListing - 2 * price + 20);
   }
 
+  /**
+   * A partner allowed the gateway's entities operation pays its price for a batch of the usual
+   * size, and what the batch can cost when it is larger than any page: 3,000 representations are
+   * over the cost limit, as they are for anyone else.
+   */
+  @Test
+  void aPartnersEntitiesBeyondAPageCostWhatTheyCanCost() {
+    String key = partner(List.of("entities"), 1_000_000);
+    long price = operation("entities").price();
+    Map<String, Object> product = Map.of("__typename", "Product", "id", "1");
+
+    var usual =
+        post(
+            byId("entities", Map.of("representations", List.of(product, product))),
+            "X-Api-Key",
+            key);
+    assertThat(((Number) cost(usual).get("requestedQueryCost")).longValue()).isEqualTo(price);
+
+    var huge =
+        post(
+            byId(
+                "entities",
+                Map.of("representations", java.util.Collections.nCopies(3000, product))),
+            "X-Api-Key",
+            key);
+    assertThat(code(huge)).isEqualTo("QUERY_TOO_COSTLY");
+    assertThat(body(huge).get("data")).isNull();
+  }
+
   @Test
   void aPartnerMayAlwaysAskForItsPricesEvenWhenItsRecordDoesNotListThatOperation() {
     // as the README's partner guide creates one: --operations=productFeed,productDetail

@@ -2,6 +2,10 @@ package com.dedw3n;
 
 import com.dedw3n.platform.db.StatementCounter;
 import io.opentelemetry.api.common.AttributeKey;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,6 +27,8 @@ import org.springframework.graphql.test.tester.HttpGraphQlTester;
 import org.springframework.http.ResponseCookie;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Base of the API tests: the whole server on a random port, over real HTTP, against a real
@@ -39,6 +46,7 @@ public abstract class ApiTests {
   @Autowired protected DatabaseClient db;
   @Autowired protected StatementCounter statements;
   @Autowired protected RecordedSpans spans;
+  @Autowired protected ConnectionFactory connections;
 
   protected WebTestClient http() {
     return WebTestClient.bindToServer()
@@ -152,6 +160,66 @@ public abstract class ApiTests {
     byte[] random = new byte[bytes];
     ThreadLocalRandom.current().nextBytes(random);
     return HexFormat.of().formatHex(random);
+  }
+
+  /**
+   * A transaction on a connection of its own that takes the row locks of {@code lockingStatement}
+   * (a {@code SELECT ... FOR UPDATE}, say) and holds them until closed, when it rolls back: a test
+   * lines concurrent requests up behind them ({@link HeldLock#awaitWaiting}) and lets them go
+   * together.
+   */
+  protected HeldLock holding(String lockingStatement) {
+    Connection connection = Mono.from(connections.create()).block(Duration.ofSeconds(10));
+    HeldLock held = new HeldLock(connection);
+    try {
+      Mono.from(connection.beginTransaction()).block(Duration.ofSeconds(10));
+      Flux.from(connection.createStatement(lockingStatement).execute())
+          .flatMap(Result::getRowsUpdated)
+          .then()
+          .block(Duration.ofSeconds(10));
+      return held;
+    } catch (RuntimeException e) {
+      held.close();
+      throw e;
+    }
+  }
+
+  /** Row locks held by a transaction of the test's own; closing it rolls back and lets go. */
+  public final class HeldLock implements AutoCloseable {
+    private final Connection connection;
+
+    private HeldLock(Connection connection) {
+      this.connection = connection;
+    }
+
+    /**
+     * Waits until this many backends of the database wait for a lock (behind this transaction or
+     * behind each other); the test's requests are the only ones taking these locks.
+     */
+    public void awaitWaiting(int backends) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (db.sql(
+                  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                      + " AND cardinality(pg_blocking_pids(pid)) > 0")
+              .map(r -> r.get(0, Long.class))
+              .one()
+              .block()
+          < backends) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(backends + " backends never waited for a lock together");
+        }
+        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        Mono.from(connection.rollbackTransaction()).block(Duration.ofSeconds(10));
+      } finally {
+        Mono.from(connection.close()).block(Duration.ofSeconds(10));
+      }
+    }
   }
 
   /** A signed-in user: its GraphQL client, id, email, display name and session id. */

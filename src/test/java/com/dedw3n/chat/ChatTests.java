@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.BlockingCalls;
-import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.Result;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.graphql.test.tester.GraphQlTester;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 class ChatTests extends ApiTests {
-
-  @Autowired ConnectionFactory connections;
 
   @Test
   void participantsTalkAndPageBackwardWithGaplessNumbers() {
@@ -209,35 +203,12 @@ class ChatTests extends ApiTests {
   void twoCallsStartingTheSameConversationAtOnceAnswerOneConversation() throws Exception {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
-    Connection other = Mono.from(connections.create()).block(Duration.ofSeconds(10));
     List<CompletableFuture<String>> calls;
-    try {
-      Mono.from(other.beginTransaction()).block(Duration.ofSeconds(10));
-      Flux.from(
-              other
-                  .createStatement(
-                      "SELECT 1 FROM users WHERE id IN ("
-                          + ann.id()
-                          + ", "
-                          + ben.id()
-                          + ")"
-                          + " FOR UPDATE")
-                  .execute())
-          .flatMap(Result::getRowsUpdated)
-          .then()
-          .block(Duration.ofSeconds(10));
+    try (var held =
+        holding(
+            "SELECT 1 FROM users WHERE id IN (" + ann.id() + ", " + ben.id() + ") FOR UPDATE")) {
       calls = List.of(startAside(ann, ben.id()), startAside(ben, ann.id()));
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (waitingForALock() < 2) {
-        assertThat(System.nanoTime()).as("both calls wait at their insert").isLessThan(deadline);
-        Thread.sleep(5);
-      }
-    } finally {
-      try {
-        Mono.from(other.rollbackTransaction()).block(Duration.ofSeconds(10));
-      } finally {
-        Mono.from(other.close()).block(Duration.ofSeconds(10));
-      }
+      held.awaitWaiting(2); // both calls at their insert
     }
     String first = calls.get(0).get(30, TimeUnit.SECONDS);
     assertThat(calls.get(1).get(30, TimeUnit.SECONDS)).isEqualTo(first);
@@ -257,16 +228,6 @@ class ChatTests extends ApiTests {
     return Mono.fromCallable(() -> start(starter, other))
         .subscribeOn(BlockingCalls.SCHEDULER)
         .toFuture();
-  }
-
-  /** Backends of this database waiting for a lock another holds. */
-  private long waitingForALock() {
-    return db.sql(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                + " AND cardinality(pg_blocking_pids(pid)) > 0")
-        .map(r -> r.get(0, Long.class))
-        .one()
-        .block();
   }
 
   /**
@@ -341,30 +302,11 @@ class ChatTests extends ApiTests {
     var ben = signUp("Ben");
     String conversation = start(ann, ben.id());
     String key = java.util.UUID.randomUUID().toString();
-    Connection other = Mono.from(connections.create()).block(Duration.ofSeconds(10));
     List<CompletableFuture<String>> attempts;
-    try {
-      Mono.from(other.beginTransaction()).block(Duration.ofSeconds(10));
-      Flux.from(
-              other
-                  .createStatement(
-                      "SELECT 1 FROM conversations WHERE id = " + conversation + " FOR UPDATE")
-                  .execute())
-          .flatMap(Result::getRowsUpdated)
-          .then()
-          .block(Duration.ofSeconds(10));
+    try (var held =
+        holding("SELECT 1 FROM conversations WHERE id = " + conversation + " FOR UPDATE")) {
       attempts = List.of(sendAside(ann, conversation, key), sendAside(ann, conversation, key));
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (waitingForALock() < 2) {
-        assertThat(System.nanoTime()).as("both attempts wait for the row").isLessThan(deadline);
-        Thread.sleep(5);
-      }
-    } finally {
-      try {
-        Mono.from(other.rollbackTransaction()).block(Duration.ofSeconds(10));
-      } finally {
-        Mono.from(other.close()).block(Duration.ofSeconds(10));
-      }
+      held.awaitWaiting(2); // both attempts at the conversation's row
     }
     String first = attempts.get(0).get(30, TimeUnit.SECONDS);
     assertThat(attempts.get(1).get(30, TimeUnit.SECONDS)).isEqualTo(first);

@@ -3,13 +3,17 @@ package com.dedw3n.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.BlockingCalls;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.graphql.test.tester.GraphQlTester;
+import reactor.core.publisher.Mono;
 
 class PostTests extends ApiTests {
 
@@ -399,6 +403,36 @@ class PostTests extends ApiTests {
         .path("createPost.id")
         .entity(String.class)
         .get();
+  }
+
+  /**
+   * A double tap: two likes of one user at once. The second waits at the like's unique key for the
+   * first to commit, and then answers the count the first left, not the count from before it (the
+   * statement's snapshot). The same for two unlikes.
+   */
+  @Test
+  void aDoubleTapAnswersTheCountAfterTheFirstTap() throws Exception {
+    var author = signUp("Author");
+    var fan = signUp("Fan");
+    String post = createPost(author, "tap twice");
+    for (String op : List.of("likePost", "unlikePost")) {
+      List<CompletableFuture<Integer>> taps;
+      // the first tap's count update waits for this lock, and the second tap for the first
+      try (var held = holding("SELECT 1 FROM posts WHERE id = " + post + " FOR UPDATE")) {
+        taps = List.of(tapAside(fan, op, post), tapAside(fan, op, post));
+        held.awaitWaiting(2);
+      }
+      int expected = op.equals("likePost") ? 1 : 0;
+      assertThat(taps.get(0).get(30, TimeUnit.SECONDS)).as(op).isEqualTo(expected);
+      assertThat(taps.get(1).get(30, TimeUnit.SECONDS)).as(op).isEqualTo(expected);
+    }
+  }
+
+  private CompletableFuture<Integer> tapAside(Client user, String op, String post) {
+    return Mono.fromCallable(
+            () -> like(user, op, post).path(op + ".likeCount").entity(Integer.class).get())
+        .subscribeOn(BlockingCalls.SCHEDULER)
+        .toFuture();
   }
 
   private org.springframework.graphql.test.tester.GraphQlTester.Response like(

@@ -162,6 +162,13 @@ class Posts {
   /**
    * Likes a post once: the counter moves only when the like row is new, in the same statement, so
    * liking twice counts once. Returns the post as it is now; empty when it does not exist.
+   *
+   * <p>When the like was there already, the post is read with a row lock: that reads the row's
+   * newest version, where the statement's snapshot may be older. A double tap's second like waits
+   * for the first's commit at the unique key, and would otherwise answer the count from before the
+   * first. {@code FOR SHARE}, because it conflicts with the count's update: {@code FOR KEY SHARE}
+   * does not, and locks the old version without reading the new one (tried: the count stayed
+   * behind).
    */
   Mono<Post> like(long postId, long userId) {
     return db.sql(
@@ -170,25 +177,31 @@ class Posts {
                 + " counted AS (UPDATE posts SET like_count = like_count + 1"
                 + " WHERE id IN (SELECT post_id FROM liked) RETURNING "
                 + POST_COLUMNS
-                + ") SELECT * FROM counted UNION ALL SELECT "
+                + "), unchanged AS (SELECT "
                 + POST_COLUMNS
-                + " FROM posts WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM counted)")
+                + " FROM posts WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM liked)"
+                + " FOR SHARE) SELECT * FROM counted UNION ALL SELECT * FROM unchanged")
         .bind(0, postId)
         .bind(1, userId)
         .map(Posts::post)
         .one();
   }
 
-  /** Withdraws a like, if there was one; the counter moves only then. */
+  /**
+   * Withdraws a like, if there was one; the counter moves only then. The post is read as {@link
+   * #like} reads it when nothing changed: a double tap's second unlike waits for the first's
+   * delete, and reads the count after it.
+   */
   Mono<Post> unlike(long postId, long userId) {
     return db.sql(
             "WITH unliked AS (DELETE FROM post_likes WHERE post_id = $1 AND user_id = $2"
                 + " RETURNING post_id), counted AS (UPDATE posts SET like_count = like_count - 1"
                 + " WHERE id IN (SELECT post_id FROM unliked) RETURNING "
                 + POST_COLUMNS
-                + ") SELECT * FROM counted UNION ALL SELECT "
+                + "), unchanged AS (SELECT "
                 + POST_COLUMNS
-                + " FROM posts WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM counted)")
+                + " FROM posts WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM unliked)"
+                + " FOR SHARE) SELECT * FROM counted UNION ALL SELECT * FROM unchanged")
         .bind(0, postId)
         .bind(1, userId)
         .map(Posts::post)

@@ -60,15 +60,25 @@ final class ProtocolCheckedSession implements WebSocketSession {
         .concatMap(
             message ->
                 valid(message)
-                    ? Mono.just(message)
+                    ? Mono.just(new Incoming(message))
                     : session
                         .close(INVALID_MESSAGE)
                         .then(Mono.<WebSocketMessage>error(Invalid.FRAME)))
         // the inbound ends at the first invalid frame: nothing after it is read
         .onErrorComplete(Invalid.class)
-        // the release hook of send() is for outgoing messages only: an incoming one discarded in
-        // here is released by Reactor Netty, which owns its frame, and must not be released twice
+        // the release hook of send() is for outgoing messages only: an incoming one is Reactor
+        // Netty's to release, which it does once the handler has had it. Discarded in here, it is
+        // not yet marked Incoming, so the hook is taken out of this part's context; discarded
+        // further on (spring-graphql's flatMap drops a frame its mapper fails on, such as a ping
+        // whose payload is not an object), the mark keeps the hook away from it
         .contextWrite(context -> context.delete(DISCARD_HOOK));
+  }
+
+  /** A message that came in on this socket: never released by the hook of {@link #send}. */
+  static final class Incoming extends WebSocketMessage {
+    Incoming(WebSocketMessage message) {
+      super(message.getType(), message.getPayload(), message.getNativeMessage());
+    }
   }
 
   private boolean valid(WebSocketMessage message) {
@@ -116,12 +126,18 @@ final class ProtocolCheckedSession implements WebSocketSession {
 
   @Override
   public Mono<Void> send(Publisher<WebSocketMessage> messages) {
-    // the hook reaches every operator of the handler's outgoing flux, and through the context
-    // cleared in receive(), none of the incoming side's
+    // the hook reaches every operator of the handler's outgoing flux. Inside each operation's flux
+    // spring-graphql's own hook releases a discarded message first; this one then finds it
+    // released (DataBufferUtils.release skips a buffer with no references left)
     return session.send(
         Flux.from(messages)
             .doOnDiscard(
-                WebSocketMessage.class, message -> DataBufferUtils.release(message.getPayload())));
+                WebSocketMessage.class,
+                message -> {
+                  if (!(message instanceof Incoming)) {
+                    DataBufferUtils.release(message.getPayload());
+                  }
+                }));
   }
 
   @Override

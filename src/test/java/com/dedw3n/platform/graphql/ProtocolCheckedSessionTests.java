@@ -88,6 +88,32 @@ class ProtocolCheckedSessionTests extends ApiTests {
     socket.received.forEach(message -> DataBufferUtils.release(message.getPayload()));
   }
 
+  /**
+   * A ping whose payload is not an object passes the protocol check, and spring-graphql's handler
+   * fails on it (a cast) and discards the frame: Reactor Netty, which owns the frame, releases it
+   * once the handler returns, so the release hook must leave it alone, or the buffer is released
+   * twice (and may by then be another's).
+   */
+  @Test
+  void anIncomingFrameTheHandlerFailsOnIsLeftToItsOwner() {
+    var socket = new StalledSocket();
+    WebSocketMessage ping = socket.incoming("{\"type\":\"ping\",\"payload\":1}");
+    socket.receive =
+        Flux.just(socket.incoming("{\"type\":\"connection_init\"}"), ping).concatWith(Flux.never());
+
+    handler.handle(new ProtocolCheckedSession(socket, json)).subscribe(null, error -> {});
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!socket.peer.isDisposed()) {
+      assertThat(System.nanoTime()).as("the handler fails").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+
+    assertThat(((NettyDataBuffer) ping.getPayload()).getNativeBuffer().refCnt())
+        .as("the failed frame's references")
+        .isEqualTo(1);
+    socket.received.forEach(message -> DataBufferUtils.release(message.getPayload()));
+  }
+
   private static void awaitEncoded(StalledSocket socket, int messages) {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (socket.encoded.size() < messages && System.nanoTime() < deadline) {

@@ -4,5 +4,13 @@
 -- per conversation and sender. Sends without a key, and those of the release before during a
 -- rolling upgrade, leave it null, which the partial index does not hold: they cost nothing more.
 alter table messages add column idempotency_key text;
-create unique index messages_idempotency_key_idx
+
+-- Building the index holds a SHARE lock on messages while it reads the whole table, and sends wait
+-- for it meanwhile. On a large table, build it by hand first, without blocking sends:
+--   create unique index concurrently messages_idempotency_key_idx on messages
+--       (conversation_id, sender_id, idempotency_key) where idempotency_key is not null;
+-- and this migration then finds it. (Not CONCURRENTLY here: that waits for the transactions open
+-- when it starts to end, Flyway's own lock transaction among them, which ends after it: tried, it
+-- hung.)
+create unique index if not exists messages_idempotency_key_idx
     on messages (conversation_id, sender_id, idempotency_key) where idempotency_key is not null;

@@ -7,6 +7,7 @@ import com.dedw3n.BlockingCalls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -240,7 +241,7 @@ class ChatTests extends ApiTests {
     var ben = signUp("Ben");
     var eve = signUp("Eve");
     String conversation = start(ann, ben.id());
-    String key = java.util.UUID.randomUUID().toString();
+    String key = UUID.randomUUID().toString();
     var first = sendOnce(ann, conversation, "see you at 8", key);
     String id = first.path("sendMessage.id").entity(String.class).get();
     first.path("sendMessage.seq").entity(Integer.class).isEqualTo(1);
@@ -301,7 +302,7 @@ class ChatTests extends ApiTests {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
     String conversation = start(ann, ben.id());
-    String key = java.util.UUID.randomUUID().toString();
+    String key = UUID.randomUUID().toString();
     List<CompletableFuture<String>> attempts;
     try (var held =
         holding("SELECT 1 FROM conversations WHERE id = " + conversation + " FOR UPDATE")) {
@@ -630,7 +631,7 @@ class ChatTests extends ApiTests {
         .execute();
   }
 
-  private org.springframework.graphql.test.tester.GraphQlTester.Response sendOnce(
+  private GraphQlTester.Response sendOnce(
       Client sender, String conversation, String body, String idempotencyKey) {
     return sender
         .graphQl()

@@ -149,8 +149,9 @@ class ProductTests extends ApiTests {
                     && e.getMessage()
                         .equals("input.price.currency must be an ISO 4217 code such as USD"))
         .verify();
-    // three letters that are no currency's, or gold's: Stripe would refuse every checkout of it
-    for (String code : List.of("ABC", "xau", "XXX")) {
+    // three letters that are no currency's, gold's, or a withdrawn currency's: Stripe would
+    // refuse every checkout of it
+    for (String code : List.of("ABC", "xau", "XXX", "DEM")) {
       seller
           .graphQl()
           .documentName("updateProduct")
@@ -254,16 +255,21 @@ class ProductTests extends ApiTests {
         .entity(Integer.class)
         .isEqualTo(0);
 
-    // below zero, or beyond the bound: refused, nothing changed
-    for (int change : new int[] {-1, 1_000_001}) {
-      updating(seller, id, Map.of("stockChange", change, "title", "Renamed"))
-          .errors()
-          .expect(
-              e ->
-                  e.getErrorType().toString().equals(change < 0 ? "CONFLICT" : "BAD_REQUEST")
-                      && e.getMessage().contains("stockChange"))
-          .verify();
-    }
+    // below zero, or above the bound: refused, nothing changed
+    refusedChange(seller, id, -1, 0);
+    updating(seller, id, Map.of("stockChange", 1_000_000))
+        .path("updateProduct.stock")
+        .entity(Integer.class)
+        .isEqualTo(1_000_000);
+    refusedChange(seller, id, 1, 1_000_000);
+    updating(seller, id, Map.of("stockChange", -1_000_000))
+        .path("updateProduct.stock")
+        .entity(Integer.class)
+        .isEqualTo(0);
+    updating(seller, id, Map.of("stockChange", 1_000_001))
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
     updating(seller, id, Map.of("stock", 4, "stockChange", 1))
         .errors()
         .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
@@ -275,6 +281,17 @@ class ProductTests extends ApiTests {
         .verify();
     assertThat(column(id, "stock")).isEqualTo("0");
     assertThat(titleOf(id)).isEqualTo("Widget");
+  }
+
+  private void refusedChange(Client seller, String id, int change, int stock) {
+    updating(seller, id, Map.of("stockChange", change, "title", "Renamed"))
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("CONFLICT")
+                    && e.getMessage().contains("stockChange " + change)
+                    && e.getMessage().contains("holds " + stock + " units now"))
+        .verify();
   }
 
   private GraphQlTester.Response updating(Client seller, String id, Map<String, Object> input) {

@@ -217,8 +217,8 @@ class ChatController {
   /**
    * Stores and delivers a message. With an idempotency key, a retry answers the message of the
    * first attempt, delivered once: the send of a key already used fails as a whole on the unique
-   * index (after the first attempt's commit, if it is still running), and the message stored with
-   * it is answered instead.
+   * index (after waiting at the conversation's row for the first attempt's commit, if it is still
+   * running), and the message stored with it is answered instead.
    */
   @MutationMapping
   Mono<Message> sendMessage(

@@ -169,9 +169,10 @@ class Conversations {
    * in the conversation (or it does not exist).
    *
    * <p>A message sent with an idempotency key that the sender already used in the conversation
-   * fails as a whole with a {@link org.springframework.dao.DuplicateKeyException} (the unique index
-   * of V38, which waits for an attempt still running), so that nothing of it, not its sequence
-   * number either, is taken: the caller then answers {@link #sentWithKey}.
+   * fails as a whole with a {@link org.springframework.dao.DuplicateKeyException} on the unique
+   * index of V38 (an attempt still running holds the conversation's row: this one waits for its
+   * commit there first), so that nothing of it, not its sequence number either, is taken: the
+   * caller then answers {@link #sentWithKey}.
    *
    * @return the committed message, carrying its sender and its conversation as it is after it, with
    *     each participant's inbox number for it

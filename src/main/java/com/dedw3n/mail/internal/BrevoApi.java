@@ -159,10 +159,11 @@ final class BrevoApi {
    * What an answer other than 2xx and 429 means. A 5xx is Brevo's trouble. 401, 402 and 403 are the
    * account's (a wrong or rotated {@code BREVO_API_KEY}, an address not on the key's allowlist, no
    * credits left, a suspended account): every mail would be refused alike until an operator acts,
-   * so they are retried like an outage, count against the breaker, and no mail is given up for
-   * them. Brevo answers a key it has seen in the last 30 minutes with {@code duplicate_parameter}
-   * and sends nothing: the mail was sent by the attempt whose answer was lost. Any other 4xx is the
-   * mail's own fault (a bad address...).
+   * so they are retried like an outage and count against the breaker: no mail is given up at once
+   * for them, only after max-attempts like any mail Brevo keeps failing. Brevo answers a key it has
+   * seen in the last 30 minutes with {@code duplicate_parameter} and sends nothing: the mail was
+   * sent by the attempt whose answer was lost. Any other 4xx is the mail's own fault (a bad
+   * address...).
    */
   private static Mono<Outcome> refusal(int status, String body) {
     String shown = body.length() > 500 ? body.substring(0, 500) : body;

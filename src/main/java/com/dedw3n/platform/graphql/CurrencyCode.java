@@ -16,8 +16,8 @@ import java.util.Locale;
 /**
  * The ISO 4217 code of a currency, in either case, white space around it allowed ({@link
  * Money#fromInput} strips and upper-cases it). Three letters are not yet a currency: a price in
- * "ABC" (or in gold, XAU) would be stored and ordered, and every checkout of it then refused by
- * Stripe. Null is valid: GraphQL's non-null types keep it out.
+ * "ABC" (or in gold, XAU, or in marks, DEM) would be stored and ordered, and every checkout of it
+ * then refused by Stripe. Null is valid: GraphQL's non-null types keep it out.
  */
 @Documented
 @Constraint(validatedBy = CurrencyCode.Validator.class)
@@ -31,7 +31,7 @@ public @interface CurrencyCode {
 
   Class<? extends Payload>[] payload() default {};
 
-  /** Checks the code against the currencies Java knows that are money. */
+  /** Checks the code against the currencies in use that Java knows. */
   final class Validator implements ConstraintValidator<CurrencyCode, String> {
 
     @Override

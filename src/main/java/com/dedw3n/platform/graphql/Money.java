@@ -15,10 +15,88 @@ public record Money(long amount, String currency) {
           .map(Currency::getCurrencyCode)
           .collect(Collectors.toUnmodifiableSet());
 
+  /**
+   * Codes Java lists that no one can be charged in: metals, bond units, funds, the codes for
+   * testing and for no currency, and the currencies ISO 4217 has withdrawn (the mark, the franc,
+   * the bolívar fuerte...), which Java still knows.
+   */
   private static final Set<String> NOT_MONEY =
       Set.of(
-          "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX",
-          "XFO", "XFU", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "USS", "UYI");
+          "XAG",
+          "XAU",
+          "XBA",
+          "XBB",
+          "XBC",
+          "XBD",
+          "XDR",
+          "XPD",
+          "XPT",
+          "XSU",
+          "XTS",
+          "XUA",
+          "XXX",
+          "XFO",
+          "XFU",
+          "BOV",
+          "CHE",
+          "CHW",
+          "CLF",
+          "COU",
+          "MXV",
+          "USN",
+          "USS",
+          "UYI",
+          // withdrawn
+          "ADP",
+          "AFA",
+          "ATS",
+          "AYM",
+          "AZM",
+          "BEF",
+          "BGL",
+          "BYB",
+          "BYR",
+          "CSD",
+          "CUC",
+          "CYP",
+          "DEM",
+          "EEK",
+          "ESP",
+          "FIM",
+          "FRF",
+          "GHC",
+          "GRD",
+          "GWP",
+          "HRK",
+          "IEP",
+          "ITL",
+          "LTL",
+          "LUF",
+          "LVL",
+          "MGF",
+          "MRO",
+          "MTL",
+          "MZM",
+          "NLG",
+          "PTE",
+          "ROL",
+          "RUR",
+          "SDD",
+          "SIT",
+          "SKK",
+          "SRG",
+          "STD",
+          "TMM",
+          "TPE",
+          "TRL",
+          "VEB",
+          "VEF",
+          "YUM",
+          "ZMK",
+          "ZWD",
+          "ZWL",
+          "ZWN",
+          "ZWR");
 
   /** A {@code MoneyInput} argument, validated: its currency code upper-cased. */
   public static Money fromInput(MoneyInput input) {
@@ -32,10 +110,7 @@ public record Money(long amount, String currency) {
           Long amount,
       @NotNull(message = "must be an ISO 4217 code such as USD") @CurrencyCode String currency) {}
 
-  /**
-   * Whether the code is an ISO 4217 currency that Java knows and that is money: not a precious
-   * metal, a bond unit, a fund, or the codes for testing and for no currency.
-   */
+  /** Whether the code is an ISO 4217 currency in use that Java knows (see {@link #NOT_MONEY}). */
   public static boolean isCurrency(String code) {
     return CURRENCIES.contains(code) && !NOT_MONEY.contains(code);
   }

@@ -198,7 +198,7 @@ final class PersistedQueries {
           .byKey(key)
           // a 503 with Retry-After, as for any request while the database is away
           .onErrorMap(
-              e -> DatabaseErrors.classify(e) != null,
+              e -> isUnavailable(DatabaseErrors.classify(e)),
               e -> new Refused(HttpStatus.SERVICE_UNAVAILABLE, DatabaseErrors.classify(e)))
           .switchIfEmpty(
               Mono.error(
@@ -452,6 +452,10 @@ final class PersistedQueries {
   }
 
   /** The partner key of a request: {@code X-Api-Key}, or a bearer token that is one. */
+  private static boolean isUnavailable(@Nullable ApiException error) {
+    return error != null && error.kind() == ErrorKind.UNAVAILABLE;
+  }
+
   static @Nullable String partnerKey(HttpHeaders headers) {
     String key = headers.getFirst(API_KEY_HEADER);
     if (key != null) {

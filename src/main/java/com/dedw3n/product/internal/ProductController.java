@@ -191,17 +191,16 @@ class ProductController {
                                         product.sellerId() != seller
                                             ? ApiException.forbidden(
                                                 "Only the product's seller may change it.")
+                                            // the seller's own product: only the change's
+                                            // bound refuses it
                                             : ApiException.conflict(
                                                 "input.stockChange "
                                                     + input.stockChange()
-                                                    + " would leave "
-                                                    + (product.stock() + input.stockChange())
-                                                    + " units of the "
-                                                    + product.stock()
-                                                    + " for sale now; the stock stays between 0"
-                                                    + " and "
+                                                    + " would take the stock below 0 or above "
                                                     + MAX_STOCK
-                                                    + ".")))
+                                                    + "; it holds "
+                                                    + product.stock()
+                                                    + " units now.")))
                             .switchIfEmpty(
                                 Mono.error(() -> ApiException.notFound("Product", id)))));
   }

@@ -233,7 +233,7 @@ public class Products {
   /**
    * Changes the given fields (nulls keep the old value) of a product of this seller only; a stock
    * change is added to the stock of the row's newest version. Empty for another seller's product,
-   * or when the change would leave the stock below 0 or above {@code maxStock}.
+   * or when the change would leave the stock below 0, or raise it above {@code maxStock}.
    */
   Mono<Product> update(long id, long sellerId, ProductChanges changes, int maxStock) {
     var spec =
@@ -244,7 +244,10 @@ public class Products {
                     + " price_currency), stock = coalesce($8, stock + $9, stock),"
                     + " updated_at = now()"
                     + " WHERE id = $1 AND seller_id = $2"
-                    + " AND ($9::int IS NULL OR stock + $9 BETWEEN 0 AND $10) RETURNING "
+                    // a decrease is let through above the bound (units given back by expired
+                    // orders are not bounded), an increase below it
+                    + " AND ($9::int IS NULL OR (stock + $9 >= 0 AND ($9 <= 0 OR stock + $9 <= $10)))"
+                    + " RETURNING "
                     + PRODUCT_COLUMNS)
             .bind(0, id)
             .bind(1, sellerId)
@@ -257,13 +260,6 @@ public class Products {
     spec = bind(spec, 7, changes.stock(), Integer.class);
     spec = bind(spec, 8, changes.stockChange(), Integer.class);
     return spec.map(Products::product).one();
-  }
-
-  Mono<Boolean> exists(long id) {
-    return db.sql("SELECT EXISTS (SELECT 1 FROM products WHERE id = $1)")
-        .bind(0, id)
-        .map(row -> row.get(0, Boolean.class))
-        .one();
   }
 
   /**

@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,7 +176,7 @@ class MailOutboxTests extends ApiTests {
     String waiting = brevo.received(idempotencyKey(first)) == 1 ? second : first;
     clock.advance(Duration.ofMinutes(3)); // past both leases
     newSender().deliverDue().block(Duration.ofSeconds(30));
-    round.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    round.get(30, TimeUnit.SECONDS);
 
     assertThat(rows(List.of(first, second)))
         .allSatisfy(row -> assertThat(row.get("status")).isEqualTo("SENT"));

@@ -8,6 +8,7 @@ import com.dedw3n.platform.session.SessionSettings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,9 +148,7 @@ class PersistedQueryTests extends ApiTests {
 
     var huge =
         post(
-            byId(
-                "entities",
-                Map.of("representations", java.util.Collections.nCopies(3000, product))),
+            byId("entities", Map.of("representations", Collections.nCopies(3000, product))),
             "X-Api-Key",
             key);
     assertThat(code(huge)).isEqualTo("QUERY_TOO_COSTLY");

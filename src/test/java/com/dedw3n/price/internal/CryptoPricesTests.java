@@ -112,7 +112,6 @@ class CryptoPricesTests {
     prices.refreshInFlight().block(Duration.ofSeconds(10));
   }
 
-  // 1
   /**
    * CACHE_TTL_CRYPTO is whole seconds, appended with "s": "5m" would read as 5 ms, a price never
    * fresh, refreshed on every read until the providers throttle. The server refuses to start,
@@ -130,6 +129,7 @@ class CryptoPricesTests {
     }
   }
 
+  // 1
   @Test
   void aThousandConcurrentReadsShareOneUpstreamCallPerProvider() {
     CryptoPrices prices = prices();

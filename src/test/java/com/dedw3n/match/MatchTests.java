@@ -133,6 +133,37 @@ class MatchTests extends ApiTests {
         .isEqualTo("ACTIVE");
   }
 
+  /**
+   * Ann's unmatch is sent again (its answer was lost) after Ben liked her once more: it changes
+   * nothing, so Ben's like stays and Ann's like makes the match again.
+   */
+  @Test
+  void anUnmatchSentAgainLeavesALikeMadeSince() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    like(ann, ben);
+    String matchId = like(ben, ann).path("likeProfile.match.id").entity(String.class).get();
+    for (int attempt = 0; attempt < 2; attempt++) {
+      ann.graphQl()
+          .documentName("unmatch")
+          .variable("matchId", matchId)
+          .execute()
+          .path("unmatch.status")
+          .entity(String.class)
+          .isEqualTo("UNMATCHED");
+      if (attempt == 0) {
+        like(ben, ann).path("likeProfile.match").valueIsNull();
+      }
+    }
+    like(ann, ben)
+        .path("likeProfile.match.id")
+        .entity(String.class)
+        .isEqualTo(matchId)
+        .path("likeProfile.match.status")
+        .entity(String.class)
+        .isEqualTo("ACTIVE");
+  }
+
   @Test
   void selfLikesUnknownUsersAndAnonymousCallersAreRefused() {
     var ann = signUp("Ann");

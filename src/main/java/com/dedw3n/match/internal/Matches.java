@@ -100,6 +100,11 @@ class Matches {
    * <p>Takes the pair's lock first, as a like does: otherwise a like that saw both likes just
    * before they were withdrawn would wait for the match row and then set it ACTIVE again, right
    * after the unmatch, with no like left behind it.
+   *
+   * <p>Ending a match that is no longer active changes nothing and answers it as it is: the likes
+   * are withdrawn only by the unmatch that ended it. A retried unmatch, or one from a screen still
+   * showing the old match, came after one of the two may have liked the other again, and that like
+   * is theirs.
    */
   Mono<Match> end(long matchId, long userId) {
     return visible(List.of(matchId), userId)
@@ -109,7 +114,8 @@ class Matches {
                 lockPair(found.userAId(), found.userBId())
                     .then(
                         db.sql(
-                                "UPDATE matches SET status = 'UNMATCHED' WHERE id = $1 RETURNING "
+                                "UPDATE matches SET status = 'UNMATCHED' WHERE id = $1"
+                                    + " AND status = 'ACTIVE' RETURNING "
                                     + COLUMNS)
                             .bind(0, matchId)
                             .map(Matches::match)
@@ -122,7 +128,9 @@ class Matches {
                                 .bind(0, match.userAId())
                                 .bind(1, match.userBId())
                                 .then()
-                                .thenReturn(match)));
+                                .thenReturn(match))
+                    // read after the lock: the status another unmatch left
+                    .switchIfEmpty(visible(List.of(matchId), userId).next()));
   }
 
   private static Match match(Readable row) {

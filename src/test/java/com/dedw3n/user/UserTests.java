@@ -3,12 +3,46 @@ package com.dedw3n.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class UserTests extends ApiTests {
 
   @Test
   void signUpSignsTheNewUserIn() {
+    // the answer itself shows the new account's email: it is the signed-in user's own
+    String email = "answer-" + UUID.randomUUID() + "@example.com";
+    anonymous()
+        .documentName("signUp")
+        .variable("email", email)
+        .variable("password", "correct horse battery")
+        .variable("displayName", "Answer")
+        .execute()
+        .path("signUp.email")
+        .entity(String.class)
+        .isEqualTo(email);
+    anonymous()
+        .documentName("signIn")
+        .variable("email", email)
+        .variable("password", "correct horse battery")
+        .execute()
+        .path("signIn.email")
+        .entity(String.class)
+        .isEqualTo(email);
+    anonymous()
+        .document(
+            "mutation($e: String!, $p: String!) { signInForToken(email: $e, password: $p)"
+                + " { user { email emailVerified } } }")
+        .variable("e", email)
+        .variable("p", "correct horse battery")
+        .execute()
+        .path("signInForToken.user.email")
+        .entity(String.class)
+        .isEqualTo(email)
+        .path("signInForToken.user.emailVerified")
+        .entity(Boolean.class)
+        .isEqualTo(false);
     var alice = signUp("Alice");
     alice
         .graphQl()
@@ -20,6 +54,34 @@ class UserTests extends ApiTests {
         .path("viewer.email")
         .entity(String.class)
         .isEqualTo(alice.email());
+  }
+
+  /** A name goes into other people's mails: one line, no control characters. */
+  @Test
+  void aDisplayNameWithALineBreakOrAControlCharacterIsRefused() {
+    for (String name :
+        List.of("x\n\nYour account is locked", "tab\there", "bell\u0007", "a\u2028b")) {
+      String email = "name-" + UUID.randomUUID() + "@example.com";
+      anonymous()
+          .documentName("signUp")
+          .variable("email", email)
+          .variable("password", "correct horse battery")
+          .variable("displayName", name)
+          .execute()
+          .errors()
+          .expect(
+              e ->
+                  e.getErrorType().toString().equals("BAD_REQUEST")
+                      && e.getMessage().contains("displayName must be one line"))
+          .verify();
+      assertThat(
+              db.sql("SELECT count(*) FROM users WHERE email = $1")
+                  .bind(0, email)
+                  .map(r -> r.get(0, Long.class))
+                  .one()
+                  .block())
+          .isZero();
+    }
   }
 
   @Test

@@ -13,13 +13,17 @@ import com.dedw3n.platform.session.Sessions;
 import com.dedw3n.platform.web.ClientAddress;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
+import graphql.GraphQLContext;
+import graphql.execution.DataFetcherResult;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.LocalContextValue;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
@@ -37,6 +41,15 @@ class UserController {
       "\\p{javaWhitespace}*[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\p{javaWhitespace}*";
 
   private static final String EMAIL_MESSAGE = "is not a valid email address";
+
+  /**
+   * One line of visible text: a name is shown to others and put into the mails they get ("You have
+   * a new match: ..."), where a line break or another control character would let a name write a
+   * paragraph of its own in Dedw3n's voice.
+   */
+  private static final String DISPLAY_NAME = "[^\\p{Cc}\\p{Zl}\\p{Zp}]*";
+
+  private static final String DISPLAY_NAME_MESSAGE = "must be one line without control characters";
 
   private final Users users;
   private final Accounts accounts;
@@ -87,19 +100,44 @@ class UserController {
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("User", id)));
   }
 
+  /**
+   * The local context key of the user a sign-up or sign-in of this request signed in. The request
+   * itself runs as the caller was before (its security context is read once), so the answer's own
+   * {@code email} would otherwise be null for the account that just signed in.
+   */
+  private static final String SIGNED_IN = "signedIn";
+
   @SchemaMapping
-  Mono<String> email(User user) {
-    return Viewer.current()
-        .filter(viewer -> viewer.userId() == user.id())
-        .map(viewer -> user.email());
+  Mono<String> email(
+      User user, @LocalContextValue(name = SIGNED_IN, required = false) @Nullable Long signedIn) {
+    return isSelf(user, signedIn).filter(self -> self).map(self -> user.email());
+  }
+
+  /** Whether the user is the caller, or the one this request signed in. */
+  private static Mono<Boolean> isSelf(User user, @Nullable Long signedIn) {
+    if (signedIn != null && signedIn == user.id()) {
+      return Mono.just(true);
+    }
+    return Viewer.current().map(viewer -> viewer.userId() == user.id()).defaultIfEmpty(false);
+  }
+
+  /** An answer whose fields see {@code userId} as signed in ({@link #SIGNED_IN}). */
+  private static <T> DataFetcherResult<T> signedIn(T answer, long userId) {
+    return DataFetcherResult.<T>newResult()
+        .data(answer)
+        .localContext(GraphQLContext.newContext().of(SIGNED_IN, userId).build())
+        .build();
   }
 
   @MutationMapping
-  Mono<User> signUp(
+  Mono<DataFetcherResult<User>> signUp(
       @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
           String email,
       @Argument @NewPassword String password,
-      @Argument @Text(min = 1, max = 80) String displayName) {
+      @Argument
+          @Text(min = 1, max = 80)
+          @Pattern(regexp = DISPLAY_NAME, message = DISPLAY_NAME_MESSAGE)
+          String displayName) {
     String normalizedEmail = normalizeEmail(email);
     String name = displayName.strip();
     // sign-ups per address are limited before any work: hashing is deliberately slow
@@ -117,7 +155,8 @@ class UserController {
                     .as(transaction::transactional))
         .switchIfEmpty(
             Mono.error(() -> ApiException.conflict("An account with this email already exists.")))
-        .flatMap(id -> sessions.signIn(id, false).then(users.findById(id)));
+        .flatMap(id -> sessions.signIn(id, false).then(users.findById(id)))
+        .map(user -> signedIn(user, user.id()));
   }
 
   /**
@@ -127,18 +166,19 @@ class UserController {
    * account's attempt back, so signing in often is never throttled, only failing.
    */
   @MutationMapping
-  Mono<User> signIn(
+  Mono<DataFetcherResult<User>> signIn(
       @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
           String email,
       @Argument String password) {
     return authenticate(email, password)
         .flatMap(userId -> sessions.signIn(userId, false))
-        .flatMap(issued -> users.findById(issued.userId()));
+        .flatMap(issued -> users.findById(issued.userId()))
+        .map(user -> signedIn(user, user.id()));
   }
 
   /** For clients that keep the token themselves: no cookie is set. */
   @MutationMapping
-  Mono<SessionToken> signInForToken(
+  Mono<DataFetcherResult<SessionToken>> signInForToken(
       @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
           String email,
       @Argument String password) {
@@ -150,10 +190,12 @@ class UserController {
                     .findById(issued.userId())
                     .map(
                         user ->
-                            new SessionToken(
-                                issued.token(),
-                                issued.expiresAt().atOffset(java.time.ZoneOffset.UTC),
-                                user)));
+                            signedIn(
+                                new SessionToken(
+                                    issued.token(),
+                                    issued.expiresAt().atOffset(java.time.ZoneOffset.UTC),
+                                    user),
+                                user.id())));
   }
 
   /** The user id behind an email and password, or UNAUTHORIZED. */
@@ -297,10 +339,11 @@ class UserController {
 
   /** Whether the user confirmed their address; for that user alone, like {@code email}. */
   @SchemaMapping(typeName = "User")
-  Mono<Boolean> emailVerified(User user) {
-    return Viewer.current()
-        .filter(viewer -> viewer.userId() == user.id())
-        .flatMap(viewer -> tokens.emailVerified(user.id()));
+  Mono<Boolean> emailVerified(
+      User user, @LocalContextValue(name = SIGNED_IN, required = false) @Nullable Long signedIn) {
+    return isSelf(user, signedIn)
+        .filter(self -> self)
+        .flatMap(self -> tokens.emailVerified(user.id()));
   }
 
   private static ApiException invalidToken(String what) {

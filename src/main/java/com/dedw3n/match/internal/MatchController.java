@@ -1,6 +1,8 @@
 package com.dedw3n.match.internal;
 
 import com.dedw3n.mail.Outbox;
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.LoadedField;
@@ -30,9 +32,16 @@ class MatchController implements RuntimeWiringConfigurer {
   private final Users users;
   private final TransactionalOperator transaction;
   private final Outbox outbox;
+  private final Budgets budgets;
 
-  MatchController(Matches matches, Users users, TransactionalOperator transaction, Outbox outbox) {
+  MatchController(
+      Matches matches,
+      Users users,
+      TransactionalOperator transaction,
+      Outbox outbox,
+      Budgets budgets) {
     this.outbox = outbox;
+    this.budgets = budgets;
     this.matches = matches;
     this.users = users;
     this.transaction = transaction;
@@ -78,8 +87,11 @@ class MatchController implements RuntimeWiringConfigurer {
               if (liker == likee) {
                 return Mono.error(ApiException.badRequest("You cannot like your own profile."));
               }
-              return users
-                  .existing(List.of(likee))
+              // spent before anything is read: a like's answer tells whether the other had liked
+              // the liker, so liking every profile must not list someone's admirers
+              return budgets
+                  .spendAs(Action.PROFILE_LIKE, liker)
+                  .thenMany(users.existing(List.of(likee)))
                   .hasElements()
                   .flatMap(
                       exists ->

@@ -13,6 +13,7 @@ public enum Action {
   POST("posts", BudgetSettings::posts),
   COMMENT("comments", BudgetSettings::comments),
   REVIEW("reviews", BudgetSettings::reviews),
+  PROFILE_LIKE("profile likes", BudgetSettings::profileLikes),
   PRICE_QUOTE("locked price quotes", BudgetSettings::priceQuotes);
 
   private final String what;

@@ -44,6 +44,7 @@ public record BudgetSettings(
     Rate posts,
     Rate comments,
     Rate reviews,
+    Rate profileLikes,
     Rate priceQuotes) {
 
   /**

@@ -84,7 +84,10 @@ class BudgetTests {
                 "--dedw3n.budgets.sign-in-per-address.per=1m",
                 "--dedw3n.budgets.messages.capacity=3",
                 "--dedw3n.budgets.messages.refill=3",
-                "--dedw3n.budgets.messages.per=1m"));
+                "--dedw3n.budgets.messages.per=1m",
+                "--dedw3n.budgets.profile-likes.capacity=2",
+                "--dedw3n.budgets.profile-likes.refill=2",
+                "--dedw3n.budgets.profile-likes.per=12h"));
     args.addAll(List.of(more));
     return Instances.builder()
         .initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock))
@@ -235,6 +238,29 @@ class BudgetTests {
             "query($c:ID!){conversation(id:$c){messages(last:10){edges{node{body}}}}}",
             Map.of("c", conversation));
     assertThat(page.getResponseBody().toString()).contains("m3").doesNotContain("m4");
+  }
+
+  /**
+   * A like's answer tells whether the other had liked the liker: past the budget a like is refused
+   * before it reads or writes anything, so liking everyone does not list one's admirers.
+   */
+  @Test
+  void profileLikesBeyondTheBudgetAreRefusedAndTellNothing() {
+    var eve = signUp(a, "eve-" + UUID.randomUUID() + "@example.com");
+    var admirer = signUp(a, "admirer-" + UUID.randomUUID() + "@example.com");
+    String like = "mutation($u:ID!){likeProfile(userId:$u){match{id}}}";
+    var admiring = graphQl(a, admirer.session(), like, Map.of("u", eve.id()));
+    assertThat(admiring.getStatus().value()).isEqualTo(200);
+    for (int i = 0; i < 2; i++) {
+      var other = signUp(a, "other-" + UUID.randomUUID() + "@example.com");
+      assertThat(graphQl(a, eve.session(), like, Map.of("u", other.id())).getStatus().value())
+          .isEqualTo(200);
+    }
+    var refused = graphQl(a, eve.session(), like, Map.of("u", admirer.id()));
+    assertThat(refused.getStatus().value()).as("%s", refused.getResponseBody()).isEqualTo(429);
+    assertThat(refused.getResponseBody().toString())
+        .contains("Too many profile likes")
+        .doesNotContain("match");
   }
 
   @Test

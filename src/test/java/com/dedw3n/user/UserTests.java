@@ -60,7 +60,12 @@ class UserTests extends ApiTests {
   @Test
   void aDisplayNameWithALineBreakOrAControlCharacterIsRefused() {
     for (String name :
-        List.of("x\n\nYour account is locked", "tab\there", "bell\u0007", "a\u2028b")) {
+        List.of(
+            "x\n\nYour account is locked",
+            "tab\there",
+            "bell\u0007",
+            "a\u2028b",
+            "rtl\u202Eevil")) {
       String email = "name-" + UUID.randomUUID() + "@example.com";
       anonymous()
           .documentName("signUp")

@@ -25,6 +25,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param posts posts per user
  * @param comments comments per user
  * @param reviews reviews per user
+ * @param profileLikes profile likes per user (a like's answer tells whether the other liked back)
  * @param priceQuotes locked price quotes per user
  */
 @ConfigurationProperties("dedw3n.budgets")

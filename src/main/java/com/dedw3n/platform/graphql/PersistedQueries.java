@@ -451,11 +451,12 @@ final class PersistedQueries {
     return value.asString();
   }
 
-  /** The partner key of a request: {@code X-Api-Key}, or a bearer token that is one. */
+  /** Whether a classified database error is an outage (the others are the request's own). */
   private static boolean isUnavailable(@Nullable ApiException error) {
     return error != null && error.kind() == ErrorKind.UNAVAILABLE;
   }
 
+  /** The partner key of a request: {@code X-Api-Key}, or a bearer token that is one. */
   static @Nullable String partnerKey(HttpHeaders headers) {
     String key = headers.getFirst(API_KEY_HEADER);
     if (key != null) {

@@ -47,9 +47,13 @@ class UserController {
    * a new match: ..."), where a line break or another control character would let a name write a
    * paragraph of its own in Dedw3n's voice.
    */
-  private static final String DISPLAY_NAME = "[^\\p{Cc}\\p{Zl}\\p{Zp}]*";
+  private static final String DISPLAY_NAME =
+      // and no bidirectional override, embedding or isolate (nor the marks): one could show the
+      // mail's own text after the name reversed. The joiners of emoji and Persian stay allowed
+      "[^\\p{Cc}\\p{Zl}\\p{Zp}\\u202A-\\u202E\\u2066-\\u2069\\u200E\\u200F\\u061C]*";
 
-  private static final String DISPLAY_NAME_MESSAGE = "must be one line without control characters";
+  private static final String DISPLAY_NAME_MESSAGE =
+      "must be one line without control characters or direction overrides";
 
   private final Users users;
   private final Accounts accounts;

@@ -11,8 +11,8 @@ import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -46,7 +46,16 @@ public class Partners {
 
   private final DatabaseClient db;
   private final TransactionalOperator transactions;
-  private final AsyncCache<String, Optional<Partner>> byKeyHash;
+  private final AsyncCache<String, Lookup> byKeyHash;
+
+  /**
+   * What a key's lookup found: its partner, none, or the failure of the lookup. A failure is a
+   * value rather than a failed future, which Caffeine would log with its whole stack trace every
+   * time, during an outage once for each new key; it is never kept.
+   */
+  private record Lookup(@Nullable Partner partner, @Nullable Throwable failure) {
+    static final Lookup NONE = new Lookup(null, null);
+  }
 
   Partners(DatabaseClient db, TransactionalOperator transactions, PartnerSettings settings) {
     this.db = db;
@@ -65,21 +74,32 @@ public class Partners {
 
   /**
    * The partner of a live key; empty for an unknown or revoked one. Concurrent requests with one
-   * key share one lookup, which a request that goes away does not cancel for the others.
+   * key share one lookup, which a request that goes away does not cancel for the others; a lookup
+   * that failed is dropped from the cache, so the next request asks the database again.
    */
   public Mono<Partner> byKey(String key) {
     String hash = Base64.getEncoder().encodeToString(sha256(key));
-    return Mono.fromFuture(
-            () ->
-                byKeyHash.get(
-                    hash,
-                    (ignored, executor) ->
-                        find(sha256(key))
-                            .map(Optional::of)
-                            .defaultIfEmpty(Optional.empty())
-                            .toFuture()),
-            true)
-        .flatMap(Mono::justOrEmpty);
+    return Mono.defer(
+        () -> {
+          CompletableFuture<Lookup> lookup =
+              byKeyHash.get(
+                  hash,
+                  (ignored, executor) ->
+                      find(sha256(key))
+                          .map(partner -> new Lookup(partner, null))
+                          .defaultIfEmpty(Lookup.NONE)
+                          .onErrorResume(e -> Mono.just(new Lookup(null, e)))
+                          .toFuture());
+          return Mono.fromFuture(lookup, true)
+              .flatMap(
+                  found -> {
+                    if (found.failure() != null) {
+                      byKeyHash.asMap().remove(hash, lookup);
+                      return Mono.error(found.failure());
+                    }
+                    return Mono.justOrEmpty(found.partner());
+                  });
+        });
   }
 
   private Mono<Partner> find(byte[] keyHash) {

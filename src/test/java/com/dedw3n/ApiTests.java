@@ -24,6 +24,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.graphql.support.ResourceDocumentSource;
 import org.springframework.graphql.test.tester.HttpGraphQlTester;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -53,6 +54,20 @@ public abstract class ApiTests {
         .baseUrl("http://localhost:" + port)
         .responseTimeout(java.time.Duration.ofSeconds(30))
         .build();
+  }
+
+  /**
+   * Posts an operation as an app does, with the user's session cookie (null: anonymous), for what
+   * GraphQlTester does not show: an answer other than HTTP 200, its headers.
+   */
+  protected WebTestClient.ResponseSpec postGraphQl(
+      @Nullable Client client, String query, Map<String, ?> variables) {
+    WebTestClient.RequestBodySpec request =
+        http().post().uri("/graphql").contentType(MediaType.APPLICATION_JSON);
+    if (client != null) {
+      request = request.cookie("SESSION", client.session());
+    }
+    return request.bodyValue(Map.of("query", query, "variables", variables)).exchange();
   }
 
   /** A client with no session. */

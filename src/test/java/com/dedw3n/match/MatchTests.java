@@ -88,10 +88,7 @@ class MatchTests extends ApiTests {
         .errors()
         .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
         .verify();
-    eve.graphQl()
-        .documentName("unmatch")
-        .variable("matchId", matchId)
-        .execute()
+    unmatch(eve, matchId)
         .errors()
         .expect(e -> e.getErrorType().toString().equals("NOT_FOUND"))
         .verify();
@@ -110,13 +107,7 @@ class MatchTests extends ApiTests {
     var ben = signUp("Ben");
     like(ann, ben);
     String matchId = like(ben, ann).path("likeProfile.match.id").entity(String.class).get();
-    ann.graphQl()
-        .documentName("unmatch")
-        .variable("matchId", matchId)
-        .execute()
-        .path("unmatch.status")
-        .entity(String.class)
-        .isEqualTo("UNMATCHED");
+    unmatch(ann, matchId).path("unmatch.status").entity(String.class).isEqualTo("UNMATCHED");
     ben.graphQl()
         .documentName("myMatches")
         .execute()
@@ -124,13 +115,7 @@ class MatchTests extends ApiTests {
         .entityList(Object.class)
         .hasSize(0);
     like(ben, ann).path("likeProfile.match").valueIsNull();
-    like(ann, ben)
-        .path("likeProfile.match.id")
-        .entity(String.class)
-        .isEqualTo(matchId)
-        .path("likeProfile.match.status")
-        .entity(String.class)
-        .isEqualTo("ACTIVE");
+    assertMatchedAgain(like(ann, ben), matchId);
   }
 
   /**
@@ -144,24 +129,12 @@ class MatchTests extends ApiTests {
     like(ann, ben);
     String matchId = like(ben, ann).path("likeProfile.match.id").entity(String.class).get();
     for (int attempt = 0; attempt < 2; attempt++) {
-      ann.graphQl()
-          .documentName("unmatch")
-          .variable("matchId", matchId)
-          .execute()
-          .path("unmatch.status")
-          .entity(String.class)
-          .isEqualTo("UNMATCHED");
+      unmatch(ann, matchId).path("unmatch.status").entity(String.class).isEqualTo("UNMATCHED");
       if (attempt == 0) {
         like(ben, ann).path("likeProfile.match").valueIsNull();
       }
     }
-    like(ann, ben)
-        .path("likeProfile.match.id")
-        .entity(String.class)
-        .isEqualTo(matchId)
-        .path("likeProfile.match.status")
-        .entity(String.class)
-        .isEqualTo("ACTIVE");
+    assertMatchedAgain(like(ann, ben), matchId);
   }
 
   @Test
@@ -211,6 +184,22 @@ class MatchTests extends ApiTests {
             .one()
             .block();
     assertThat(pairs).isEqualTo(1);
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response unmatch(
+      Client user, String matchId) {
+    return user.graphQl().documentName("unmatch").variable("matchId", matchId).execute();
+  }
+
+  /** A like that made the pair's match again: the same match, active. */
+  private static void assertMatchedAgain(
+      org.springframework.graphql.test.tester.GraphQlTester.Response like, String matchId) {
+    like.path("likeProfile.match.id")
+        .entity(String.class)
+        .isEqualTo(matchId)
+        .path("likeProfile.match.status")
+        .entity(String.class)
+        .isEqualTo("ACTIVE");
   }
 
   private org.springframework.graphql.test.tester.GraphQlTester.Response like(

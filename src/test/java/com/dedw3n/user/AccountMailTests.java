@@ -97,17 +97,10 @@ class AccountMailTests extends ApiTests {
       }
       // RATE_LIMITED: HTTP 429, as nothing else was answered
       var refused =
-          http()
-              .post()
-              .uri("/graphql")
-              .contentType(MediaType.APPLICATION_JSON)
-              .bodyValue(
-                  Map.of(
-                      "query",
-                      "mutation($e:String!){requestPasswordReset(email:$e)}",
-                      "variables",
-                      Map.of("e", email.toUpperCase())))
-              .exchange()
+          postGraphQl(
+                  null,
+                  "mutation($e:String!){requestPasswordReset(email:$e)}",
+                  Map.of("e", email.toUpperCase()))
               .expectBody(String.class)
               .returnResult();
       assertThat(refused.getStatus().value()).isEqualTo(429);

@@ -407,19 +407,10 @@ class MediaTests extends ApiTests {
             .runOn(com.dedw3n.BlockingCalls.SCHEDULER)
             .map(
                 i ->
-                    http()
-                        .post()
-                        .uri("/graphql")
-                        .cookie("SESSION", user.session())
-                        .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
-                        .bodyValue(
-                            Map.of(
-                                "query",
-                                "mutation($i:RequestUploadInput!)"
-                                    + "{requestUpload(input:$i){objectId}}",
-                                "variables",
-                                Map.of("i", input("PROFILE_PHOTO", "image/png", png.length, null))))
-                        .exchange()
+                    postGraphQl(
+                            user,
+                            "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
+                            Map.of("i", input("PROFILE_PHOTO", "image/png", png.length, null)))
                         .expectBody(String.class)
                         .returnResult()
                         .getResponseBody())
@@ -561,17 +552,10 @@ class MediaTests extends ApiTests {
     }
     // the eleventh: nothing answered, so HTTP 429 with Retry-After (README, Budgets)
     var refused =
-        http()
-            .post()
-            .uri("/graphql")
-            .cookie("SESSION", user.session())
-            .bodyValue(
-                Map.of(
-                    "query",
-                    "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
-                    "variables",
-                    Map.of("i", input("PROFILE_PHOTO", "image/png", 100, null))))
-            .exchange()
+        postGraphQl(
+                user,
+                "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
+                Map.of("i", input("PROFILE_PHOTO", "image/png", 100, null)))
             .expectStatus()
             .isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
             .expectHeader()
@@ -604,17 +588,10 @@ class MediaTests extends ApiTests {
     assertThat(rowsOf(user)).isZero();
     // a third would make 600 MiB within the hour: RATE_LIMITED for bytes, HTTP 429, nothing kept
     var refused =
-        http()
-            .post()
-            .uri("/graphql")
-            .cookie("SESSION", user.session())
-            .bodyValue(
-                Map.of(
-                    "query",
-                    "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
-                    "variables",
-                    Map.of("i", input("POST_MEDIA", "video/mp4", 200L * 1024 * 1024, post))))
-            .exchange()
+        postGraphQl(
+                user,
+                "mutation($i:RequestUploadInput!){requestUpload(input:$i){objectId}}",
+                Map.of("i", input("POST_MEDIA", "video/mp4", 200L * 1024 * 1024, post)))
             .expectStatus()
             .isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
             .expectHeader()

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.http.MediaType;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -157,22 +156,11 @@ class OrderTests extends ApiTests {
       var order =
           Mono.fromCallable(
                   () ->
-                      http()
-                          .post()
-                          .uri("/graphql")
-                          .cookie("SESSION", buyer.session())
-                          .contentType(MediaType.APPLICATION_JSON)
-                          .bodyValue(
+                      postGraphQl(
+                              buyer,
+                              Files.readString(Path.of("api/placeOrder.graphql")),
                               Map.of(
-                                  "query",
-                                  Files.readString(Path.of("api/placeOrder.graphql")),
-                                  "variables",
-                                  Map.of(
-                                      "items",
-                                      List.of(item(a, 2), item(b, 1)),
-                                      "idempotencyKey",
-                                      key)))
-                          .exchange()
+                                  "items", List.of(item(a, 2), item(b, 1)), "idempotencyKey", key))
                           .expectBody(Map.class)
                           .returnResult())
               .subscribeOn(BlockingCalls.SCHEDULER)

@@ -1344,20 +1344,10 @@ class PaymentTests extends ApiTests {
     Map<String, Object> variables = new LinkedHashMap<>();
     variables.put("o", order);
     variables.put("q", quote == null ? null : String.valueOf(quote));
-    return http()
-        .mutate()
-        .defaultCookie("SESSION", buyer.session())
-        .build()
-        .post()
-        .uri("/graphql")
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(
-            Map.of(
-                "query",
-                "mutation($o:ID!,$q:ID){checkout(orderId:$o,quoteId:$q){paymentIntentId}}",
-                "variables",
-                variables))
-        .exchange()
+    return postGraphQl(
+            buyer,
+            "mutation($o:ID!,$q:ID){checkout(orderId:$o,quoteId:$q){paymentIntentId}}",
+            variables)
         .expectStatus()
         .isEqualTo(503)
         .expectBody(String.class)

@@ -98,7 +98,12 @@ class Orders {
    */
   private static final String PLACE =
       "WITH wanted AS ("
-          + "SELECT * FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY"
+          // the arrays read as Stock.LOCKED reads them, so that a plan is kept for the statement
+          + "SELECT * FROM unnest("
+          + Stock.arrayParameter("$1::bigint[]")
+          + ", "
+          + Stock.arrayParameter("$2::int[]")
+          + ") WITH ORDINALITY"
           + " AS w(product_id, quantity, n)), "
           + Stock.LOCKED
           + ", lines AS MATERIALIZED ("

@@ -13,10 +13,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * A connection of its own (outside the pool) on copies of the feed's and the timeline's tables at
- * about a fifth of the benchmark's sizes, for tests of how PostgreSQL plans the application's
- * statements: the tests' own tables hold a few rows, and every plan of a few rows is the same.
- * {@code pg_prepared_statements} then tells, for each statement the driver prepared on this
- * connection, how many generic and how many custom plans PostgreSQL made of it.
+ * about a fifth of the benchmark's sizes (and empty copies of the order tables, for orders of those
+ * products), for tests of how PostgreSQL plans the application's statements: the tests' own tables
+ * hold a few rows, and every plan of a few rows is the same. {@code pg_prepared_statements} then
+ * tells, for each statement the driver prepared on this connection, how many generic and how many
+ * custom plans PostgreSQL made of it.
  *
  * <p>The copies live in a schema of their own, first on the connection's search path, and are
  * dropped with the connection on {@link #close()}; the application's tables are not touched.
@@ -25,7 +26,7 @@ public final class PlanningDatabase implements AutoCloseable {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final List<String> TABLES =
-      List.of("users", "products", "reviews", "posts", "comments");
+      List.of("users", "products", "reviews", "posts", "comments", "orders", "order_items");
 
   private final Connection connection;
   private final String schema;

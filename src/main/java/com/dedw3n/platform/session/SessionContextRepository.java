@@ -4,6 +4,7 @@ import com.dedw3n.platform.ThrottledLog;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.partner.Partners;
 import com.dedw3n.platform.security.Viewer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -33,6 +34,7 @@ public class SessionContextRepository implements ServerSecurityContextRepository
 
   private static final String LOADED = SessionContextRepository.class.getName() + ".loaded";
   private static final String CURRENT = SessionContextRepository.class.getName() + ".current";
+  private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE);
 
   /** Where a request's session token came from. */
   public enum Carrier {
@@ -131,12 +133,20 @@ public class SessionContextRepository implements ServerSecurityContextRepository
         .doOnNext(
             session -> {
               exchange.getAttributes().put(CURRENT, session);
-              if (session.touched() && credential.get().carrier() == Carrier.COOKIE) {
-                cookie.issue(exchange, session.token()); // its Max-Age follows the new expiry
+              // its Max-Age follows the new expiry; a browser's WebSocket reads its session at its
+              // first operation, after the upgrade's answer has gone (its headers are read-only
+              // then): the session is touched all the same, and the next HTTP answer that touches
+              // it renews the cookie
+              if (session.touched()
+                  && credential.get().carrier() == Carrier.COOKIE
+                  && !exchange.getResponse().isCommitted()) {
+                cookie.issue(exchange, session.token());
               }
             })
         .map(session -> contextOf(session.userId()))
         .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable)
-        .cache();
+        // a failure is not kept: a WebSocket's exchange lasts as long as the socket, whose next
+        // operation asks the store again once it answers
+        .cache(context -> FOREVER, failure -> Duration.ZERO, () -> FOREVER);
   }
 }

@@ -248,6 +248,64 @@ class SessionTests {
     assertThat(writes() - before).as("touched once per touch-after, on any instance").isEqualTo(1);
   }
 
+  /**
+   * A browser back after more than touch-after (a laptop that slept) reopens its WebSocket before
+   * any HTTP request: the socket reads its session at its first operation, after the upgrade's
+   * answer has gone, so no cookie can be set there. The session is touched and the socket served.
+   */
+  @Test
+  void aWebSocketOpenedWhenItsSessionIsDueForATouchIsServed() {
+    Account ann = signUp(a);
+    Account ben = signUp(a);
+    String conversation = startConversation(a, ann, ben);
+    double before = writes();
+    clock.advance(Duration.ofHours(2).plusMinutes(1));
+    Socket annOnB = Socket.open(b, ann.cookie(), null, conversation, null);
+    send(a, ben, conversation, "welcome back");
+    assertThat(annOnB.nextBody()).isEqualTo("welcome back");
+    assertThat(writes() - before)
+        .as("ann's socket and ben's send touched a session each")
+        .isEqualTo(2);
+    annOnB.close();
+  }
+
+  /**
+   * Redis away at a socket's first operation refuses that operation; the socket's next operation,
+   * once Redis answers, asks the store again instead of meeting the same failure for as long as the
+   * socket lives.
+   */
+  @Test
+  void aWebSocketWhoseFirstOperationMetRedisAwayIsServedOnceRedisIsBack() {
+    Account ann = signUp(a);
+    Account ben = signUp(a);
+    String conversation = startConversation(a, ann, ben);
+    Socket annOnB;
+    redis.proxy().close();
+    try {
+      annOnB = Socket.open(b, ann.cookie(), null, conversation, null);
+      assertThat(annOnB.nextMessage(Duration.ofSeconds(10)).toString())
+          .contains("SESSIONS_UNAVAILABLE");
+    } finally {
+      redis.proxy().open();
+    }
+    // as graphql-ws retries an operation: again, on the same socket, until one is not refused (a
+    // refusal comes within 2 s; a live subscription says nothing until a message is sent)
+    int operations = 1;
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (true) {
+      assertThat(System.nanoTime()).as("served once Redis is back").isLessThan(deadline);
+      annOnB.subscribe(String.valueOf(++operations), conversation);
+      var refusal = annOnB.nextMessage(Duration.ofSeconds(3));
+      if (refusal == null) {
+        break;
+      }
+      assertThat(refusal.toString()).contains("SESSIONS_UNAVAILABLE");
+    }
+    send(a, ben, conversation, "after the blip");
+    assertThat(annOnB.nextBody()).isEqualTo("after the blip");
+    annOnB.close();
+  }
+
   @Test
   void aUserHoldsAtMostThreeSessionsAndNoneOutlivesItsAbsoluteLifetime() {
     Account ann = signUp(a); // session 1
@@ -514,6 +572,7 @@ class SessionTests {
    */
   static final class Socket {
     final Sinks.Many<Map<String, Object>> messages = Sinks.many().replay().all();
+    final Sinks.Many<String> outgoing = Sinks.many().unicast().onBackpressureBuffer();
     final AtomicReference<CloseStatus> closeStatus = new AtomicReference<>();
     final List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
     final Sinks.One<Boolean> subscribed = Sinks.one();
@@ -576,7 +635,7 @@ class SessionTests {
                     public Mono<Void> handle(
                         org.springframework.web.reactive.socket.WebSocketSession session) {
                       session.closeStatus().subscribe(socket.closeStatus::set);
-                      Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer();
+                      Sinks.Many<String> out = socket.outgoing;
                       out.tryEmitNext(init);
                       Mono<Void> receive =
                           session
@@ -600,6 +659,33 @@ class SessionTests {
               .subscribe();
       socket.subscribed.asMono().block(Duration.ofSeconds(10));
       return socket;
+    }
+
+    /** Subscribes once more over this socket, as graphql-ws does for each operation. */
+    void subscribe(String id, String conversation) {
+      outgoing.tryEmitNext(
+          json.writeValueAsString(
+              Map.of(
+                  "id",
+                  id,
+                  "type",
+                  "subscribe",
+                  "payload",
+                  Map.of(
+                      "query",
+                      "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a)"
+                          + "{body cursor}}",
+                      "variables",
+                      Map.of("c", conversation, "a", FROM_START)))));
+    }
+
+    /** The next result, data or errors, waiting up to {@code wait}; null when none came. */
+    Map<String, Object> nextMessage(Duration wait) {
+      var message = messages.asFlux().skip(read).next().timeout(wait, Mono.empty()).block();
+      if (message != null) {
+        read++;
+      }
+      return message;
     }
 
     String nextBody() {

@@ -3,6 +3,7 @@ package com.dedw3n.platform.graphql;
 import com.dedw3n.platform.Deadlines;
 import com.dedw3n.platform.observability.TraceIds;
 import com.dedw3n.platform.observability.TraceLogging;
+import com.dedw3n.platform.session.SessionContextRepository;
 import com.dedw3n.platform.web.WebSettings;
 import graphql.language.OperationDefinition;
 import java.time.Duration;
@@ -74,6 +75,7 @@ class GraphQlHttpGuard implements WebFilter {
   private final PathPattern endpoint;
 
   private final int maxBodyBytes;
+  private final SessionContextRepository sessions;
   private final CorsConfiguration origins = new CorsConfiguration();
   private final CorsProcessor cors = new DefaultCorsProcessor();
   private final Duration deadline;
@@ -88,8 +90,10 @@ class GraphQlHttpGuard implements WebFilter {
       OperationLimits limits,
       WebSettings web,
       JsonMapper json,
-      PersistedQueries persisted) {
+      PersistedQueries persisted,
+      SessionContextRepository sessions) {
     this.path = graphQl.getHttp().getPath();
+    this.sessions = sessions;
     this.endpoint = PathPatternParser.defaultInstance.parse(path);
     this.persisted = persisted;
     this.json = json;
@@ -256,14 +260,17 @@ class GraphQlHttpGuard implements WebFilter {
   /**
    * Queries and mutations are answered within the request deadline (the {@link OperationGuard} runs
    * them under the {@link ExecutionLimit}); a subscription over Server-Sent Events lives as long as
-   * its client and has no deadline (WebSocket upgrades never get here).
+   * its client, or its session, and has no deadline (WebSocket upgrades never get here).
    */
   private Mono<Void> execute(
       ServerWebExchange exchange, WebFilterChain chain, ServerHttpRequest request) {
     ServerWebExchange replayed = exchange.mutate().request(request).build();
     if (request.getHeaders().getAccept().stream()
         .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM))) {
-      return chain.filter(replayed).onErrorResume(ApiException.class, e -> refused(exchange, e));
+      return chain
+          .filter(replayed)
+          .takeUntilOther(sessions.sessionEnd(exchange))
+          .onErrorResume(ApiException.class, e -> refused(exchange, e));
     }
     // OperationGuard fills it in once the request is read: a request that never gets an answer is
     // logged with its operation's name

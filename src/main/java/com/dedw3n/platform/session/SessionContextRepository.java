@@ -95,6 +95,28 @@ public class SessionContextRepository implements ServerSecurityContextRepository
     return load(exchange).then(Mono.fromSupplier(() -> exchange.getAttribute(CURRENT)));
   }
 
+  /**
+   * Completes when the session this request came with ends (signed out, everywhere, password
+   * changed, limit, lifetime), whichever instance ended it; never for a request without one. A
+   * request that lasts, a subscription over Server-Sent Events, ends with it, as a WebSocket is
+   * closed ({@code EndedSessionSockets}): it was authorised once, when it started.
+   */
+  public Mono<Void> sessionEnd(ServerWebExchange exchange) {
+    if (credential(exchange.getRequest()).isEmpty()) {
+      return Mono.never();
+    }
+    // a failed lookup is no session to watch: the request is refused with it
+    Mono<String> session =
+        current(exchange).map(SessionStore.SignedIn::id).onErrorResume(e -> Mono.empty());
+    // listening from the start, before the lookup answers: an end in between is not missed
+    return store
+        .ended()
+        .onBackpressureBuffer()
+        .filterWhen(ended -> session.map(ended::equals))
+        .next()
+        .then();
+  }
+
   /** Sessions are made by {@code Sessions}, never by Spring Security. */
   @Override
   public Mono<Void> save(ServerWebExchange exchange, SecurityContext context) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,54 @@ class ChatRealtimeTests extends ApiTests {
       awaitSubscribed(ann, conversation);
       send(ann, conversation, "over SSE");
       await(() -> events.stream().anyMatch(e -> e.contains("over SSE")));
+    } finally {
+      stream.dispose();
+    }
+  }
+
+  /**
+   * A subscription over Server-Sent Events was authorised once, when it started: it ends when its
+   * session does (here signed out by the same user), as a WebSocket is closed, and delivers nothing
+   * after.
+   */
+  @Test
+  void aServerSentEventsSubscriptionEndsWithItsSession() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<String> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean ended = new AtomicBoolean();
+    Disposable stream =
+        org.springframework.web.reactive.function.client.WebClient.create(
+                "http://localhost:" + port)
+            .post()
+            .uri("/graphql")
+            .cookie("SESSION", ben.session())
+            .accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "subscription($c:ID!){messageAdded(conversationId:$c){seq body}}",
+                    "variables",
+                    Map.of("c", conversation)))
+            .retrieve()
+            .bodyToFlux(String.class)
+            .doFinally(signal -> ended.set(true))
+            .subscribe(events::add, e -> {});
+    try {
+      awaitSubscribed(ann, conversation);
+      send(ann, conversation, "before");
+      await(() -> events.stream().anyMatch(e -> e.contains("before")));
+      ben.graphQl()
+          .documentName("signOut")
+          .execute()
+          .path("signOut")
+          .entity(Boolean.class)
+          .isEqualTo(true);
+      await(ended::get);
+      send(ann, conversation, "after the sign-out");
+      Mono.delay(Duration.ofMillis(500)).block();
+      assertThat(events).noneMatch(e -> e.contains("after the sign-out"));
     } finally {
       stream.dispose();
     }

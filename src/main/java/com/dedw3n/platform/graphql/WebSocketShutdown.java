@@ -62,6 +62,17 @@ public class WebSocketShutdown implements SmartLifecycle {
     return mapping;
   }
 
+  /**
+   * Closes the open GraphQL WebSocket whose attributes are this very map, with this status;
+   * completes once its close frame is sent, or at once when it is not open.
+   */
+  public Mono<Void> close(Map<String, Object> attributes, CloseStatus status) {
+    return Flux.fromIterable(open)
+        .filter(session -> session.getAttributes() == attributes)
+        .next()
+        .flatMap(session -> session.close(status).onErrorComplete());
+  }
+
   /** Closes the open GraphQL WebSockets whose attributes match, with this status. */
   public void closeWhere(Predicate<Map<String, Object>> attributes, CloseStatus status) {
     for (WebSocketSession session : open) {

@@ -2,6 +2,7 @@ package com.dedw3n.platform.session;
 
 import com.dedw3n.platform.RedisChannel;
 import com.dedw3n.platform.RedisEnvironment;
+import com.dedw3n.platform.graphql.WebSocketShutdown;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -37,8 +38,9 @@ class SessionConfiguration {
    */
   @Bean
   @Order(Ordered.HIGHEST_PRECEDENCE)
-  WebSocketGraphQlInterceptor sessionTokenAuthentication(SessionStore store, SessionCookie cookie) {
-    return new SessionTokenAuthentication(store, cookie);
+  WebSocketGraphQlInterceptor sessionTokenAuthentication(
+      SessionStore store, SessionCookie cookie, WebSocketShutdown sockets) {
+    return new SessionTokenAuthentication(store, cookie, sockets);
   }
 
   @Bean

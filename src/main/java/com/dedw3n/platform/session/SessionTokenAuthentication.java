@@ -1,5 +1,6 @@
 package com.dedw3n.platform.session;
 
+import com.dedw3n.platform.graphql.WebSocketShutdown;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.graphql.server.WebGraphQlRequest;
@@ -11,14 +12,17 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.core.context.ReactiveSecurityContextHolder;
 import org.springframework.security.core.context.SecurityContext;
+import org.springframework.web.reactive.socket.CloseStatus;
 import reactor.core.publisher.Mono;
 
 /**
  * Who is behind a WebSocket. A browser is known by the session cookie of its upgrade request
  * (restored like any HTTP request's); a mobile client sends its token in the {@code
  * connection_init} payload ({@code {"sessionToken": "<token>"}}). A token that names no live
- * session fails the connection (4401). Either way the socket remembers its session's id, so that
- * when the session ends, on any instance, the socket is closed ({@link #sessionOf}).
+ * session fails the connection (4401, which graphql-ws takes as final: the app signs in again). A
+ * store that cannot answer closes it with 1013 Try Again Later, which graphql-ws retries: nothing
+ * is wrong with the token. Either way the socket remembers its session's id, so that when the
+ * session ends, on any instance, the socket is closed ({@link #sessionOf}).
  */
 final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
 
@@ -26,12 +30,17 @@ final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
   private static final String CONTEXT = SessionTokenAuthentication.class.getName() + ".context";
   private static final String SESSION = SessionTokenAuthentication.class.getName() + ".session";
 
+  static final CloseStatus TRY_AGAIN_LATER =
+      new CloseStatus(1013, "Try again later: sessions cannot be checked right now");
+
   private final SessionStore store;
   private final SessionCookie cookie;
+  private final WebSocketShutdown sockets;
 
-  SessionTokenAuthentication(SessionStore store, SessionCookie cookie) {
+  SessionTokenAuthentication(SessionStore store, SessionCookie cookie, WebSocketShutdown sockets) {
     this.store = store;
     this.cookie = cookie;
+    this.sockets = sockets;
   }
 
   /** The id of the session a socket runs under, if any. */
@@ -50,7 +59,14 @@ final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
     return store
         .find(value)
         .switchIfEmpty(Mono.error(() -> new BadCredentialsException("No signed-in session")))
-        .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable)
+        .onErrorResume(
+            SessionContextRepository::storeFailure,
+            // closed first with a code to retry: the failure then makes spring-graphql close it
+            // with 4401, a frame that is no longer sent
+            e ->
+                sockets
+                    .close(info.getAttributes(), TRY_AGAIN_LATER)
+                    .then(Mono.error(SessionContextRepository.unavailable(e))))
         .doOnNext(
             session -> {
               info.getAttributes()

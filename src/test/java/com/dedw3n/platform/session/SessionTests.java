@@ -249,6 +249,36 @@ class SessionTests {
   }
 
   /**
+   * A phone's socket that sends its token while Redis is away is closed with 1013 Try Again Later,
+   * which graphql-ws retries, not 4401 Unauthorized, which it takes as final (and apps as "signed
+   * out"): the token is fine, the store could not say so.
+   */
+  @Test
+  void aTokenInConnectionInitWithRedisAwayIsToldToTryAgainNotUnauthorized() {
+    Account ann = signUp(a);
+    String token = signInForToken(a, ann);
+    redis.proxy().close();
+    try {
+      Socket socket = Socket.connect(b, null, token, "subscription { inbox { cursor } }", Map.of());
+      assertThat(socket.closed()).isEqualTo(1013);
+      assertThat(socket.subscribed.asMono().toFuture().getNow(null))
+          .as("never acknowledged")
+          .isNull();
+    } finally {
+      redis.proxy().open();
+    }
+    // the next tests need Redis: wait for the instances to reconnect
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    for (var instance : List.of(a, b)) {
+      while (graphQl(instance, bearer(token), "{ viewer { id } }", Map.of()).getStatus().value()
+          != 200) {
+        assertThat(System.nanoTime()).as("Redis is back").isLessThan(deadline);
+        Mono.delay(Duration.ofMillis(200)).block();
+      }
+    }
+  }
+
+  /**
    * A browser back after more than touch-after (a laptop that slept) reopens its WebSocket before
    * any HTTP request: the socket reads its session at its first operation, after the upgrade's
    * answer has gone, so no cookie can be set there. The session is touched and the socket served.
@@ -602,6 +632,18 @@ class SessionTests {
         String token,
         String query,
         Map<String, Object> variables) {
+      Socket socket = connect(instance, cookie, token, query, variables);
+      socket.subscribed.asMono().block(Duration.ofSeconds(10));
+      return socket;
+    }
+
+    /** A socket that sends connection_init, and the operation once acknowledged; not waited for. */
+    static Socket connect(
+        ConfigurableApplicationContext instance,
+        String cookie,
+        String token,
+        String query,
+        Map<String, Object> variables) {
       Socket socket = new Socket();
       HttpHeaders headers = new HttpHeaders();
       if (cookie != null) {
@@ -657,7 +699,6 @@ class SessionTests {
                     }
                   })
               .subscribe();
-      socket.subscribed.asMono().block(Duration.ofSeconds(10));
       return socket;
     }
 

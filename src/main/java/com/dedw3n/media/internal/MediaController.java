@@ -44,6 +44,9 @@ import reactor.core.publisher.Mono;
 @Controller
 class MediaController {
 
+  /** Download URLs signed at once for one page of parents (each signature may be a call). */
+  private static final int SIGNING_AT_ONCE = 8;
+
   /** The schema's {@code RequestUploadInput}. */
   record RequestUploadInput(
       @NotNull MediaPurpose purpose,
@@ -344,7 +347,10 @@ class MediaController {
             ? Mono.just(Map.of())
             : objects
                 .attachedTo(purpose, ownerIds)
-                .concatMap(row -> view(row).map(view -> Map.entry(row.ownerId(), view)))
+                // signed several at a time, in order: without a key file each signature is a
+                // call to Google's IAM (signBlob), and a chat page holds many attachments
+                .flatMapSequential(
+                    row -> view(row).map(view -> Map.entry(row.ownerId(), view)), SIGNING_AT_ONCE)
                 .collect(
                     Collectors.groupingBy(
                         Map.Entry::getKey,

@@ -465,14 +465,17 @@ class MediaTests extends ApiTests {
     awaitTrue("the queue forgets it", () -> queued(second) == 0);
   }
 
-  /** The first deletion is done and the second one waits for the upload URL's expiry. */
+  /**
+   * The first deletion is done and the second one waits for the upload URL's expiry (15 minutes)
+   * and an hour more: a PUT started before the expiry may still be arriving until then.
+   */
   private void awaitRecheckAtTheUrlsExpiry(Ticket ticket) {
     awaitTrue(
-        "the first deletion is done and the second one waits for the URL's expiry",
+        "the first deletion is done and the second one waits for the URL's expiry and an hour",
         () ->
             db.sql(
                         "SELECT count(*) FROM media_deletions WHERE object_name LIKE $1 AND recheck_at"
-                            + " IS NULL AND next_attempt_at > now() + interval '10 minutes'")
+                            + " IS NULL AND next_attempt_at > now() + interval '70 minutes'")
                     .bind(0, "%" + ticket.objectId())
                     .map(row -> row.get(0, Long.class))
                     .one()

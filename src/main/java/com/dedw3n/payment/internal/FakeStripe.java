@@ -73,6 +73,7 @@ public final class FakeStripe implements AutoCloseable {
   private final java.util.Set<String> inFlight = new java.util.HashSet<>();
   private final AtomicInteger keyInUse = new AtomicInteger();
   private final AtomicInteger intentCreates = new AtomicInteger();
+  private final AtomicInteger cancels = new AtomicInteger();
   private final AtomicInteger refundCreates = new AtomicInteger();
   private final HttpClient webhookClient =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -199,8 +200,31 @@ public final class FakeStripe implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * Marks the PaymentIntent processing, as a confirmed bank debit (ACH, SEPA) stays for days, and
+   * sends its event; Stripe refuses to cancel it meanwhile.
+   */
+  public void startProcessing(String intentId) {
+    Map<String, Object> intent = intents.get(intentId);
+    synchronized (intent) {
+      intent.put("status", "processing");
+      send("payment_intent.processing", intent);
+    }
+  }
+
+  /** PaymentIntent cancel requests received. */
+  public int cancels() {
+    return cancels.get();
+  }
+
   /** Marks the PaymentIntent paid (as a confirmed card does) and answers it; sends its events. */
   public Map<String, Object> pay(String intentId) {
+    Map<String, Object> intent = intents.get(intentId);
+    synchronized (intent) {
+      if ("processing".equals(intent.get("status"))) {
+        intent.put("status", "requires_payment_method"); // the debit clears
+      }
+    }
     return confirm(intentId, "pm_card_visa");
   }
 
@@ -391,13 +415,16 @@ public final class FakeStripe implements AutoCloseable {
   }
 
   private Answer cancel(String id) {
+    cancels.incrementAndGet();
     synchronized (intents.get(id)) {
       Map<String, Object> intent = intents.get(id);
-      if ("succeeded".equals(intent.get("status"))) {
+      if ("succeeded".equals(intent.get("status")) || "processing".equals(intent.get("status"))) {
         return error(
             400,
             "invalid_request_error",
-            "You cannot cancel this PaymentIntent because it has a status of succeeded.");
+            "You cannot cancel this PaymentIntent because it has a status of "
+                + intent.get("status")
+                + ".");
       }
       intent.put("status", "canceled");
       send("payment_intent.canceled", intent);

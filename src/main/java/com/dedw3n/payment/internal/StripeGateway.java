@@ -122,7 +122,11 @@ final class StripeGateway {
             "cancel a PaymentIntent",
             () -> {
               PaymentIntent intent = client().paymentIntents().retrieve(id);
-              if ("succeeded".equals(intent.getStatus()) || "canceled".equals(intent.getStatus())) {
+              // paid, cancelled already, or a bank debit under way, which Stripe refuses to cancel
+              // (it succeeds or fails within days, and its webhook says which)
+              if ("succeeded".equals(intent.getStatus())
+                  || "canceled".equals(intent.getStatus())
+                  || "processing".equals(intent.getStatus())) {
                 return intent;
               }
               return client().paymentIntents().cancel(id);

@@ -60,9 +60,9 @@ class UnpaidOrderExpiry implements DisposableBean {
   /**
    * Cancels every order that had expired when the sweep started; answers how many were cancelled.
    * It pages through them oldest first: an order that cannot be cancelled now (Stripe unreachable,
-   * or paid at Stripe with its webhook still to come) is left for the next sweep and does not hold
-   * up the ones behind it. A flood of unpaid orders is cancelled within a sweep or two, where a
-   * sweep of the 100 oldest fell behind at 200 a minute.
+   * or paid at Stripe with its webhook still to come, or a bank debit still processing) is left for
+   * the next sweep and does not hold up the ones behind it. A flood of unpaid orders is cancelled
+   * within a sweep or two, where a sweep of the 100 oldest fell behind at 200 a minute.
    */
   Mono<Long> sweep() {
     OffsetDateTime now = clock.instant().atOffset(ZoneOffset.UTC);
@@ -102,12 +102,24 @@ class UnpaidOrderExpiry implements DisposableBean {
     return payments
         .ofOrders(orderIds)
         .filter(payment -> payment.paymentIntentId() != null)
-        .collectMap(PaymentRow::orderId, PaymentRow::paymentIntentId)
+        .collectMap(PaymentRow::orderId, payment -> payment)
         .flatMapMany(
             intents ->
                 Flux.fromIterable(orderIds)
                     .flatMap(
-                        orderId -> expire(orderId, intents.get(orderId), waitingForStripe),
+                        orderId -> {
+                          PaymentRow payment = intents.get(orderId);
+                          // a bank debit under way (ACH, SEPA: days): its webhook settles the
+                          // order, and asking Stripe to cancel it, which it refuses, every sweep
+                          // on every instance would spend the account's rate limit
+                          if (payment != null && "processing".equals(payment.stripeStatus())) {
+                            return Mono.just(false);
+                          }
+                          return expire(
+                              orderId,
+                              payment == null ? null : payment.paymentIntentId(),
+                              waitingForStripe);
+                        },
                         CONCURRENCY));
   }
 
@@ -124,7 +136,10 @@ class UnpaidOrderExpiry implements DisposableBean {
     Mono<String> cancelled = intent == null ? Mono.just("none") : stripe.cancelIntent(intent);
     return cancelled
         .flatMap(
-            status -> "succeeded".equals(status) ? Mono.just(false) : cancelOrder(orderId, intent))
+            status ->
+                "succeeded".equals(status) || "processing".equals(status)
+                    ? Mono.just(false)
+                    : cancelOrder(orderId, intent))
         .onErrorResume(
             e -> {
               log.warn("Order " + orderId + " not expired now: " + e.getMessage());

@@ -1059,6 +1059,41 @@ class PaymentTests extends ApiTests {
     assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
   }
 
+  /**
+   * A bank debit (ACH, SEPA) stays processing for days, and Stripe refuses to cancel it meanwhile:
+   * the sweeps leave its order alone without asking Stripe, until its webhook settles it.
+   */
+  @Test
+  void anExpiredOrderWhosePaymentIsProcessingIsLeftWithoutAskingStripe() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long product = product(seller, 100, 5);
+    String order = placeOrder(buyer, product, 1);
+    String pi = checkout(buyer, order).paymentIntentId();
+    stripe.startProcessing(pi);
+    String processing = event("payment_intent.processing", stripe.intent(pi));
+    assertThat(deliver(processing, sign(processing, now()))).isEqualTo(200);
+    // another one whose processing event has not arrived yet: Stripe's answer says it
+    String other = placeOrder(buyer, product, 1);
+    String otherPi = checkout(buyer, other).paymentIntentId();
+    stripe.startProcessing(otherPi);
+    expiredAgo("1 hour", Long.parseLong(order), Long.parseLong(other));
+    int cancels = stripe.cancels();
+    for (int i = 0; i < 3; i++) {
+      expiry.sweep().block(Duration.ofSeconds(30));
+    }
+    assertThat(stripe.cancels() - cancels).as("cancel requests Stripe would refuse").isZero();
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(payment(buyer, other).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(stock(product)).isEqualTo(3);
+    // days later the debit clears
+    stripe.pay(pi);
+    String event = event("payment_intent.succeeded", stripe.intent(pi));
+    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
+    assertThat(stock(product)).isEqualTo(3);
+  }
+
   @Test
   void cryptoCheckoutHonoursOnlyTheBuyersValidQuote() {
     var seller = signUp("Seller");

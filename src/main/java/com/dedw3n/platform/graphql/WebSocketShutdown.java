@@ -73,6 +73,11 @@ public class WebSocketShutdown implements SmartLifecycle {
         .flatMap(session -> session.close(status).onErrorComplete());
   }
 
+  /** The attributes of the open GraphQL WebSockets. */
+  public List<Map<String, Object>> openAttributes() {
+    return open.stream().map(WebSocketSession::getAttributes).toList();
+  }
+
   /** Closes the open GraphQL WebSockets whose attributes match, with this status. */
   public void closeWhere(Predicate<Map<String, Object>> attributes, CloseStatus status) {
     for (WebSocketSession session : open) {

@@ -99,22 +99,20 @@ public class SessionContextRepository implements ServerSecurityContextRepository
    * Completes when the session this request came with ends (signed out, everywhere, password
    * changed, limit, lifetime), whichever instance ended it; never for a request without one. A
    * request that lasts, a subscription over Server-Sent Events, ends with it, as a WebSocket is
-   * closed ({@code EndedSessionSockets}): it was authorised once, when it started.
+   * closed ({@code EndedSessionSockets}): it was authorised once, when it started. A session ended
+   * between its lookup and this, or whose end's announcement was missed, is found by the next sweep
+   * ({@link SessionStore#endOf}).
    */
   public Mono<Void> sessionEnd(ServerWebExchange exchange) {
     if (credential(exchange.getRequest()).isEmpty()) {
       return Mono.never();
     }
     // a failed lookup is no session to watch: the request is refused with it
-    Mono<String> session =
-        current(exchange).map(SessionStore.SignedIn::id).onErrorResume(e -> Mono.empty());
-    // listening from the start, before the lookup answers: an end in between is not missed
-    return store
-        .ended()
-        .onBackpressureBuffer()
-        .filterWhen(ended -> session.map(ended::equals))
-        .next()
-        .then();
+    return current(exchange)
+        .map(SessionStore.SignedIn::id)
+        .onErrorResume(e -> Mono.empty())
+        .defaultIfEmpty("")
+        .flatMap(id -> id.isEmpty() ? Mono.never() : store.endOf(id));
   }
 
   /** Sessions are made by {@code Sessions}, never by Spring Security. */

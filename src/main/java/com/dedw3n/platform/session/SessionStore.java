@@ -11,8 +11,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.session.ReactiveSessionRepository;
@@ -35,6 +41,8 @@ import reactor.core.publisher.Mono;
  * that each closes the WebSockets the session opened.
  */
 public final class SessionStore implements DisposableBean {
+
+  private static final int RECHECKS_AT_ONCE = 16;
 
   private static final ThrottledLog log = new ThrottledLog(SessionStore.class);
   static final String USER_ID = "userId";
@@ -65,6 +73,9 @@ public final class SessionStore implements DisposableBean {
   private final Clock clock;
   private final @Nullable RedisChannel announcements;
   private final SerialSink<String> endedHere = SerialSink.multicast();
+  // the sessions this instance's open sockets and streams run under, rechecked by every sweep
+  private final List<Supplier<Collection<String>>> holders = new CopyOnWriteArrayList<>();
+  private final Map<String, Integer> streams = new ConcurrentHashMap<>();
   private final MeterRegistry meters;
   private final Counter created;
   private final Counter writes;
@@ -233,6 +244,55 @@ public final class SessionStore implements DisposableBean {
             });
   }
 
+  /**
+   * Has every sweep recheck the sessions these are (an instance's open sockets): see {@link
+   * #recheckHeld}.
+   */
+  public void recheckEverySweep(Supplier<Collection<String>> sessionIds) {
+    holders.add(sessionIds);
+  }
+
+  /**
+   * Completes when this session ends, as {@link #ended()} tells; while it is awaited, every sweep
+   * also checks that the session still exists ({@link #recheckHeld}).
+   */
+  public Mono<Void> endOf(String sessionId) {
+    return Mono.defer(
+        () -> {
+          streams.merge(sessionId, 1, Integer::sum);
+          return ended()
+              .onBackpressureBuffer()
+              .filter(sessionId::equals)
+              .next()
+              .then()
+              .doFinally(
+                  signal -> streams.computeIfPresent(sessionId, (id, n) -> n == 1 ? null : n - 1));
+        });
+  }
+
+  /**
+   * Tells this instance's {@link #ended()} listeners of every held session (open sockets and
+   * streams) whose record is gone: a session ended on another instance is announced once, and an
+   * instance whose Redis subscription is reconnecting at that moment misses it, which left the
+   * sockets of a signed-out user open there. One lookup a held session a sweep.
+   */
+  Mono<Void> recheckHeld() {
+    Set<String> held = new HashSet<>(streams.keySet());
+    holders.forEach(holder -> held.addAll(holder.get()));
+    return Flux.fromIterable(held)
+        .flatMap(
+            id ->
+                records
+                    .find(id)
+                    .filter(found -> !found.expiredAt(clock.instant()))
+                    .hasElement()
+                    .filter(live -> !live)
+                    .map(gone -> id),
+            RECHECKS_AT_ONCE)
+        .doOnNext(this::emitEnded)
+        .then();
+  }
+
   /** Counts and removes what expired, then refreshes the active count. */
   private Mono<Void> sweep() {
     return index
@@ -250,7 +310,7 @@ public final class SessionStore implements DisposableBean {
                     .then())
         .then(index.count())
         .doOnNext(active::set)
-        .then();
+        .then(recheckHeld());
   }
 
   private void ended(Collection<String> sessionIds, Reason reason) {

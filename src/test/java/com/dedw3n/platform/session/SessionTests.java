@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
@@ -57,6 +58,7 @@ class SessionTests {
   static final AtomicInteger users = new AtomicInteger();
 
   static RedisBehindProxy redis;
+  static String sessionPrefix;
   static ConfigurableApplicationContext a;
   static ConfigurableApplicationContext b;
 
@@ -65,6 +67,7 @@ class SessionTests {
     redis = RedisBehindProxy.start();
     String viaProxy = redis.url();
     String prefix = "dedw3n:test:" + UUID.randomUUID() + ":";
+    sessionPrefix = prefix + "session:";
     a = instance(viaProxy, prefix, false);
     b = instance(viaProxy, prefix, true);
   }
@@ -158,6 +161,58 @@ class SessionTests {
    * refused and ends neither, a password changed there keeps the phone's session and ends the
    * browser's, and signing up there is refused before the account is made.
    */
+  /**
+   * An end is announced to the other instances once: one whose Redis subscription was reconnecting
+   * at that moment never hears of it. Its next sweep finds the session gone and closes the
+   * session's sockets and Server-Sent Events streams there all the same.
+   */
+  @Test
+  void aSessionEndedWithoutTheAnnouncementIsFoundByTheNextSweep() {
+    Account ann = signUp(a);
+    Account ben = signUp(a);
+    String conversation = startConversation(a, ann, ben);
+    Socket socket = Socket.open(b, ann.cookie(), null, conversation, null);
+    AtomicReference<String> stream = new AtomicReference<>("open");
+    Disposable events =
+        client(b)
+            .post()
+            .uri("/graphql")
+            .header(HttpHeaders.COOKIE, "SESSION=" + ann.cookie())
+            .accept(MediaType.TEXT_EVENT_STREAM)
+            .bodyValue(
+                Map.of(
+                    "query",
+                    "subscription($c:ID!){messageAdded(conversationId:$c){body}}",
+                    "variables",
+                    Map.of("c", conversation)))
+            .exchange()
+            .returnResult(String.class)
+            .getResponseBody()
+            .subscribe(event -> {}, e -> stream.set("failed"), () -> stream.set("ended"));
+    try {
+      send(a, ben, conversation, "hello");
+      assertThat(socket.nextBody()).isEqualTo("hello");
+      // the session's record removed, as an end on another instance does, and nothing announced
+      String id = b.getBean(SessionStore.class).idOf(ann.cookie()).orElseThrow();
+      assertThat(
+              b.getBean(ReactiveStringRedisTemplate.class)
+                  .delete(sessionPrefix + "sessions:" + id)
+                  .block(Duration.ofSeconds(5)))
+          .isEqualTo(1);
+      assertThat(socket.closeStatus.get()).as("not told: still open").isNull();
+
+      b.getBean(SessionStore.class).recheckHeld().block(Duration.ofSeconds(10));
+      assertThat(socket.closed()).isEqualTo(4403);
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (stream.get().equals("open") && System.nanoTime() < deadline) {
+        Mono.delay(Duration.ofMillis(50)).block();
+      }
+      assertThat(stream.get()).as("the Server-Sent Events stream").isNotEqualTo("open");
+    } finally {
+      events.dispose();
+    }
+  }
+
   @Test
   void overAWebSocketTheSessionIsTheSockets() {
     Account ann = signUp(a);

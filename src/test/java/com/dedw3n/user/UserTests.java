@@ -220,6 +220,60 @@ class UserTests extends ApiTests {
     assertThat(response.getResponseCookies().getFirst("SESSION")).isNotNull();
   }
 
+  /**
+   * signIn answers with the session cookie whatever else the request carries: an app that sends its
+   * old bearer token along gets a session it can use (and its old one ends), not a session whose
+   * token went nowhere.
+   */
+  @Test
+  void signInWithABearerTokenAlongStillSetsTheCookie() {
+    var alice = signUp("Alice");
+    String old =
+        anonymous()
+            .document(
+                "mutation{signInForToken(email:\""
+                    + alice.email()
+                    + "\",password:\"correct horse battery\"){token}}")
+            .execute()
+            .path("signInForToken.token")
+            .entity(String.class)
+            .get();
+    var signIn =
+        http()
+            .post()
+            .uri("/graphql")
+            .header("Authorization", "Bearer " + old)
+            .bodyValue(
+                java.util.Map.of(
+                    "query",
+                    "mutation{signIn(email:\""
+                        + alice.email()
+                        + "\",password:\"correct horse battery\"){id}}"))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult();
+    var cookie = signIn.getResponseCookies().getFirst("SESSION");
+    assertThat(cookie).as("the new session's cookie").isNotNull();
+    http()
+        .post()
+        .uri("/graphql")
+        .cookie("SESSION", cookie.getValue())
+        .bodyValue(java.util.Map.of("query", "{viewer{id}}"))
+        .exchange()
+        .expectBody(String.class)
+        .value(body -> assertThat(body).contains(alice.id()));
+    http()
+        .post()
+        .uri("/graphql")
+        .header("Authorization", "Bearer " + old)
+        .bodyValue(java.util.Map.of("query", "{viewer{id}}"))
+        .exchange()
+        .expectBody(String.class)
+        .value(body -> assertThat(body).contains("\"viewer\":null"));
+  }
+
   @Test
   void signInReissuesTheSessionId() {
     var alice = signUp("Alice");

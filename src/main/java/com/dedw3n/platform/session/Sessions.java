@@ -42,8 +42,9 @@ public class Sessions {
   }
 
   /**
-   * Signs the user in. With {@code asToken} (or a request that authenticates by bearer token) the
-   * token is only returned, for the client to keep; otherwise it is also set as the cookie.
+   * Signs the user in. With {@code asToken} the token is only returned, for the client to keep;
+   * otherwise it is also set as the cookie, whatever the request carried (a bearer token along with
+   * {@code signIn} left the client with neither: the new session's token went nowhere).
    */
   public Mono<Issued> signIn(long userId, boolean asToken) {
     return exchange()
@@ -57,7 +58,7 @@ public class Sessions {
                     .then(store.create(userId))
                     .doOnNext(
                         issued -> {
-                          if (!asToken && !byBearer(exchange)) {
+                          if (!asToken) {
                             cookie.issue(exchange, issued.token());
                           }
                         }))
@@ -138,13 +139,6 @@ public class Sessions {
         .orElse(false)) {
       cookie.clear(exchange);
     }
-  }
-
-  private boolean byBearer(ServerWebExchange exchange) {
-    return contexts
-        .credential(exchange.getRequest())
-        .map(credential -> credential.carrier() == Carrier.BEARER)
-        .orElse(false);
   }
 
   private static Mono<ServerWebExchange> exchange() {

@@ -105,6 +105,7 @@ enum MediaFormat {
 
   private static Optional<Sniffed> jpeg(ByteBuffer bytes) {
     int i = 2;
+    int orientation = 1;
     while (i + 4 <= bytes.limit()) {
       if ((bytes.get(i) & 0xFF) != 0xFF) {
         return Optional.empty();
@@ -123,7 +124,14 @@ enum MediaFormat {
           marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
       if (startOfFrame) {
         // length(2) precision(1) height(2) width(2)
-        return image(JPEG, bytes.getShort(i + 7) & 0xFFFF, bytes.getShort(i + 5) & 0xFFFF);
+        int width = bytes.getShort(i + 7) & 0xFFFF;
+        int height = bytes.getShort(i + 5) & 0xFFFF;
+        // a phone's portrait photo is stored landscape, with EXIF saying to turn it a quarter:
+        // the dimensions are the ones it is shown with (orientations 5 to 8 swap them)
+        return orientation >= 5 ? image(JPEG, height, width) : image(JPEG, width, height);
+      }
+      if (marker == 0xE1 && orientation == 1) {
+        orientation = exifOrientation(bytes, i + 4, Math.min(i + 2 + length, bytes.limit()));
       }
       if (marker == 0xDA || length < 2) { // scan data before any frame header: broken
         return Optional.empty();
@@ -131,6 +139,51 @@ enum MediaFormat {
       i += 2 + length;
     }
     return Optional.empty();
+  }
+
+  /**
+   * The Orientation tag (1 to 8) of an APP1 segment holding EXIF, from {@code start} to {@code
+   * end}; 1 (as stored) when it is not EXIF, has no such tag, or is cut short.
+   */
+  static int exifOrientation(ByteBuffer bytes, int start, int end) {
+    try {
+      if (end - start < 14 || !ascii(bytes, start, 6).equals("Exif\0\0")) {
+        return 1;
+      }
+      int tiff = start + 6;
+      String order = ascii(bytes, tiff, 2);
+      if (!order.equals("II") && !order.equals("MM")) {
+        return 1;
+      }
+      ByteBuffer b =
+          bytes
+              .duplicate()
+              .order(order.equals("II") ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+      if ((b.getShort(tiff + 2) & 0xFFFF) != 42) {
+        return 1;
+      }
+      int directory = tiff + b.getInt(tiff + 4);
+      int entries = b.getShort(directory) & 0xFFFF;
+      for (int k = 0; k < entries; k++) {
+        int entry = directory + 2 + 12 * k; // tag(2) type(2) count(4) value(4)
+        if (entry + 12 > end) {
+          return 1;
+        }
+        if ((b.getShort(entry) & 0xFFFF) == 0x0112 && (b.getShort(entry + 2) & 0xFFFF) == 3) {
+          int value = b.getShort(entry + 8) & 0xFFFF; // a SHORT sits first in the value field
+          return value >= 1 && value <= 8 ? value : 1;
+        }
+      }
+      return 1;
+    } catch (IndexOutOfBoundsException e) {
+      return 1; // cut short, or offsets pointing outside the bytes read
+    }
+  }
+
+  private static String ascii(ByteBuffer bytes, int at, int length) {
+    byte[] read = new byte[length];
+    bytes.get(at, read);
+    return new String(read, StandardCharsets.ISO_8859_1);
   }
 
   private static Optional<Sniffed> webp(byte[] head) {
@@ -189,7 +242,13 @@ enum MediaFormat {
       if (ispe < 4 || ispe + 16 > head.length) {
         return Optional.empty();
       }
-      return image(AVIF, bytes.getInt(ispe + 8), bytes.getInt(ispe + 12));
+      int width = bytes.getInt(ispe + 8);
+      int height = bytes.getInt(ispe + 12);
+      // 'irot': size(4) type(4) angle(1, its low two bits, quarter turns): 'ispe' is the size
+      // before the turn, the dimensions are the ones it is shown with
+      int irot = indexOf(head, "irot".getBytes(StandardCharsets.US_ASCII), head.length);
+      boolean quarter = irot >= 4 && irot + 4 < head.length && (head[irot + 4] & 1) == 1;
+      return quarter ? image(AVIF, height, width) : image(AVIF, width, height);
     }
     return mp4 ? Optional.of(new Sniffed(MP4, null, null)) : Optional.empty();
   }

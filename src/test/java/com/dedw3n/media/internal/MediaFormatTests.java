@@ -3,6 +3,8 @@ package com.dedw3n.media.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.media.internal.MediaFormat.Sniffed;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,56 @@ class MediaFormatTests {
         .contains(new Sniffed(MediaFormat.WEBP, 640, 480));
     assertThat(MediaFormat.sniff(TestImages.avif(1920, 1080)))
         .contains(new Sniffed(MediaFormat.AVIF, 1920, 1080));
+  }
+
+  /**
+   * A phone stores a portrait photo as a landscape frame with EXIF Orientation 6 (or 8): its
+   * dimensions are the ones it is shown with, as browsers and the mobile SDKs show it.
+   */
+  @Test
+  void aJpegTurnedByItsExifOrientationHasTheDimensionsItIsShownWith() {
+    byte[] landscape = TestImages.jpeg(4, 2);
+    assertThat(MediaFormat.sniff(withExif(landscape, 6, false)))
+        .contains(new Sniffed(MediaFormat.JPEG, 2, 4));
+    assertThat(MediaFormat.sniff(withExif(landscape, 8, true)))
+        .contains(new Sniffed(MediaFormat.JPEG, 2, 4));
+    // upside down (3) or mirrored (2): the same dimensions
+    assertThat(MediaFormat.sniff(withExif(landscape, 3, false)))
+        .contains(new Sniffed(MediaFormat.JPEG, 4, 2));
+    // an EXIF directory outside its segment is read as no orientation, not as a broken image
+    byte[] astray = withExif(landscape, 6, false);
+    ByteBuffer.wrap(astray).putInt(16, 1000); // the TIFF header's offset of its first directory
+    assertThat(MediaFormat.sniff(astray)).contains(new Sniffed(MediaFormat.JPEG, 4, 2));
+  }
+
+  @Test
+  void anAvifTurnedAQuarterHasTheDimensionsItIsShownWith() {
+    byte[] avif = TestImages.avif(1920, 1080);
+    ByteBuffer.wrap(avif, 44, 9)
+        .putInt(9)
+        .put("irot".getBytes(StandardCharsets.US_ASCII))
+        .put((byte) 1);
+    assertThat(MediaFormat.sniff(avif)).contains(new Sniffed(MediaFormat.AVIF, 1080, 1920));
+  }
+
+  /** The JPEG with an APP1 EXIF segment right after its SOI marker, holding one Orientation. */
+  private static byte[] withExif(byte[] jpeg, int orientation, boolean littleEndian) {
+    ByteBuffer tiff =
+        ByteBuffer.allocate(26)
+            .order(littleEndian ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+    tiff.put((byte) (littleEndian ? 'I' : 'M')).put((byte) (littleEndian ? 'I' : 'M'));
+    tiff.putShort((short) 42).putInt(8); // the first directory right after this header
+    tiff.putShort((short) 1); // one entry: Orientation, SHORT, 1 value
+    tiff.putShort((short) 0x0112).putShort((short) 3).putInt(1);
+    tiff.putShort((short) orientation).putShort((short) 0);
+    tiff.putInt(0); // no next directory
+    byte[] exif = "Exif\0\0".getBytes(StandardCharsets.ISO_8859_1);
+    int length = 2 + exif.length + tiff.capacity();
+    ByteBuffer out = ByteBuffer.allocate(jpeg.length + 2 + length);
+    out.put(jpeg, 0, 2); // SOI
+    out.put((byte) 0xFF).put((byte) 0xE1).putShort((short) length).put(exif).put(tiff.array());
+    out.put(jpeg, 2, jpeg.length - 2);
+    return out.array();
   }
 
   @Test

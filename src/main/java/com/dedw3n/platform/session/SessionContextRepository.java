@@ -107,10 +107,14 @@ public class SessionContextRepository implements ServerSecurityContextRepository
     if (credential(exchange.getRequest()).isEmpty()) {
       return Mono.never();
     }
-    // a failed lookup is no session to watch: the request is refused with it
+    // a failed lookup (the request is refused with it, unless a later one answers): the session
+    // the token names is watched, so that a stream served after all still ends with it
     return current(exchange)
         .map(SessionStore.SignedIn::id)
-        .onErrorResume(e -> Mono.empty())
+        .onErrorResume(
+            e ->
+                Mono.justOrEmpty(
+                    credential(exchange.getRequest()).flatMap(c -> store.idOf(c.token()))))
         .defaultIfEmpty("")
         .flatMap(id -> id.isEmpty() ? Mono.never() : store.endOf(id));
   }
@@ -165,8 +169,9 @@ public class SessionContextRepository implements ServerSecurityContextRepository
             })
         .map(session -> contextOf(session.userId()))
         .onErrorMap(SessionContextRepository::storeFailure, SessionContextRepository::unavailable)
-        // a failure is not kept: a WebSocket's exchange lasts as long as the socket, whose next
-        // operation asks the store again once it answers
-        .cache(context -> FOREVER, failure -> Duration.ZERO, () -> FOREVER);
+        // a failure is kept for a second, as long as its Retry-After: a request's fields do not
+        // each ask a store that is failing, and a WebSocket's exchange, which lasts as long as
+        // the socket, asks again at an operation after that
+        .cache(context -> FOREVER, failure -> Duration.ofSeconds(1), () -> FOREVER);
   }
 }

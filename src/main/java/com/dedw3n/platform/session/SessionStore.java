@@ -195,6 +195,11 @@ public final class SessionStore implements DisposableBean {
             });
   }
 
+  /** Whether the session's record exists and has not expired (read only: nothing is touched). */
+  public Mono<Boolean> live(String sessionId) {
+    return records.find(sessionId).filter(found -> !found.expiredAt(clock.instant())).hasElement();
+  }
+
   /** The session id a token names, if this deployment signed it (the store is not asked). */
   public java.util.Optional<String> idOf(String token) {
     return tokens.verify(token);
@@ -280,15 +285,7 @@ public final class SessionStore implements DisposableBean {
     Set<String> held = new HashSet<>(streams.keySet());
     holders.forEach(holder -> held.addAll(holder.get()));
     return Flux.fromIterable(held)
-        .flatMap(
-            id ->
-                records
-                    .find(id)
-                    .filter(found -> !found.expiredAt(clock.instant()))
-                    .hasElement()
-                    .filter(live -> !live)
-                    .map(gone -> id),
-            RECHECKS_AT_ONCE)
+        .flatMap(id -> live(id).filter(live -> !live).map(gone -> id), RECHECKS_AT_ONCE)
         .doOnNext(this::emitEnded)
         .then();
   }

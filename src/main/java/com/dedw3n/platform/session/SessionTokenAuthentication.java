@@ -53,8 +53,13 @@ final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
       WebSocketSessionInfo info, Map<String, Object> payload) {
     Object token = payload == null ? null : payload.get(PAYLOAD_KEY);
     if (!(token instanceof String value) || value.isBlank()) {
-      fromUpgrade(info.getHeaders()).ifPresent(id -> info.getAttributes().put(SESSION, id));
-      return Mono.empty();
+      // the socket's session only when it is live: a browser keeps the cookie of a session that
+      // ended elsewhere and is served as anonymous, and the sweep would close its socket as that
+      // session's every minute. A store that cannot answer now leaves the sweep to tell.
+      return Mono.justOrEmpty(fromUpgrade(info.getHeaders()))
+          .filterWhen(id -> store.live(id).onErrorReturn(true))
+          .doOnNext(id -> info.getAttributes().put(SESSION, id))
+          .then(Mono.empty());
     }
     return store
         .find(value)

@@ -156,11 +156,23 @@ class SessionTests {
   }
 
   /**
-   * An operation over a WebSocket runs under the socket's session, here a phone's connection_init
-   * token, whatever cookie its upgrade request carried (here the browser's): signing out there is
-   * refused and ends neither, a password changed there keeps the phone's session and ends the
-   * browser's, and signing up there is refused before the account is made.
+   * A browser keeps the cookie of a session that ended elsewhere (signed out everywhere from the
+   * phone) and is served as anonymous: its socket is no session's, and the sweep leaves it open.
    */
+  @Test
+  void aSocketOpenedWithTheCookieOfAnEndedSessionIsAnonymousAndLeftOpen() {
+    Account ann = signUp(a);
+    graphQl(a, cookie(ann.cookie()), "mutation { signOutEverywhere }", Map.of());
+    Socket socket = Socket.operation(b, ann.cookie(), null, "{ viewer { id } }", Map.of());
+    assertThat(socket.nextPayload().get("data"))
+        .as("anonymous")
+        .isEqualTo(java.util.Collections.singletonMap("viewer", null));
+    b.getBean(SessionStore.class).recheckHeld().block(Duration.ofSeconds(10));
+    Mono.delay(Duration.ofMillis(300)).block();
+    assertThat(socket.closeStatus.get()).as("left open").isNull();
+    socket.close();
+  }
+
   /**
    * An end is announced to the other instances once: one whose Redis subscription was reconnecting
    * at that moment never hears of it. Its next sweep finds the session gone and closes the
@@ -173,6 +185,7 @@ class SessionTests {
     String conversation = startConversation(a, ann, ben);
     Socket socket = Socket.open(b, ann.cookie(), null, conversation, null);
     AtomicReference<String> stream = new AtomicReference<>("open");
+    List<String> received = new CopyOnWriteArrayList<>();
     Disposable events =
         client(b)
             .post()
@@ -188,10 +201,15 @@ class SessionTests {
             .exchange()
             .returnResult(String.class)
             .getResponseBody()
-            .subscribe(event -> {}, e -> stream.set("failed"), () -> stream.set("ended"));
+            .subscribe(received::add, e -> stream.set("failed"), () -> stream.set("ended"));
     try {
       send(a, ben, conversation, "hello");
       assertThat(socket.nextBody()).isEqualTo("hello");
+      long delivered = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (received.stream().noneMatch(e -> e.contains("hello"))) {
+        assertThat(System.nanoTime()).as("the stream delivers").isLessThan(delivered);
+        Mono.delay(Duration.ofMillis(50)).block();
+      }
       // the session's record removed, as an end on another instance does, and nothing announced
       String id = b.getBean(SessionStore.class).idOf(ann.cookie()).orElseThrow();
       assertThat(
@@ -207,12 +225,18 @@ class SessionTests {
       while (stream.get().equals("open") && System.nanoTime() < deadline) {
         Mono.delay(Duration.ofMillis(50)).block();
       }
-      assertThat(stream.get()).as("the Server-Sent Events stream").isNotEqualTo("open");
+      assertThat(stream.get()).as("the Server-Sent Events stream").isEqualTo("ended");
     } finally {
       events.dispose();
     }
   }
 
+  /**
+   * An operation over a WebSocket runs under the socket's session, here a phone's connection_init
+   * token, whatever cookie its upgrade request carried (here the browser's): signing out there is
+   * refused and ends neither, a password changed there keeps the phone's session and ends the
+   * browser's, and signing up there is refused before the account is made.
+   */
   @Test
   void overAWebSocketTheSessionIsTheSockets() {
     Account ann = signUp(a);
@@ -322,10 +346,16 @@ class SessionTests {
     } finally {
       redis.proxy().open();
     }
-    // the next tests need Redis: wait for the instances to reconnect
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    awaitSessionsBack(bearer(token));
+  }
+
+  /**
+   * Waits until both instances read sessions again after Redis came back (the next tests need it).
+   */
+  static void awaitSessionsBack(Map<String, String> credential) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     for (var instance : List.of(a, b)) {
-      while (graphQl(instance, bearer(token), "{ viewer { id } }", Map.of()).getStatus().value()
+      while (graphQl(instance, credential, "{ viewer { id } }", Map.of()).getStatus().value()
           != 200) {
         assertThat(System.nanoTime()).as("Redis is back").isLessThan(deadline);
         Mono.delay(Duration.ofMillis(200)).block();
@@ -386,6 +416,7 @@ class SessionTests {
       }
       assertThat(refusal.toString()).contains("SESSIONS_UNAVAILABLE");
     }
+    awaitSessionsBack(cookie(ben.cookie()));
     send(a, ben, conversation, "after the blip");
     assertThat(annOnB.nextBody()).isEqualTo("after the blip");
     annOnB.close();

@@ -74,6 +74,7 @@ public final class FakeStripe implements AutoCloseable {
   private final AtomicInteger keyInUse = new AtomicInteger();
   private final AtomicInteger intentCreates = new AtomicInteger();
   private final AtomicInteger cancels = new AtomicInteger();
+  private final Map<String, AtomicInteger> intentReads = new ConcurrentHashMap<>();
   private final AtomicInteger refundCreates = new AtomicInteger();
   private final HttpClient webhookClient =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -212,6 +213,32 @@ public final class FakeStripe implements AutoCloseable {
     }
   }
 
+  /**
+   * A processing debit that failed (the account could not cover it): the intent can be paid again.
+   */
+  public void failDebit(String intentId) {
+    Map<String, Object> intent = intents.get(intentId);
+    synchronized (intent) {
+      intent.put("status", "requires_payment_method");
+      intent.put(
+          "last_payment_error",
+          Map.of(
+              "type",
+              "card_error",
+              "code",
+              "insufficient_funds",
+              "message",
+              "Insufficient funds."));
+      send("payment_intent.payment_failed", intent);
+    }
+  }
+
+  /** Reads (GET) of this PaymentIntent received. */
+  public int intentReads(String intentId) {
+    AtomicInteger reads = intentReads.get(intentId);
+    return reads == null ? 0 : reads.get();
+  }
+
   /** PaymentIntent cancel requests received. */
   public int cancels() {
     return cancels.get();
@@ -305,6 +332,7 @@ public final class FakeStripe implements AutoCloseable {
         return error(404, "invalid_request_error", "No such payment_intent: '" + id + "'");
       }
       if (method.equals("GET") && m.group(3) == null) {
+        intentReads.computeIfAbsent(id, key -> new AtomicInteger()).incrementAndGet();
         return ok(intents.get(id));
       }
       if (method.equals("POST") && "cancel".equals(m.group(3))) {

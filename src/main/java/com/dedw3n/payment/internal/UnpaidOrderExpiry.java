@@ -3,6 +3,7 @@ package com.dedw3n.payment.internal;
 import com.dedw3n.order.OrderLifecycle;
 import com.dedw3n.order.OrderStatus;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -105,18 +106,25 @@ class UnpaidOrderExpiry implements DisposableBean {
         .collectMap(PaymentRow::orderId, payment -> payment)
         .flatMapMany(
             intents ->
-                Flux.fromIterable(orderIds)
+                Flux.fromIterable(page)
                     .flatMap(
-                        orderId -> {
-                          PaymentRow payment = intents.get(orderId);
+                        due -> {
+                          PaymentRow payment = intents.get(due.id());
                           // a bank debit under way (ACH, SEPA: days): its webhook settles the
-                          // order, and asking Stripe to cancel it, which it refuses, every sweep
-                          // on every instance would spend the account's rate limit
-                          if (payment != null && "processing".equals(payment.stripeStatus())) {
+                          // order, and asking Stripe every sweep on every instance would spend
+                          // the account's rate limit; asked once an hour all the same (in the
+                          // first minute of each hour since the expiry), as the stored status is
+                          // the last event's, and events may come out of order
+                          if (payment != null
+                              && "processing".equals(payment.stripeStatus())
+                              && Duration.between(due.expiresAt().toInstant(), clock.instant())
+                                          .toMinutes()
+                                      % 60
+                                  != 0) {
                             return Mono.just(false);
                           }
                           return expire(
-                              orderId,
+                              due.id(),
                               payment == null ? null : payment.paymentIntentId(),
                               waitingForStripe);
                         },

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.dedw3n.ApiTests;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 class UserTests extends ApiTests {
 
@@ -201,21 +204,7 @@ class UserTests extends ApiTests {
         .expect(e -> e.getErrorType().toString().equals("UNAUTHORIZED"))
         .verify();
 
-    var response =
-        http()
-            .post()
-            .uri("/graphql")
-            .bodyValue(
-                java.util.Map.of(
-                    "query",
-                    "mutation{signIn(email:\""
-                        + alice.email()
-                        + "\",password:\"correct horse battery\"){id}}"))
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(String.class)
-            .returnResult();
+    var response = signInOverHttp(alice, headers -> {});
     assertThat(response.getResponseBody()).contains(alice.id());
     assertThat(response.getResponseCookies().getFirst("SESSION")).isNotNull();
   }
@@ -238,22 +227,7 @@ class UserTests extends ApiTests {
             .path("signInForToken.token")
             .entity(String.class)
             .get();
-    var signIn =
-        http()
-            .post()
-            .uri("/graphql")
-            .header("Authorization", "Bearer " + old)
-            .bodyValue(
-                java.util.Map.of(
-                    "query",
-                    "mutation{signIn(email:\""
-                        + alice.email()
-                        + "\",password:\"correct horse battery\"){id}}"))
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(String.class)
-            .returnResult();
+    var signIn = signInOverHttp(alice, headers -> headers.setBearerAuth(old));
     var cookie = signIn.getResponseCookies().getFirst("SESSION");
     assertThat(cookie).as("the new session's cookie").isNotNull();
     http()
@@ -288,27 +262,35 @@ class UserTests extends ApiTests {
             .returnResult();
     var before = anonymousSession.getResponseCookies().getFirst("SESSION");
     var signIn =
-        http()
-            .post()
-            .uri("/graphql")
-            .cookies(
-                c -> {
-                  if (before != null) c.add("SESSION", before.getValue());
-                })
-            .bodyValue(
-                java.util.Map.of(
-                    "query",
-                    "mutation{signIn(email:\""
-                        + alice.email()
-                        + "\",password:\"correct horse battery\"){id}}"))
-            .exchange()
-            .expectBody()
-            .returnResult();
+        signInOverHttp(
+            alice,
+            headers -> {
+              if (before != null) headers.add("Cookie", "SESSION=" + before.getValue());
+            });
     var after = signIn.getResponseCookies().getFirst("SESSION");
     assertThat(after).isNotNull();
     if (before != null) {
       assertThat(after.getValue()).isNotEqualTo(before.getValue());
     }
+  }
+
+  /** signIn with the right password as a raw HTTP request, with these headers; answered 200. */
+  private EntityExchangeResult<String> signInOverHttp(Client user, Consumer<HttpHeaders> headers) {
+    return http()
+        .post()
+        .uri("/graphql")
+        .headers(headers)
+        .bodyValue(
+            java.util.Map.of(
+                "query",
+                "mutation{signIn(email:\""
+                    + user.email()
+                    + "\",password:\"correct horse battery\"){id}}"))
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(String.class)
+        .returnResult();
   }
 
   @Test

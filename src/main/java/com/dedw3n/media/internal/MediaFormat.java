@@ -147,11 +147,11 @@ enum MediaFormat {
    */
   static int exifOrientation(ByteBuffer bytes, int start, int end) {
     try {
-      if (end - start < 14 || !ascii(bytes, start, 6).equals("Exif\0\0")) {
+      if (end - start < 14 || !ascii(bytes.array(), start, 6).equals("Exif\0\0")) {
         return 1;
       }
       int tiff = start + 6;
-      String order = ascii(bytes, tiff, 2);
+      String order = ascii(bytes.array(), tiff, 2);
       if (!order.equals("II") && !order.equals("MM")) {
         return 1;
       }
@@ -178,12 +178,6 @@ enum MediaFormat {
     } catch (IndexOutOfBoundsException e) {
       return 1; // cut short, or offsets pointing outside the bytes read
     }
-  }
-
-  private static String ascii(ByteBuffer bytes, int at, int length) {
-    byte[] read = new byte[length];
-    bytes.get(at, read);
-    return new String(read, StandardCharsets.ISO_8859_1);
   }
 
   private static Optional<Sniffed> webp(byte[] head) {

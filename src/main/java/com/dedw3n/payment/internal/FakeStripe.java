@@ -220,16 +220,7 @@ public final class FakeStripe implements AutoCloseable {
     Map<String, Object> intent = intents.get(intentId);
     synchronized (intent) {
       intent.put("status", "requires_payment_method");
-      intent.put(
-          "last_payment_error",
-          Map.of(
-              "type",
-              "card_error",
-              "code",
-              "insufficient_funds",
-              "message",
-              "Insufficient funds."));
-      send("payment_intent.payment_failed", intent);
+      failed(intent, "insufficient_funds", "Insufficient funds.");
     }
   }
 
@@ -460,6 +451,13 @@ public final class FakeStripe implements AutoCloseable {
     }
   }
 
+  /** The intent's payment failed, as Stripe says it: its last error, and the event. */
+  private void failed(Map<String, Object> intent, String code, String message) {
+    intent.put(
+        "last_payment_error", Map.of("type", "card_error", "code", code, "message", message));
+    send("payment_intent.payment_failed", intent);
+  }
+
   private Map<String, Object> confirm(String id, String paymentMethod) {
     Map<String, Object> intent = intents.get(id);
     synchronized (intent) {
@@ -467,16 +465,7 @@ public final class FakeStripe implements AutoCloseable {
         return new LinkedHashMap<>(intent);
       }
       if (paymentMethod.contains("Declined")) {
-        intent.put(
-            "last_payment_error",
-            Map.of(
-                "type",
-                "card_error",
-                "code",
-                "card_declined",
-                "message",
-                "Your card was declined."));
-        send("payment_intent.payment_failed", intent);
+        failed(intent, "card_declined", "Your card was declined.");
         return new LinkedHashMap<>(intent);
       }
       String chargeId = "ch_" + random();

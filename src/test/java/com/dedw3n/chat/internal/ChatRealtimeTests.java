@@ -123,22 +123,7 @@ class ChatRealtimeTests extends ApiTests {
     var ben = signUp("Ben");
     String conversation = start(ann, ben);
     List<String> events = new CopyOnWriteArrayList<>();
-    Disposable stream =
-        org.springframework.web.reactive.function.client.WebClient.create(
-                "http://localhost:" + port)
-            .post()
-            .uri("/graphql")
-            .cookie("SESSION", ben.session())
-            .accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
-            .bodyValue(
-                Map.of(
-                    "query",
-                    "subscription($c:ID!){messageAdded(conversationId:$c){seq body}}",
-                    "variables",
-                    Map.of("c", conversation)))
-            .retrieve()
-            .bodyToFlux(String.class)
-            .subscribe(events::add);
+    Disposable stream = serverSentEvents(ben, conversation).subscribe(events::add);
     try {
       awaitSubscribed(ann, conversation);
       send(ann, conversation, "over SSE");
@@ -161,20 +146,7 @@ class ChatRealtimeTests extends ApiTests {
     List<String> events = new CopyOnWriteArrayList<>();
     AtomicBoolean ended = new AtomicBoolean();
     Disposable stream =
-        org.springframework.web.reactive.function.client.WebClient.create(
-                "http://localhost:" + port)
-            .post()
-            .uri("/graphql")
-            .cookie("SESSION", ben.session())
-            .accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
-            .bodyValue(
-                Map.of(
-                    "query",
-                    "subscription($c:ID!){messageAdded(conversationId:$c){seq body}}",
-                    "variables",
-                    Map.of("c", conversation)))
-            .retrieve()
-            .bodyToFlux(String.class)
+        serverSentEvents(ben, conversation)
             .doFinally(signal -> ended.set(true))
             .subscribe(events::add, e -> {});
     try {
@@ -194,6 +166,24 @@ class ChatRealtimeTests extends ApiTests {
     } finally {
       stream.dispose();
     }
+  }
+
+  /** The conversation's messages over Server-Sent Events, as graphql-sse's client asks for them. */
+  private Flux<String> serverSentEvents(Client client, String conversation) {
+    return org.springframework.web.reactive.function.client.WebClient.create(
+            "http://localhost:" + port)
+        .post()
+        .uri("/graphql")
+        .cookie("SESSION", client.session())
+        .accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+        .bodyValue(
+            Map.of(
+                "query",
+                "subscription($c:ID!){messageAdded(conversationId:$c){seq body}}",
+                "variables",
+                Map.of("c", conversation)))
+        .retrieve()
+        .bodyToFlux(String.class);
   }
 
   @Test

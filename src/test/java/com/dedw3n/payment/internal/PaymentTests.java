@@ -1072,8 +1072,7 @@ class PaymentTests extends ApiTests {
     String order = placeOrder(buyer, product, 1);
     String pi = checkout(buyer, order).paymentIntentId();
     stripe.startProcessing(pi);
-    String processing = event("payment_intent.processing", stripe.intent(pi));
-    assertThat(deliver(processing, sign(processing, now()))).isEqualTo(200);
+    delivered("payment_intent.processing", stripe.intent(pi));
     expiredAgo("90 minutes", Long.parseLong(order));
     int reads = stripe.intentReads(pi);
     int cancels = stripe.cancels();
@@ -1095,8 +1094,7 @@ class PaymentTests extends ApiTests {
 
     // days later the first debit clears
     stripe.pay(pi);
-    String event = event("payment_intent.succeeded", stripe.intent(pi));
-    assertThat(deliver(event, sign(event, now()))).isEqualTo(200);
+    delivered("payment_intent.succeeded", stripe.intent(pi));
     assertThat(payment(buyer, order).get("status")).isEqualTo("PAID");
 
     // a debit that failed while the stored status still says processing (a stale event applied

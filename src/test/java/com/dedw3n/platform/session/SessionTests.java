@@ -687,6 +687,10 @@ class SessionTests {
    * or relying on the upgrade's cookie), subscribe once acknowledged, collect the messages.
    */
   static final class Socket {
+    /** A conversation's messages, from a cursor ($a). */
+    static final String MESSAGES =
+        "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a){body cursor}}";
+
     final Sinks.Many<Map<String, Object>> messages = Sinks.many().replay().all();
     final Sinks.Many<String> outgoing = Sinks.many().unicast().onBackpressureBuffer();
     final AtomicReference<CloseStatus> closeStatus = new AtomicReference<>();
@@ -705,7 +709,7 @@ class SessionTests {
           instance,
           cookie,
           token,
-          "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a){body cursor}}",
+          MESSAGES,
           // from the conversation's start (seq 0) unless resuming: a message sent before the
           // server has set the subscription up is still delivered
           Map.of("c", conversation, "a", after == null ? FROM_START : after));
@@ -739,15 +743,7 @@ class SessionTests {
           token == null
               ? "{\"type\":\"connection_init\"}"
               : "{\"type\":\"connection_init\",\"payload\":{\"sessionToken\":\"" + token + "\"}}";
-      String subscribe =
-          json.writeValueAsString(
-              Map.of(
-                  "id",
-                  "1",
-                  "type",
-                  "subscribe",
-                  "payload",
-                  Map.of("query", query, "variables", variables)));
+      String subscribe = subscribeMessage("1", query, variables);
       socket.connection =
           new ReactorNettyWebSocketClient()
               .execute(
@@ -791,19 +787,19 @@ class SessionTests {
     /** Subscribes once more over this socket, as graphql-ws does for each operation. */
     void subscribe(String id, String conversation) {
       outgoing.tryEmitNext(
-          json.writeValueAsString(
-              Map.of(
-                  "id",
-                  id,
-                  "type",
-                  "subscribe",
-                  "payload",
-                  Map.of(
-                      "query",
-                      "subscription($c:ID!,$a:String){messageAdded(conversationId:$c,after:$a)"
-                          + "{body cursor}}",
-                      "variables",
-                      Map.of("c", conversation, "a", FROM_START)))));
+          subscribeMessage(id, MESSAGES, Map.of("c", conversation, "a", FROM_START)));
+    }
+
+    /** graphql-transport-ws's subscribe message for one operation. */
+    static String subscribeMessage(String id, String query, Map<String, Object> variables) {
+      return json.writeValueAsString(
+          Map.of(
+              "id",
+              id,
+              "type",
+              "subscribe",
+              "payload",
+              Map.of("query", query, "variables", variables)));
     }
 
     /** The next result, data or errors, waiting up to {@code wait}; null when none came. */

@@ -768,6 +768,48 @@ class ProductTests extends ApiTests {
   }
 
   /**
+   * Two lists of one parent in one statement: {@code first: 2} that asks for hasNextPage reads 3
+   * rows, as {@code first: 3} does, so both go to the same batch. Each parent is read once, or its
+   * two reviews come back twice.
+   */
+  @Test
+  void twoListsOfOneParentInOneBatchSeeEachChildOnce() {
+    String category = uniqueCategory();
+    seedFeed(category, 1, 2);
+    String twoLists =
+        " a: reviews(first: 2) { edges { node { body } } pageInfo { hasNextPage } }"
+            + " b: reviews(first: 3) { edges { node { body } } }";
+    var feed =
+        anonymous()
+            .document(
+                "query($c: String!) { products(category: $c) { edges { node { id"
+                    + twoLists
+                    + " } } } }")
+            .variable("c", category)
+            .execute();
+    String id = feed.path("products.edges[0].node.id").entity(String.class).get();
+    var detail =
+        anonymous()
+            .document("query($id: ID!) { product(id: $id) {" + twoLists + " } }")
+            .variable("id", id)
+            .execute();
+    for (var answer : Map.of("products.edges[0].node.", feed, "product.", detail).entrySet()) {
+      for (String list : List.of("a", "b")) {
+        answer
+            .getValue()
+            .path(answer.getKey() + list + ".edges[*].node.body")
+            .entityList(String.class)
+            .containsExactly("review 2", "review 1");
+      }
+      answer
+          .getValue()
+          .path(answer.getKey() + "a.pageInfo.hasNextPage")
+          .entity(Boolean.class)
+          .isEqualTo(false);
+    }
+  }
+
+  /**
    * Look-ahead: a query that selects no seller and no author reads no users, and one that selects
    * only the sellers joins them to the products alone. The positive half proves the SQL is seen at
    * all, so the negative half can fail.

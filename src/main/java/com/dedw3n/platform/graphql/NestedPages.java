@@ -177,7 +177,10 @@ public final class NestedPages<T> {
                 batch ->
                     firstPages
                         .read(
-                            batch.getValue().stream().map(Key::parentId).toList(),
+                            // two lists of one parent can share a batch (first: 2 that peeks
+                            // reads 3 rows, as first: 3 does): the parent is read once, or each
+                            // child comes back twice
+                            batch.getValue().stream().map(Key::parentId).distinct().toList(),
                             batch.getKey().fetchSize(),
                             batch.getKey().join())
                         .collectMultimap(parentOf)

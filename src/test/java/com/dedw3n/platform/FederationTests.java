@@ -3,12 +3,22 @@ package com.dedw3n.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import graphql.language.AstPrinter;
 import graphql.language.Document;
+import graphql.language.InputObjectTypeDefinition;
 import graphql.language.ObjectTypeDefinition;
+import graphql.language.TypeDefinition;
 import graphql.parser.Parser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +54,58 @@ class FederationTests extends ApiTests {
       assertThat(key).as(entity).contains("id");
     }
     assertThat(sdl).contains("@link").contains("federation/v2");
+  }
+
+  /**
+   * gateway-config/compose-supergraph.sh hands rover the schema files joined, not the running
+   * subgraph: they must declare every type and field the subgraph serves, or rover refuses them
+   * (spring-graphql would add the Relay connection types at startup, where rover never sees them).
+   */
+  @Test
+  void theSchemaFilesDeclareEveryTypeAndFieldTheSubgraphServes() throws IOException {
+    String served =
+        anonymous()
+            .documentName("serviceSdl")
+            .execute()
+            .path("_service.sdl")
+            .entity(String.class)
+            .get();
+    StringBuilder joined = new StringBuilder();
+    try (Stream<Path> files = Files.list(Path.of("schema"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".graphqls")).sorted().toList()) {
+        joined.append(Files.readString(file)).append('\n');
+      }
+    }
+    Map<String, Set<String>> declared = shapes(Parser.parse(joined.toString()));
+    Map<String, Set<String>> servedShapes = shapes(Parser.parse(served));
+    servedShapes.keySet().removeIf(name -> name.startsWith("_") || name.contains("__"));
+    assertThat(servedShapes.keySet()).contains("ReviewConnection", "MessageEdge", "PageInfo");
+    for (var type : servedShapes.entrySet()) {
+      assertThat(declared.get(type.getKey()))
+          .as("%s in schema/*.graphqls", type.getKey())
+          .isNotNull()
+          .containsAll(type.getValue());
+    }
+  }
+
+  /** Each type by name, with its fields (and input fields) as "name: Type", extensions merged. */
+  private static Map<String, Set<String>> shapes(Document document) {
+    Map<String, Set<String>> shapes = new TreeMap<>();
+    for (var definition : document.getDefinitionsOfType(TypeDefinition.class)) {
+      Set<String> fields = shapes.computeIfAbsent(definition.getName(), name -> new TreeSet<>());
+      if (definition instanceof ObjectTypeDefinition object) {
+        object.getFieldDefinitions().stream()
+            .filter(field -> !field.getName().startsWith("_"))
+            .forEach(
+                field -> fields.add(field.getName() + ": " + AstPrinter.printAst(field.getType())));
+      } else if (definition instanceof InputObjectTypeDefinition input) {
+        input
+            .getInputValueDefinitions()
+            .forEach(
+                field -> fields.add(field.getName() + ": " + AstPrinter.printAst(field.getType())));
+      }
+    }
+    return shapes;
   }
 
   @Test

@@ -16,13 +16,15 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.dataloader.DataLoader;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
  * Lets a subscription's memory stay flat however many events it delivers (graphql-java 25's leak
  * #4314, fixed upstream in 26.1 by #4384, which this project cannot take: federation-jvm does not
- * run on graphql-java 26).
+ * run on graphql-java 26), and answers each event with what it loads itself: the DataLoaders'
+ * caches, which live as long as the subscription, are emptied at the same point as the stacks.
  *
  * <p>For each event of a subscription, graphql-java 25's DataLoader dispatch strategies (the
  * exhausted one this server uses, {@code LazyBatchLoaderRegistry}, and the default per-level one)
@@ -56,13 +58,19 @@ class SubscriptionEventCleanup extends SimplePerformantInstrumentation {
   @Override
   public @Nullable InstrumentationContext<ExecutionResult> beginSubscribedFieldEvent(
       InstrumentationFieldParameters parameters, InstrumentationState state) {
-    Map<?, ?> stacks =
-        callStacks(parameters.getExecutionContext().getDataLoaderDispatcherStrategy());
-    if (stacks == null || !(state instanceof Events events)) {
+    if (!(state instanceof Events events)) {
       return null;
     }
     if (events.executing.getAndIncrement() == 0) {
-      stacks.clear();
+      var execution = parameters.getExecutionContext();
+      Map<?, ?> stacks = callStacks(execution.getDataLoaderDispatcherStrategy());
+      if (stacks != null) {
+        stacks.clear();
+      }
+      // the subscription's DataLoaders serve every one of its events: what an earlier event
+      // loaded (a conversation by id, a message's attachments) would answer this one stale, and
+      // stay on the heap for as long as the subscription is open
+      execution.getDataLoaderRegistry().getDataLoaders().forEach(DataLoader::clearAll);
     }
     return SimpleInstrumentationContext.whenCompleted(
         (result, failure) -> events.executing.decrementAndGet());

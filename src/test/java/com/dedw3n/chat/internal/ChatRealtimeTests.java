@@ -394,6 +394,43 @@ class ChatRealtimeTests extends ApiTests {
         .isEqualTo(1);
   }
 
+  /**
+   * Each event of a subscription is answered as of that event: graphql-java keeps one set of
+   * DataLoaders for the whole subscription, and a value loaded for an earlier event (here the
+   * conversation by id, and its unread count) must not answer a later one.
+   */
+  @Test
+  void eachEventOfASubscriptionReadsItsDataAfresh() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    List<Map<String, Object>> typing = new CopyOnWriteArrayList<>();
+    Disposable d =
+        client(ben.session(), null)
+            .document(
+                "subscription($c: ID!) { typing(conversationId: $c)"
+                    + " { conversation { lastMessageAt unreadCount } } }")
+            .variable("c", conversation)
+            .retrieveSubscription("typing")
+            .toEntity(Map.class)
+            .subscribe(typing::add);
+    try {
+      await(() -> typingAnd(ann, conversation, typing) > 0);
+      Map<?, ?> first = conversationOf(typing.get(0));
+      assertThat(first.get("unreadCount")).isEqualTo(0);
+      send(ann, conversation, "hello");
+      // an event published before the send may still arrive; one published after it must tell
+      await(
+          () ->
+              typingAnd(ann, conversation, typing) > 0
+                  && conversationOf(typing.get(typing.size() - 1)).get("unreadCount").equals(1));
+      assertThat(conversationOf(typing.get(typing.size() - 1)).get("lastMessageAt"))
+          .isNotEqualTo(first.get("lastMessageAt"));
+    } finally {
+      d.dispose();
+    }
+  }
+
   @Test
   void aConsumerThatNeverReadsIsToldToResumeAndHoldsNoMoreThanItsBuffer() {
     long conversationId = 987_000_000L + System.nanoTime() % 1000;
@@ -653,6 +690,16 @@ class ChatRealtimeTests extends ApiTests {
         .bind(2, body)
         .then()
         .block();
+  }
+
+  /** Ann says she is typing; the events received so far. */
+  private static int typingAnd(Client who, String conversation, List<Map<String, Object>> events) {
+    who.graphQl().documentName("setTyping").variable("conversationId", conversation).execute();
+    return events.size();
+  }
+
+  private static Map<?, ?> conversationOf(Map<String, Object> typingEvent) {
+    return (Map<?, ?>) typingEvent.get("conversation");
   }
 
   static void await(java.util.function.BooleanSupplier condition) {

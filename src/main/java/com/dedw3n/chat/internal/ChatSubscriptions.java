@@ -1,6 +1,7 @@
 package com.dedw3n.chat.internal;
 
 import com.dedw3n.platform.SerialSink;
+import com.dedw3n.platform.db.RequestStatements;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.user.User;
@@ -73,7 +74,11 @@ class ChatSubscriptions implements DisposableBean {
     this.sweeping =
         Flux.interval(settings.sweepInterval())
             .onBackpressureDrop()
-            .concatMap(tick -> sweep().onErrorResume(e -> logged(e)), 1)
+            .concatMap(
+                tick ->
+                    RequestStatements.bounded("The chat sweep", settings.readTimeout(), sweep())
+                        .onErrorResume(e -> logged(e)),
+                1)
             .subscribe();
   }
 
@@ -195,7 +200,10 @@ class ChatSubscriptions implements DisposableBean {
               feeds.compute(
                   key,
                   (k, existing) -> {
-                    Feed<T> joined = existing != null ? existing : new Feed<>(head, fetch, seqOf);
+                    Feed<T> joined =
+                        existing != null
+                            ? existing
+                            : new Feed<>(head, fetch, seqOf, settings.readTimeout());
                     joined.subscribers++;
                     return joined;
                   });
@@ -250,7 +258,7 @@ class ChatSubscriptions implements DisposableBean {
                     Flux<T> items =
                         signal.item() != null && signal.head() == seen + 1
                             ? Flux.just(signal.item())
-                            : paged(fetch, seen + 1, signal.head(), seqOf);
+                            : paged(fetch, seen + 1, signal.head(), seqOf, settings.readTimeout());
                     return items
                         .filter(item -> seqOf.applyAsLong(item) > last.get())
                         .doOnNext(item -> last.set(seqOf.applyAsLong(item)));
@@ -274,7 +282,11 @@ class ChatSubscriptions implements DisposableBean {
    * of pages each nested in the one before, which would keep every page until the last.
    */
   private static <T> Flux<T> paged(
-      BiFunction<Long, Long, Flux<T>> fetch, long from, long to, ToLongFunction<T> seqOf) {
+      BiFunction<Long, Long, Flux<T>> fetch,
+      long from,
+      long to,
+      ToLongFunction<T> seqOf,
+      Duration readTimeout) {
     return Flux.defer(
         () -> {
           AtomicLong next = new AtomicLong(from);
@@ -284,9 +296,8 @@ class ChatSubscriptions implements DisposableBean {
                     long start = next.get();
                     // no overflow: start + page - 1 past to only where to is near Long.MAX_VALUE
                     long end = start > to - (CATCH_UP_PAGE - 1) ? to : start + CATCH_UP_PAGE - 1;
-                    return fetch
-                        .apply(start, end)
-                        .collectList()
+                    return RequestStatements.bounded(
+                            "A chat read", readTimeout, fetch.apply(start, end).collectList())
                         .doOnNext(
                             page -> {
                               more.set(end != to && page.size() == end - start + 1);
@@ -363,7 +374,11 @@ class ChatSubscriptions implements DisposableBean {
     /** The newest number emitted; written only by {@link #ordering}, one signal at a time. */
     private long last;
 
-    Feed(long head, BiFunction<Long, Long, Flux<T>> fetch, ToLongFunction<T> seqOf) {
+    Feed(
+        long head,
+        BiFunction<Long, Long, Flux<T>> fetch,
+        ToLongFunction<T> seqOf,
+        Duration readTimeout) {
       this.last = head;
       this.ordering =
           signals
@@ -376,7 +391,7 @@ class ChatSubscriptions implements DisposableBean {
                     Flux<T> next =
                         signal.item() != null && signal.head() == last + 1
                             ? Flux.just(signal.item())
-                            : paged(fetch, last + 1, signal.head(), seqOf);
+                            : paged(fetch, last + 1, signal.head(), seqOf, readTimeout);
                     return next.filter(item -> seqOf.applyAsLong(item) > last)
                         .doOnNext(
                             item -> {

@@ -1,9 +1,11 @@
 package com.dedw3n.platform.db;
 
+import com.dedw3n.platform.Deadlines;
 import io.micrometer.observation.Observation;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -67,6 +69,31 @@ public final class RequestStatements {
   /** The GraphQL operation whose statements these are, for the slow statement log; or null. */
   public @Nullable String operationName() {
     return operationName;
+  }
+
+  /**
+   * Work of this instance's own, with no request around it (a sweep, a feed's read), stopped as a
+   * request that runs out of time is: past {@code deadline} it fails with a {@link
+   * TimeoutException}, and its statements are cancelled and their connections retired. Without it,
+   * a connection that the network stopped answering (a failover that sent no reset) held the work
+   * up until the kernel gave the connection up, many minutes later, and every later run queued
+   * behind it.
+   */
+  public static <T> Mono<T> bounded(String name, Duration deadline, Mono<T> work) {
+    return Mono.defer(
+        () -> {
+          RequestStatements statements = new RequestStatements(name);
+          // cancelled at the deadline (or by its subscriber): the statements are sent their
+          // cancel requests before the cancel reaches them, which unregisters them
+          return Deadlines.within(
+                  work.doOnCancel(statements::cancel),
+                  deadline,
+                  () ->
+                      Mono.error(
+                          new TimeoutException(
+                              name + " took more than " + deadline.toMillis() + " ms")))
+              .contextWrite(context -> context.put(KEY, statements));
+        });
   }
 
   /** Cancels every statement of this request that is still running, and any it starts later. */

@@ -9,6 +9,7 @@ import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
@@ -74,6 +75,47 @@ class ConnectionRetirementTests extends ApiTests {
       int after = backend(client);
       assertThat(after).as("a new connection, not the cancelled one").isNotEqualTo(before);
       assertThat(backend(client)).as("which is reused as usual").isEqualTo(after);
+    } finally {
+      connections.dispose();
+    }
+  }
+
+  /**
+   * Background work has no request to stop it: bounded, a statement that does not answer (here
+   * pg_sleep; in production a connection the network stopped carrying) is cancelled at the deadline
+   * and its connection not handed out again.
+   */
+  @Test
+  void backgroundWorkPastItsDeadlineIsStoppedAndItsConnectionRetired() {
+    ConnectionPool connections = poolOfOne(0);
+    try {
+      DatabaseClient client = DatabaseClient.create(connections);
+      int before = backend(client);
+      long started = System.nanoTime();
+      StepVerifier.create(
+              RequestStatements.bounded(
+                  "sleeper", Duration.ofMillis(500), client.sql("SELECT pg_sleep(30)").then()))
+          .expectErrorSatisfies(
+              e ->
+                  assertThat(e)
+                      .isInstanceOf(TimeoutException.class)
+                      .hasMessage("sleeper took more than 500 ms"))
+          .verify(Duration.ofSeconds(20));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+      int after = backend(client);
+      assertThat(after).as("a new connection, not the stopped one").isNotEqualTo(before);
+      // the cancel request travels on a connection of its own: it lands soon, not at once
+      await(
+          () ->
+              client
+                      .sql(
+                          "SELECT count(*) FROM pg_stat_activity"
+                              + " WHERE pid = $1 AND query LIKE '%pg_sleep(30)%' AND state = 'active'")
+                      .bind(0, before)
+                      .map(row -> row.get(0, Long.class))
+                      .one()
+                      .block(Duration.ofSeconds(30))
+                  == 0);
     } finally {
       connections.dispose();
     }

@@ -4,6 +4,7 @@ import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.DataLoaders;
+import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.NestedPages;
@@ -228,29 +229,39 @@ class ChatController {
     long id = Ids.parse("conversationId", conversationId);
     String text = body.strip();
     return Viewer.requireId()
-        .flatMap(sender -> budgets.spendAs(Action.MESSAGE, sender))
         .flatMap(
             sender ->
-                // one statement, committed on its own, that returns the message with its sender
-                // and its conversation: neither the answer's fields nor any subscriber's cost
-                // another statement
-                conversations
-                    .send(id, sender, text, idempotencyKey)
-                    // published once committed, in the background: a send never waits for Redis,
-                    // and a lost notification is recovered by subscribers
-                    .map(
-                        event -> {
-                          bus.publish(event);
-                          return event.message();
-                        })
+                budgets
+                    .spendAs(Action.MESSAGE, sender)
+                    .then(
+                        // one statement, committed on its own, that returns the message with its
+                        // sender and its conversation: neither the answer's fields nor any
+                        // subscriber's cost another statement
+                        conversations
+                            .send(id, sender, text, idempotencyKey)
+                            // published once committed, in the background: a send never waits
+                            // for Redis, and a lost notification is recovered by subscribers
+                            .map(
+                                event -> {
+                                  bus.publish(event);
+                                  return event.message();
+                                }))
                     .onErrorResume(
-                        DuplicateKeyException.class,
-                        duplicate ->
-                            idempotencyKey == null
-                                ? Mono.error(duplicate)
-                                : sameSend(id, sender, idempotencyKey, text)
-                                    .switchIfEmpty(Mono.error(duplicate))))
+                        e -> idempotencyKey != null && isRetry(e),
+                        retry ->
+                            sameSend(id, sender, idempotencyKey, text)
+                                .switchIfEmpty(Mono.error(retry))))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Conversation", conversationId)));
+  }
+
+  /**
+   * Whether a send with a key may be a retry of one already stored: its key is taken, or its budget
+   * is spent (an offline queue that flushed its messages retries those whose answers it lost, and
+   * is answered them, not RATE_LIMITED).
+   */
+  private static boolean isRetry(Throwable e) {
+    return e instanceof DuplicateKeyException
+        || (e instanceof ApiException refused && refused.kind() == ErrorKind.RATE_LIMITED);
   }
 
   /**

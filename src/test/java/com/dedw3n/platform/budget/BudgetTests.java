@@ -222,15 +222,36 @@ class BudgetTests {
                             Map.of("p", List.of(ben.id()))))
                         .get("startConversation"))
                 .get("id");
-    String send = "mutation($c:ID!,$b:String!){sendMessage(conversationId:$c,body:$b){seq}}";
+    String send =
+        "mutation($c:ID!,$b:String!,$k:String){sendMessage(conversationId:$c,body:$b,"
+            + "idempotencyKey:$k){seq}}";
+    String key = UUID.randomUUID().toString();
     for (int i = 1; i <= 3; i++) {
       // sessions live in one instance's memory (until the sessions issue), so all through a
-      var sent = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "m" + i));
+      var sent =
+          graphQl(
+              a,
+              ann.session(),
+              send,
+              i == 3
+                  ? Map.of("c", conversation, "b", "m3", "k", key)
+                  : Map.of("c", conversation, "b", "m" + i));
       assertThat(sent.getStatus().value()).isEqualTo(200);
     }
     var refused = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "m4"));
     assertThat(refused.getStatus().value()).as("%s", refused.getResponseBody()).isEqualTo(429);
     assertThat(refused.getResponseBody().toString()).contains("Too many messages");
+    // a retry of a stored send is answered its message, budget or not; a new one with a key is not
+    var retried = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "m3", "k", key));
+    assertThat(retried.getStatus().value()).as("%s", retried.getResponseBody()).isEqualTo(200);
+    assertThat(retried.getResponseBody().toString()).contains("seq=3").doesNotContain("errors");
+    var fresh =
+        graphQl(
+            a,
+            ann.session(),
+            send,
+            Map.of("c", conversation, "b", "m4", "k", UUID.randomUUID().toString()));
+    assertThat(fresh.getStatus().value()).as("%s", fresh.getResponseBody()).isEqualTo(429);
     var page =
         graphQl(
             a,

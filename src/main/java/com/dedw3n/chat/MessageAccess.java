@@ -19,10 +19,17 @@ public class MessageAccess {
     this.db = db;
   }
 
-  /** The sender's user id; empty when there is no such message. */
-  public Mono<Long> senderOf(long messageId) {
-    return db.sql("SELECT sender_id FROM messages WHERE id = $1")
+  /**
+   * The sender's user id, when {@code userId} takes part in the message's conversation; empty when
+   * there is no such message or it is in someone else's conversation, which cannot be told apart
+   * (as a conversation of others cannot be told from none).
+   */
+  public Mono<Long> senderOf(long messageId, long userId) {
+    return db.sql(
+            "SELECT m.sender_id FROM messages m JOIN conversation_participants p"
+                + " ON p.conversation_id = m.conversation_id AND p.user_id = $2 WHERE m.id = $1")
         .bind(0, messageId)
+        .bind(1, userId)
         .map(row -> row.get(0, Long.class))
         .one();
   }

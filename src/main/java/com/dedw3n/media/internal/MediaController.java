@@ -388,7 +388,7 @@ class MediaController {
         switch (purpose) {
           case PRODUCT_IMAGE -> sellers.sellerOf(attachTo);
           case POST_MEDIA -> authors.authorOf(attachTo);
-          case MESSAGE_ATTACHMENT -> messages.senderOf(attachTo);
+          case MESSAGE_ATTACHMENT -> messages.senderOf(attachTo, uploader);
           case PROFILE_PHOTO -> Mono.just(uploader);
         };
     return owner

@@ -330,8 +330,10 @@ class MediaTests extends ApiTests {
             .entity(String.class)
             .get();
     byte[] jpeg = TestImages.jpeg(30, 20);
-    // only the sender attaches to a message
+    // only the sender attaches to a message; to an outsider it is no message at all, as its
+    // conversation is none
     expectRefusal(ben, "MESSAGE_ATTACHMENT", "image/jpeg", jpeg.length, message, "FORBIDDEN", null);
+    expectRefusal(eve, "MESSAGE_ATTACHMENT", "image/jpeg", jpeg.length, message, "NOT_FOUND", null);
     var ticket = requestUpload(ann, "MESSAGE_ATTACHMENT", "image/jpeg", jpeg.length, message);
     assertThat(ticket.uploadUrl()).contains("/local/.private/message-attachment/" + ann.id() + "/");
     put(ticket, jpeg);

@@ -82,8 +82,10 @@ class ConnectionRetirementTests extends ApiTests {
 
   /**
    * Background work has no request to stop it: bounded, a statement that does not answer (here
-   * pg_sleep; in production a connection the network stopped carrying) is cancelled at the deadline
-   * and its connection not handed out again.
+   * pg_sleep; in production a connection the network stopped carrying) is given up at the deadline
+   * and its connection not handed out again. Whether PostgreSQL stops it at once depends on when
+   * the cancel request lands (one that comes before the statement starts is ignored);
+   * statement_timeout stops it in any case, so that is not asserted.
    */
   @Test
   void backgroundWorkPastItsDeadlineIsStoppedAndItsConnectionRetired() {
@@ -104,18 +106,6 @@ class ConnectionRetirementTests extends ApiTests {
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
       int after = backend(client);
       assertThat(after).as("a new connection, not the stopped one").isNotEqualTo(before);
-      // the cancel request travels on a connection of its own: it lands soon, not at once
-      await(
-          () ->
-              client
-                      .sql(
-                          "SELECT count(*) FROM pg_stat_activity"
-                              + " WHERE pid = $1 AND query LIKE '%pg_sleep(30)%' AND state = 'active'")
-                      .bind(0, before)
-                      .map(row -> row.get(0, Long.class))
-                      .one()
-                      .block(Duration.ofSeconds(30))
-                  == 0);
     } finally {
       connections.dispose();
     }

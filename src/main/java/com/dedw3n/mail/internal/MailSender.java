@@ -46,6 +46,9 @@ class MailSender implements DisposableBean {
   private final Flux<?> wakeUps;
   private volatile @Nullable Disposable polling;
 
+  /** Until when Brevo's last 429 asked this sender to wait. */
+  private volatile Instant pausedUntil = Instant.MIN;
+
   MailSender(
       DatabaseClient db,
       MailSettings settings,
@@ -67,6 +70,12 @@ class MailSender implements DisposableBean {
    * a warning).
    */
   synchronized MailSender start() {
+    if (!delivers()) {
+      log.warn(
+          "Mail is not sent: BREVO_API_KEY is not set. Queued mail stays in mail_outbox until an"
+              + " instance with the key sends it.");
+      return this;
+    }
     if (polling == null) {
       polling =
           Flux.merge(Flux.interval(settings.pollInterval(), settings.pollInterval()), wakeUps)
@@ -91,6 +100,9 @@ class MailSender implements DisposableBean {
    */
   Mono<Long> deliverDue() {
     Instant now = clock.instant();
+    if (!delivers() || now.isBefore(pausedUntil)) {
+      return Mono.just(0L);
+    }
     return db.sql(
             "UPDATE mail_outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM mail_outbox"
                 + " WHERE status = 'PENDING' AND next_attempt_at <= $1 ORDER BY next_attempt_at"
@@ -107,29 +119,35 @@ class MailSender implements DisposableBean {
         .count();
   }
 
+  /**
+   * Whether this sender delivers: through Brevo, or to the development mailbox. A production
+   * instance without the key leaves the outbox alone; marking rows delivered there would lose the
+   * mail of every instance that shares the database and has the key (a pod whose secret is not
+   * mounted, during a rolling deploy), one-time links included.
+   */
+  private boolean delivers() {
+    return brevo != null || settings.localMailboxEndpoint();
+  }
+
   private Mono<Boolean> deliver(Claimed mail) {
     if (brevo == null) {
-      if (settings.localMailboxEndpoint()) {
-        // development: the whole mail, links included, so the flows can be followed offline
-        log.info(
-            "Mail to "
-                + mail.recipient()
-                + " (local mailbox): "
-                + mail.subject()
-                + "\n"
-                + mail.body());
-      } else {
-        // never a reset link in a production log; the mail is not delivered anywhere
-        log.warn(
-            "Mail to "
-                + mail.recipient()
-                + " not sent, BREVO_API_KEY is not set: "
-                + mail.subject());
-      }
+      // development: the whole mail, links included, so the flows can be followed offline
+      log.info(
+          "Mail to "
+              + mail.recipient()
+              + " (local mailbox): "
+              + mail.subject()
+              + "\n"
+              + mail.body());
       return sent(mail, "local", null);
     }
     BrevoApi api = brevo;
-    return renewLease(mail)
+    Instant paused = pausedUntil;
+    if (clock.instant().isBefore(paused)) {
+      // Brevo rate-limited an earlier row of this round: the rest wait with it, unsent
+      return moveLease(mail, paused).thenReturn(false);
+    }
+    return moveLease(mail, clock.instant().plus(settings.lease()))
         .flatMap(
             held ->
                 held
@@ -139,16 +157,16 @@ class MailSender implements DisposableBean {
   }
 
   /**
-   * Renews the row's lease for one send, if this sender still holds it: the lease it claimed is
-   * still the row's, and the row is still pending.
+   * Moves the row's lease to {@code until} (renewed for one send, or past a pause), if this sender
+   * still holds it: the lease it claimed is still the row's, and the row is still pending.
    */
-  private Mono<Boolean> renewLease(Claimed mail) {
+  private Mono<Boolean> moveLease(Claimed mail, Instant until) {
     return db.sql(
             "UPDATE mail_outbox SET next_attempt_at = $3 WHERE id = $1 AND status = 'PENDING'"
                 + " AND next_attempt_at = $2")
         .bind(0, mail.id())
         .bind(1, mail.lease())
-        .bind(2, clock.instant().plus(settings.lease()).atOffset(ZoneOffset.UTC))
+        .bind(2, until.atOffset(ZoneOffset.UTC))
         .fetch()
         .rowsUpdated()
         .map(rows -> rows > 0);
@@ -163,8 +181,12 @@ class MailSender implements DisposableBean {
                 return sent(mail, "brevo", accepted.messageId());
               }
               if (outcome instanceof BrevoApi.RateLimited limited) {
-                // Brevo's limit, not the mail's fault: no attempt is spent
-                return retryAt(mail, clock.instant().plus(limited.retryAfter()), "429", false);
+                // Brevo's limit, not the mail's fault: no attempt is spent, and this sender asks
+                // Brevo nothing more until it has passed (another request would only be refused
+                // and keep the account over its limit)
+                Instant until = clock.instant().plus(limited.retryAfter());
+                pausedUntil = until;
+                return retryAt(mail, until, "429", false);
               }
               BrevoApi.Refused refused = (BrevoApi.Refused) outcome;
               return failed(mail, refused.status() + " " + refused.body());

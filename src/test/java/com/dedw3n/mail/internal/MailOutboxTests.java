@@ -105,12 +105,20 @@ class MailOutboxTests extends ApiTests {
     // past the backoff (10 s) and the open breaker (60 s, by the same clock): one probe, then all
     clock.advance(Duration.ofSeconds(61));
     brevo.failWith(429, "30");
+    int beforeLimit = brevo.requests();
     deliverRounds(3, Duration.ZERO);
     assertThat(rows(keys)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("PENDING"));
-    // 429 waits its Retry-After, from the clock of the answer
-    OffsetDateTime next = (OffsetDateTime) rows(keys).get(0).get("next_attempt_at");
-    assertThat(Duration.between(clock.instant(), next.toInstant()))
-        .isEqualTo(Duration.ofSeconds(30));
+    // 429 waits its Retry-After, from the clock of the answer, and so does every other row: the
+    // sender asks Brevo nothing more meanwhile
+    assertThat(brevo.requests() - beforeLimit).as("one request, the 429").isEqualTo(1);
+    assertThat(rows(keys))
+        .allSatisfy(
+            row ->
+                assertThat(
+                        Duration.between(
+                            clock.instant(),
+                            ((OffsetDateTime) row.get("next_attempt_at")).toInstant()))
+                    .isEqualTo(Duration.ofSeconds(30)));
 
     clock.advance(Duration.ofSeconds(31));
     brevo.healthy();
@@ -140,6 +148,23 @@ class MailOutboxTests extends ApiTests {
     int accepted = brevo.requests();
     deliverRounds(3, Duration.ofHours(2));
     assertThat(brevo.requests()).isEqualTo(accepted);
+  }
+
+  /**
+   * An instance without BREVO_API_KEY in production shares the outbox with those that have it: it
+   * leaves every row for them (it used to mark them delivered, and the mail was lost).
+   */
+  @Test
+  void anInstanceWithoutTheKeyLeavesTheMailToThoseWithIt() {
+    String k = key();
+    enqueue(k, k + "@example.com");
+    MailSender keyless =
+        new MailSender(db, settings, null, clock, new SimpleMeterRegistry(), Flux.never());
+    assertThat(keyless.deliverDue().block()).isZero();
+    assertThat(rows(List.of(k)).get(0).get("status")).isEqualTo("PENDING");
+    drain();
+    assertThat(rows(List.of(k)).get(0).get("delivered_by")).isEqualTo("brevo");
+    assertThat(brevo.mailsTo(k + "@example.com")).hasSize(1);
   }
 
   /** Another instance's sender, on the same database, settings and clock. */

@@ -67,7 +67,10 @@ public final class DocumentCache implements PreparsedDocumentProvider {
   /** A valid document, its shape (checked once) and the plans of the operations asked for. */
   private static final class Entry {
     final PreparsedDocumentEntry parsed;
-    final Map<String, Optional<Valid>> operations = new ConcurrentHashMap<>();
+
+    /** By name ("" for the only one): only operations the document has, so a bounded number. */
+    final Map<String, Valid> operations = new ConcurrentHashMap<>();
+
     volatile @Nullable Optional<Refused> shape;
 
     Entry(PreparsedDocumentEntry parsed) {
@@ -129,11 +132,18 @@ public final class DocumentCache implements PreparsedDocumentProvider {
       return entry.shape.get();
     }
     Document document = entry.parsed.getDocument();
-    Optional<Valid> operation =
+    // a name the document does not have is not kept: any client may send any number of them
+    Valid operation =
         entry.operations.computeIfAbsent(
             operationName == null ? "" : operationName,
-            name -> plan(document, operationName, schema, limits));
-    return operation.isPresent() ? operation.get() : INVALID;
+            name -> plan(document, operationName, schema, limits).orElse(null));
+    return operation != null ? operation : INVALID;
+  }
+
+  /** How many operations of the text have been planned and kept (for its test). */
+  int operationsKept(String text) {
+    Entry entry = documents.getIfPresent(text);
+    return entry == null ? 0 : entry.operations.size();
   }
 
   private static Optional<Valid> plan(

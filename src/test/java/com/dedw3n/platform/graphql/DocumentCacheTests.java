@@ -6,11 +6,15 @@ import graphql.ExecutionInput;
 import graphql.GraphQLError;
 import graphql.execution.preparsed.PreparsedDocumentEntry;
 import graphql.parser.Parser;
+import graphql.schema.idl.SchemaParser;
+import graphql.schema.idl.UnExecutableSchemaGenerator;
 import graphql.validation.ValidationError;
 import graphql.validation.ValidationErrorType;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 
 class DocumentCacheTests {
 
@@ -60,6 +64,44 @@ class DocumentCacheTests {
 
     assertThat(parsed).hasValue(2);
     assertThat(cache.size()).isZero();
+  }
+
+  /**
+   * Any client may send any operationName with a cached document: only the operations the document
+   * has are kept, or each distinct name (up to the request's size) stayed with the document.
+   */
+  @Test
+  void onlyTheOperationsADocumentHasAreKeptWhateverNamesAreAskedFor() {
+    DocumentCache cache = new DocumentCache(1 << 20);
+    var schema =
+        UnExecutableSchemaGenerator.makeUnExecutableSchema(
+            new SchemaParser().parse("type Query { a: Int }"));
+    var limits =
+        new OperationLimits(
+            10,
+            15,
+            50,
+            20,
+            5,
+            5000,
+            10,
+            100,
+            DataSize.ofMegabytes(2),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(2),
+            "",
+            false,
+            true);
+    String text = "query one { a } query two { a }";
+    for (int i = 0; i < 100; i++) {
+      assertThat(cache.analyse(text, "missing" + i, schema, limits))
+          .isInstanceOf(DocumentCache.Invalid.class);
+    }
+    assertThat(cache.analyse(text, "one", schema, limits)).isInstanceOf(DocumentCache.Valid.class);
+    assertThat(cache.analyse(text, null, schema, limits))
+        .as("two operations and no name")
+        .isInstanceOf(DocumentCache.Invalid.class);
+    assertThat(cache.operationsKept(text)).isEqualTo(1);
   }
 
   @Test

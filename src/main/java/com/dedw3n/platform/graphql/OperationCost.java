@@ -1,6 +1,7 @@
 package com.dedw3n.platform.graphql;
 
 import graphql.language.ArrayValue;
+import graphql.language.AstPrinter;
 import graphql.language.Definition;
 import graphql.language.Document;
 import graphql.language.Field;
@@ -27,6 +28,7 @@ import graphql.schema.GraphQLTypeUtil;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,12 +65,24 @@ final class OperationCost {
 
   private static final long SATURATED = Long.MAX_VALUE / 4;
 
-  /** The priced selection of one operation, independent of variables; built once per document. */
-  record Plan(List<Node> roots, int defaultListSize) {
+  /**
+   * The most selections a plan holds. The W1 feed's plan holds a few dozen; past this a document
+   * (fragments spread into each other's fields, a few hundred tokens) selects more than any page
+   * here could return, and it is priced at the most instead of being planned out, which took time
+   * and memory exponential in its length.
+   */
+  static final int MAX_NODES = 10_000;
+
+  /**
+   * The priced selection of one operation, independent of variables; built once per document.
+   * {@code oversized}: it selects more than {@link #MAX_NODES} fields, costs the most, and only its
+   * first {@code MAX_NODES} are in {@code roots} (every root field is).
+   */
+  record Plan(List<Node> roots, int defaultListSize, boolean oversized) {
 
     /** The most the operation can cost with these variables. */
     long staticCost(Map<String, Object> variables) {
-      return costOf(roots, variables, null, Set.of());
+      return oversized ? SATURATED : costOf(roots, variables, null, Set.of());
     }
 
     /**
@@ -258,6 +272,7 @@ final class OperationCost {
   private final GraphQLSchema schema;
   private final Map<String, FragmentDefinition> fragments = new HashMap<>();
   private final Map<String, Long> variableDefaults = new HashMap<>();
+  private int nodes;
 
   private OperationCost(GraphQLSchema schema, Document document, OperationDefinition operation) {
     this.schema = schema;
@@ -285,9 +300,9 @@ final class OperationCost {
           default -> schema.getQueryType();
         };
     boolean mutation = operation.getOperation() == OperationDefinition.Operation.MUTATION;
-    return new Plan(
-        planner.nodes(operation.getSelectionSet(), root, mutation, new ArrayList<>()),
-        defaultListSize);
+    List<Node> roots =
+        planner.nodes(operation.getSelectionSet(), root, mutation, new ArrayList<>());
+    return new Plan(roots, defaultListSize, planner.nodes > MAX_NODES);
   }
 
   private List<Node> nodes(
@@ -295,17 +310,23 @@ final class OperationCost {
       GraphQLCompositeType parent,
       boolean mutationRoot,
       List<String> spreading) {
-    Map<String, Node> byKey = new LinkedHashMap<>();
-    collect(set, parent, mutationRoot, spreading, byKey);
-    return List.copyOf(byKey.values());
+    Map<String, Node> bySelection = new LinkedHashMap<>();
+    collect(set, parent, mutationRoot, spreading, new HashSet<>(), bySelection);
+    return List.copyOf(bySelection.values());
   }
 
+  /**
+   * Collects a selection set's fields into {@code bySelection}, keyed by response key, field and
+   * arguments: validation lets one key name different fields (or arguments) only on different
+   * object types, which are priced apart and both counted, the most either could cost and more.
+   */
   private void collect(
       @Nullable SelectionSet set,
       GraphQLCompositeType parent,
       boolean mutationRoot,
       List<String> spreading,
-      Map<String, Node> byKey) {
+      Set<String> spread,
+      Map<String, Node> bySelection) {
     if (set == null) {
       return;
     }
@@ -313,24 +334,50 @@ final class OperationCost {
       if (selection instanceof Field field) {
         Node node = node(field, parent, mutationRoot, spreading);
         if (node != null) {
-          byKey.merge(node.key(), node, OperationCost::merge);
+          String selected =
+              node.key()
+                  + '\u0000'
+                  + node.field()
+                  + '\u0000'
+                  + (field.getArguments().isEmpty()
+                      ? ""
+                      : AstPrinter.printAstCompact(new Field("", field.getArguments())));
+          bySelection.merge(selected, node, OperationCost::merge);
         }
       } else if (selection instanceof InlineFragment inline) {
         GraphQLCompositeType on =
             inline.getTypeCondition() == null
                 ? parent
                 : (GraphQLCompositeType) schema.getType(inline.getTypeCondition().getName());
-        collect(inline.getSelectionSet(), on == null ? parent : on, mutationRoot, spreading, byKey);
-      } else if (selection instanceof FragmentSpread spread) {
-        FragmentDefinition fragment = fragments.get(spread.getName());
-        if (fragment == null || spreading.contains(spread.getName())) {
+        collect(
+            inline.getSelectionSet(),
+            on == null ? parent : on,
+            mutationRoot,
+            spreading,
+            spread,
+            bySelection);
+      } else if (selection instanceof FragmentSpread fragmentSpread) {
+        String name = fragmentSpread.getName();
+        FragmentDefinition fragment = fragments.get(name);
+        if (fragment == null || spreading.contains(name)) {
           continue; // validated documents have neither; never loop
+        }
+        if (!spread.add(name)) {
+          // already spread into this selection set: again adds nothing (its fields merge into
+          // themselves), and spreading it at every mention took time exponential in the number
+          // of fragments that spread the next one twice
+          continue;
         }
         GraphQLCompositeType on =
             (GraphQLCompositeType) schema.getType(fragment.getTypeCondition().getName());
-        spreading.add(spread.getName());
+        spreading.add(name);
         collect(
-            fragment.getSelectionSet(), on == null ? parent : on, mutationRoot, spreading, byKey);
+            fragment.getSelectionSet(),
+            on == null ? parent : on,
+            mutationRoot,
+            spreading,
+            spread,
+            bySelection);
         spreading.remove(spreading.size() - 1);
       }
     }
@@ -359,8 +406,10 @@ final class OperationCost {
     if (weight == null) {
       weight = named instanceof GraphQLCompositeType ? 1 : 0;
     }
+    // past MAX_NODES the plan is priced at the most: what is below is not planned out
+    boolean planned = ++nodes <= MAX_NODES;
     List<Node> children =
-        named instanceof GraphQLCompositeType composite
+        named instanceof GraphQLCompositeType composite && planned
             ? nodes(field.getSelectionSet(), composite, false, spreading)
             : List.of();
     String key = field.getAlias() != null ? field.getAlias() : name;

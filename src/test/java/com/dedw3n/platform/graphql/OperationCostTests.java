@@ -11,6 +11,7 @@ import graphql.schema.idl.UnExecutableSchemaGenerator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The cost rules of {@link OperationCost}, each on a small schema written for it. */
 class OperationCostTests {
@@ -46,7 +47,15 @@ class OperationCostTests {
                   }
                   type ReviewConnection { edges: [ReviewEdge!]! }
                   type ReviewEdge { node: Review! }
-                  type Review { rating: Int! author: User! product: Product! }
+                  type Review {
+                    rating: Int!
+                    author: User!
+                    product: Product!
+                    similar(first: Int = 10): ReviewConnection!
+                      @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+                  }
+                  union Item = Product | Review
+                  extend type Query { items: [Item!]! }
                   type User { id: ID! name: String! }
                   """));
 
@@ -131,6 +140,54 @@ class OperationCostTests {
     // the same key selected twice is one field
     assertThat(cost("{ product(id: 1) { seller { id } } product(id: 1) { seller { name } } }"))
         .isEqualTo(2);
+  }
+
+  /**
+   * One response key may name different fields on different members of a union: each is priced, so
+   * the costlier is not hidden behind the cheaper one selected first.
+   */
+  @Test
+  void oneAliasOnTwoMembersOfAUnionIsPricedAtTheCostlier() {
+    long cost =
+        cost(
+            "{ items { ... on Product { x: reviews(first: 1) { edges { node { rating } } } }"
+                + " ... on Review { x: similar(first: 100) { edges { node { rating } } } } } }");
+    // ten items (the default list size), each at least the item and 100 similar reviews
+    assertThat(cost).isGreaterThanOrEqualTo(10 * (1 + 1 + 100 * 2));
+  }
+
+  /**
+   * Fragments that each spread the next one twice: validation accepts them at once, and so must
+   * pricing (it spread each at every mention: 2^40 for this document); a document that selects more
+   * than a plan holds costs the most.
+   */
+  @Test
+  @Timeout(10)
+  void fragmentsSpreadManyTimesArePricedInLinearTime() {
+    StringBuilder chain = new StringBuilder("{ product(id: 1) { ...F0 } }");
+    for (int i = 0; i < 40; i++) {
+      chain.append(
+          " fragment F%d on Product { ...F%d ... on Product { ...F%d } }"
+              .formatted(i, i + 1, i + 1));
+    }
+    chain.append(" fragment F40 on Product { seller { id } }");
+    assertThat(cost(chain.toString())).isEqualTo(2);
+
+    // every level selects the next one through three fields: 3^12 selections
+    StringBuilder wide = new StringBuilder("{ product(id: 1) { ...L0 } }");
+    for (int i = 0; i < 12; i++) {
+      wide.append(
+          " fragment L%d on Product { seller { id } a: reviews(first: 1) { edges { node { product { ...L%d } } } }"
+                  .formatted(i, i + 1)
+              + " b: reviews(first: 2) { edges { node { product { ...L%d } } } }".formatted(i + 1)
+              + " c: reviews(first: 3) { edges { node { product { ...L%d } } } } }"
+                  .formatted(i + 1));
+    }
+    wide.append(" fragment L12 on Product { id }");
+    OperationCost.Plan plan = plan(wide.toString());
+    assertThat(plan.oversized()).isTrue();
+    assertThat(plan.staticCost(Map.of())).isGreaterThan(1_000_000_000L);
+    assertThat(plan.roots()).extracting(OperationCost.Node::field).containsExactly("product");
   }
 
   @Test

@@ -306,6 +306,36 @@ class UserTests extends ApiTests {
     alice.graphQl().documentName("viewer").execute().path("viewer").valueIsNull();
   }
 
+  /**
+   * urql sends every query and mutation with text/event-stream among its Accept types (it is
+   * answered with JSON): its sign-out is answered, clears the cookie and ends the session. It was
+   * cut off by the end of its own session, as a subscription over Server-Sent Events is: an empty
+   * 200 with no cookie cleared.
+   */
+  @Test
+  void urqlsSignOutIsAnsweredAndClearsTheCookie() {
+    String accept =
+        "application/graphql-response+json, application/graphql+json, application/json,"
+            + " text/event-stream, multipart/mixed";
+    var alice = signUp("Alice");
+    var answer =
+        http()
+            .post()
+            .uri("/graphql")
+            .header(HttpHeaders.ACCEPT, accept)
+            .cookie("SESSION", alice.session())
+            .bodyValue(java.util.Map.of("query", "mutation { signOut }"))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult();
+    assertThat(answer.getResponseBody()).contains("\"signOut\":true");
+    assertThat(answer.getResponseHeaders().get(HttpHeaders.SET_COOKIE))
+        .anyMatch(cookie -> cookie.startsWith("SESSION=;") || cookie.contains("Max-Age=0"));
+    alice.graphQl().documentName("viewer").execute().path("viewer").valueIsNull();
+  }
+
   private long countUsersWithEmail(String email) {
     return db.sql("SELECT count(*) FROM users WHERE email = $1")
         .bind(0, email.toLowerCase())

@@ -18,6 +18,7 @@ import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.graphql.MediaTypes;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -259,17 +260,31 @@ class GraphQlHttpGuard implements WebFilter {
 
   /**
    * Queries and mutations are answered within the request deadline (the {@link OperationGuard} runs
-   * them under the {@link ExecutionLimit}); a subscription over Server-Sent Events lives as long as
-   * its client, or its session, and has no deadline (WebSocket upgrades never get here).
+   * them under the {@link ExecutionLimit}); a request answered with Server-Sent Events lives as
+   * long as its client and has no deadline here, and a subscription among them ends with its
+   * session (WebSocket upgrades never get here).
    */
   private Mono<Void> execute(
       ServerWebExchange exchange, WebFilterChain chain, ServerHttpRequest request) {
     ServerWebExchange replayed = exchange.mutate().request(request).build();
-    if (request.getHeaders().getAccept().stream()
-        .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM))) {
+    if (answeredWithEvents(request.getHeaders())) {
+      // OperationGuard fills it in once the request is read; unknown (not analysed): as a
+      // subscription
+      AtomicReference<OperationDefinition.Operation> kind = new AtomicReference<>();
+      exchange.getAttributes().put(OperationGuard.OPERATION_KIND, kind);
       return chain
           .filter(replayed)
-          .takeUntilOther(sessions.sessionEnd(exchange))
+          .takeUntilOther(
+              sessions
+                  .sessionEnd(exchange)
+                  .then(
+                      Mono.defer(
+                          () ->
+                              kind.get() == null
+                                      || kind.get() == OperationDefinition.Operation.SUBSCRIPTION
+                                  ? Mono.<Void>empty()
+                                  // a sign-out over events is answered, not cut off by its end
+                                  : Mono.<Void>never())))
           .onErrorResume(ApiException.class, e -> refused(exchange, e));
     }
     // OperationGuard fills it in once the request is read: a request that never gets an answer is
@@ -364,5 +379,23 @@ class GraphQlHttpGuard implements WebFilter {
             GraphQlErrors.httpBody(e, TraceIds.ofExchange(exchange.getAttributes())));
     DataBuffer buffer = response.bufferFactory().wrap(body);
     return response.writeWith(Mono.just(buffer));
+  }
+
+  /**
+   * Whether spring-graphql answers the request with Server-Sent Events: only when it accepts them
+   * and no JSON, as its routes decide (the JSON route comes first). urql sends every query and
+   * mutation accepting both, and they are answered with JSON.
+   */
+  static boolean answeredWithEvents(HttpHeaders headers) {
+    List<MediaType> accepted = headers.getAccept();
+    boolean events = false;
+    for (MediaType type : accepted) {
+      if (type.isCompatibleWith(MediaType.APPLICATION_JSON)
+          || type.isCompatibleWith(MediaTypes.APPLICATION_GRAPHQL_RESPONSE)) {
+        return false;
+      }
+      events |= type.isCompatibleWith(MediaType.TEXT_EVENT_STREAM);
+    }
+    return events;
   }
 }

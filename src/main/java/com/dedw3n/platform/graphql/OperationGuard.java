@@ -33,7 +33,6 @@ import org.springframework.graphql.server.WebGraphQlResponse;
 import org.springframework.graphql.server.WebSocketGraphQlRequest;
 import org.springframework.graphql.support.DefaultExecutionGraphQlResponse;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -70,6 +69,12 @@ class OperationGuard implements WebGraphQlInterceptor {
 
   /** The request attribute holding the operation's name, for logs about the request. */
   static final String OPERATION_NAME = OperationGuard.class.getName() + ".operationName";
+
+  /**
+   * The request attribute holding the operation's kind once analysed, for a request answered with
+   * Server-Sent Events: only a subscription ends with its session.
+   */
+  static final String OPERATION_KIND = OperationGuard.class.getName() + ".operationKind";
 
   static final String GATEWAY_SECRET_HEADER = "X-Gateway-Secret";
 
@@ -155,6 +160,11 @@ class OperationGuard implements WebGraphQlInterceptor {
     }
     if (!(analysis instanceof DocumentCache.Valid operation)) {
       return execute(request, chain, null, 0, null); // graphql-java reports what is wrong
+    }
+    if (request.getAttributes().get(OPERATION_KIND) instanceof AtomicReference<?> reference) {
+      @SuppressWarnings("unchecked")
+      var kind = (AtomicReference<OperationDefinition.Operation>) reference;
+      kind.set(operation.kind());
     }
     if (operation.readsServiceSdl() && !mayReadServiceSdl(request)) {
       return refuse(
@@ -316,11 +326,12 @@ class OperationGuard implements WebGraphQlInterceptor {
       long cost,
       Budgets.@Nullable Spent spent,
       Supplier<Mono<WebGraphQlResponse>> execution) {
+    // by what the operation is, not by what the client accepts: urql accepts text/event-stream
+    // with every query and mutation, and anyone may send it
     boolean lasting =
         request instanceof WebSocketGraphQlRequest
             || (operation != null && operation.kind() == OperationDefinition.Operation.SUBSCRIPTION)
-            || request.getHeaders().getAccept().stream()
-                .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM));
+            || (operation == null && GraphQlHttpGuard.answeredWithEvents(request.getHeaders()));
     if (lasting) {
       return execution.get();
     }

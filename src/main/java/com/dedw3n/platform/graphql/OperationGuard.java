@@ -378,7 +378,8 @@ class OperationGuard implements WebGraphQlInterceptor {
                     operation,
                     cost,
                     spent,
-                    request.getAttributes().get(PersistedQueries.PARTNER) != null));
+                    request.getAttributes().get(PersistedQueries.PARTNER) != null,
+                    request.getAttributes().containsKey(PersistedQueries.CACHE_FOR)));
   }
 
   private WebGraphQlResponse finish(
@@ -386,7 +387,8 @@ class OperationGuard implements WebGraphQlInterceptor {
       DocumentCache.@Nullable Valid operation,
       long cost,
       Budgets.@Nullable Spent spent,
-      boolean registeredPrice) {
+      boolean registeredPrice,
+      boolean shared) {
     ExecutionResult result = response.getExecutionResult();
     List<GraphQLError> errors = result.getErrors();
     boolean tooManyErrors = errors.size() > limits.maxErrors();
@@ -425,7 +427,10 @@ class OperationGuard implements WebGraphQlInterceptor {
             if (result.getExtensions() != null) {
               extensions.putAll(result.getExtensions());
             }
-            extensions.put("cost", cost(cost, actual, spent, givenBack));
+            // an answer browsers and CDNs may keep for everyone (a public read by GET) tells
+            // nobody's budget: it would be handed to others, and change the answer's ETag with
+            // every request
+            extensions.put("cost", cost(cost, actual, shared ? null : spent, givenBack));
             builder.extensions(extensions);
           }
         });

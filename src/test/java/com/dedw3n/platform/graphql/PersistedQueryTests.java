@@ -502,6 +502,10 @@ class PersistedQueryTests extends ApiTests {
         http().get().uri(uri).exchange().expectStatus().isOk().expectBody(Map.class).returnResult();
     assertThat(first.getResponseBody()).doesNotContainKey("errors");
     assertThat(first.getResponseHeaders().getCacheControl()).isEqualTo("public, max-age=30");
+    // what a CDN hands to everyone says nothing of this caller's budget
+    assertThat(first.getResponseBody().toString())
+        .contains("requestedQueryCost")
+        .doesNotContain("throttleStatus");
     // a cache keeps it apart per Origin: a listed origin's copy carries CORS headers, others not
     assertThat(first.getResponseHeaders().getVary())
         .contains(HttpHeaders.ORIGIN, HttpHeaders.ACCEPT);

@@ -120,13 +120,17 @@ final class OperationCost {
         @Nullable Long parentSize,
         Set<String> sizedByParent) {
       long total = 0;
+      long group = 0; // the costliest of the current response key's alternatives
       for (Node node : nodes) {
-        total =
-            add(
-                total,
-                cost(node, variables, sizedByParent.contains(node.field()) ? parentSize : null));
+        long one = cost(node, variables, sizedByParent.contains(node.field()) ? parentSize : null);
+        if (node.alternative()) {
+          group = Math.max(group, one);
+        } else {
+          total = add(total, group);
+          group = one;
+        }
       }
-      return total;
+      return add(total, group);
     }
 
     private long cost(Node node, Map<String, Object> variables, @Nullable Long sizeFromParent) {
@@ -160,60 +164,95 @@ final class OperationCost {
      */
     private static long actual(List<Node> nodes, Map<?, ?> object) {
       long total = 0;
+      long group = 0; // one response key's value, read by the costliest of its alternatives
       for (Node node : nodes) {
-        Object value = object.get(node.key());
-        if (value == null) {
-          continue;
-        }
-        if (value instanceof List<?> items) {
-          if (!node.varies()) {
-            total = add(total, multiply(node.fixed(), items.size()));
-            continue;
-          }
-          for (Object item : items) {
-            if (item != null) {
-              total =
-                  add(
-                      total,
-                      add(
-                          node.weight(),
-                          item instanceof Map<?, ?> m ? actual(node.children(), m) : 0));
-            }
-          }
-        } else if (!node.varies()) {
-          total = add(total, node.fixed());
-        } else if (value instanceof Map<?, ?> child) {
-          total = add(total, add(node.weight(), actual(node.children(), child)));
+        long one = actual(node, object.get(node.key()));
+        if (node.alternative()) {
+          group = Math.max(group, one);
         } else {
-          total = add(total, node.weight());
+          total = add(total, group);
+          group = one;
         }
       }
-      return total;
+      return add(total, group);
+    }
+
+    private static long actual(Node node, @Nullable Object value) {
+      if (value == null) {
+        return 0;
+      }
+      if (value instanceof List<?> items) {
+        if (!node.varies()) {
+          return multiply(node.fixed(), items.size());
+        }
+        long total = 0;
+        for (Object item : items) {
+          if (item != null) {
+            total =
+                add(
+                    total,
+                    add(
+                        node.weight(),
+                        item instanceof Map<?, ?> m ? actual(node.children(), m) : 0));
+          }
+        }
+        return total;
+      }
+      if (!node.varies()) {
+        return node.fixed();
+      }
+      if (value instanceof Map<?, ?> child) {
+        return add(node.weight(), actual(node.children(), child));
+      }
+      return node.weight();
     }
   }
 
   /**
-   * One response key of the selection: what one value costs itself ({@code weight}), whether it is
-   * a list, how its size (or its sized children's) is found, and what it selects.
+   * One selection: its response key, what one value costs itself ({@code weight}), whether it is a
+   * list, how its size (or its sized children's) is found, and what it selects. {@code selection}
+   * tells selections apart (key, field and arguments); an {@code alternative} has the same response
+   * key as the node before it but another field or arguments, which validation allows only on
+   * another object type: for each value one of them applies, so the costliest counts.
    */
   record Node(
       String key,
+      String selection,
       String field,
       int weight,
       boolean list,
       @Nullable Sizing sizing,
       List<Node> children,
+      boolean alternative,
       boolean varies,
       long fixed) {
 
     Node(
         String key,
+        String selection,
         String field,
         int weight,
         boolean list,
         @Nullable Sizing sizing,
-        List<Node> children) {
-      this(key, field, weight, list, sizing, children, varies(children), fixed(weight, children));
+        List<Node> children,
+        boolean alternative) {
+      this(
+          key,
+          selection,
+          field,
+          weight,
+          list,
+          sizing,
+          children,
+          alternative,
+          varies(children),
+          fixed(weight, children));
+    }
+
+    Node asAlternative(boolean alternative) {
+      return alternative == this.alternative
+          ? this
+          : new Node(key, selection, field, weight, list, sizing, children, alternative);
     }
 
     /** Whether a list hides somewhere below (so the actual cost needs a look at the data). */
@@ -229,10 +268,17 @@ final class OperationCost {
     /** One value's cost when nothing below it varies: its weight and all of its children's. */
     private static long fixed(int weight, List<Node> children) {
       long total = weight;
+      long group = 0;
       for (Node child : children) {
-        total = add(total, child.list() ? 0 : child.fixed());
+        long one = child.list() ? 0 : child.fixed();
+        if (child.alternative()) {
+          group = Math.max(group, one);
+        } else {
+          total = add(total, group);
+          group = one;
+        }
       }
-      return total;
+      return add(total, group);
     }
   }
 
@@ -312,7 +358,25 @@ final class OperationCost {
       List<String> spreading) {
     Map<String, Node> bySelection = new LinkedHashMap<>();
     collect(set, parent, mutationRoot, spreading, new HashSet<>(), bySelection);
-    return List.copyOf(bySelection.values());
+    return grouped(bySelection.values());
+  }
+
+  /**
+   * The selections in their order, those of one response key next to each other, all but the first
+   * of them alternatives.
+   */
+  private static List<Node> grouped(Collection<Node> selections) {
+    Map<String, List<Node>> byKey = new LinkedHashMap<>();
+    for (Node node : selections) {
+      byKey.computeIfAbsent(node.key(), key -> new ArrayList<>(1)).add(node);
+    }
+    List<Node> grouped = new ArrayList<>(selections.size());
+    for (List<Node> alternatives : byKey.values()) {
+      for (int i = 0; i < alternatives.size(); i++) {
+        grouped.add(alternatives.get(i).asAlternative(i > 0));
+      }
+    }
+    return List.copyOf(grouped);
   }
 
   /**
@@ -334,15 +398,7 @@ final class OperationCost {
       if (selection instanceof Field field) {
         Node node = node(field, parent, mutationRoot, spreading);
         if (node != null) {
-          String selected =
-              node.key()
-                  + '\u0000'
-                  + node.field()
-                  + '\u0000'
-                  + (field.getArguments().isEmpty()
-                      ? ""
-                      : AstPrinter.printAstCompact(new Field("", field.getArguments())));
-          bySelection.merge(selected, node, OperationCost::merge);
+          bySelection.merge(node.selection(), node, OperationCost::merge);
         }
       } else if (selection instanceof InlineFragment inline) {
         GraphQLCompositeType on =
@@ -413,7 +469,22 @@ final class OperationCost {
             ? nodes(field.getSelectionSet(), composite, false, spreading)
             : List.of();
     String key = field.getAlias() != null ? field.getAlias() : name;
-    return new Node(key, name, weight, list, sizing(field, definition), children);
+    return new Node(
+        key, selection(key, field), name, weight, list, sizing(field, definition), children, false);
+  }
+
+  /** Response key, field and arguments (in name order: their order means nothing). */
+  private static String selection(String key, Field field) {
+    if (field.getArguments().isEmpty()) {
+      return key + '\u0000' + field.getName();
+    }
+    List<graphql.language.Argument> arguments = new ArrayList<>(field.getArguments());
+    arguments.sort(java.util.Comparator.comparing(graphql.language.Argument::getName));
+    return key
+        + '\u0000'
+        + field.getName()
+        + '\u0000'
+        + AstPrinter.printAstCompact(new Field("", arguments));
   }
 
   private @Nullable Sizing sizing(Field field, GraphQLFieldDefinition definition) {
@@ -497,17 +568,24 @@ final class OperationCost {
     return null;
   }
 
-  /** Two selections of one response key (validation made them the same field): children merged. */
+  /** Two selections of one response key, field and arguments: their children merged. */
   private static Node merge(Node a, Node b) {
     Map<String, Node> children = new LinkedHashMap<>();
     for (Node child : a.children()) {
-      children.put(child.key(), child);
+      children.put(child.selection(), child.asAlternative(false));
     }
     for (Node child : b.children()) {
-      children.merge(child.key(), child, OperationCost::merge);
+      children.merge(child.selection(), child.asAlternative(false), OperationCost::merge);
     }
     return new Node(
-        a.key(), a.field(), a.weight(), a.list(), a.sizing(), List.copyOf(children.values()));
+        a.key(),
+        a.selection(),
+        a.field(),
+        a.weight(),
+        a.list(),
+        a.sizing(),
+        grouped(children.values()),
+        false);
   }
 
   private static long add(long a, long b) {

@@ -186,6 +186,17 @@ class OperationGuard implements WebGraphQlInterceptor {
                 (Long) request.getAttributes().get(PersistedQueries.PRICE),
                 operation.plan().staticCost(request.getVariables()))
             : Math.max(1, operation.plan().staticCost(request.getVariables()));
+    if (operation.plan().oversized()) {
+      return refuse(
+          request,
+          ErrorKind.BAD_REQUEST,
+          "QUERY_TOO_LARGE",
+          "The query selects more than "
+              + OperationCost.MAX_NODES
+              + " fields once its fragments are spread. Select fewer fields, or nest fewer lists.",
+          0,
+          null);
+    }
     if (cost > limits.maxCost()) {
       return refuse(
           request,

@@ -152,8 +152,37 @@ class OperationCostTests {
         cost(
             "{ items { ... on Product { x: reviews(first: 1) { edges { node { rating } } } }"
                 + " ... on Review { x: similar(first: 100) { edges { node { rating } } } } } }");
-    // ten items (the default list size), each at least the item and 100 similar reviews
-    assertThat(cost).isGreaterThanOrEqualTo(10 * (1 + 1 + 100 * 2));
+    // ten items (the default list size), each the item and the costlier: 100 similar reviews
+    assertThat(cost).isEqualTo(10 * (1 + 1 + 100 * 2));
+    // also when the union's field is selected twice, each time with one member (the two merge)
+    assertThat(
+            cost(
+                "{ items { ... on Product { x: reviews(first: 1) { edges { node { rating } } } } }"
+                    + " items { ... on Review { x: similar(first: 100) { edges { node { rating } } }"
+                    + " } } }"))
+        .isEqualTo(10 * (1 + 1 + 100 * 2));
+    // arguments in another order are the same selection, priced once
+    assertThat(
+            cost(
+                "{ products(first: 2, after: \"a\") { pageInfo { hasNextPage } }"
+                    + " products(after: \"a\", first: 2) { pageInfo { hasNextPage } } }"))
+        .isEqualTo(2);
+  }
+
+  /** Alternatives of one response key: the data under it is read once, by the costlier plan. */
+  @Test
+  void theActualCostReadsAnAlternativesValueOnce() {
+    OperationCost.Plan plan =
+        plan(
+            "{ items { ... on Product { x: reviews(first: 1) { edges { node { rating } } } }"
+                + " ... on Review { x: similar(first: 100) { edges { node { rating } } } } } }");
+    Map<String, Object> similar =
+        Map.of(
+            "edges",
+            List.of(Map.of("node", Map.of("rating", 1)), Map.of("node", Map.of("rating", 2))));
+    // one item, a review with two similar ones: item 1 + connection 1 + 2 x (edge + node)
+    assertThat(plan.actualCost(Map.of("items", List.of(Map.of("x", similar)))))
+        .isEqualTo(1 + 1 + 2 * 2);
   }
 
   /**
@@ -162,7 +191,7 @@ class OperationCostTests {
    * than a plan holds costs the most.
    */
   @Test
-  @Timeout(10)
+  @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void fragmentsSpreadManyTimesArePricedInLinearTime() {
     StringBuilder chain = new StringBuilder("{ product(id: 1) { ...F0 } }");
     for (int i = 0; i < 40; i++) {

@@ -32,6 +32,15 @@ public final class Deadlines {
     return work.timeout(after(deadline), Mono.defer(late));
   }
 
+  /**
+   * {@code work}, unless it has not finished within {@code deadline}: then {@code atDeadline} runs,
+   * before {@code work} is cancelled, and {@code late} answers instead.
+   */
+  public static <T> Mono<T> within(
+      Mono<T> work, Duration deadline, Runnable atDeadline, Supplier<Mono<T>> late) {
+    return work.timeout(after(deadline).doOnNext(tick -> atDeadline.run()), Mono.defer(late));
+  }
+
   /** A signal after {@code delay}, on the wheel; cancelling it frees its slot at once. */
   static Mono<Long> after(Duration delay) {
     return Mono.create(

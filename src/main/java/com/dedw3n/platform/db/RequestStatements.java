@@ -73,21 +73,23 @@ public final class RequestStatements {
 
   /**
    * Work of this instance's own, with no request around it (a sweep, a feed's read), stopped as a
-   * request that runs out of time is: past {@code deadline} it fails with a {@link
-   * TimeoutException}, and its statements are cancelled and their connections retired. Without it,
-   * a connection that the network stopped answering (a failover that sent no reset) held the work
-   * up until the kernel gave the connection up, many minutes later, and every later run queued
-   * behind it.
+   * request that runs out of time is: past {@code deadline} its statements are cancelled (their
+   * connections retired, and closed if they stay silent) and it fails with a {@link
+   * TimeoutException}. Without it, a connection that the network stopped carrying (a failover that
+   * sent no reset) held the work up until the kernel gave the connection up, many minutes later,
+   * and every later run queued behind it. A subscriber that cancels the work stops it as before,
+   * its connection back in the pool.
    */
   public static <T> Mono<T> bounded(String name, Duration deadline, Mono<T> work) {
     return Mono.defer(
         () -> {
           RequestStatements statements = new RequestStatements(name);
-          // cancelled at the deadline (or by its subscriber): the statements are sent their
-          // cancel requests before the cancel reaches them, which unregisters them
+          // the statements are cancelled at the deadline, before the timeout cancels the work
+          // (which unregisters them)
           return Deadlines.within(
-                  work.doOnCancel(statements::cancel),
+                  work,
                   deadline,
+                  statements::cancel,
                   () ->
                       Mono.error(
                           new TimeoutException(
@@ -157,8 +159,12 @@ public final class RequestStatements {
     /**
      * Sends PostgreSQL a cancel request, and again every 250 ms while the statement still runs, ten
      * times at most: PostgreSQL ignores a cancel request that arrives while the backend is between
-     * protocol messages. The statement timeout is the last resort. The connection is retired once
-     * it has been sent one: a late cancel request must not find another request's statement on it.
+     * protocol messages. The connection is retired once it has been sent one: a late cancel request
+     * must not find another request's statement on it. A statement still running after the last one
+     * has a connection that does not answer (a network that stopped carrying it, a failover that
+     * sent no reset): the connection is closed, which ends the statement here and gives its place
+     * in the pool to a new one, rather than holding it until the kernel gives the connection up,
+     * many minutes later.
      */
     void cancel() {
       connection.retire();
@@ -174,7 +180,24 @@ public final class RequestStatements {
                             log.warn("Could not cancel a statement of a stopped request: " + e);
                             return Mono.empty();
                           }))
+          .then(Mono.defer(this::closeIfStillRunning))
           .subscribe(null, e -> log.error("Cancelling a statement of a stopped request failed", e));
+    }
+
+    private Mono<Void> closeIfStillRunning() {
+      if (!running.contains(this)) {
+        return Mono.empty();
+      }
+      log.warn(
+          "A stopped request's statement still runs after "
+              + CANCEL_ATTEMPTS
+              + " cancel requests; its connection is closed");
+      return Mono.from(connection.close())
+          .onErrorResume(
+              e -> {
+                log.warn("Closing the connection of a stopped request failed: " + e);
+                return Mono.empty();
+              });
     }
   }
 
@@ -190,7 +213,10 @@ public final class RequestStatements {
     return Flux.interval(Duration.ZERO, every)
         .onBackpressureDrop()
         .take(times)
-        .takeWhile(tick -> wanted.getAsBoolean())
+        // the first whatever has happened since: the cancel was decided while the statement ran
+        // (a subscriber that cancels it unregisters it here before the first tick, but
+        // PostgreSQL still runs it), and the connection is retired, so it can cancel nobody else's
+        .takeWhile(tick -> tick == 0 || wanted.getAsBoolean())
         .concatMap(tick -> attempt.get(), 0);
   }
 }

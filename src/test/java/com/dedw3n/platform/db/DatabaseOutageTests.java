@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.dedw3n.Instances;
 import com.dedw3n.TcpProxy;
 import com.dedw3n.payment.internal.FakeStripe;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.Connection;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,6 +36,8 @@ import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * A PostgreSQL of the test's own, behind a TCP proxy the test controls, under a running server:
@@ -448,6 +452,46 @@ class DatabaseOutageTests {
     awaitRecovered();
     for (int i = 0; i < 10; i++) {
       assertAnswered(feed());
+    }
+  }
+
+  /**
+   * A failover that sends no reset: every open connection stops answering, while new ones reach the
+   * database. The requests stopped on the silent connections close them once their cancel requests
+   * went unanswered, and the pool serves again on new ones, without the network thawing (their
+   * connections used to stay taken until the kernel gave them up, many minutes later).
+   */
+  @Test
+  void connectionsThatStopAnsweringAreClosedAndNewOnesServe() {
+    ConnectionPool pool = server.getBean(ConnectionPool.class);
+    int max = pool.getMetrics().orElseThrow().getMaxAllocatedSize();
+    // the pool full of open connections, all of which the network is about to silence
+    Flux.range(0, max)
+        .flatMap(
+            i ->
+                Mono.usingWhen(
+                    pool.create(), c -> Mono.delay(Duration.ofMillis(300)), Connection::close),
+            max)
+        .blockLast(Duration.ofSeconds(30));
+    assertThat(pool.getMetrics().orElseThrow().allocatedSize()).isEqualTo(max);
+    network.crusher().freezeAllPairs();
+    try {
+      // as many requests as connections, each stopped after the execution timeout (3 s)
+      Flux.range(0, max)
+          .flatMap(
+              i ->
+                  Mono.fromCallable(DatabaseOutageTests::feed)
+                      .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()),
+              max)
+          .blockLast(Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (feed().getStatus().value() != 200) {
+        assertThat(System.nanoTime())
+            .as("served on new connections within 30 s, the old ones still silent")
+            .isLessThan(deadline);
+      }
+    } finally {
+      network.crusher().unfreezeAllPairs();
     }
   }
 

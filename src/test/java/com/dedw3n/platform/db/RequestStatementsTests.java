@@ -38,6 +38,25 @@ class RequestStatementsTests {
     assertThat(mostAtOnce).hasValue(1);
   }
 
+  /**
+   * The first attempt is made even when the statement has been unregistered by then: a subscriber
+   * that cancels it does so right after the cancel was decided, and PostgreSQL still runs it.
+   */
+  @Test
+  void theFirstAttemptIsMadeWhateverHappenedSince() {
+    AtomicInteger started = new AtomicInteger();
+    StepVerifier.withVirtualTime(
+            () ->
+                RequestStatements.attempts(
+                    Duration.ofMillis(250),
+                    10,
+                    () -> false,
+                    () -> Mono.fromRunnable(started::incrementAndGet)))
+        .thenAwait(Duration.ofSeconds(30))
+        .verifyComplete();
+    assertThat(started).hasValue(1);
+  }
+
   @Test
   void theAttemptsStopOnceTheStatementHasEnded() {
     AtomicInteger started = new AtomicInteger();

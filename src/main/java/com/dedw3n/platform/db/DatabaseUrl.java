@@ -1,6 +1,7 @@
 package com.dedw3n.platform.db;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,15 @@ record DatabaseUrl(
     try {
       uri = URI.create(url.trim());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("DATABASE_URL is not a URL: " + e.getMessage());
+      // the parser's message quotes the whole input, password included: only where and why
+      throw new IllegalArgumentException(
+          e.getCause() instanceof URISyntaxException syntax
+              ? "DATABASE_URL is not a URL: "
+                  + syntax.getReason()
+                  + " at character "
+                  + (syntax.getIndex() + 1)
+                  + " (percent-encode reserved characters in the user name and password)"
+              : "DATABASE_URL is not a URL");
     }
     String scheme = uri.getScheme();
     if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
@@ -64,7 +73,18 @@ record DatabaseUrl(
         params);
   }
 
-  /** R2DBC spells {@code sslmode} as {@code sslMode}; other parameters pass through. */
+  /**
+   * libpq's TLS parameters as r2dbc-postgresql spells them; other parameters pass through (the JDBC
+   * driver takes libpq's spelling).
+   */
+  private static final Map<String, String> R2DBC_NAMES =
+      Map.of(
+          "sslmode", "sslMode",
+          "sslrootcert", "sslRootCert",
+          "sslcert", "sslCert",
+          "sslkey", "sslKey",
+          "sslpassword", "sslPassword");
+
   String r2dbcUrl() {
     return "r2dbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(true);
   }
@@ -80,14 +100,19 @@ record DatabaseUrl(
     return params.entrySet().stream()
         .map(
             e ->
-                encode(r2dbc && e.getKey().equalsIgnoreCase("sslmode") ? "sslMode" : e.getKey())
+                encode(
+                        r2dbc
+                            ? R2DBC_NAMES.getOrDefault(
+                                e.getKey().toLowerCase(java.util.Locale.ROOT), e.getKey())
+                            : e.getKey())
                     + "="
                     + encode(e.getValue()))
         .collect(Collectors.joining("&", "?", ""));
   }
 
+  /** Percent-decoding only: a '+' is a plus in a URL's user, password or path, not a space. */
   private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /**

@@ -56,5 +56,24 @@ class DatabaseUrlTests {
     assertThatThrownBy(() -> DatabaseUrl.parse("postgresql:///db")).hasMessageContaining("no host");
     assertThatThrownBy(() -> DatabaseUrl.parse("postgresql://bad host/db"))
         .hasMessageContaining("not a URL");
+    // a password the parser cannot read is never quoted back (it goes to the startup log)
+    assertThatThrownBy(() -> DatabaseUrl.parse("postgresql://app:pa ss^word@db/app"))
+        .hasMessageContaining("not a URL")
+        .hasMessageContaining("percent-encode")
+        .hasMessageNotContaining("ss^word");
+  }
+
+  /** A '+' is a plus (generated passwords have them); only %XX is decoded, as libpq does. */
+  @Test
+  void aPlusIsAPlusAndTlsFilesReachBothDrivers() {
+    var url =
+        DatabaseUrl.parse(
+            "postgresql://app:Ab+cd%2B@db/app?sslmode=verify-full&sslrootcert=/etc/ca.pem");
+    assertThat(url.password()).isEqualTo("Ab+cd+");
+    var r2dbc = ConnectionFactoryOptions.parse(url.r2dbcUrl());
+    assertThat(r2dbc.getValue(Option.valueOf("sslMode"))).isEqualTo("verify-full");
+    assertThat(r2dbc.getValue(Option.valueOf("sslRootCert"))).isEqualTo("/etc/ca.pem");
+    Properties jdbc = Driver.parseURL(url.jdbcUrl(), new Properties());
+    assertThat(jdbc.getProperty("sslrootcert")).isEqualTo("/etc/ca.pem");
   }
 }

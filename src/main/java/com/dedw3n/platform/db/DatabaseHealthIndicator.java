@@ -12,14 +12,23 @@ import reactor.core.publisher.Mono;
  * {@code /actuator/health} component {@code database}: UP when a connection answers a query within
  * a second (so that health itself answers quickly even when PostgreSQL does not), with the pool's
  * statistics so an operator sees saturation before it becomes an outage.
+ *
+ * <p>A check that got no connection in that second because every one is in use, while PostgreSQL
+ * answered a statement within the last {@link #ANSWERED_WITHIN}, is UP with {@code saturated}: the
+ * instance is busy, not cut off. Taken for DOWN, it made readiness fail on every instance of a busy
+ * deployment at once, and the load balancer drop them all while the database was healthy.
  */
 @Component("database")
 class DatabaseHealthIndicator implements ReactiveHealthIndicator {
 
-  private final ConnectionPool pool;
+  static final Duration ANSWERED_WITHIN = Duration.ofSeconds(2);
 
-  DatabaseHealthIndicator(ConnectionPool pool) {
+  private final ConnectionPool pool;
+  private final StatementDurations statements;
+
+  DatabaseHealthIndicator(ConnectionPool pool, StatementDurations statements) {
     this.pool = pool;
+    this.statements = statements;
   }
 
   @Override
@@ -32,7 +41,18 @@ class DatabaseHealthIndicator implements ReactiveHealthIndicator {
             connection -> connection.close())
         .timeout(Duration.ofSeconds(1))
         .map(ok -> withPoolStatistics(Health.up()).build())
-        .onErrorResume(e -> Mono.just(withPoolStatistics(Health.down(e)).build()));
+        .onErrorResume(
+            e ->
+                Mono.just(
+                    busyButAnswering()
+                        ? withPoolStatistics(Health.up()).withDetail("saturated", true).build()
+                        : withPoolStatistics(Health.down(e)).build()));
+  }
+
+  /** Every connection in use, and PostgreSQL answering them. */
+  private boolean busyButAnswering() {
+    return pool.getMetrics().map(m -> m.acquiredSize() >= m.getMaxAllocatedSize()).orElse(false)
+        && statements.sinceLastAnswer().compareTo(ANSWERED_WITHIN) < 0;
   }
 
   private Health.Builder withPoolStatistics(Health.Builder health) {

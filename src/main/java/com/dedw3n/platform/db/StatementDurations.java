@@ -40,6 +40,9 @@ class StatementDurations {
   private final @Nullable String validationQuery;
   private final @Nullable Tracer tracer;
 
+  /** When PostgreSQL last answered a statement to its end (System.nanoTime), for health. */
+  private volatile long lastAnsweredNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
+
   StatementDurations(
       MeterRegistry meters,
       DatabaseLimits limits,
@@ -65,6 +68,11 @@ class StatementDurations {
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(10))
             .register(meters);
+  }
+
+  /** How long ago PostgreSQL last answered a statement to its end. */
+  Duration sinceLastAnswer() {
+    return Duration.ofNanos(System.nanoTime() - lastAnsweredNanos);
   }
 
   /**
@@ -109,6 +117,8 @@ class StatementDurations {
       if (failure != null && span != null) {
         span.error(failure);
       }
+      // PostgreSQL answered (rows or its own error): the database works, whatever the pool's wait
+      lastAnsweredNanos = System.nanoTime();
       if (unread.decrementAndGet() <= 0 && executed) {
         end();
       }

@@ -3,8 +3,6 @@ package com.dedw3n.platform.db;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.tracing.Tracer;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
@@ -127,44 +124,8 @@ class ConnectionRetirementTests extends ApiTests {
     }
   }
 
-  /**
-   * A pool of one connection of our own, so that nothing else uses it between our statements,
-   * retired after {@code maxUses} uses (0: no limit).
-   */
   private ConnectionPool poolOfOne(int maxUses) {
-    R2dbcProperties one = new R2dbcProperties();
-    one.setUrl(settings.getUrl());
-    one.setUsername(settings.getUsername());
-    one.setPassword(settings.getPassword());
-    one.getProperties().putAll(settings.getProperties());
-    R2dbcProperties.Pool pool = settings.getPool();
-    one.getPool().setMaxIdleTime(pool.getMaxIdleTime());
-    one.getPool().setMaxLifeTime(pool.getMaxLifeTime());
-    one.getPool().setMaxAcquireTime(pool.getMaxAcquireTime());
-    one.getPool().setMaxCreateConnectionTime(pool.getMaxCreateConnectionTime());
-    one.getPool().setMaxValidationTime(pool.getMaxValidationTime());
-    one.getPool().setValidationQuery(pool.getValidationQuery());
-    one.getPool().setMaxSize(1);
-    one.getPool().setMinIdle(0);
-    DatabaseLimits limits =
-        new DatabaseLimits(
-            Duration.ofSeconds(15),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(1),
-            Duration.ofMinutes(1),
-            maxUses,
-            false);
-    SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    return new DatabaseConfiguration()
-        .connectionFactory(
-            one,
-            limits,
-            new StatementCounter(meters, one),
-            new StatementDurations(
-                meters,
-                limits,
-                one,
-                new StaticListableBeanFactory().getBeanProvider(Tracer.class)));
+    return PoolsOfOne.pool(settings, maxUses, PoolsOfOne.durations(settings));
   }
 
   @Test

@@ -1,0 +1,53 @@
+package com.dedw3n.platform.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dedw3n.ApiTests;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.Connection;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
+import reactor.core.publisher.Mono;
+
+/** The database's health: DOWN when it does not answer, UP when it is only busy. */
+class DatabaseHealthIndicatorTests extends ApiTests {
+
+  @Autowired R2dbcProperties settings;
+
+  /**
+   * Every connection in use and the check gets none in its second: UP (saturated) while PostgreSQL
+   * answers them, DOWN once it has not for a while. It was DOWN at once, and under load readiness
+   * failed on every instance together.
+   */
+  @Test
+  void aPoolBusyWithADatabaseThatAnswersIsUpAndOneThatDoesNotIsDown() {
+    StatementDurations durations = PoolsOfOne.durations(settings);
+    ConnectionPool pool = PoolsOfOne.pool(settings, 0, durations);
+    DatabaseHealthIndicator health = new DatabaseHealthIndicator(pool, durations);
+    try {
+      Connection held = pool.create().block(Duration.ofSeconds(30));
+      try {
+        Mono.from(held.createStatement("SELECT 1").execute())
+            .flatMap(result -> Mono.from(result.getRowsUpdated()))
+            .block(Duration.ofSeconds(30));
+        Health busy = health.health().block(Duration.ofSeconds(5));
+        assertThat(busy.getStatus()).isEqualTo(Status.UP);
+        assertThat(busy.getDetails()).containsEntry("saturated", true).containsEntry("acquired", 1);
+
+        Mono.delay(DatabaseHealthIndicator.ANSWERED_WITHIN).block();
+        assertThat(health.health().block(Duration.ofSeconds(5)).getStatus())
+            .as("nothing answered for longer")
+            .isEqualTo(Status.DOWN);
+      } finally {
+        Mono.from(held.close()).block(Duration.ofSeconds(30));
+      }
+      assertThat(health.health().block(Duration.ofSeconds(5)).getStatus()).isEqualTo(Status.UP);
+    } finally {
+      pool.dispose();
+    }
+  }
+}

@@ -7,7 +7,6 @@ import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.user.User;
 import com.dedw3n.user.Users;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -259,7 +258,7 @@ class ChatSubscriptions implements DisposableBean {
                     Flux<T> items =
                         signal.item() != null && signal.head() == seen + 1
                             ? Flux.just(signal.item())
-                            : paged(fetch, seen + 1, signal.head(), seqOf, null);
+                            : paged(fetch, seen + 1, signal.head(), seqOf, settings.readTimeout());
                     return items
                         .filter(item -> seqOf.applyAsLong(item) > last.get())
                         .doOnNext(item -> last.set(seqOf.applyAsLong(item)));
@@ -287,7 +286,7 @@ class ChatSubscriptions implements DisposableBean {
       long from,
       long to,
       ToLongFunction<T> seqOf,
-      @Nullable Duration readTimeout) {
+      Duration readTimeout) {
     return Flux.defer(
         () -> {
           AtomicLong next = new AtomicLong(from);
@@ -297,11 +296,10 @@ class ChatSubscriptions implements DisposableBean {
                     long start = next.get();
                     // no overflow: start + page - 1 past to only where to is near Long.MAX_VALUE
                     long end = start > to - (CATCH_UP_PAGE - 1) ? to : start + CATCH_UP_PAGE - 1;
-                    Mono<List<T>> read = fetch.apply(start, end).collectList();
-                    // a feed's reads are bounded; a subscriber's own ends with its client
-                    return (readTimeout == null
-                            ? read
-                            : RequestStatements.bounded("A chat read", readTimeout, read))
+                    // a silent connection is given up at the deadline; a subscriber that leaves
+                    // first gives its connection back to the pool
+                    return RequestStatements.bounded(
+                            "A chat read", readTimeout, fetch.apply(start, end).collectList())
                         .doOnNext(
                             page -> {
                               more.set(end != to && page.size() == end - start + 1);

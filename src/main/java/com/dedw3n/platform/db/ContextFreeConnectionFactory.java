@@ -366,7 +366,7 @@ record ContextFreeConnectionFactory(
       return withoutContext(publisher)
           .doOnComplete(() -> onRead.accept(null))
           .doOnError(onRead)
-          .doOnCancel(() -> onRead.accept(null));
+          .doOnCancel(() -> onRead.accept(StatementDurations.READ_STOPPED));
     }
 
     @Override

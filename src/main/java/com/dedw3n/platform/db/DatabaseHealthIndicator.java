@@ -3,6 +3,7 @@ package com.dedw3n.platform.db;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.PoolMetrics;
 import java.time.Duration;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.stereotype.Component;
@@ -25,10 +26,23 @@ class DatabaseHealthIndicator implements ReactiveHealthIndicator {
 
   private final ConnectionPool pool;
   private final StatementDurations statements;
+  private final Duration checkTimeout;
+  private final Duration answeredWithin;
 
+  @Autowired
   DatabaseHealthIndicator(ConnectionPool pool, StatementDurations statements) {
+    this(pool, statements, Duration.ofSeconds(1), ANSWERED_WITHIN);
+  }
+
+  DatabaseHealthIndicator(
+      ConnectionPool pool,
+      StatementDurations statements,
+      Duration checkTimeout,
+      Duration answeredWithin) {
     this.pool = pool;
     this.statements = statements;
+    this.checkTimeout = checkTimeout;
+    this.answeredWithin = answeredWithin;
   }
 
   @Override
@@ -39,7 +53,7 @@ class DatabaseHealthIndicator implements ReactiveHealthIndicator {
                 Mono.from(connection.createStatement("SELECT 1").execute())
                     .flatMap(result -> Mono.from(result.getRowsUpdated()).thenReturn(true)),
             connection -> connection.close())
-        .timeout(Duration.ofSeconds(1))
+        .timeout(checkTimeout)
         .map(ok -> withPoolStatistics(Health.up()).build())
         .onErrorResume(
             e ->
@@ -52,7 +66,7 @@ class DatabaseHealthIndicator implements ReactiveHealthIndicator {
   /** Every connection in use, and PostgreSQL answering them. */
   private boolean busyButAnswering() {
     return pool.getMetrics().map(m -> m.acquiredSize() >= m.getMaxAllocatedSize()).orElse(false)
-        && statements.sinceLastAnswer().compareTo(ANSWERED_WITHIN) < 0;
+        && statements.sinceLastAnswer().compareTo(answeredWithin) < 0;
   }
 
   private Health.Builder withPoolStatistics(Health.Builder health) {

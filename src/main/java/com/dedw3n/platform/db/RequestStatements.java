@@ -160,14 +160,20 @@ public final class RequestStatements {
      * Sends PostgreSQL a cancel request, and again every 250 ms while the statement still runs, ten
      * times at most: PostgreSQL ignores a cancel request that arrives while the backend is between
      * protocol messages. The connection is retired once it has been sent one: a late cancel request
-     * must not find another request's statement on it. A statement still running after the last one
-     * has a connection that does not answer (a network that stopped carrying it, a failover that
-     * sent no reset): the connection is closed, which ends the statement here and gives its place
-     * in the pool to a new one, rather than holding it until the kernel gives the connection up,
-     * many minutes later.
+     * must not find another request's statement on it. A statement PostgreSQL has still not
+     * answered 2.5 s later has a connection that does not answer (a network that stopped carrying
+     * it, a failover that sent no reset): the connection is closed, which ends the statement here
+     * and gives its place in the pool to a new one, rather than holding it until the kernel gives
+     * the connection up, many minutes later.
      */
     void cancel() {
       connection.retire();
+      // decided now, before whoever stops the request cancels the statement (which unregisters
+      // it): one that has already ended needs no cancel request, and its connection may be
+      // someone else's by the time a request would arrive
+      if (!running.contains(this)) {
+        return;
+      }
       attempts(
               CANCEL_EVERY,
               CANCEL_ATTEMPTS,
@@ -180,10 +186,19 @@ public final class RequestStatements {
                             log.warn("Could not cancel a statement of a stopped request: " + e);
                             return Mono.empty();
                           }))
-          .then(Mono.defer(this::closeIfStillRunning))
           .subscribe(null, e -> log.error("Cancelling a statement of a stopped request failed", e));
+      // on a timer of its own: to a host that no longer answers, each cancel request waits out the
+      // connect timeout, and ten of them one after another would take minutes
+      Mono.delay(CANCEL_EVERY.multipliedBy(CANCEL_ATTEMPTS))
+          .then(Mono.defer(this::closeIfStillRunning))
+          .subscribe(null, e -> log.error("Closing a stopped request's connection failed", e));
     }
 
+    /**
+     * Closes the connection of a statement still registered: its results not read to their end.
+     * (Not "not executed": r2dbc-postgresql hands out a statement's result, and ends its execution,
+     * before PostgreSQL has answered anything.)
+     */
     private Mono<Void> closeIfStillRunning() {
       if (!running.contains(this)) {
         return Mono.empty();
@@ -213,9 +228,9 @@ public final class RequestStatements {
     return Flux.interval(Duration.ZERO, every)
         .onBackpressureDrop()
         .take(times)
-        // the first whatever has happened since: the cancel was decided while the statement ran
-        // (a subscriber that cancels it unregisters it here before the first tick, but
-        // PostgreSQL still runs it), and the connection is retired, so it can cancel nobody else's
+        // the first whatever has happened since: it was decided while the statement ran (a
+        // subscriber that cancels it unregisters it before the first tick, but PostgreSQL still
+        // runs it), and the connection was retired before, so it can cancel nobody else's
         .takeWhile(tick -> tick == 0 || wanted.getAsBoolean())
         .concatMap(tick -> attempt.get(), 0);
   }

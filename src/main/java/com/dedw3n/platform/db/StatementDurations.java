@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.handler.TracingObservationHandler;
+import io.r2dbc.spi.R2dbcException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,15 @@ class StatementDurations {
   private final long slowNanos;
   private final @Nullable String validationQuery;
   private final @Nullable Tracer tracer;
+
+  /** What a result's reading ended with when its reader stopped before the end. */
+  static final Throwable READ_STOPPED =
+      new java.util.concurrent.CancellationException("the reader stopped") {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+          return this;
+        }
+      };
 
   /** When PostgreSQL last answered a statement to its end (System.nanoTime), for health. */
   private volatile long lastAnsweredNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
@@ -112,13 +122,19 @@ class StatementDurations {
       unread.incrementAndGet();
     }
 
-    /** A result has been read to its end, or to the error PostgreSQL reported in it (or null). */
+    /**
+     * A result has been read to its end (null), or to the error it ended with, or its reader
+     * stopped ({@link #READ_STOPPED}).
+     */
     void resultRead(@Nullable Throwable failure) {
-      if (failure != null && span != null) {
+      if (failure != null && failure != READ_STOPPED && span != null) {
         span.error(failure);
       }
-      // PostgreSQL answered (rows or its own error): the database works, whatever the pool's wait
-      lastAnsweredNanos = System.nanoTime();
+      if (failure == null
+          || (failure instanceof R2dbcException reported && reported.getSqlState() != null)) {
+        // PostgreSQL answered (rows, or its own error): it works, whatever the pool's wait
+        lastAnsweredNanos = System.nanoTime();
+      }
       if (unread.decrementAndGet() <= 0 && executed) {
         end();
       }

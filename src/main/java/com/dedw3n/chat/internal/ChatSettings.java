@@ -16,9 +16,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     share a Redis need different channels)
  * @param publishTimeout how long publishing one event to Redis may take, in the background
  * @param readTimeout how long one of the instance's own reads may take (a sweep, a page of what a
- *     feed missed) before it is stopped, its statements cancelled and their connections retired;
- *     longer than PostgreSQL's statement_timeout (15 s), so that it stops only reads that the
- *     network holds up, and the next notification or sweep reads again
+ *     feed or a subscriber missed) before it is stopped, its statements cancelled and their
+ *     connections retired; longer than PostgreSQL's statement_timeout (15 s), so that it stops only
+ *     reads that the network holds up, and the next notification or sweep reads again
  */
 @ConfigurationProperties("dedw3n.chat")
 record ChatSettings(

@@ -37,7 +37,8 @@ record MailSettings(
   /**
    * Brevo's transactional API.
    *
-   * @param apiKey {@code BREVO_API_KEY}; empty: mail goes to the local mailbox instead
+   * @param apiKey {@code BREVO_API_KEY}; empty: mail goes to the local mailbox in development, and
+   *     stays queued in production
    * @param timeout one request, connecting included
    * @param defaultRetryAfter the wait after a 429 that names none
    * @param breakerFailures consecutive failed requests that open the circuit breaker

@@ -339,7 +339,8 @@ record ContextFreeConnectionFactory(
   /**
    * A result read without the caller's context; {@code onRead} is told once that reading has ended,
    * with the error it ended with (PostgreSQL reports a failed statement there: a constraint
-   * violated, a cancel, a timeout) or null.
+   * violated, a cancel, a timeout), null at its end, or {@link StatementDurations#READ_STOPPED}
+   * when its reader stopped before the end.
    */
   private record ContextFreeResult(Result delegate, Consumer<@Nullable Throwable> onRead)
       implements Result {

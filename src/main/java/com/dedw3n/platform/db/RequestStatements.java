@@ -25,7 +25,8 @@ import reactor.core.publisher.Mono;
  * with the connection it runs on when it starts ({@link ContextFreeConnectionFactory}, just above
  * the driver), and removed once its results have been read. {@link #cancel} sends PostgreSQL a
  * cancel request for each statement still registered: it ends with "canceling statement due to user
- * request", and its connection goes back to the pool.
+ * request", and its connection is retired (closed when it is released, and at once if PostgreSQL
+ * has still not answered 2.5 s later).
  *
  * <p>The connection is the driver's own, recorded by the statement itself: r2dbc-pool calls {@code
  * ConnectionFactory.create()} once and subscribes to it for every connection, so anything recorded
@@ -73,12 +74,13 @@ public final class RequestStatements {
 
   /**
    * Work of this instance's own, with no request around it (a sweep, a feed's read), stopped as a
-   * request that runs out of time is: past {@code deadline} its statements are cancelled (their
-   * connections retired, and closed if they stay silent) and it fails with a {@link
-   * TimeoutException}. Without it, a connection that the network stopped carrying (a failover that
-   * sent no reset) held the work up until the kernel gave the connection up, many minutes later,
-   * and every later run queued behind it. A subscriber that cancels the work stops it as before,
-   * its connection back in the pool.
+   * request that runs out of time is: past {@code deadline} its statements are sent cancel
+   * requests, their connections retired (closed by the pool as the stopped work releases them), and
+   * it fails with a {@link TimeoutException}. Not for work in a transaction: releasing its
+   * connection rolls back first, which a silent connection never answers. Without it, a connection
+   * that the network stopped carrying (a failover that sent no reset) held the work up until the
+   * kernel gave the connection up, many minutes later, and every later run queued behind it. A
+   * subscriber that cancels the work stops it as before, its connection back in the pool.
    */
   public static <T> Mono<T> bounded(String name, Duration deadline, Mono<T> work) {
     return Mono.defer(
@@ -204,9 +206,9 @@ public final class RequestStatements {
         return Mono.empty();
       }
       log.warn(
-          "A stopped request's statement still runs after "
-              + CANCEL_ATTEMPTS
-              + " cancel requests; its connection is closed");
+          "PostgreSQL has not answered a stopped request's statement "
+              + CANCEL_EVERY.multipliedBy(CANCEL_ATTEMPTS).toMillis()
+              + " ms after the stop; its connection is closed");
       return Mono.from(connection.close())
           .onErrorResume(
               e -> {

@@ -368,18 +368,18 @@ class OperationGuard implements WebGraphQlInterceptor {
     return Deadlines.within(
             chain.next(request),
             limits.executionTimeout(),
-            () -> {
-              statements.cancel();
-              return refuse(
-                  request,
-                  ErrorKind.UNAVAILABLE,
-                  "EXECUTION_TIMEOUT",
-                  "The request ran for more than "
-                      + limits.executionTimeout().toSeconds()
-                      + " s and was stopped; its database work was cancelled.",
-                  1,
-                  null);
-            })
+            // before the timeout cancels the execution: a statement it reached would unregister
+            statements::cancel,
+            () ->
+                refuse(
+                    request,
+                    ErrorKind.UNAVAILABLE,
+                    "EXECUTION_TIMEOUT",
+                    "The request ran for more than "
+                        + limits.executionTimeout().toSeconds()
+                        + " s and was stopped; its database work was cancelled.",
+                    1,
+                    null))
         .doOnCancel(statements::cancel)
         .contextWrite(context -> context.put(RequestStatements.KEY, statements))
         .map(

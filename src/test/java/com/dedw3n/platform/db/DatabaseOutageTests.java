@@ -55,7 +55,9 @@ import reactor.core.publisher.Mono;
  *       numbers agree with them;
  *   <li>behind a network that freezes (packets dropped, connections left open): requests end in
  *       errors within the execution timeout instead of hanging, health answers, and the server
- *       recovers when the network does.
+ *       recovers when the network does;
+ *   <li>behind a failover that sends no reset (every open connection silent, new ones answered):
+ *       the stopped requests' connections are closed and the server serves on new ones.
  * </ul>
  */
 @ExtendWith(OutputCaptureExtension.class)
@@ -457,9 +459,10 @@ class DatabaseOutageTests {
 
   /**
    * A failover that sends no reset: every open connection stops answering, while new ones reach the
-   * database. The requests stopped on the silent connections close them once their cancel requests
-   * went unanswered, and the pool serves again on new ones, without the network thawing (their
-   * connections used to stay taken until the kernel gave them up, many minutes later).
+   * database. The requests stopped on the silent connections close them 2.5 s after the stop, when
+   * PostgreSQL has still not answered, and the pool serves again on new ones, without the network
+   * thawing (their connections used to stay taken until the kernel gave them up, many minutes
+   * later).
    */
   @Test
   void connectionsThatStopAnsweringAreClosedAndNewOnesServe() {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -86,16 +87,21 @@ public final class RequestStatements {
     return Mono.defer(
         () -> {
           RequestStatements statements = new RequestStatements(name);
+          AtomicBoolean late = new AtomicBoolean();
+          Supplier<TimeoutException> timedOut =
+              () -> new TimeoutException(name + " took more than " + deadline.toMillis() + " ms");
           // the statements are cancelled at the deadline, before the timeout cancels the work
-          // (which unregisters them)
+          // (which unregisters them); a statement that fails with its cancel before the timeout
+          // has cancelled the work fails it with the timeout all the same
           return Deadlines.within(
                   work,
                   deadline,
-                  statements::cancel,
-                  () ->
-                      Mono.error(
-                          new TimeoutException(
-                              name + " took more than " + deadline.toMillis() + " ms")))
+                  () -> {
+                    late.set(true);
+                    statements.cancel();
+                  },
+                  () -> Mono.error(timedOut.get()))
+              .onErrorMap(e -> late.get() && !(e instanceof TimeoutException), e -> timedOut.get())
               .contextWrite(context -> context.put(KEY, statements));
         });
   }

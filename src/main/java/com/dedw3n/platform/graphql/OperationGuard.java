@@ -368,18 +368,21 @@ class OperationGuard implements WebGraphQlInterceptor {
     return Deadlines.within(
             chain.next(request),
             limits.executionTimeout(),
-            // before the timeout cancels the execution: a statement it reached would unregister
-            statements::cancel,
-            () ->
-                refuse(
-                    request,
-                    ErrorKind.UNAVAILABLE,
-                    "EXECUTION_TIMEOUT",
-                    "The request ran for more than "
-                        + limits.executionTimeout().toSeconds()
-                        + " s and was stopped; its database work was cancelled.",
-                    1,
-                    null))
+            // after the timeout has cancelled the execution, which reaches no statement (data
+            // fetchers run as futures); from a hook before it, a statement could fail with its
+            // cancel first, and the request answer that instead of EXECUTION_TIMEOUT
+            () -> {
+              statements.cancel();
+              return refuse(
+                  request,
+                  ErrorKind.UNAVAILABLE,
+                  "EXECUTION_TIMEOUT",
+                  "The request ran for more than "
+                      + limits.executionTimeout().toSeconds()
+                      + " s and was stopped; its database work was cancelled.",
+                  1,
+                  null);
+            })
         .doOnCancel(statements::cancel)
         .contextWrite(context -> context.put(RequestStatements.KEY, statements))
         .map(

@@ -95,14 +95,20 @@ class DeploymentConfigTests {
     assertThat(Files.readString(Path.of("gateway-config/compose-supergraph.sh")))
         .contains("cat schema/*.graphqls > target/dedw3n-subgraph.graphqls");
     // what the script hands rover is one valid SDL document
+    String joined = joinedSchemaFiles();
+    assertThat(Parser.parse(joined).getDefinitions()).isNotEmpty();
+    assertThat(joined).contains("@link(").contains("federation/v2.");
+  }
+
+  /** schema/*.graphqls joined as compose-supergraph.sh joins them for rover. */
+  static String joinedSchemaFiles() throws IOException {
     StringBuilder joined = new StringBuilder();
     try (Stream<Path> files = Files.list(Path.of("schema"))) {
       for (Path file : files.filter(f -> f.toString().endsWith(".graphqls")).sorted().toList()) {
         joined.append(Files.readString(file)).append('\n');
       }
     }
-    assertThat(Parser.parse(joined.toString()).getDefinitions()).isNotEmpty();
-    assertThat(joined.toString()).contains("@link(").contains("federation/v2.");
+    return joined.toString();
   }
 
   @Test

@@ -10,15 +10,12 @@ import graphql.language.ObjectTypeDefinition;
 import graphql.language.TypeDefinition;
 import graphql.parser.Parser;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,13 +29,7 @@ class FederationTests extends ApiTests {
 
   @Test
   void serviceSdlDeclaresEveryEntityWithItsKey() {
-    String sdl =
-        anonymous()
-            .documentName("serviceSdl")
-            .execute()
-            .path("_service.sdl")
-            .entity(String.class)
-            .get();
+    String sdl = servedSdl();
     Document document = Parser.parse(sdl);
     Map<String, ObjectTypeDefinition> types =
         document.getDefinitionsOfType(ObjectTypeDefinition.class).stream()
@@ -63,21 +54,9 @@ class FederationTests extends ApiTests {
    */
   @Test
   void theSchemaFilesDeclareEveryTypeAndFieldTheSubgraphServes() throws IOException {
-    String served =
-        anonymous()
-            .documentName("serviceSdl")
-            .execute()
-            .path("_service.sdl")
-            .entity(String.class)
-            .get();
-    StringBuilder joined = new StringBuilder();
-    try (Stream<Path> files = Files.list(Path.of("schema"))) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".graphqls")).sorted().toList()) {
-        joined.append(Files.readString(file)).append('\n');
-      }
-    }
-    Map<String, Set<String>> declared = shapes(Parser.parse(joined.toString()));
-    Map<String, Set<String>> servedShapes = shapes(Parser.parse(served));
+    Map<String, Set<String>> declared =
+        shapes(Parser.parse(DeploymentConfigTests.joinedSchemaFiles()));
+    Map<String, Set<String>> servedShapes = shapes(Parser.parse(servedSdl()));
     servedShapes.keySet().removeIf(name -> name.startsWith("_") || name.contains("__"));
     assertThat(servedShapes.keySet()).contains("ReviewConnection", "MessageEdge", "PageInfo");
     for (var type : servedShapes.entrySet()) {
@@ -86,6 +65,15 @@ class FederationTests extends ApiTests {
           .isNotNull()
           .containsAll(type.getValue());
     }
+  }
+
+  private String servedSdl() {
+    return anonymous()
+        .documentName("serviceSdl")
+        .execute()
+        .path("_service.sdl")
+        .entity(String.class)
+        .get();
   }
 
   /** Each type by name, with its fields (and input fields) as "name: Type", extensions merged. */

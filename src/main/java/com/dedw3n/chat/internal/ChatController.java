@@ -232,20 +232,22 @@ class ChatController {
         .flatMap(
             sender ->
                 budgets
-                    .spendAs(Action.MESSAGE, sender)
-                    .then(
+                    .spendAs(
+                        Action.MESSAGE,
+                        sender,
                         // one statement, committed on its own, that returns the message with its
                         // sender and its conversation: neither the answer's fields nor any
                         // subscriber's cost another statement
-                        conversations
-                            .send(id, sender, text, idempotencyKey)
-                            // published once committed, in the background: a send never waits
-                            // for Redis, and a lost notification is recovered by subscribers
-                            .map(
-                                event -> {
-                                  bus.publish(event);
-                                  return event.message();
-                                }))
+                        writer ->
+                            conversations
+                                .send(id, writer, text, idempotencyKey)
+                                // published once committed, in the background: a send never waits
+                                // for Redis, and a lost notification is recovered by subscribers
+                                .map(
+                                    event -> {
+                                      bus.publish(event);
+                                      return event.message();
+                                    }))
                     .onErrorResume(
                         e -> idempotencyKey != null && isRetry(e),
                         retry ->

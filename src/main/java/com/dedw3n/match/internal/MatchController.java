@@ -89,15 +89,18 @@ class MatchController implements RuntimeWiringConfigurer {
               }
               // spent before anything is read: a like's answer tells whether the other had liked
               // the liker, so liking every profile must not list someone's admirers
-              return budgets
-                  .spendAs(Action.PROFILE_LIKE, liker)
-                  .thenMany(users.existing(List.of(likee)))
-                  .hasElements()
-                  .flatMap(
-                      exists ->
-                          exists
-                              ? likeAndMaybeMatch(liker, likee)
-                              : Mono.error(ApiException.notFound("User", userId)));
+              return budgets.spendAs(
+                  Action.PROFILE_LIKE,
+                  liker,
+                  spender ->
+                      users
+                          .existing(List.of(likee))
+                          .hasElements()
+                          .flatMap(
+                              exists ->
+                                  exists
+                                      ? likeAndMaybeMatch(spender, likee)
+                                      : Mono.error(ApiException.notFound("User", userId))));
             });
   }
 

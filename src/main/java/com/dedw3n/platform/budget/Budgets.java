@@ -2,6 +2,7 @@ package com.dedw3n.platform.budget;
 
 import com.dedw3n.platform.RedisReplies;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.ErrorKind;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
@@ -13,9 +14,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -201,12 +206,36 @@ public class Budgets implements DisposableBean {
   }
 
   /**
-   * One of a signed-in user's budgeted actions (a message, a post...): the user's id when the
-   * budget allows it, RATE_LIMITED otherwise.
+   * One of a signed-in user's budgeted writes (a message, a comment...): {@code write} runs with
+   * the user's id when the budget allows it, RATE_LIMITED otherwise. A write refused without
+   * changing anything, by answering nothing (no such post, not a member of the conversation) or
+   * with BAD_REQUEST, FORBIDDEN, NOT_FOUND or CONFLICT, gives its token back: a comment on a
+   * deleted post, or a second review of one product, costs no comment or review. Other failures (a
+   * timeout, a lost connection) keep it, since the write may have been stored.
    */
-  public Mono<Long> spendAs(Action action, long userId) {
-    return spend(action, Long.toString(userId)).thenReturn(userId);
+  public <T> Mono<T> spendAs(Action action, long userId, Function<Long, Mono<T>> write) {
+    return spend(action, Long.toString(userId))
+        .map(Optional::of)
+        .defaultIfEmpty(Optional.empty())
+        .flatMap(
+            spent -> {
+              Runnable refund = () -> spent.ifPresent(taken -> giveBack(taken, 1));
+              return write
+                  .apply(userId)
+                  .switchIfEmpty(Mono.fromRunnable(refund))
+                  .doOnError(
+                      e -> {
+                        if (e instanceof ApiException refused
+                            && REFUSALS_THAT_CHANGE_NOTHING.contains(refused.kind())) {
+                          refund.run();
+                        }
+                      });
+            });
   }
+
+  private static final Set<ErrorKind> REFUSALS_THAT_CHANGE_NOTHING =
+      EnumSet.of(
+          ErrorKind.BAD_REQUEST, ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND, ErrorKind.CONFLICT);
 
   /** Counts a refusal by budget. */
   public void refused(String budget) {

@@ -90,8 +90,8 @@ class PostController {
   Mono<Post> createPost(@Argument @Text(min = 1, max = 5000) String body) {
     String text = body.strip();
     return Viewer.requireId()
-        .flatMap(author -> budgets.spendAs(Action.POST, author))
-        .flatMap(author -> posts.insert(author, text));
+        .flatMap(
+            author -> budgets.spendAs(Action.POST, author, writer -> posts.insert(writer, text)));
   }
 
   @MutationMapping
@@ -100,8 +100,10 @@ class PostController {
     long post = Ids.parse("postId", postId);
     String text = body.strip();
     return Viewer.requireId()
-        .flatMap(author -> budgets.spendAs(Action.COMMENT, author))
-        .flatMap(author -> posts.insertComment(post, author, text))
+        .flatMap(
+            author ->
+                budgets.spendAs(
+                    Action.COMMENT, author, writer -> posts.insertComment(post, writer, text)))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
   }
 

@@ -46,12 +46,15 @@ class PriceController {
   Mono<LockedPriceQuote> lockPriceQuote(@Argument String symbol, @Argument String currency) {
     PricePair pair = prices.pair("symbol", symbol, currency);
     return Viewer.requireId()
-        .flatMap(buyer -> budgets.spendAs(Action.PRICE_QUOTE, buyer))
         .flatMap(
             buyer ->
-                prices
-                    .current(pair.symbol(), pair.currency())
-                    .flatMap(quote -> quotes.lock(buyer, quote)));
+                budgets.spendAs(
+                    Action.PRICE_QUOTE,
+                    buyer,
+                    locker ->
+                        prices
+                            .current(pair.symbol(), pair.currency())
+                            .flatMap(quote -> quotes.lock(locker, quote))));
   }
 
   @SchemaMapping(typeName = "Product")

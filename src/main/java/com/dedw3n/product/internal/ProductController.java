@@ -213,26 +213,30 @@ class ProductController {
     long product = Ids.parse("productId", productId);
     String text = body.strip();
     return Viewer.requireId()
-        .flatMap(author -> budgets.spendAs(Action.REVIEW, author))
         .flatMap(
-            author ->
-                products
-                    .findById(product)
-                    .switchIfEmpty(Mono.error(() -> ApiException.notFound("Product", productId)))
-                    .flatMap(
-                        found ->
-                            found.sellerId() == author
-                                ? Mono.error(
-                                    ApiException.forbidden(
-                                        "Sellers cannot review their own products."))
-                                : products
-                                    .insertReview(product, author, rating, text)
-                                    .switchIfEmpty(
-                                        Mono.error(
-                                            () ->
-                                                ApiException.conflict(
-                                                    "You have already reviewed this product."))))
-                    .as(transaction::transactional));
+            reviewer ->
+                budgets.spendAs(
+                    Action.REVIEW,
+                    reviewer,
+                    author ->
+                        products
+                            .findById(product)
+                            .switchIfEmpty(
+                                Mono.error(() -> ApiException.notFound("Product", productId)))
+                            .flatMap(
+                                found ->
+                                    found.sellerId() == author
+                                        ? Mono.error(
+                                            ApiException.forbidden(
+                                                "Sellers cannot review their own products."))
+                                        : products
+                                            .insertReview(product, author, rating, text)
+                                            .switchIfEmpty(
+                                                Mono.error(
+                                                    () ->
+                                                        ApiException.conflict(
+                                                            "You have already reviewed this product."))))
+                            .as(transaction::transactional)));
   }
 
   @EntityMapping("Product")

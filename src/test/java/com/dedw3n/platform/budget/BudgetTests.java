@@ -85,6 +85,12 @@ class BudgetTests {
                 "--dedw3n.budgets.messages.capacity=3",
                 "--dedw3n.budgets.messages.refill=3",
                 "--dedw3n.budgets.messages.per=1m",
+                "--dedw3n.budgets.comments.capacity=2",
+                "--dedw3n.budgets.comments.refill=2",
+                "--dedw3n.budgets.comments.per=1h",
+                "--dedw3n.budgets.reviews.capacity=1",
+                "--dedw3n.budgets.reviews.refill=1",
+                "--dedw3n.budgets.reviews.per=1h",
                 "--dedw3n.budgets.profile-likes.capacity=2",
                 "--dedw3n.budgets.profile-likes.refill=2",
                 "--dedw3n.budgets.profile-likes.per=12h"));
@@ -259,6 +265,61 @@ class BudgetTests {
             "query($c:ID!){conversation(id:$c){messages(last:10){edges{node{body}}}}}",
             Map.of("c", conversation));
     assertThat(page.getResponseBody().toString()).contains("m3").doesNotContain("m4");
+  }
+
+  /**
+   * A write refused without changing anything costs no budget: a comment on a post that is gone, a
+   * message to a conversation one is not in, a review of no product. Only stored writes spend it.
+   */
+  @Test
+  void writesRefusedWithoutChangingAnythingCostNoBudget() {
+    var ann = signUp(a, "ann-" + UUID.randomUUID() + "@example.com");
+    var ben = signUp(a, "ben-" + UUID.randomUUID() + "@example.com");
+    String comment = "mutation($p:ID!){addComment(postId:$p,body:\"hi\"){id}}";
+    String send = "mutation($c:ID!){sendMessage(conversationId:$c,body:\"hi\"){seq}}";
+    String review = "mutation($p:ID!){addReview(productId:$p,rating:4,body:\"ok\"){id}}";
+    String bens =
+        (String)
+            ((Map<?, ?>)
+                    data(graphQl(
+                            a,
+                            ben.session(),
+                            "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
+                            Map.of(
+                                "p",
+                                List.of(signUp(a, "cy-" + UUID.randomUUID() + "@x.com").id()))))
+                        .get("startConversation"))
+                .get("id");
+    for (int i = 0; i < 4; i++) {
+      assertThat(graphQl(a, ann.session(), comment, Map.of("p", "999999999")).getResponseBody())
+          .as("comment %d", i + 1)
+          .asString()
+          .contains("NOT_FOUND");
+      assertThat(graphQl(a, ann.session(), send, Map.of("c", bens)).getResponseBody())
+          .as("message %d", i + 1)
+          .asString()
+          .contains("NOT_FOUND");
+      assertThat(graphQl(a, ann.session(), review, Map.of("p", "999999999")).getResponseBody())
+          .as("review %d", i + 1)
+          .asString()
+          .contains("NOT_FOUND");
+    }
+    String post =
+        (String)
+            ((Map<?, ?>)
+                    data(graphQl(
+                            a, ben.session(), "mutation{createPost(body:\"p\"){id}}", Map.of()))
+                        .get("createPost"))
+                .get("id");
+    for (int i = 0; i < 2; i++) {
+      var stored = graphQl(a, ann.session(), comment, Map.of("p", post));
+      assertThat(stored.getStatus().value()).as("%s", stored.getResponseBody()).isEqualTo(200);
+      assertThat(stored.getResponseBody().get("errors"))
+          .as("%s", stored.getResponseBody())
+          .isNull();
+    }
+    assertThat(graphQl(a, ann.session(), comment, Map.of("p", post)).getStatus().value())
+        .isEqualTo(429);
   }
 
   /**

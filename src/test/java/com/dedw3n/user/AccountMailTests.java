@@ -171,6 +171,41 @@ class AccountMailTests extends ApiTests {
   }
 
   /**
+   * A reset link asked for before the password was changed (by whoever could read the mailbox then)
+   * cannot undo the change: changing the password retires it, as a reset retires the others.
+   */
+  @Test
+  void changingThePasswordRetiresTheResetLinksAskedForBefore() {
+    var user = signUp("Changer");
+    requestPasswordReset(user.email())
+        .path("requestPasswordReset")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    String token = token(awaitMail(user.email(), "Reset"));
+    user.graphQl()
+        .document(
+            "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n)}")
+        .variable("c", "correct horse battery")
+        .variable("n", "the owner's new secret")
+        .execute()
+        .path("changePassword")
+        .entity(Boolean.class)
+        .isEqualTo(true);
+    anonymous()
+        .documentName("resetPassword")
+        .variable("token", token)
+        .variable("newPassword", "the intruder's secret")
+        .execute()
+        .errors()
+        .expect(e -> "INVALID_TOKEN".equals(e.getExtensions().get("code")))
+        .verify();
+    signIn(user.email(), "the owner's new secret")
+        .path("signIn.id")
+        .entity(String.class)
+        .isEqualTo(user.id());
+  }
+
+  /**
    * With Brevo configured, the tokens go to Brevo and nowhere else: once the mails are delivered,
    * no column of mail_outbox holds them (the bodies are blanked, the keys name the token's hash),
    * and the mailed link still works. An instance of its own, on a database of its own, so that the

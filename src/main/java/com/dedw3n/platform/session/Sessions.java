@@ -47,6 +47,17 @@ public class Sessions {
    * {@code signIn} left the client with neither: the new session's token went nowhere).
    */
   public Mono<Issued> signIn(long userId, boolean asToken) {
+    return signIn(userId, asToken, Mono.just(true));
+  }
+
+  /**
+   * Signs the user in if {@code stillValid}, asked once the session is indexed, answers true; else
+   * ends the new session and answers nothing. A sign-in checks a password against the hash it read;
+   * a reset or change that stores another hash meanwhile ends every session it finds, and the one
+   * this sign-in makes may be indexed only after it looked. Asked after the index has it, either
+   * the check sees the new hash, or the change's look comes after and ends it.
+   */
+  public Mono<Issued> signIn(long userId, boolean asToken, Mono<Boolean> stillValid) {
     return exchange()
         .flatMap(
             exchange ->
@@ -56,6 +67,20 @@ public class Sessions {
                         previous ->
                             store.end(previous.userId(), List.of(previous.id()), Reason.REPLACED))
                     .then(store.create(userId))
+                    .flatMap(
+                        issued ->
+                            stillValid
+                                .defaultIfEmpty(false)
+                                .flatMap(
+                                    valid ->
+                                        valid
+                                            ? Mono.just(issued)
+                                            : store
+                                                .end(
+                                                    userId,
+                                                    List.of(issued.id()),
+                                                    Reason.PASSWORD_CHANGED)
+                                                .then(Mono.empty())))
                     .doOnNext(
                         issued -> {
                           if (!asToken) {

@@ -33,6 +33,14 @@ class Accounts {
         .one();
   }
 
+  /** The signed-in user's address (as sign-in attempts are counted) and password hash. */
+  Mono<Login> login(long userId) {
+    return db.sql("SELECT email, password_hash FROM users WHERE id = $1")
+        .bind(0, userId)
+        .map(row -> new Login(row.get(0, String.class), row.get(1, String.class)))
+        .one();
+  }
+
   Mono<String> passwordHash(long userId) {
     return db.sql("SELECT password_hash FROM users WHERE id = $1")
         .bind(0, userId)
@@ -48,4 +56,6 @@ class Accounts {
   }
 
   record Credentials(long userId, String passwordHash) {}
+
+  record Login(String email, String passwordHash) {}
 }

@@ -9,6 +9,7 @@ import com.dedw3n.platform.graphql.Text;
 import com.dedw3n.platform.security.NewPassword;
 import com.dedw3n.platform.security.PasswordHashing;
 import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.platform.session.SessionStore.Issued;
 import com.dedw3n.platform.session.Sessions;
 import com.dedw3n.platform.web.ClientAddress;
 import com.dedw3n.user.User;
@@ -175,7 +176,7 @@ class UserController {
           String email,
       @Argument String password) {
     return authenticate(email, password)
-        .flatMap(userId -> sessions.signIn(userId, false))
+        .flatMap(credentials -> signIn(credentials, false))
         .flatMap(issued -> users.findById(issued.userId()))
         .map(user -> signedIn(user, user.id()));
   }
@@ -187,7 +188,7 @@ class UserController {
           String email,
       @Argument String password) {
     return authenticate(email, password)
-        .flatMap(userId -> sessions.signIn(userId, true))
+        .flatMap(credentials -> signIn(credentials, true))
         .flatMap(
             issued ->
                 users
@@ -202,8 +203,25 @@ class UserController {
                                 user.id())));
   }
 
-  /** The user id behind an email and password, or UNAUTHORIZED. */
-  private Mono<Long> authenticate(String email, String password) {
+  /**
+   * A session for credentials just checked, unless a reset or change stored another password while
+   * they were: then UNAUTHORIZED, as for the old password from then on.
+   */
+  private Mono<Issued> signIn(Accounts.Credentials credentials, boolean asToken) {
+    return sessions
+        .signIn(
+            credentials.userId(),
+            asToken,
+            accounts.passwordHash(credentials.userId()).map(credentials.passwordHash()::equals))
+        .switchIfEmpty(Mono.error(UserController::wrongPassword));
+  }
+
+  private static ApiException wrongPassword() {
+    return new ApiException(ErrorKind.UNAUTHORIZED, "Wrong email or password.");
+  }
+
+  /** The account behind an email and password, or UNAUTHORIZED. */
+  private Mono<Accounts.Credentials> authenticate(String email, String password) {
     String normalizedEmail = normalizeEmail(email);
     return sessions
         .requireHttp()
@@ -223,14 +241,9 @@ class UserController {
                                     password == null ? "" : password, credentials.passwordHash())
                                 .filter(matches -> matches && credentials.userId() != 0)
                                 .map(matches -> credentials))
-                    .switchIfEmpty(
-                        Mono.error(
-                            () ->
-                                new ApiException(
-                                    ErrorKind.UNAUTHORIZED, "Wrong email or password.")))
+                    .switchIfEmpty(Mono.error(UserController::wrongPassword))
                     .doOnNext(
-                        credentials -> attempt.ifPresent(spent -> budgets.giveBack(spent, 1))))
-        .map(Accounts.Credentials::userId);
+                        credentials -> attempt.ifPresent(spent -> budgets.giveBack(spent, 1))));
   }
 
   @MutationMapping
@@ -244,8 +257,10 @@ class UserController {
   }
 
   /**
-   * Checks the current password (with the sign-in budgets: it is a password guess like any other),
-   * stores the new one, and ends every other session of the user.
+   * Checks the current password (with the account's sign-in budget, the one {@code signIn} spends:
+   * it is a password guess like any other, and a right one gives its attempt back), stores the new
+   * one, retires every reset link of the user (one asked for by someone who read the mailbox before
+   * the change would undo it), and ends every other session of the user.
    */
   @MutationMapping
   Mono<Boolean> changePassword(
@@ -253,20 +268,38 @@ class UserController {
     return Viewer.requireId()
         .flatMap(
             userId ->
-                budgets
-                    .spend(Action.SIGN_IN_ACCOUNT, "user:" + userId)
-                    .then(accounts.passwordHash(userId))
+                accounts
+                    .login(userId)
                     .flatMap(
-                        hash ->
-                            passwords.matches(currentPassword == null ? "" : currentPassword, hash))
-                    .filter(Boolean::booleanValue)
+                        login ->
+                            budgets
+                                .spend(Action.SIGN_IN_ACCOUNT, login.email())
+                                .map(Optional::of)
+                                .defaultIfEmpty(Optional.empty())
+                                .flatMap(
+                                    attempt ->
+                                        passwords
+                                            .matches(
+                                                currentPassword == null ? "" : currentPassword,
+                                                login.passwordHash())
+                                            .filter(Boolean::booleanValue)
+                                            .doOnNext(
+                                                right ->
+                                                    attempt.ifPresent(
+                                                        spent -> budgets.giveBack(spent, 1)))))
                     .switchIfEmpty(
                         Mono.error(
                             () ->
                                 new ApiException(
                                     ErrorKind.UNAUTHORIZED, "The current password is wrong.")))
                     .then(passwords.hash(newPassword))
-                    .flatMap(hash -> accounts.updatePassword(userId, hash))
+                    .flatMap(
+                        hash ->
+                            accounts
+                                .updatePassword(userId, hash)
+                                .then(
+                                    tokens.retireAll(userId, AccountTokens.Purpose.RESET_PASSWORD))
+                                .as(transaction::transactional))
                     .then(sessions.endOthers(userId)))
         .thenReturn(true);
   }

@@ -185,6 +185,29 @@ class BudgetTests {
         .isEqualTo(429);
   }
 
+  /**
+   * Checking the current password of changePassword is a guess at the account's password like a
+   * sign-in: both spend one budget, the account's, so a stolen session gets no second one.
+   */
+  @Test
+  void changePasswordGuessesSpendTheAccountsSignInBudget() {
+    String email = "change-" + UUID.randomUUID() + "@example.com";
+    var account = signUp(a, email);
+    String change =
+        "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n)}";
+    for (int attempt = 0; attempt < 3; attempt++) {
+      var wrong =
+          graphQl(
+              a,
+              account.session(),
+              change,
+              Map.of("c", "a guess " + attempt, "n", "whatever it is"));
+      assertThat(wrong.getResponseBody().toString()).contains("UNAUTHORIZED");
+    }
+    assertThat(signIn(b, email, "correct horse battery", randomAddress()).getStatus().value())
+        .isEqualTo(429);
+  }
+
   @Test
   void signingInWithTheRightPasswordIsNeverThrottled() {
     String email = "often-" + UUID.randomUUID() + "@example.com";

@@ -21,11 +21,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -72,9 +75,25 @@ class SessionTests {
     b = instance(viaProxy, prefix, true);
   }
 
+  /** When set, runs once at the next password check, before it: what happens during it. */
+  static final AtomicReference<Runnable> duringNextCheck = new AtomicReference<>();
+
   static ConfigurableApplicationContext instance(String redisUrl, String prefix, boolean secure) {
     return Instances.builder()
         .initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock))
+        .initializers(
+            context ->
+                context
+                    .getBeanFactory()
+                    .addBeanPostProcessor(
+                        new BeanPostProcessor() {
+                          @Override
+                          public Object postProcessAfterInitialization(Object bean, String name) {
+                            return bean instanceof PasswordEncoder encoder
+                                ? holding(encoder)
+                                : bean;
+                          }
+                        }))
         .run(
             "--server.port=0",
             "--spring.data.redis.url=" + redisUrl,
@@ -270,6 +289,66 @@ class SessionTests {
     assertThat(overSocket.nextPayload().toString()).contains("takes an HTTP request");
     overSocket.close();
     assertThat(data(graphQl(a, Map.of(), signUp, Map.of("e", email))).get("signUp")).isNotNull();
+  }
+
+  static PasswordEncoder holding(PasswordEncoder encoder) {
+    return new PasswordEncoder() {
+      @Override
+      public String encode(CharSequence raw) {
+        return encoder.encode(raw);
+      }
+
+      @Override
+      public boolean matches(CharSequence raw, String hash) {
+        Runnable during = duringNextCheck.getAndSet(null);
+        if (during != null) {
+          during.run();
+        }
+        return encoder.matches(raw, hash);
+      }
+    };
+  }
+
+  /**
+   * A sign-in with the old password that is still checking it when a reset stores another one and
+   * ends the user's sessions gets no session: the reset's end came before this session was made.
+   * The reset's two steps run inside the sign-in's check (a reset of its own would wait for the
+   * check: passwords are hashed on one thread on two cores).
+   */
+  @Test
+  void aSignInStillCheckingTheOldPasswordWhenItIsResetGetsNoSession() {
+    Account ann = signUp(a);
+    long userId = Long.parseLong(ann.id());
+    duringNextCheck.set(
+        () -> {
+          String newHash = a.getBean(PasswordEncoder.class).encode("another horse battery");
+          a.getBean(DatabaseClient.class)
+              .sql("UPDATE users SET password_hash = $2 WHERE id = $1")
+              .bind(0, userId)
+              .bind(1, newHash)
+              .then()
+              .block(Duration.ofSeconds(10));
+          a.getBean(SessionStore.class)
+              .endAll(userId, null, SessionStore.Reason.PASSWORD_CHANGED)
+              .block(Duration.ofSeconds(10));
+        });
+    var late =
+        graphQl(
+                a,
+                Map.of(),
+                "mutation($e:String!,$p:String!){signInForToken(email:$e,password:$p){token}}",
+                Map.of("e", ann.email(), "p", "correct horse battery"))
+            .getResponseBody();
+    assertThat(duringNextCheck.get()).as("the check ran").isNull();
+    assertThat(late.toString()).as("%s", late).contains("UNAUTHORIZED");
+    assertThat(viewer(b, cookie(ann.cookie()))).as("the reset ended the earlier session").isNull();
+    Object data = late.get("data");
+    Object token = data == null ? null : ((Map<?, ?>) data).get("signInForToken");
+    if (token != null) {
+      assertThat(viewer(b, bearer((String) ((Map<?, ?>) token).get("token"))))
+          .as("the late sign-in's session")
+          .isNull();
+    }
   }
 
   @Test

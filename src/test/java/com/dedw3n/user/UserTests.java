@@ -128,6 +128,55 @@ class UserTests extends ApiTests {
     assertThat(countUsersWithEmail(alice.email())).isEqualTo(1);
   }
 
+  /**
+   * A pasted address often ends in a no-break or zero-width space: around the address it is
+   * stripped like any space, so it is the same account; inside it, the address is refused, since it
+   * would be a look-alike of another that reaches nobody.
+   */
+  @Test
+  void invisibleSpacesAroundAnEmailAreStrippedAndInsideItRefused() {
+    String email = "paste-" + UUID.randomUUID() + "@example.com";
+    anonymous()
+        .documentName("signUp")
+        .variable("email", "\u00A0" + email + "\u200B\u202F")
+        .variable("password", "correct horse battery")
+        .variable("displayName", "Paste")
+        .execute()
+        .path("signUp.email")
+        .entity(String.class)
+        .isEqualTo(email);
+    anonymous()
+        .documentName("signUp")
+        .variable("email", email + "\uFEFF")
+        .variable("password", "another password")
+        .variable("displayName", "Twin")
+        .execute()
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("CONFLICT"))
+        .verify();
+    anonymous()
+        .documentName("signIn")
+        .variable("email", email)
+        .variable("password", "correct horse battery")
+        .execute()
+        .path("signIn.email")
+        .entity(String.class)
+        .isEqualTo(email);
+    for (String lookAlike :
+        List.of("pa\u200Bste-" + email.substring(6), "paste\u00A0" + email.substring(5))) {
+      anonymous()
+          .documentName("signUp")
+          .variable("email", lookAlike)
+          .variable("password", "correct horse battery")
+          .variable("displayName", "Look-alike")
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+      assertThat(countUsersWithEmail(lookAlike)).isZero();
+    }
+  }
+
   @Test
   void rejectsBadSignUpInput() {
     for (String[] input :

@@ -37,9 +37,17 @@ import reactor.core.publisher.Mono;
 @Controller
 class UserController {
 
-  /** An email address, with the white space around it that is stripped. */
+  /**
+   * An email address, with the white space around it that is stripped: any space, the no-break ones
+   * and zero-width ones too (a pasted address often ends in one). Inside it, no space, control,
+   * format or unassigned character: an address with an invisible character in it is another
+   * account's look-alike, or reaches nobody.
+   */
   private static final String EMAIL =
-      "\\p{javaWhitespace}*[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\p{javaWhitespace}*";
+      "[\\s\\p{Z}\\p{Cf}]*[^@\\s\\p{Z}\\p{C}]+@[^@\\s\\p{Z}\\p{C}]+\\.[^@\\s\\p{Z}\\p{C}]+[\\s\\p{Z}\\p{Cf}]*";
+
+  private static final java.util.regex.Pattern AROUND_EMAIL =
+      java.util.regex.Pattern.compile("^[\\s\\p{Z}\\p{Cf}]+|[\\s\\p{Z}\\p{Cf}]+$");
 
   private static final String EMAIL_MESSAGE = "is not a valid email address";
 
@@ -403,8 +411,8 @@ class UserController {
         .map(found -> ids.stream().map(found::get).toList());
   }
 
-  /** A validated email argument as accounts are keyed: stripped and in lower case. */
+  /** A validated email argument as accounts are keyed: stripped (see EMAIL) and in lower case. */
   private static String normalizeEmail(String email) {
-    return email.strip().toLowerCase(Locale.ROOT);
+    return AROUND_EMAIL.matcher(email).replaceAll("").toLowerCase(Locale.ROOT);
   }
 }

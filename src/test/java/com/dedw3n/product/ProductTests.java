@@ -93,6 +93,44 @@ class ProductTests extends ApiTests {
     assertThat(countProducts(category)).isZero();
   }
 
+  /**
+   * The feed takes a category as createProduct does: the spaces around it stripped, and one that
+   * createProduct would refuse is BAD_REQUEST rather than an empty page that looks like no stock.
+   */
+  @Test
+  void theFeedTakesACategoryAsCreateProductDoes() {
+    var seller = signUp("Seller");
+    String category = uniqueCategory();
+    seller
+        .graphQl()
+        .documentName("createProduct")
+        .variable("input", product(" " + category + "\t", 100, 1, "USD"))
+        .execute()
+        .path("createProduct.category")
+        .entity(String.class)
+        .isEqualTo(category);
+    String feed = "query($c: String) { products(category: $c) { edges { node { category } } } }";
+    anonymous()
+        .document(feed)
+        .variable("c", "  " + category + " ")
+        .execute()
+        .path("products.edges[*].node.category")
+        .entityList(String.class)
+        .containsExactly(category);
+    for (String refused : List.of(category.toUpperCase(), "", "c".repeat(51), "books & toys")) {
+      anonymous()
+          .document(feed)
+          .variable("c", refused)
+          .execute()
+          .errors()
+          .expect(
+              e ->
+                  e.getErrorType().toString().equals("BAD_REQUEST")
+                      && e.getMessage().contains("lower-case letters, digits and dashes"))
+          .verify();
+    }
+  }
+
   @Test
   void aViolationOnANestedFieldNamesItsPathAndChangesNothing() {
     var seller = signUp("Seller");

@@ -11,6 +11,7 @@ public enum Action {
       "password reset mails to this address", BudgetSettings::resetMailsPerRecipient),
   MESSAGE("messages", BudgetSettings::messages),
   POST("posts", BudgetSettings::posts),
+  PRODUCT("products listed", BudgetSettings::products),
   COMMENT("comments", BudgetSettings::comments),
   REVIEW("reviews", BudgetSettings::reviews),
   PROFILE_LIKE("profile likes", BudgetSettings::profileLikes),

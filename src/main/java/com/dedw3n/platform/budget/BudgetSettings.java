@@ -23,6 +23,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     could otherwise send a mailbox a reset mail every two seconds)
  * @param messages chat messages per user
  * @param posts posts per user
+ * @param products products listed per user (each is shown in its category's public feed, newest
+ *     first: without a limit one account could fill every feed)
  * @param comments comments per user
  * @param reviews reviews per user
  * @param profileLikes profile likes per user (a like's answer tells whether the other liked back)
@@ -43,6 +45,7 @@ public record BudgetSettings(
     Rate resetMailsPerRecipient,
     Rate messages,
     Rate posts,
+    Rate products,
     Rate comments,
     Rate reviews,
     Rate profileLikes,

@@ -87,17 +87,20 @@ class ProductController {
       @Argument String after,
       DataFetchingEnvironment env) {
     Page page = Page.of("first", first, 20, after);
-    if (category != null && category.length() > 50) {
-      throw ApiException.badRequest("category must be at most 50 characters long");
+    // as createProduct takes it: a category it would have stripped or refused would find nothing
+    String wanted = category == null ? null : category.strip();
+    if (wanted != null && !A_CATEGORY.matcher(wanted).matches()) {
+      throw ApiException.badRequest(
+          "category must be 1 to 50 characters long and " + CATEGORY_MESSAGE);
     }
     boolean withSellers = Selections.selects(env, "edges", "node", "seller");
     var reviews = loaders.reviewsField.ahead(env, "edges/node/reviews");
     Mono<List<Product>> rows =
         reviews == null
-            ? products.newest(category, page, withSellers).collectList()
+            ? products.newest(wanted, page, withSellers).collectList()
             : products
                 .newestWithReviews(
-                    category, page, withSellers, reviews.page().fetchSize(), reviews.join())
+                    wanted, page, withSellers, reviews.page().fetchSize(), reviews.join())
                 .map(
                     read ->
                         loaders.reviews.prime(
@@ -118,6 +121,12 @@ class ProductController {
   private static final String CATEGORY = "\\p{javaWhitespace}*[a-z0-9-]*\\p{javaWhitespace}*";
 
   private static final String CATEGORY_MESSAGE = "must be lower-case letters, digits and dashes";
+
+  /**
+   * A category once stripped, as {@link #CATEGORY} and {@code @Text(min = 1, max = 50)} take it.
+   */
+  private static final java.util.regex.Pattern A_CATEGORY =
+      java.util.regex.Pattern.compile("[a-z0-9-]{1,50}");
 
   /** The schema's {@code CreateProductInput}. */
   record CreateProductInput(
@@ -151,7 +160,12 @@ class ProductController {
     Money price = Money.fromInput(input.price());
     int stock = input.stock();
     return Viewer.requireId()
-        .flatMap(seller -> products.insert(seller, category, title, description, price, stock));
+        .flatMap(
+            seller ->
+                budgets.spendAs(
+                    Action.PRODUCT,
+                    seller,
+                    lister -> products.insert(lister, category, title, description, price, stock)));
   }
 
   /**

@@ -88,6 +88,9 @@ class BudgetTests {
                 "--dedw3n.budgets.comments.capacity=2",
                 "--dedw3n.budgets.comments.refill=2",
                 "--dedw3n.budgets.comments.per=1h",
+                "--dedw3n.budgets.products.capacity=2",
+                "--dedw3n.budgets.products.refill=2",
+                "--dedw3n.budgets.products.per=1h",
                 "--dedw3n.budgets.reviews.capacity=1",
                 "--dedw3n.budgets.reviews.refill=1",
                 "--dedw3n.budgets.reviews.per=1h",
@@ -343,6 +346,32 @@ class BudgetTests {
     }
     assertThat(graphQl(a, ann.session(), comment, Map.of("p", post)).getStatus().value())
         .isEqualTo(429);
+  }
+
+  /** Each listing shows in a public feed: one account cannot fill the feeds. */
+  @Test
+  void productsBeyondTheBudgetAreRefusedAndNotListed() {
+    var seller = signUp(a, "seller-" + UUID.randomUUID() + "@example.com");
+    String category = "c-" + UUID.randomUUID().toString().substring(0, 8);
+    String create =
+        "mutation($c:String!){createProduct(input:{title:\"W\",category:$c,"
+            + "price:{amount:100,currency:\"USD\"},stock:1}){id}}";
+    for (int i = 0; i < 2; i++) {
+      var listed = graphQl(a, seller.session(), create, Map.of("c", category));
+      assertThat(listed.getResponseBody().get("errors"))
+          .as("%s", listed.getResponseBody())
+          .isNull();
+    }
+    var refused = graphQl(a, seller.session(), create, Map.of("c", category));
+    assertThat(refused.getStatus().value()).as("%s", refused.getResponseBody()).isEqualTo(429);
+    assertThat(refused.getResponseBody().toString()).contains("Too many products listed");
+    var feed =
+        graphQl(
+            a,
+            seller.session(),
+            "query($c:String){products(category:$c,first:5){edges{node{id}}}}",
+            Map.of("c", category));
+    assertThat(((Map<?, ?>) data(feed).get("products")).get("edges")).asList().hasSize(2);
   }
 
   /**

@@ -214,7 +214,8 @@ class Payments {
     return db.sql(
             "SELECT "
                 + REFUND_COLUMNS
-                + " FROM refunds WHERE order_id = $1"
+                // V35's row has no seller; a seller may have sent that key too
+                + " FROM refunds WHERE order_id = $1 AND seller_id IS NULL"
                 + " AND idempotency_key = 'outside-the-api-before-v35' AND amount >= $2"
                 + " AND created_at > $3")
         .bind(0, orderId)

@@ -528,6 +528,32 @@ class PaymentTests extends ApiTests {
         .isEqualTo(200);
   }
 
+  /**
+   * V35's lump sum is its row without a seller: a seller's refund sent with the same key is a
+   * refund of its own, never taken for it (a Dashboard refund's event shrank the seller's row, and
+   * the seller's retry with that key then made a second refund at Stripe).
+   */
+  @Test
+  void aSellersRefundWithV35sKeyIsNotTakenForItsLumpSum() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 1000, 3), 1);
+    String pi = pay(buyer, order);
+    refund(seller, order, 300, "outside-the-api-before-v35")
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED");
+    // a Dashboard refund made before the seller's, whose event comes late
+    Map<String, Object> dashboard = refundAtStripe("re_dash_" + order, pi, 100, "succeeded");
+    dashboard.put("created", now() - 3600);
+    delivered("refund.updated", dashboard);
+    assertThat(
+            count(
+                "SELECT amount FROM refunds WHERE order_id = $1 AND seller_id IS NOT NULL", order))
+        .isEqualTo(300);
+    assertThat(refunded(buyer, order)).isEqualTo(400);
+  }
+
   @Test
   void refundsWhoseEventsNeverCameAreSettledByAskingStripe() {
     var seller = signUp("Seller");

@@ -529,6 +529,27 @@ class PaymentTests extends ApiTests {
   }
 
   /**
+   * An amount is a Long wherever money is: an order in rupiah (two decimals) of a laptop is more
+   * than 2^31 minor units, and its seller refunds it in one refund, not in three.
+   */
+  @Test
+  void anAmountBeyondTwoToThe31IsRefundedInOne() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long laptop = 3_000_000_000L;
+    String order = placeOrder(buyer, product(seller, laptop, "IDR", 1), 1);
+    pay(buyer, order);
+    refund(seller, order, laptop, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED")
+        .path("refund.amount.amount")
+        .entity(Long.class)
+        .isEqualTo(laptop);
+    assertThat(refunded(buyer, order)).isEqualTo(laptop);
+  }
+
+  /**
    * V35's lump sum is its row without a seller: a seller's refund sent with the same key is a
    * refund of its own, never taken for it (a Dashboard refund's event shrank the seller's row, and
    * the seller's retry with that key then made a second refund at Stripe).
@@ -1458,7 +1479,7 @@ class PaymentTests extends ApiTests {
   }
 
   private org.springframework.graphql.test.tester.GraphQlTester.Response refund(
-      Client seller, String order, int amount, String key) {
+      Client seller, String order, long amount, String key) {
     return seller
         .graphQl()
         .documentName("refund")
@@ -1665,12 +1686,17 @@ class PaymentTests extends ApiTests {
   }
 
   private long product(Client seller, long price, int stock) {
+    return product(seller, price, "USD", stock);
+  }
+
+  private long product(Client seller, long price, String currency, int stock) {
     return db.sql(
             "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock)"
-                + " VALUES ($1, 'payments-test', 'Thing', $2, 'USD', $3) RETURNING id")
+                + " VALUES ($1, 'payments-test', 'Thing', $2, $4, $3) RETURNING id")
         .bind(0, Long.parseLong(seller.id()))
         .bind(1, price)
         .bind(2, stock)
+        .bind(3, currency)
         .map(r -> r.get(0, Long.class))
         .one()
         .block();

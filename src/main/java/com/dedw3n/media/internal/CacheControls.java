@@ -9,6 +9,21 @@ import java.time.Duration;
  */
 record CacheControls(Duration images, Duration videos, Duration other) {
 
+  CacheControls {
+    // the variables are whole seconds with an "s" appended: "5m" there reads as 5 ms, and every
+    // object uploaded would carry max-age=0 for life (its metadata is set once, at upload)
+    atLeastASecond("CACHE_TTL_IMAGES", images);
+    atLeastASecond("CACHE_TTL_VIDEOS", videos);
+    atLeastASecond("dedw3n.media.cache-ttl-other", other);
+  }
+
+  private static void atLeastASecond(String name, Duration ttl) {
+    if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalStateException(
+          name + " (whole seconds, such as 86400) is " + ttl + ": it must be at least 1 second");
+    }
+  }
+
   static CacheControls of(MediaSettings settings) {
     return new CacheControls(
         settings.cacheTtlImages(), settings.cacheTtlVideos(), settings.cacheTtlOther());

@@ -71,7 +71,7 @@ class DeploymentConfigTests {
             .toList();
     assertThat(propagated).contains("cookie", "authorization");
     Map<String, Object> subscription = map(router.get("subscription"));
-    assertThat(subscription.get("enabled")).isEqualTo(true);
+    assertThat(subscription.get("enabled")).isEqualTo("${env.ROUTER_SUBSCRIPTIONS:-false}");
     Map<String, Object> subgraph =
         map(
             map(map(map(subscription.get("mode")).get("passthrough")).get("subgraphs"))
@@ -82,6 +82,64 @@ class DeploymentConfigTests {
     Map<String, Object> rhai = map(router.get("rhai"));
     String script = Files.readString(Path.of("gateway-config/rhai", (String) rhai.get("main")));
     assertThat(script).contains("set-cookie").contains("fn subgraph_service");
+  }
+
+  /**
+   * A router that uses a licensed feature without a GraphOS license refuses to start: compose's
+   * router starts without one (no operation limits, subscriptions only when switched on), and is
+   * handed the key and graph ref that switch them on when the shell has them.
+   */
+  @Test
+  void theRouterStartsWithoutALicenseAndIsHandedOneWhenSet() throws IOException {
+    Map<String, Object> router = yaml("gateway-config/router.yaml");
+    Map<String, Object> limits =
+        router.get("limits") == null ? Map.of() : map(router.get("limits"));
+    assertThat(limits)
+        .as("operation limits are licensed")
+        .doesNotContainKeys("max_depth", "max_height", "max_aliases", "max_root_fields");
+    assertThat(router)
+        .as("licensed: coprocessors, persisted queries, authentication, demand control")
+        .doesNotContainKeys("coprocessor", "persisted_queries", "authentication", "demand_control");
+    assertThat(map(router.get("subscription")).get("enabled").toString()).endsWith(":-false}");
+    Map<String, Object> environment =
+        map(map(map(yaml("docker-compose.yml").get("services")).get("router")).get("environment"));
+    assertThat(environment).containsKeys("APOLLO_KEY", "APOLLO_GRAPH_REF", "ROUTER_SUBSCRIPTIONS");
+    assertThat(environment.get("APOLLO_KEY")).as("passed on only when set").isNull();
+  }
+
+  /** Every variable of the deployment contract reaches the instances when the shell sets it. */
+  @Test
+  void composeHandsTheInstancesTheWholeDeploymentContract() throws IOException {
+    List<String> contract =
+        List.of(
+            "DATABASE_URL",
+            "SESSION_SECRET",
+            "REDIS_URL",
+            "PUBLIC_OBJECT_SEARCH_PATHS",
+            "PRIVATE_OBJECT_DIR",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_PUBLISHABLE_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+            "BREVO_API_KEY",
+            "COINGECKO_API_KEY",
+            "CRYPTOCOMPARE_API_KEY",
+            "COINMARKETCAP_API_KEY",
+            "DB_POOL_MAX",
+            "DB_POOL_MIN",
+            "DB_IDLE_TIMEOUT",
+            "SESSION_TOUCH_AFTER",
+            "CACHE_TTL_IMAGES",
+            "CACHE_TTL_VIDEOS",
+            "CACHE_TTL_CRYPTO");
+    Map<String, Object> services = map(yaml("docker-compose.yml").get("services"));
+    for (String name : List.of("api-1", "api-2")) {
+      assertThat(map(map(services.get(name)).get("environment")).keySet())
+          .as(name)
+          .containsAll(contract);
+    }
+    assertThat(strings(map(services.get("api-1")).get("ports")))
+        .as("Stripe's webhook reaches an instance")
+        .anyMatch(port -> port.endsWith(":8080"));
   }
 
   @Test

@@ -91,6 +91,35 @@ class PostTests extends ApiTests {
     last.path("post.comments.pageInfo.hasNextPage").entity(Boolean.class).isEqualTo(false);
   }
 
+  /**
+   * A post of 5,000 characters may be 5,000 emoji: a character is one however many UTF-16 units
+   * Java stores it in (an emoji is two), as PostgreSQL's char_length counts it.
+   */
+  @Test
+  void aLengthLimitCountsCharactersNotUtf16Units() {
+    var author = signUp("Emoji");
+    String full = "\uD83D\uDE00".repeat(5000);
+    author
+        .graphQl()
+        .documentName("createPost")
+        .variable("body", full)
+        .execute()
+        .path("createPost.body")
+        .entity(String.class)
+        .isEqualTo(full);
+    author
+        .graphQl()
+        .documentName("createPost")
+        .variable("body", full + "\uD83D\uDE00")
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("BAD_REQUEST")
+                    && e.getMessage().contains("not 5001"))
+        .verify();
+  }
+
   @Test
   void writesNeedSignInValidInputAndAnExistingPost() {
     var author = signUp("Author");

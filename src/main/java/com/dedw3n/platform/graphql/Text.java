@@ -52,7 +52,10 @@ public @interface Text {
       if (value == null) {
         return true;
       }
-      int length = value.strip().length();
+      // characters as people count them and PostgreSQL's char_length does: an emoji is one, not
+      // the two UTF-16 units Java's length() counts
+      String text = value.strip();
+      int length = text.codePointCount(0, text.length());
       if (length >= min && length <= max) {
         return true;
       }

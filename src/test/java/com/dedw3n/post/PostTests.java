@@ -457,6 +457,36 @@ class PostTests extends ApiTests {
     }
   }
 
+  /**
+   * A like then an unlike, the like still waiting for the post's row (behind other likers) when the
+   * unlike comes: the unlike withdraws it, as one after the other would, and answers the count
+   * without it. It used to miss the like's uncommitted row and answer the count with it, leaving
+   * the like in place.
+   */
+  @Test
+  void anUnlikeRightAfterALikeStillInFlightWithdrawsIt() throws Exception {
+    var author = signUp("Author");
+    var fan = signUp("Fan");
+    String post = createPost(author, "like then unlike");
+    CompletableFuture<Integer> liked;
+    CompletableFuture<Integer> unliked;
+    try (var held = holding("SELECT 1 FROM posts WHERE id = " + post + " FOR UPDATE")) {
+      liked = tapAside(fan, "likePost", post);
+      held.awaitWaiting(1);
+      unliked = tapAside(fan, "unlikePost", post);
+      held.awaitWaiting(2);
+    }
+    assertThat(liked.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(unliked.get(30, TimeUnit.SECONDS)).isEqualTo(0);
+    assertThat(
+            db.sql("SELECT count(*) FROM post_likes WHERE post_id = $1")
+                .bind(0, Long.parseLong(post))
+                .map(row -> row.get(0, Long.class))
+                .one()
+                .block())
+        .isZero();
+  }
+
   private CompletableFuture<Integer> tapAside(Client user, String op, String post) {
     return Mono.fromCallable(
             () -> like(user, op, post).path(op + ".likeCount").entity(Integer.class).get())

@@ -21,6 +21,7 @@ import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.stereotype.Controller;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /** The social timeline: posts, comments and likes; the {@code Post} entity. */
@@ -30,11 +31,14 @@ class PostController {
   private final Posts posts;
   private final PostBatchLoaders loaders;
   private final Budgets budgets;
+  private final TransactionalOperator transaction;
 
-  PostController(Posts posts, PostBatchLoaders loaders, Budgets budgets) {
+  PostController(
+      Posts posts, PostBatchLoaders loaders, Budgets budgets, TransactionalOperator transaction) {
     this.posts = posts;
     this.loaders = loaders;
     this.budgets = budgets;
+    this.transaction = transaction;
   }
 
   /** The post, read with its author when the query selects it. */
@@ -115,11 +119,22 @@ class PostController {
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
   }
 
+  /**
+   * Withdraws the user's like, after the post's row is locked, in a statement of its own: a like of
+   * the same user still in flight (its row inserted, waiting for the count behind other likers) is
+   * then committed and seen, and withdrawn, where one statement would not see it and would answer
+   * the count with the like in it.
+   */
   @MutationMapping
   Mono<Post> unlikePost(@Argument String postId) {
     long post = Ids.parse("postId", postId);
     return Viewer.requireId()
-        .flatMap(user -> posts.unlike(post, user))
+        .flatMap(
+            user ->
+                posts
+                    .lockForLikes(post)
+                    .then(posts.unlike(post, user))
+                    .as(transaction::transactional))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
   }
 

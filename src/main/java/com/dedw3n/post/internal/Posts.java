@@ -188,6 +188,14 @@ class Posts {
   }
 
   /**
+   * Locks the post's row as a like's count update does, waiting for the likes ahead (a row lock's
+   * waiters are served in turn); in a transaction, until it ends.
+   */
+  Mono<Void> lockForLikes(long postId) {
+    return db.sql("SELECT 1 FROM posts WHERE id = $1 FOR NO KEY UPDATE").bind(0, postId).then();
+  }
+
+  /**
    * Withdraws a like, if there was one; the counter moves only then. The post is read as {@link
    * #like} reads it when nothing changed: a double tap's second unlike waits for the first's
    * delete, and reads the count after it.

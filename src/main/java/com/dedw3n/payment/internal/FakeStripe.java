@@ -405,6 +405,15 @@ public final class FakeStripe implements AutoCloseable {
           "amount_too_small",
           "Amount must be at least " + ("usd".equals(currency) ? "$0.50 usd" : "€0.50 eur"));
     }
+    if ("isk".equals(currency) && amount % 100 != 0) {
+      // Stripe's króna: two decimals in its API, whole krónur only (since April 2023)
+      return error(
+          400,
+          "invalid_request_error",
+          "invalid_charge_amount_no_decimal_compatible",
+          "Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts"
+              + " must be evenly divisible by 100.");
+    }
     String id = "pi_" + random();
     Map<String, Object> intent = new LinkedHashMap<>();
     intent.put("id", id);

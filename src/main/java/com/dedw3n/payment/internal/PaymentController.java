@@ -86,14 +86,25 @@ class PaymentController {
                   .defaultIfEmpty(java.util.Optional.empty())
                   .flatMap(found -> start(id, buyer, found.orElse(null)))
                   .flatMap(
-                      payment ->
-                          intentOf(payment)
-                              .onErrorMap(
-                                  e ->
-                                      e instanceof StripeGateway.StripeRefusal refusal
-                                          && refusal.ofTheAmount(),
-                                  e -> refused(id, (StripeGateway.StripeRefusal) e))
-                              .flatMap(intent -> link(payment, intent)));
+                      payment -> {
+                        String unchargeable =
+                            StripeAmounts.unchargeable(payment.currency(), payment.amount());
+                        return unchargeable != null
+                            ? Mono.<Checkout>error(
+                                ApiException.conflict(
+                                    "Order "
+                                        + id
+                                        + " cannot be paid by card: "
+                                        + unchargeable
+                                        + " Nothing was charged."))
+                            : intentOf(payment)
+                                .onErrorMap(
+                                    e ->
+                                        e instanceof StripeGateway.StripeRefusal refusal
+                                            && refusal.ofTheAmount(),
+                                    e -> refused(id, (StripeGateway.StripeRefusal) e))
+                                .flatMap(intent -> link(payment, intent));
+                      });
             });
   }
 
@@ -330,6 +341,10 @@ class PaymentController {
 
   private Mono<Payments.RefundRow> newRefund(
       OrderSummary order, PaymentRow payment, long seller, long amount, String key) {
+    String unchargeable = StripeAmounts.unchargeable(payment.currency(), amount);
+    if (unchargeable != null) {
+      return Mono.error(ApiException.badRequest("amount: " + unchargeable));
+    }
     return Mono.zip(
             payments.reserved(order.id(), null),
             payments.reserved(order.id(), seller),
@@ -369,7 +384,7 @@ class PaymentController {
       return Mono.just(result(refund, currency));
     }
     return stripe
-        .refund(intentId, refund.amount(), refund.id())
+        .refund(intentId, refund.amount(), currency, refund.id())
         // Stripe's answer, applied as its webhook event would be
         .flatMap(
             created ->

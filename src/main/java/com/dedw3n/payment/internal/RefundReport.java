@@ -45,7 +45,9 @@ record RefundReport(
     Map<String, String> metadata = refund.getMetadata();
     return new RefundReport(
         refund.getId(),
-        refund.getAmount() == null ? 0 : refund.getAmount(),
+        refund.getAmount() == null
+            ? 0
+            : StripeAmounts.fromStripe(refund.getCurrency(), refund.getAmount()),
         refund.getCurrency(),
         known(refund.getStatus()),
         refund.getFailureReason(),
@@ -64,7 +66,9 @@ record RefundReport(
     JsonElement created = refund.get("created");
     return new RefundReport(
         id,
-        amount == null || amount.isJsonNull() ? 0 : amount.getAsLong(),
+        amount == null || amount.isJsonNull()
+            ? 0
+            : StripeAmounts.fromStripe(string(refund, "currency"), amount.getAsLong()),
         string(refund, "currency"),
         known(string(refund, "status")),
         string(refund, "failure_reason"),

@@ -86,7 +86,7 @@ final class StripeGateway {
       long orderId, int attempt, long amount, String currency, @Nullable String cryptoQuote) {
     PaymentIntentCreateParams.Builder params =
         PaymentIntentCreateParams.builder()
-            .setAmount(amount)
+            .setAmount(StripeAmounts.toStripe(currency, amount))
             .setCurrency(currency.toLowerCase(Locale.ROOT))
             .setDescription("Dedw3n order " + orderId)
             .putMetadata("order_id", String.valueOf(orderId))
@@ -135,11 +135,11 @@ final class StripeGateway {
   }
 
   /** Refunds part of a PaymentIntent's charge, once per {@code refundId}. */
-  Mono<Refund> refund(String paymentIntentId, long amount, long refundId) {
+  Mono<Refund> refund(String paymentIntentId, long amount, String currency, long refundId) {
     RefundCreateParams params =
         RefundCreateParams.builder()
             .setPaymentIntent(paymentIntentId)
-            .setAmount(amount)
+            .setAmount(StripeAmounts.toStripe(currency, amount))
             .putMetadata("refund_id", String.valueOf(refundId))
             .build();
     RequestOptions options =
@@ -262,7 +262,7 @@ final class StripeGateway {
         intent.getId(),
         intent.getClientSecret(),
         intent.getStatus(),
-        intent.getAmount(),
+        StripeAmounts.fromStripe(intent.getCurrency(), intent.getAmount()),
         intent.getCurrency().toUpperCase(Locale.ROOT));
   }
 }

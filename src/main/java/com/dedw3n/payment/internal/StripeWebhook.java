@@ -253,7 +253,7 @@ class StripeWebhook {
     boolean sameCurrency = currency != null && currency.equalsIgnoreCase(p.currency());
     switch (event.getType()) {
       case "payment_intent.succeeded" -> {
-        long received = number(object, "amount_received");
+        long received = StripeAmounts.fromStripe(currency, number(object, "amount_received"));
         if (received != p.amount() || !sameCurrency) {
           mismatch(event, p, received + " " + currency + " received");
           return null;
@@ -280,8 +280,8 @@ class StripeWebhook {
       case "charge.refunded" -> {
         // the charge is the order's whole payment: its amount is the order's total, and no more
         // than that can have been refunded of it; the refunds themselves apply one by one
-        long charged = number(object, "amount");
-        long refunded = number(object, "amount_refunded");
+        long charged = StripeAmounts.fromStripe(currency, number(object, "amount"));
+        long refunded = StripeAmounts.fromStripe(currency, number(object, "amount_refunded"));
         if (charged != p.amount() || !sameCurrency || refunded < 0 || refunded > charged) {
           mismatch(event, p, refunded + " of " + charged + " " + currency + " refunded");
           return null;

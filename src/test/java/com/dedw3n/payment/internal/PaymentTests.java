@@ -550,6 +550,61 @@ class PaymentTests extends ApiTests {
   }
 
   /**
+   * Stripe counts some currencies unlike ISO 4217, whose minor units our amounts are in: the króna
+   * has two decimals at Stripe (100 is 1 kr), the ariary none. Each amount is converted on its way
+   * to Stripe and back, so 5,000 kr is charged 5,000 kr (it was charged 50), and the payment, its
+   * refund and their events agree.
+   */
+  @Test
+  void amountsAreInStripesUnitsAtStripeAndInOursHere() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 5000, "ISK", 1), 1);
+    String pi = pay(buyer, order);
+    assertThat(stripe.intent(pi).get("amount")).as("5,000 kr at Stripe").isEqualTo(500000L);
+    refund(seller, order, 2000, UUID.randomUUID().toString())
+        .path("refund.status")
+        .entity(String.class)
+        .isEqualTo("SUCCEEDED")
+        .path("refund.amount.amount")
+        .entity(Long.class)
+        .isEqualTo(2000L);
+    assertThat(stripe.refundsOf(pi))
+        .singleElement()
+        .extracting(r -> r.get("amount"))
+        .isEqualTo(200000L);
+    assertThat(refunded(buyer, order)).isEqualTo(2000);
+
+    // 5,000.00 Ar is 5,000 at Stripe, which takes no fractions of an ariary
+    String ariary = placeOrder(buyer, product(seller, 500000, "MGA", 1), 1);
+    String ariaryIntent = pay(buyer, ariary);
+    assertThat(stripe.intent(ariaryIntent).get("amount")).isEqualTo(5000L);
+    String fraction = placeOrder(buyer, product(seller, 500050, "MGA", 1), 1);
+    buyer
+        .graphQl()
+        .documentName("checkout")
+        .variable("orderId", fraction)
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("CONFLICT")
+                    && e.getMessage().contains("whole ariary"))
+        .verify();
+    assertThat(stripe.intentsOfOrder(fraction)).isEmpty();
+
+    // three decimals on both sides, but the last one 0
+    String dinar = placeOrder(buyer, product(seller, 12350, "KWD", 1), 1);
+    String dinarIntent = pay(buyer, dinar);
+    assertThat(stripe.intent(dinarIntent).get("amount")).isEqualTo(12350L);
+    refund(seller, dinar, 1235, UUID.randomUUID().toString())
+        .errors()
+        .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+        .verify();
+    assertThat(stripe.refundsOf(dinarIntent)).isEmpty();
+  }
+
+  /**
    * V35's lump sum is its row without a seller: a seller's refund sent with the same key is a
    * refund of its own, never taken for it (a Dashboard refund's event shrank the seller's row, and
    * the seller's retry with that key then made a second refund at Stripe).

@@ -28,6 +28,33 @@ record PaymentRow(
     @Nullable BigDecimal quotePrice,
     @Nullable BigDecimal quoteCryptoAmount) {
 
+  /**
+   * This payment once Stripe reports its PaymentIntent succeeded with {@code received} (in our
+   * units) in {@code currency}; null when that contradicts the order's amount or currency, and then
+   * nothing is applied. A payment paid before keeps the time it was paid at.
+   */
+  @Nullable PaymentRow paidWith(long received, @Nullable String currency, OffsetDateTime at) {
+    if (received != amount || currency == null || !currency.equalsIgnoreCase(this.currency)) {
+      return null;
+    }
+    return new PaymentRow(
+        orderId,
+        attempt,
+        paymentIntentId,
+        amount,
+        this.currency,
+        "succeeded",
+        received,
+        amountRefunded,
+        true,
+        paidAt != null ? paidAt : at,
+        lastFailure,
+        quoteId,
+        quoteSymbol,
+        quotePrice,
+        quoteCryptoAmount);
+  }
+
   /** The status a client sees, derived from the facts. */
   String status() {
     if (succeeded) {

@@ -45,7 +45,9 @@ final class StripeGateway {
   record Access(String apiBase, String secretKey, String publishableKey, String webhookSecret) {}
 
   /** What checkout needs of a PaymentIntent. */
-  record Intent(String id, String clientSecret, String status, long amount, String currency) {}
+  /** A PaymentIntent, its amounts in our units. */
+  record Intent(
+      String id, String clientSecret, String status, long amount, long received, String currency) {}
 
   private final @Nullable StripeClient client;
   private final @Nullable Access access;
@@ -116,8 +118,8 @@ final class StripeGateway {
         .map(StripeGateway::intent);
   }
 
-  /** Cancels a PaymentIntent; answers its status afterwards (succeeded when it was paid first). */
-  Mono<String> cancelIntent(String id) {
+  /** Cancels a PaymentIntent; answers it afterwards (succeeded when it was paid first). */
+  Mono<Intent> cancelIntent(String id) {
     return call(
             "cancel a PaymentIntent",
             () -> {
@@ -131,7 +133,7 @@ final class StripeGateway {
               }
               return client().paymentIntents().cancel(id);
             })
-        .map(PaymentIntent::getStatus);
+        .map(StripeGateway::intent);
   }
 
   /** Refunds part of a PaymentIntent's charge, once per {@code refundId}. */
@@ -263,6 +265,9 @@ final class StripeGateway {
         intent.getClientSecret(),
         intent.getStatus(),
         StripeAmounts.fromStripe(intent.getCurrency(), intent.getAmount()),
+        intent.getAmountReceived() == null
+            ? 0
+            : StripeAmounts.fromStripe(intent.getCurrency(), intent.getAmountReceived()),
         intent.getCurrency().toUpperCase(Locale.ROOT));
   }
 }

@@ -254,28 +254,15 @@ class StripeWebhook {
     switch (event.getType()) {
       case "payment_intent.succeeded" -> {
         long received = StripeAmounts.fromStripe(currency, number(object, "amount_received"));
-        if (received != p.amount() || !sameCurrency) {
+        PaymentRow paid =
+            p.paidWith(
+                received,
+                currency,
+                Instant.ofEpochSecond(event.getCreated()).atOffset(ZoneOffset.UTC));
+        if (paid == null) {
           mismatch(event, p, received + " " + currency + " received");
-          return null;
         }
-        return new PaymentRow(
-            p.orderId(),
-            p.attempt(),
-            p.paymentIntentId(),
-            p.amount(),
-            p.currency(),
-            "succeeded",
-            received,
-            p.amountRefunded(),
-            true,
-            p.paidAt() != null
-                ? p.paidAt()
-                : Instant.ofEpochSecond(event.getCreated()).atOffset(ZoneOffset.UTC),
-            p.lastFailure(),
-            p.quoteId(),
-            p.quoteSymbol(),
-            p.quotePrice(),
-            p.quoteCryptoAmount());
+        return paid;
       }
       case "charge.refunded" -> {
         // the charge is the order's whole payment: its amount is the order's total, and no more

@@ -24,8 +24,9 @@ import reactor.core.publisher.Mono;
  * Cancels unpaid orders past their expiry, every {@code dedw3n.payment.expiry-sweep}, which gives
  * their stock back. An order with a PaymentIntent is cancelled at Stripe first: a canceled
  * PaymentIntent can never succeed, so no buyer pays for a cancelled order. If Stripe answers that
- * it succeeded meanwhile, the order stays (the webhook marks it paid); if Stripe cannot be reached,
- * or this instance has no Stripe key, the next sweep (or an instance with the key) tries again.
+ * it succeeded meanwhile, the order is marked paid as its webhook event would mark it (the event
+ * may never come); if Stripe cannot be reached, or this instance has no Stripe key, the next sweep
+ * (or an instance with the key) tries again.
  */
 @Component
 class UnpaidOrderExpiry implements DisposableBean {
@@ -36,6 +37,7 @@ class UnpaidOrderExpiry implements DisposableBean {
 
   private final OrderLifecycle orders;
   private final Payments payments;
+  private final PaymentProgress progress;
   private final StripeGateway stripe;
   private final TransactionalOperator transaction;
   private final Clock clock;
@@ -45,12 +47,14 @@ class UnpaidOrderExpiry implements DisposableBean {
   UnpaidOrderExpiry(
       OrderLifecycle orders,
       Payments payments,
+      PaymentProgress progress,
       StripeGateway stripe,
       TransactionalOperator transaction,
       PaymentSettings settings,
       ObjectProvider<Clock> clock) {
     this.orders = orders;
     this.payments = payments;
+    this.progress = progress;
     this.stripe = stripe;
     this.transaction = transaction;
     this.clock = clock.getIfUnique(Clock::systemUTC);
@@ -141,18 +145,77 @@ class UnpaidOrderExpiry implements DisposableBean {
       waitingForStripe.incrementAndGet();
       return Mono.just(false);
     }
-    Mono<String> cancelled = intent == null ? Mono.just("none") : stripe.cancelIntent(intent);
-    return cancelled
+    if (intent == null) {
+      return cancelOrder(orderId, null);
+    }
+    return stripe
+        .cancelIntent(intent)
         .flatMap(
-            status ->
-                "succeeded".equals(status) || "processing".equals(status)
-                    ? Mono.just(false)
-                    : cancelOrder(orderId, intent))
+            atStripe ->
+                switch (atStripe.status()) {
+                  case "succeeded" -> paid(orderId, atStripe);
+                  case "processing" -> Mono.just(false);
+                  default -> cancelOrder(orderId, intent);
+                })
         .onErrorResume(
             e -> {
               log.warn("Order " + orderId + " not expired now: " + e.getMessage());
               return Mono.just(false);
             });
+  }
+
+  /**
+   * The order's PaymentIntent succeeded, and the order is still unpaid: its webhook event has not
+   * come (it may come late, or never: an endpoint not subscribed to it, a secret rotated wrongly,
+   * Stripe gives up after three days). Applied as that event would be, under the order's lock and
+   * with its amount checked, so the order is paid, not left unpaid with its buyer charged and asked
+   * about at every sweep. Answers false: nothing was cancelled.
+   */
+  private Mono<Boolean> paid(long orderId, StripeGateway.Intent atStripe) {
+    return orders
+        .lock(orderId)
+        .flatMap(
+            order ->
+                payments
+                    .lock(orderId)
+                    .filter(before -> atStripe.id().equals(before.paymentIntentId()))
+                    .flatMap(
+                        before -> {
+                          PaymentRow after =
+                              before.paidWith(
+                                  atStripe.received(),
+                                  atStripe.currency(),
+                                  clock.instant().atOffset(ZoneOffset.UTC));
+                          if (after == null) {
+                            log.error(
+                                "Order "
+                                    + orderId
+                                    + ": its PaymentIntent "
+                                    + atStripe.id()
+                                    + " succeeded with "
+                                    + atStripe.received()
+                                    + " "
+                                    + atStripe.currency()
+                                    + ", not the order's "
+                                    + before.amount()
+                                    + " "
+                                    + before.currency()
+                                    + "; not applied");
+                            return Mono.empty();
+                          }
+                          return progress.settle(order, before, after);
+                        }))
+        .as(transaction::transactional)
+        .doOnNext(
+            outcome ->
+                log.warn(
+                    "Order "
+                        + orderId
+                        + " was paid at Stripe without its webhook event; the expiry sweep applied"
+                        + " it ("
+                        + outcome
+                        + "): check the webhook endpoint"))
+        .thenReturn(false);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,6 +20,7 @@ import org.springframework.graphql.execution.RuntimeWiringConfigurer;
 import org.springframework.graphql.server.WebGraphQlHandler;
 import org.springframework.graphql.server.WebGraphQlInterceptor;
 import org.springframework.graphql.server.webflux.GraphQlHttpHandler;
+import org.springframework.graphql.server.webflux.GraphQlSseHandler;
 import org.springframework.http.codec.ServerCodecConfigurer;
 
 /** Scalars and Apollo Federation 2 for the schema that Boot assembles from {@code schema/}. */
@@ -113,6 +115,16 @@ class GraphQlConfiguration {
   GraphQlHttpHandler graphQlHttpHandler(
       WebGraphQlHandler handler, ServerCodecConfigurer codecs, OperationLimits limits) {
     return new GraphQlHttpResponses(handler, codecs, limits.maxResponseSize());
+  }
+
+  /**
+   * spring-graphql's Server-Sent Events handler, with Boot's settings, answering queries and
+   * mutations too ({@link GraphQlSseResults}).
+   */
+  @Bean
+  GraphQlSseHandler graphQlSseHandler(WebGraphQlHandler handler, GraphQlProperties properties) {
+    GraphQlProperties.Sse sse = properties.getHttp().getSse();
+    return new GraphQlSseResults(handler, sse.getTimeout(), sse.getKeepAlive());
   }
 
   /** Finds the {@code @EntityMapping} methods of every feature's controller. */

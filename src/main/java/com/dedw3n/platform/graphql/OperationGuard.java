@@ -166,6 +166,19 @@ class OperationGuard implements WebGraphQlInterceptor {
       var kind = (AtomicReference<OperationDefinition.Operation>) reference;
       kind.set(operation.kind());
     }
+    if (operation.kind() == OperationDefinition.Operation.SUBSCRIPTION
+        && !(request instanceof WebSocketGraphQlRequest)
+        && !GraphQlHttpGuard.answeredWithEvents(request.getHeaders())) {
+      // answered with JSON, its stream would be serialised as an object: HTTP 200 and nonsense
+      return refuse(
+          request,
+          ErrorKind.BAD_REQUEST,
+          "SUBSCRIPTION_NEEDS_A_STREAM",
+          "A subscription is answered over a WebSocket (graphql-transport-ws) or with Server-Sent"
+              + " Events (Accept: text/event-stream), not with one JSON response.",
+          0,
+          null);
+    }
     if (operation.readsServiceSdl() && !mayReadServiceSdl(request)) {
       return refuse(
           request,

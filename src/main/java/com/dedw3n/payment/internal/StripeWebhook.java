@@ -186,10 +186,14 @@ class StripeWebhook {
                     .flatMap(
                         before -> {
                           String attempt = metadata(object, "attempt");
+                          if (before.paymentIntentId() == null && attempt == null) {
+                            // not one we created (ours name their attempt): another integration
+                            // on the account may put an order_id in its metadata too
+                            return Mono.just("not ours (no attempt in its metadata)");
+                          }
                           if (before.paymentIntentId() != null
                               ? !before.paymentIntentId().equals(intentId)
-                              : attempt != null
-                                  && !attempt.equals(String.valueOf(before.attempt()))) {
+                              : !attempt.equals(String.valueOf(before.attempt()))) {
                             // a canceled earlier attempt's PaymentIntent, also while the next
                             // attempt has none linked yet: its news are not the next attempt's
                             return Mono.just("other attempt");

@@ -818,6 +818,37 @@ class PaymentTests extends ApiTests {
   }
 
   /**
+   * A PaymentIntent we did not create, whose metadata names one of our orders (another integration
+   * on the Stripe account), changes nothing of that order while its own PaymentIntent is not linked
+   * yet: ours name their attempt in their metadata. It used to mark the order paid.
+   */
+  @Test
+  void aPaymentIntentNotOursNamingAnOrderChangesNothing() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 100, 3), 1);
+    stripe.failWith(503);
+    assertThat(rawCheckout(buyer, order)).contains("STRIPE_UNAVAILABLE");
+    stripe.failWith(0);
+    Map<String, Object> foreign = new LinkedHashMap<>();
+    foreign.put("id", "pi_foreign_" + order);
+    foreign.put("object", "payment_intent");
+    foreign.put("amount", 100L);
+    foreign.put("amount_received", 100L);
+    foreign.put("currency", "usd");
+    foreign.put("status", "succeeded");
+    foreign.put("metadata", Map.of("order_id", order));
+    delivered("payment_intent.succeeded", foreign);
+    foreign.put("status", "requires_payment_method");
+    foreign.put("last_payment_error", Map.of("message", "Your card was declined."));
+    delivered("payment_intent.payment_failed", foreign);
+    assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(intentLinkedTo(order)).isNull();
+    // its own checkout still pays it
+    pay(buyer, order);
+  }
+
+  /**
    * Stripe keeps an idempotency key for 24 hours; an order from before V20 has no expiry and may be
    * checked out again days later, when the attempt's key would create a second PaymentIntent.
    */

@@ -8,13 +8,12 @@ import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.security.Viewer;
+import com.dedw3n.price.internal.CryptoPrices;
 import com.dedw3n.price.internal.LockedPriceQuote;
 import com.dedw3n.price.internal.PriceQuotes;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.util.Currency;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -33,14 +32,12 @@ import reactor.core.publisher.Mono;
 @Controller
 class PaymentController {
 
-  /** Coins are charged to this many decimals at most (rounded up: the seller never gets less). */
-  private static final int CRYPTO_SCALE = 8;
-
   private final StripeGateway stripe;
   private final Payments payments;
   private final OrderLifecycle orders;
   private final PaymentProgress progress;
   private final PriceQuotes quotes;
+  private final CryptoPrices prices;
   private final TransactionalOperator transaction;
   private final Clock clock;
 
@@ -50,6 +47,7 @@ class PaymentController {
       OrderLifecycle orders,
       PaymentProgress progress,
       PriceQuotes quotes,
+      CryptoPrices prices,
       TransactionalOperator transaction,
       ObjectProvider<Clock> clock) {
     this.stripe = stripe;
@@ -57,6 +55,7 @@ class PaymentController {
     this.orders = orders;
     this.progress = progress;
     this.quotes = quotes;
+    this.prices = prices;
     this.transaction = transaction;
     this.clock = clock.getIfUnique(Clock::systemUTC);
   }
@@ -243,8 +242,11 @@ class PaymentController {
                 + "; check out the same way."));
   }
 
-  /** The order's total in the quote's coin, rounded up; BAD_REQUEST for another currency. */
-  private static CryptoPrice cryptoPrice(OrderSummary order, LockedPriceQuote quote) {
+  /**
+   * The order's total in the quote's coin, converted as {@code Product.priceIn} converts it
+   * (rounded up to the coin's decimals: 6 for USDC, 8 for BTC); BAD_REQUEST for another currency.
+   */
+  private CryptoPrice cryptoPrice(OrderSummary order, LockedPriceQuote quote) {
     if (!quote.quote().currency().equals(order.total().currency())) {
       throw ApiException.badRequest(
           "Quote "
@@ -257,13 +259,9 @@ class PaymentController {
               + order.total().currency()
               + ".");
     }
-    int digits =
-        Math.max(0, Currency.getInstance(order.total().currency()).getDefaultFractionDigits());
-    BigDecimal fiat = BigDecimal.valueOf(order.total().amount(), digits);
     return new CryptoPrice(
         quote.quote().symbol(),
-        fiat.divide(quote.quote().price(), CRYPTO_SCALE, RoundingMode.CEILING)
-            .stripTrailingZeros());
+        prices.convert(order.total(), quote.quote()).amount().stripTrailingZeros());
   }
 
   /**

@@ -1289,6 +1289,23 @@ class PaymentTests extends ApiTests {
     assertThat(((Map<?, ?>) payment.get("crypto")).get("price")).isEqualTo("50000");
   }
 
+  /**
+   * A coin amount has the coin's own decimals, as Product.priceIn shows it: 6 for USDC, whose
+   * amounts on chain have no 7th (it was rounded up to 8 for every coin, so the checkout showed an
+   * amount nobody could send, and another than the product's page).
+   */
+  @Test
+  void aCryptoCheckoutRoundsToTheCoinsOwnDecimals() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 100000, 3), 1); // 1,000.00 USD
+    long usdc = quote(buyer, "USDC", "USD", "0.99987", Duration.ofMinutes(10));
+    checkout(buyer, order, usdc)
+        .path("checkout.crypto.amount")
+        .entity(String.class)
+        .isEqualTo("1000.130017");
+  }
+
   @Test
   void aSellerShipsAPaidOrderOnceAndMayStillRefundIt() {
     var seller = signUp("Seller");

@@ -8,7 +8,6 @@ import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.security.Viewer;
-import com.dedw3n.price.internal.CryptoPrices;
 import com.dedw3n.price.internal.LockedPriceQuote;
 import com.dedw3n.price.internal.PriceQuotes;
 import java.math.BigDecimal;
@@ -37,7 +36,6 @@ class PaymentController {
   private final OrderLifecycle orders;
   private final PaymentProgress progress;
   private final PriceQuotes quotes;
-  private final CryptoPrices prices;
   private final TransactionalOperator transaction;
   private final Clock clock;
 
@@ -47,7 +45,6 @@ class PaymentController {
       OrderLifecycle orders,
       PaymentProgress progress,
       PriceQuotes quotes,
-      CryptoPrices prices,
       TransactionalOperator transaction,
       ObjectProvider<Clock> clock) {
     this.stripe = stripe;
@@ -55,7 +52,6 @@ class PaymentController {
     this.orders = orders;
     this.progress = progress;
     this.quotes = quotes;
-    this.prices = prices;
     this.transaction = transaction;
     this.clock = clock.getIfUnique(Clock::systemUTC);
   }
@@ -260,8 +256,7 @@ class PaymentController {
               + ".");
     }
     return new CryptoPrice(
-        quote.quote().symbol(),
-        prices.convert(order.total(), quote.quote()).amount().stripTrailingZeros());
+        quote.quote().symbol(), quotes.coins(order.total(), quote).stripTrailingZeros());
   }
 
   /**

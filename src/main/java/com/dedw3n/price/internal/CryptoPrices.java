@@ -13,14 +13,11 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import io.netty.channel.ChannelOption;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Collection;
-import java.util.Currency;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -247,15 +244,8 @@ public class CryptoPrices implements AutoCloseable {
 
   /** A fiat amount in a coin, at the quote's rate. */
   public CryptoAmount convert(Money money, PriceQuote quote) {
-    if (!money.currency().equals(quote.currency())) {
-      throw new IllegalArgumentException(
-          "A " + quote.currency() + " quote cannot convert " + money.currency());
-    }
-    int digits = Math.max(0, Currency.getInstance(money.currency()).getDefaultFractionDigits());
-    BigDecimal fiat = BigDecimal.valueOf(money.amount(), digits);
-    int decimals = settings.coins().get(quote.symbol()).decimals();
     return new CryptoAmount(
-        quote.symbol(), fiat.divide(quote.price(), decimals, RoundingMode.UP), quote);
+        quote.symbol(), quote.coins(money, settings.coins().get(quote.symbol()).decimals()), quote);
   }
 
   /**

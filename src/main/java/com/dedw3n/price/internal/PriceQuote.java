@@ -1,7 +1,10 @@
 package com.dedw3n.price.internal;
 
+import com.dedw3n.platform.graphql.Money;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.OffsetDateTime;
+import java.util.Currency;
 import org.springframework.modulith.NamedInterface;
 
 /**
@@ -24,5 +27,18 @@ public record PriceQuote(
 
   public PricePair pair() {
     return new PricePair(symbol, currency);
+  }
+
+  /**
+   * A fiat amount of this quote's currency in its coin, rounded up to {@code decimals} (the seller
+   * never gets less than the price).
+   */
+  BigDecimal coins(Money money, int decimals) {
+    if (!money.currency().equals(currency)) {
+      throw new IllegalArgumentException(
+          "A " + currency + " quote cannot convert " + money.currency());
+    }
+    int digits = Math.max(0, Currency.getInstance(money.currency()).getDefaultFractionDigits());
+    return BigDecimal.valueOf(money.amount(), digits).divide(price, decimals, RoundingMode.UP);
   }
 }

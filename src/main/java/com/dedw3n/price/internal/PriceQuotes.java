@@ -1,6 +1,7 @@
 package com.dedw3n.price.internal;
 
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.Money;
 import io.r2dbc.spi.Readable;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -31,6 +32,15 @@ public class PriceQuotes {
     this.db = db;
     this.clock = clock;
     this.settings = settings;
+  }
+
+  /**
+   * A fiat amount in the locked quote's coin, as {@code Product.priceIn} converts it: rounded up to
+   * the coin's decimals (8 for BTC, 6 for USDC).
+   */
+  public BigDecimal coins(Money money, LockedPriceQuote locked) {
+    PriceQuote quote = locked.quote();
+    return quote.coins(money, settings.coins().get(quote.symbol()).decimals());
   }
 
   /** Stores the quote for the buyer, honoured for {@code dedw3n.price.lock-for} from now. */

@@ -76,6 +76,7 @@ class GraphQlHttpGuard implements WebFilter {
   private final PathPattern endpoint;
 
   private final int maxBodyBytes;
+  private final WebSocketShutdown shutdown;
   private final SessionContextRepository sessions;
   private final CorsConfiguration origins = new CorsConfiguration();
   private final CorsProcessor cors = new DefaultCorsProcessor();
@@ -92,9 +93,11 @@ class GraphQlHttpGuard implements WebFilter {
       WebSettings web,
       JsonMapper json,
       PersistedQueries persisted,
-      SessionContextRepository sessions) {
+      SessionContextRepository sessions,
+      WebSocketShutdown shutdown) {
     this.path = graphQl.getHttp().getPath();
     this.sessions = sessions;
+    this.shutdown = shutdown;
     this.endpoint = PathPatternParser.defaultInstance.parse(path);
     this.persisted = persisted;
     this.json = json;
@@ -262,7 +265,8 @@ class GraphQlHttpGuard implements WebFilter {
    * Queries and mutations are answered within the request deadline (the {@link OperationGuard} runs
    * them under the {@link ExecutionLimit}); a request answered with Server-Sent Events lives as
    * long as its client and has no deadline here, and a subscription among them ends with its
-   * session (WebSocket upgrades never get here).
+   * session, or when the instance starts shutting down (its client subscribes again, to another
+   * instance, from its last cursor). WebSocket upgrades never get here.
    */
   private Mono<Void> execute(
       ServerWebExchange exchange, WebFilterChain chain, ServerHttpRequest request) {
@@ -275,8 +279,7 @@ class GraphQlHttpGuard implements WebFilter {
       return chain
           .filter(replayed)
           .takeUntilOther(
-              sessions
-                  .sessionEnd(exchange)
+              Mono.firstWithSignal(sessions.sessionEnd(exchange), shutdown.stopping())
                   .then(
                       Mono.defer(
                           () ->

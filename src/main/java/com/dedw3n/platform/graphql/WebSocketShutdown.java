@@ -19,19 +19,30 @@ import org.springframework.web.reactive.socket.WebSocketSession;
 import org.springframework.web.reactive.socket.server.support.WebSocketUpgradeHandlerPredicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Knows the open GraphQL WebSockets. On shutdown (SIGTERM), closes every one with 1001 "going away"
  * before the server drains its requests, so clients reconnect to another instance at once and
  * resume their subscriptions from their last cursor, instead of waiting out the drain on a dying
- * instance.
+ * instance. Subscriptions over Server-Sent Events end then too ({@link #stopping}): the drain
+ * waited on each open stream as on a request in flight, for its whole timeout, and then cut it.
  */
 @Configuration(proxyBeanMethods = false)
 public class WebSocketShutdown implements SmartLifecycle {
 
   private final Set<WebSocketSession> open = ConcurrentHashMap.newKeySet();
+  // a new one at every start: a context can be stopped and started again (Spring's test context
+  // cache pauses the contexts it is not using), and the streams of the next run must not find it
+  // already stopping
+  private volatile Sinks.Empty<Void> stopping = Sinks.empty();
   private volatile boolean running;
+
+  /** Completes when the instance starts shutting down, before it drains its requests. */
+  public Mono<Void> stopping() {
+    return Mono.defer(() -> stopping.asMono());
+  }
 
   /**
    * Serves the GraphQL WebSocket ahead of Boot's own mapping, tracking each open session, its
@@ -89,12 +100,14 @@ public class WebSocketShutdown implements SmartLifecycle {
 
   @Override
   public void start() {
+    stopping = Sinks.empty();
     running = true;
   }
 
   @Override
   public void stop() {
     running = false;
+    stopping.tryEmitEmpty();
     Flux.fromIterable(List.copyOf(open))
         .flatMap(session -> session.close(CloseStatus.GOING_AWAY).onErrorComplete())
         .then()

@@ -133,7 +133,7 @@ class ChatClusterTests {
 
   @Test
   @Order(2)
-  void anInstanceShuttingDownClosesItsSubscriptionsAsGoingAway() {
+  void anInstanceShuttingDownEndsItsSubscriptionsOverWebSocketsAndEvents() {
     String email = "gone-" + UUID.randomUUID() + "@example.com";
     signUp(a, email, "Gone");
     String other = "other-" + UUID.randomUUID() + "@example.com";
@@ -155,11 +155,33 @@ class ChatClusterTests {
         .retrieveSubscription("messageAdded")
         .toEntity(Map.class)
         .subscribe(m -> {}, ending::set);
+    // and over Server-Sent Events, which the drain used to wait on for its whole 20 s
+    var streamEnded = new java.util.concurrent.atomic.AtomicBoolean();
+    org.springframework.web.reactive.function.client.WebClient.create("http://localhost:" + port(b))
+        .post()
+        .uri("/graphql")
+        .cookie("SESSION", session)
+        .accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+        .bodyValue(
+            Map.of(
+                "query",
+                "subscription($c:ID!){messageAdded(conversationId:$c){seq}}",
+                "variables",
+                Map.of("c", conversation)))
+        .retrieve()
+        .bodyToFlux(String.class)
+        .doFinally(signal -> streamEnded.set(true))
+        .subscribe(m -> {}, e -> {});
     Mono.delay(Duration.ofSeconds(1)).block();
+    long closing = System.nanoTime();
     b.close(); // what SIGTERM does
     b = null;
+    assertThat(Duration.ofNanos(System.nanoTime() - closing))
+        .as("the shutdown does not wait on the open stream")
+        .isLessThan(Duration.ofSeconds(10));
     ChatRealtimeTests.await(() -> ending.get() != null);
     assertThat(ending.get()).hasMessageContaining("1001");
+    ChatRealtimeTests.await(streamEnded::get);
   }
 
   private static ConfigurableApplicationContext instance(String redisUrl, String channel) {

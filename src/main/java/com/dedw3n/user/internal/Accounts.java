@@ -48,6 +48,17 @@ class Accounts {
         .one();
   }
 
+  /** Stores a new hash only over {@code checked}, the one just verified; false when it changed. */
+  Mono<Boolean> replacePassword(long userId, String checked, String passwordHash) {
+    return db.sql("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2")
+        .bind(0, userId)
+        .bind(1, checked)
+        .bind(2, passwordHash)
+        .fetch()
+        .rowsUpdated()
+        .map(updated -> updated > 0);
+  }
+
   Mono<Void> updatePassword(long userId, String passwordHash) {
     return db.sql("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(0, userId)

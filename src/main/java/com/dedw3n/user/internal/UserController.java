@@ -224,6 +224,10 @@ class UserController {
         .switchIfEmpty(Mono.error(UserController::wrongPassword));
   }
 
+  private static ApiException currentPasswordWrong() {
+    return new ApiException(ErrorKind.UNAUTHORIZED, "The current password is wrong.");
+  }
+
   private static ApiException wrongPassword() {
     return new ApiException(ErrorKind.UNAUTHORIZED, "Wrong email or password.");
   }
@@ -294,20 +298,32 @@ class UserController {
                                             .doOnNext(
                                                 right ->
                                                     attempt.ifPresent(
-                                                        spent -> budgets.giveBack(spent, 1)))))
-                    .switchIfEmpty(
-                        Mono.error(
-                            () ->
-                                new ApiException(
-                                    ErrorKind.UNAUTHORIZED, "The current password is wrong.")))
-                    .then(passwords.hash(newPassword))
+                                                        spent -> budgets.giveBack(spent, 1)))
+                                            .map(right -> login)))
                     .flatMap(
-                        hash ->
-                            accounts
-                                .updatePassword(userId, hash)
-                                .then(
-                                    tokens.retireAll(userId, AccountTokens.Purpose.RESET_PASSWORD))
-                                .as(transaction::transactional))
+                        login ->
+                            passwords
+                                .hash(newPassword)
+                                .flatMap(
+                                    hash ->
+                                        // the reset links first, then the user's row, as a reset
+                                        // locks its link and then the row: one order, no deadlock
+                                        tokens
+                                            .retireAll(userId, AccountTokens.Purpose.RESET_PASSWORD)
+                                            // only over the password just checked: a reset that
+                                            // committed meanwhile is not undone by this change
+                                            .then(
+                                                accounts.replacePassword(
+                                                    userId, login.passwordHash(), hash))
+                                            // changed meanwhile: rolled back, as wrong
+                                            .flatMap(
+                                                replaced ->
+                                                    replaced
+                                                        ? Mono.just(login)
+                                                        : Mono.error(
+                                                            UserController::currentPasswordWrong))
+                                            .as(transaction::transactional)))
+                    .switchIfEmpty(Mono.error(UserController::currentPasswordWrong))
                     .then(sessions.endOthers(userId)))
         .thenReturn(true);
   }

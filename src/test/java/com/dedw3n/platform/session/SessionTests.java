@@ -351,6 +351,42 @@ class SessionTests {
     }
   }
 
+  /**
+   * A password change whose check of the current password overlaps a reset does not undo the reset:
+   * it stores its hash only over the one it checked, and answers as for a wrong current password.
+   */
+  @Test
+  void aPasswordChangeOverlappingAResetDoesNotUndoIt() {
+    Account ann = signUp(a);
+    long userId = Long.parseLong(ann.id());
+    String resetHash = a.getBean(PasswordEncoder.class).encode("the reset's password");
+    duringNextCheck.set(
+        () ->
+            a.getBean(DatabaseClient.class)
+                .sql("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(0, userId)
+                .bind(1, resetHash)
+                .then()
+                .block(Duration.ofSeconds(10)));
+    var changed =
+        graphQl(
+                a,
+                cookie(ann.cookie()),
+                "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n)}",
+                Map.of("c", "correct horse battery", "n", "the change's password"))
+            .getResponseBody();
+    assertThat(duringNextCheck.get()).as("the check ran").isNull();
+    assertThat(changed.toString()).as("%s", changed).contains("UNAUTHORIZED");
+    assertThat(
+            a.getBean(DatabaseClient.class)
+                .sql("SELECT password_hash FROM users WHERE id = $1")
+                .bind(0, userId)
+                .map(row -> row.get(0, String.class))
+                .one()
+                .block(Duration.ofSeconds(10)))
+        .isEqualTo(resetHash);
+  }
+
   @Test
   void changingThePasswordEndsEveryOtherSession() {
     Account ann = signUp(a);

@@ -44,8 +44,7 @@ final class StripeGateway {
   /** Where to reach Stripe and with which keys; the real ones, or the fake's. */
   record Access(String apiBase, String secretKey, String publishableKey, String webhookSecret) {}
 
-  /** What checkout needs of a PaymentIntent. */
-  /** A PaymentIntent, its amounts in our units. */
+  /** What checkout and the expiry sweep need of a PaymentIntent, its amounts in our units. */
   record Intent(
       String id, String clientSecret, String status, long amount, long received, String currency) {}
 

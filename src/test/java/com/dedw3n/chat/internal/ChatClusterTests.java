@@ -173,6 +173,7 @@ class ChatClusterTests {
         .doFinally(signal -> streamEnded.set(true))
         .subscribe(m -> {}, e -> {});
     Mono.delay(Duration.ofSeconds(1)).block();
+    assertThat(streamEnded).as("the stream is open before the shutdown").isFalse();
     long closing = System.nanoTime();
     b.close(); // what SIGTERM does
     b = null;

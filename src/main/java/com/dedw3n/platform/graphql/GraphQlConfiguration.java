@@ -22,6 +22,7 @@ import org.springframework.graphql.server.WebGraphQlInterceptor;
 import org.springframework.graphql.server.webflux.GraphQlHttpHandler;
 import org.springframework.graphql.server.webflux.GraphQlSseHandler;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Scalars and Apollo Federation 2 for the schema that Boot assembles from {@code schema/}. */
 @Configuration(proxyBeanMethods = false)
@@ -122,9 +123,14 @@ class GraphQlConfiguration {
    * mutations too ({@link GraphQlSseResults}).
    */
   @Bean
-  GraphQlSseHandler graphQlSseHandler(WebGraphQlHandler handler, GraphQlProperties properties) {
+  GraphQlSseHandler graphQlSseHandler(
+      WebGraphQlHandler handler,
+      GraphQlProperties properties,
+      OperationLimits limits,
+      JsonMapper json) {
     GraphQlProperties.Sse sse = properties.getHttp().getSse();
-    return new GraphQlSseResults(handler, sse.getTimeout(), sse.getKeepAlive());
+    return new GraphQlSseResults(
+        handler, sse.getTimeout(), sse.getKeepAlive(), limits.maxResponseSize(), json);
   }
 
   /** Finds the {@code @EntityMapping} methods of every feature's controller. */

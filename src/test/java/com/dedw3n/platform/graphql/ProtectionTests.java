@@ -193,6 +193,19 @@ class ProtectionTests extends ApiTests {
     var tooLarge = post(descriptions(full, over), Map.of());
     assertThat(code(tooLarge)).isEqualTo("RESPONSE_TOO_LARGE");
     assertThat(tooLarge.getResponseBody().get("data")).isNull();
+
+    // asked for with Server-Sent Events, as graphql-sse's client asks: the same limit
+    String event =
+        org.springframework.web.reactive.function.client.WebClient.create(
+                "http://localhost:" + port)
+            .post()
+            .uri("/graphql")
+            .accept(MediaType.TEXT_EVENT_STREAM)
+            .bodyValue(Map.of("query", descriptions(full, over)))
+            .retrieve()
+            .bodyToFlux(String.class)
+            .blockFirst(Duration.ofSeconds(30));
+    assertThat(event).contains("RESPONSE_TOO_LARGE").doesNotContain("zzzz");
   }
 
   @Test

@@ -92,6 +92,30 @@ class PostTests extends ApiTests {
   }
 
   /**
+   * Two comments in one document (an offline queue flushing its writes): each answers its post's
+   * count after it, the second not as the first left it.
+   */
+  @Test
+  void aSecondCommentInOneDocumentAnswersTheCountAfterIt() {
+    var author = signUp("Author");
+    var reader = signUp("Reader");
+    String post = createPost(author, "twice in one go");
+    reader
+        .graphQl()
+        .document(
+            "mutation($p:ID!){ a: addComment(postId:$p, body:\"one\") { post { commentCount } }"
+                + " b: addComment(postId:$p, body:\"two\") { post { commentCount } } }")
+        .variable("p", post)
+        .execute()
+        .path("a.post.commentCount")
+        .entity(Integer.class)
+        .isEqualTo(1)
+        .path("b.post.commentCount")
+        .entity(Integer.class)
+        .isEqualTo(2);
+  }
+
+  /**
    * A post of 5,000 characters may be 5,000 emoji: a character is one however many UTF-16 units
    * Java stores it in (an emoji is two), as PostgreSQL's char_length counts it.
    */

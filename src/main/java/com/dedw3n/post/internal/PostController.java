@@ -3,6 +3,7 @@ package com.dedw3n.post.internal;
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
+import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.graphql.Selections;
@@ -98,9 +99,15 @@ class PostController {
             author -> budgets.spendAs(Action.POST, author, writer -> posts.insert(writer, text)));
   }
 
+  /**
+   * Stores a comment. The post's cached load is dropped: a second addComment in the same document
+   * would otherwise answer its post's commentCount as the first left it.
+   */
   @MutationMapping
   Mono<Comment> addComment(
-      @Argument String postId, @Argument @Text(min = 1, max = 2000) String body) {
+      @Argument String postId,
+      @Argument @Text(min = 1, max = 2000) String body,
+      DataFetchingEnvironment env) {
     long post = Ids.parse("postId", postId);
     String text = body.strip();
     return Viewer.requireId()
@@ -108,6 +115,9 @@ class PostController {
             author ->
                 budgets.spendAs(
                     Action.COMMENT, author, writer -> posts.insertComment(post, writer, text)))
+        .doOnNext(
+            comment ->
+                DataLoaders.<Long, Post>named(env, PostBatchLoaders.POSTS).clear(comment.postId()))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
   }
 

@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.env.Environment;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
 import reactor.core.publisher.Mono;
@@ -209,9 +210,10 @@ public class Budgets implements DisposableBean {
    * One of a signed-in user's budgeted writes (a message, a comment...): {@code write} runs with
    * the user's id when the budget allows it, RATE_LIMITED otherwise. A write refused without
    * changing anything, by answering nothing (no such post, not a member of the conversation) or
-   * with BAD_REQUEST, FORBIDDEN, NOT_FOUND or CONFLICT, gives its token back: a comment on a
-   * deleted post, or a second review of one product, costs no comment or review. Other failures (a
-   * timeout, a lost connection) keep it, since the write may have been stored.
+   * with BAD_REQUEST, FORBIDDEN, NOT_FOUND or CONFLICT, or on a unique key, gives its token back: a
+   * comment on no post, a second review of one product, or a message sent again with its
+   * idempotency key costs nothing. Other failures (a timeout, a lost connection) keep it, since the
+   * write may have been stored.
    */
   public <T> Mono<T> spendAs(Action action, long userId, Function<Long, Mono<T>> write) {
     return spend(action, Long.toString(userId))
@@ -225,8 +227,11 @@ public class Budgets implements DisposableBean {
                   .switchIfEmpty(Mono.fromRunnable(refund))
                   .doOnError(
                       e -> {
-                        if (e instanceof ApiException refused
-                            && REFUSALS_THAT_CHANGE_NOTHING.contains(refused.kind())) {
+                        // a unique key refused the insert (a retried send answered its stored
+                        // message): rolled back, nothing new stored
+                        if (e instanceof DuplicateKeyException
+                            || (e instanceof ApiException refused
+                                && REFUSALS_THAT_CHANGE_NOTHING.contains(refused.kind()))) {
                           refund.run();
                         }
                       });

@@ -348,6 +348,44 @@ class BudgetTests {
         .isEqualTo(429);
   }
 
+  /**
+   * A message sent again with its idempotency key (an offline queue retrying what it lost the
+   * answer to) is answered its stored message and stores nothing: it spends no message.
+   */
+  @Test
+  void aRetriedMessageSpendsNoBudget() {
+    var ann = signUp(a, "ann-" + UUID.randomUUID() + "@example.com");
+    var ben = signUp(a, "ben-" + UUID.randomUUID() + "@example.com");
+    String conversation =
+        (String)
+            ((Map<?, ?>)
+                    data(graphQl(
+                            a,
+                            ann.session(),
+                            "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
+                            Map.of("p", List.of(ben.id()))))
+                        .get("startConversation"))
+                .get("id");
+    String send =
+        "mutation($c:ID!,$b:String!,$k:String){sendMessage(conversationId:$c,body:$b,"
+            + "idempotencyKey:$k){seq}}";
+    String key = UUID.randomUUID().toString();
+    for (int i = 0; i < 3; i++) {
+      var sent = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "once", "k", key));
+      assertThat(sent.getResponseBody().toString()).as("send %d", i + 1).contains("seq=1");
+    }
+    for (int i = 2; i <= 3; i++) {
+      var sent =
+          graphQl(
+              a,
+              ann.session(),
+              send,
+              Map.of("c", conversation, "b", "m" + i, "k", UUID.randomUUID().toString()));
+      assertThat(sent.getStatus().value()).as("%s", sent.getResponseBody()).isEqualTo(200);
+      assertThat(sent.getResponseBody().toString()).contains("seq=" + i);
+    }
+  }
+
   /** Each listing shows in a public feed: one account cannot fill the feeds. */
   @Test
   void productsBeyondTheBudgetAreRefusedAndNotListed() {

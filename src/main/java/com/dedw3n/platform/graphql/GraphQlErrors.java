@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.graphql.ResponseError;
 import org.springframework.graphql.data.federation.RepresentationException;
 import org.springframework.http.HttpStatus;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The error contract of this API, decided in one place: what a client is told about a failure (its
@@ -156,6 +157,19 @@ public final class GraphQlErrors {
   /** A request-level refusal (no path): a limit, a budget, a deadline. */
   public static GraphQLError refusal(ErrorKind kind, String code, String message, long retryAfter) {
     return of(new ApiException(kind, code, message, retryAfter), null);
+  }
+
+  /** The refusal of a response of {@code size} bytes, over {@code maxResponseSize}. */
+  static GraphQLError responseTooLarge(long size, DataSize maxResponseSize) {
+    return refusal(
+        ErrorKind.BAD_REQUEST,
+        "RESPONSE_TOO_LARGE",
+        "The response would be "
+            + size
+            + " bytes; the limit is "
+            + maxResponseSize.toBytes()
+            + ". Ask for fewer items or fields.",
+        0);
   }
 
   private static Map<String, Object> extensions(@Nullable String code, long retryAfter) {

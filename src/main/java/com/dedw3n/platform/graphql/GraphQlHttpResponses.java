@@ -64,17 +64,7 @@ class GraphQlHttpResponses extends GraphQlHttpHandler {
               builder ->
                   builder
                       .data(null)
-                      .errors(
-                          List.of(
-                              GraphQlErrors.refusal(
-                                  ErrorKind.BAD_REQUEST,
-                                  "RESPONSE_TOO_LARGE",
-                                  "The response would be "
-                                      + size
-                                      + " bytes; the limit is "
-                                      + maxResponseSize.toBytes()
-                                      + ". Ask for fewer items or fields.",
-                                  0))));
+                      .errors(List.of(GraphQlErrors.responseTooLarge(size, maxResponseSize))));
       body = encode(response.toMap());
     }
     MediaType type = responseType(request);

@@ -61,17 +61,7 @@ class GraphQlSseResults extends GraphQlSseHandler {
       return result;
     }
     return ExecutionResult.newExecutionResult()
-        .errors(
-            List.of(
-                GraphQlErrors.refusal(
-                    ErrorKind.BAD_REQUEST,
-                    "RESPONSE_TOO_LARGE",
-                    "The response would be "
-                        + size
-                        + " bytes; the limit is "
-                        + maxResponseSize.toBytes()
-                        + ". Ask for fewer items or fields.",
-                    0)))
+        .errors(List.of(GraphQlErrors.responseTooLarge(size, maxResponseSize)))
         .extensions(result.getExtensions())
         .build();
   }

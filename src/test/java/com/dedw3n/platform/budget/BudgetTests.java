@@ -244,16 +244,7 @@ class BudgetTests {
   void messagesBeyondTheBudgetAreRefusedAndNotStored() {
     var ann = signUp(a, "ann-" + UUID.randomUUID() + "@example.com");
     var ben = signUp(a, "ben-" + UUID.randomUUID() + "@example.com");
-    String conversation =
-        (String)
-            ((Map<?, ?>)
-                    data(graphQl(
-                            a,
-                            ann.session(),
-                            "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
-                            Map.of("p", List.of(ben.id()))))
-                        .get("startConversation"))
-                .get("id");
+    String conversation = startConversation(ann, ben.id());
     String send =
         "mutation($c:ID!,$b:String!,$k:String){sendMessage(conversationId:$c,body:$b,"
             + "idempotencyKey:$k){seq}}";
@@ -304,18 +295,7 @@ class BudgetTests {
     String comment = "mutation($p:ID!){addComment(postId:$p,body:\"hi\"){id}}";
     String send = "mutation($c:ID!){sendMessage(conversationId:$c,body:\"hi\"){seq}}";
     String review = "mutation($p:ID!){addReview(productId:$p,rating:4,body:\"ok\"){id}}";
-    String bens =
-        (String)
-            ((Map<?, ?>)
-                    data(graphQl(
-                            a,
-                            ben.session(),
-                            "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
-                            Map.of(
-                                "p",
-                                List.of(signUp(a, "cy-" + UUID.randomUUID() + "@x.com").id()))))
-                        .get("startConversation"))
-                .get("id");
+    String bens = startConversation(ben, signUp(a, "cy-" + UUID.randomUUID() + "@x.com").id());
     for (int i = 0; i < 4; i++) {
       assertThat(graphQl(a, ann.session(), comment, Map.of("p", "999999999")).getResponseBody())
           .as("comment %d", i + 1)
@@ -356,16 +336,7 @@ class BudgetTests {
   void aRetriedMessageSpendsNoBudget() {
     var ann = signUp(a, "ann-" + UUID.randomUUID() + "@example.com");
     var ben = signUp(a, "ben-" + UUID.randomUUID() + "@example.com");
-    String conversation =
-        (String)
-            ((Map<?, ?>)
-                    data(graphQl(
-                            a,
-                            ann.session(),
-                            "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
-                            Map.of("p", List.of(ben.id()))))
-                        .get("startConversation"))
-                .get("id");
+    String conversation = startConversation(ann, ben.id());
     String send =
         "mutation($c:ID!,$b:String!,$k:String){sendMessage(conversationId:$c,body:$b,"
             + "idempotencyKey:$k){seq}}";
@@ -551,6 +522,19 @@ class BudgetTests {
         .exchange()
         .expectBody(Map.class)
         .returnResult();
+  }
+
+  /** The conversation of {@code from} with the user of id {@code to}, started on instance a. */
+  static String startConversation(Account from, String to) {
+    return (String)
+        ((Map<?, ?>)
+                data(graphQl(
+                        a,
+                        from.session(),
+                        "mutation($p:[ID!]!){startConversation(participantIds:$p){id}}",
+                        Map.of("p", List.of(to))))
+                    .get("startConversation"))
+            .get("id");
   }
 
   @SuppressWarnings("unchecked")

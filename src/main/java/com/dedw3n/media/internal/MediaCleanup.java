@@ -28,6 +28,9 @@ class MediaCleanup implements DisposableBean, ApplicationListener<ContextClosedE
 
   private static final int BATCH = 100;
 
+  /** Orphans deleted a statement (each queues its object's deletion in the same statement). */
+  private static final int ORPHAN_BATCH = 1000;
+
   /** How long one instance holds a deletion it took before another may retry it. */
   private static final Duration LEASE = Duration.ofMinutes(5);
 
@@ -93,8 +96,7 @@ class MediaCleanup implements DisposableBean, ApplicationListener<ContextClosedE
 
   /** Deletes orphaned uploads (their objects are queued) and refreshes the storage gauges. */
   Mono<Long> sweep() {
-    return objects
-        .deleteOrphans(settings.orphanAfter(), 1000)
+    return deleteOrphans()
         .doOnNext(
             orphans -> {
               if (orphans > 0) {
@@ -107,6 +109,21 @@ class MediaCleanup implements DisposableBean, ApplicationListener<ContextClosedE
                 Mono.zip(objects.bytesStored(), objects.pendingDeletions())
                     .doOnNext(t -> metrics.stored(t.getT1(), t.getT2()))
                     .thenReturn(orphans));
+  }
+
+  /**
+   * Batch after batch until one is not full: a single batch a sweep would delete at most 6,000
+   * orphans an hour, fewer than users may leave behind (100 uploads an hour each), and the rest
+   * would hold their uploaders' slots and quota past the day the README promises.
+   */
+  private Mono<Long> deleteOrphans() {
+    return objects
+        .deleteOrphans(settings.orphanAfter(), ORPHAN_BATCH)
+        .flatMap(
+            deleted ->
+                deleted == ORPHAN_BATCH
+                    ? deleteOrphans().map(more -> deleted + more)
+                    : Mono.just(deleted));
   }
 
   private Mono<Boolean> delete(Deletion deletion) {

@@ -17,6 +17,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
@@ -156,61 +157,74 @@ class MediaController {
             uploader -> {
               long owner = attachTo == null ? uploader : attachTo;
               ObjectRef object = storage.newObject(purpose, uploader, id);
-              // counted after the insert, in its transaction: the insert's usage trigger locks the
-              // uploader's usage row until the commit, so concurrent uploads for one owner (all
-              // of one user's) count one after the other and cannot all pass at max - 1
-              return objects
-                  .insertPending(
-                      id,
-                      uploader,
-                      purpose,
+              Duration lifetime = settings.signedUrlLifetime();
+              // the ticket's expiry is read before signing, so it is never later than the URL's
+              OffsetDateTime expiresAt =
+                  OffsetDateTime.ofInstant(clock.instant().plus(lifetime), ZoneOffset.UTC);
+              // signed before the row is stored: signing can fail (IAM's signBlob without a key
+              // file, a full media-io queue), and a row committed without its URL would hold a
+              // slot and quota that its uploader, never told its id, cannot free for a day
+              return store
+                  .signUpload(
                       object,
                       format.contentType(),
                       byteSize,
-                      owner,
-                      settings.signedUrlLifetime())
+                      storage.cacheControl(format.contentType(), purpose.isPublic()),
+                      lifetime)
                   .flatMap(
-                      row ->
-                          objects
-                              .countOf(purpose, owner)
-                              .flatMap(
-                                  count ->
-                                      count > purpose.maxPerOwner()
-                                          ? Mono.error(
-                                              refusal(
-                                                  purpose,
-                                                  ErrorKind.CONFLICT,
-                                                  "MEDIA_LIMIT",
-                                                  "At most "
-                                                      + purpose.maxPerOwner()
-                                                      + " "
-                                                      + purpose
-                                                      + " per owner (pending uploads count)."))
-                                          : Mono.just(row)))
-                  .flatMap(row -> checkQuota(purpose, uploader).thenReturn(row))
-                  .as(transaction::transactional);
-            })
+                      signed ->
+                          storePending(
+                                  purpose, uploader, owner, object, format, byteSize, lifetime, id)
+                              .thenReturn(
+                                  new UploadTicket(
+                                      id.toString(),
+                                      signed.url(),
+                                      signed.method(),
+                                      signed.headers().entrySet().stream()
+                                          .map(h -> new HttpHeader(h.getKey(), h.getValue()))
+                                          .toList(),
+                                      expiresAt)));
+            });
+  }
+
+  /**
+   * The pending row, counted after the insert in its transaction: the insert's usage trigger locks
+   * the uploader's usage row until the commit, so concurrent uploads for one owner (all of one
+   * user's) count one after the other and cannot all pass at max - 1. Its recorded expiry is taken
+   * after the URL was signed, so it is never earlier than the URL's.
+   */
+  private Mono<MediaObject> storePending(
+      MediaPurpose purpose,
+      long uploader,
+      long owner,
+      ObjectRef object,
+      MediaFormat format,
+      long byteSize,
+      Duration lifetime,
+      UUID id) {
+    return objects
+        .insertPending(
+            id, uploader, purpose, object, format.contentType(), byteSize, owner, lifetime)
         .flatMap(
             row ->
-                store
-                    .signUpload(
-                        row.object(),
-                        row.contentType(),
-                        row.byteSize(),
-                        storage.cacheControl(row.contentType(), purpose.isPublic()),
-                        settings.signedUrlLifetime())
-                    .map(
-                        signed ->
-                            new UploadTicket(
-                                id.toString(),
-                                signed.url(),
-                                signed.method(),
-                                signed.headers().entrySet().stream()
-                                    .map(h -> new HttpHeader(h.getKey(), h.getValue()))
-                                    .toList(),
-                                OffsetDateTime.ofInstant(
-                                    clock.instant().plus(settings.signedUrlLifetime()),
-                                    ZoneOffset.UTC))));
+                objects
+                    .countOf(purpose, owner)
+                    .flatMap(
+                        count ->
+                            count > purpose.maxPerOwner()
+                                ? Mono.error(
+                                    refusal(
+                                        purpose,
+                                        ErrorKind.CONFLICT,
+                                        "MEDIA_LIMIT",
+                                        "At most "
+                                            + purpose.maxPerOwner()
+                                            + " "
+                                            + purpose
+                                            + " per owner (pending uploads count)."))
+                                : Mono.just(row)))
+        .flatMap(row -> checkQuota(purpose, uploader).thenReturn(row))
+        .as(transaction::transactional);
   }
 
   @MutationMapping

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -52,6 +53,9 @@ class MediaOnGcsTests extends ApiTests {
   /** Objects whose next deletion the store fails, as Cloud Storage does when it is unavailable. */
   static final Set<BlobId> failNextDelete = ConcurrentHashMap.newKeySet();
 
+  /** Set: the store's next signing fails, as IAM's signBlob does when it is throttled. */
+  static final AtomicBoolean failNextSign = new AtomicBoolean();
+
   @TestConfiguration
   static class FakeCloudStorage {
 
@@ -69,6 +73,11 @@ class MediaOnGcsTests extends ApiTests {
                     && args[0] instanceof BlobId blob
                     && failNextDelete.remove(blob)) {
                   throw new StorageException(503, "Service Unavailable (the test's one failure)");
+                }
+                if (method.getName().equals("signUrl") && failNextSign.compareAndSet(true, false)) {
+                  throw new ServiceAccountSigner.SigningException(
+                      "Failed to sign the provided bytes (the test's one failure)",
+                      new java.io.IOException("429 Too Many Requests"));
                 }
                 try {
                   return method.invoke(fake, args);
@@ -191,6 +200,36 @@ class MediaOnGcsTests extends ApiTests {
         .containsEntry("Cache-Control", "public, max-age=3000");
     assertThat(headers(requestUpload(author, "POST_MEDIA", "video/webm", 1000, post)))
         .containsEntry("Cache-Control", "public, max-age=3000");
+  }
+
+  @Test
+  void anUploadWhoseUrlCannotBeSignedStoresNothingAndHoldsNoSlot() {
+    var user = signUp("Unlucky");
+    byte[] png = TestImages.png(3, 3);
+
+    failNextSign.set(true);
+    user.graphQl()
+        .documentName("requestUpload")
+        .variable(
+            "input",
+            Map.of("purpose", "PROFILE_PHOTO", "contentType", "image/png", "byteSize", png.length))
+        .execute()
+        .errors()
+        .satisfy(errors -> assertThat(errors).isNotEmpty());
+    assertThat(failNextSign).as("the store was asked to sign").isFalse();
+    // the client never learned an id: no row may hold one of its slots or its quota
+    assertThat(
+            db.sql(
+                    "SELECT (SELECT count(*) FROM media_objects WHERE uploader_id = $1)"
+                        + " + coalesce((SELECT bytes FROM media_usage WHERE user_id = $1), 0)")
+                .bind(0, Long.parseLong(user.id()))
+                .map(row -> row.get(0, Long.class))
+                .one()
+                .block())
+        .isZero();
+
+    // its retry gets a ticket
+    assertThat(requestUpload(user, "PROFILE_PHOTO", png.length, null)).containsKey("objectId");
   }
 
   @Test

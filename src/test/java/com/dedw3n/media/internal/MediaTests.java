@@ -536,6 +536,24 @@ class MediaTests extends ApiTests {
   }
 
   @Test
+  void oneSweepDeletesEveryOrphanDueNotOnlyABatch() {
+    var user = signUp("Abandoner");
+    // more than one statement's batch, left by a day of abandoned uploads across many users
+    db.sql(
+            "INSERT INTO media_objects (id, uploader_id, purpose, bucket, object_name,"
+                + " content_type, byte_size, profile_user_id, upload_expires_at, created_at)"
+                + " SELECT gen_random_uuid(), $1, 'PROFILE_PHOTO', 'test', 'abandoned/' || g,"
+                + " 'image/png', 100, $1, now() - interval '25 hours' + interval '15 minutes',"
+                + " now() - interval '25 hours' FROM generate_series(1, 1500) g")
+        .bind(0, Long.parseLong(user.id()))
+        .then()
+        .block();
+
+    assertThat(cleanup.sweep().block()).isGreaterThanOrEqualTo(1500L);
+    assertThat(rowsOf(user)).isZero();
+  }
+
+  @Test
   void theUploadBudgetAndTheStorageQuotaHold() {
     // the build sets 10 uploads an hour and a quota of 300 MB (pom.xml)
     var user = signUp("Busy");

@@ -61,15 +61,25 @@ final class CoinMarketCapProvider implements PriceProvider {
         currencies.add(pair.currency());
       }
     }
+    return Flux.fromIterable(calls(currencies))
+        .concatMap(convert -> request(symbols, convert))
+        .collectList()
+        .map(roots -> read(roots, pairs));
+  }
+
+  @Override
+  public int requests(Set<PricePair> pairs) {
+    return calls(pairs.stream().map(PricePair::currency).distinct().toList()).size();
+  }
+
+  /** The currencies of each request: as many as a call may convert (one on free plans). */
+  private List<List<String>> calls(List<String> currencies) {
     int perCall = Math.max(1, settings.convertsPerCall());
     List<List<String>> calls = new ArrayList<>();
     for (int i = 0; i < currencies.size(); i += perCall) {
       calls.add(currencies.subList(i, Math.min(currencies.size(), i + perCall)));
     }
-    return Flux.fromIterable(calls)
-        .concatMap(convert -> request(symbols, convert))
-        .collectList()
-        .map(roots -> read(roots, pairs));
+    return calls;
   }
 
   private Mono<JsonNode> request(Set<String> symbols, List<String> convert) {

@@ -86,7 +86,9 @@ final class GuardedProvider {
 
   /** The provider's answer, or an error once every guard has had its say. */
   Mono<ProviderAnswer> fetch(Set<PricePair> pairs) {
-    Duration timeout = upstream.timeout();
+    // each request its own timeout: three of CoinMarketCap's free plan (a currency each), on new
+    // connections after minutes idle, must not share one request's 2 s
+    Duration timeout = upstream.timeout().multipliedBy(Math.max(1, provider.requests(pairs)));
     Mono<ProviderAnswer> attempt =
         Mono.defer(() -> provider.fetch(pairs))
             .timeout(

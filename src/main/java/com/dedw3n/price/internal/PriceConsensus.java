@@ -10,8 +10,11 @@ import org.jspecify.annotations.Nullable;
  * Which of several providers' prices for one pair to believe. The consensus is the median of all
  * answers; an answer further than the margin from it is an outlier and ignored; of the rest, the
  * answer of the provider earliest in the configured order wins. A lone answer is taken as it is
- * (there is nothing to compare it with). Two answers that disagree by more than about twice the
- * margin are both outliers: no price is agreed, and more providers must be asked.
+ * (there is nothing to compare it with). Two answers agree when each is within the margin of the
+ * other: their median is their mean, from which each is half their gap, so the median's test would
+ * let two answers 22 % apart both pass a 10 % margin (and serve the first of them, every healthy
+ * refresh asking two). Two that disagree are both outliers: no price is agreed, and more providers
+ * must be asked.
  */
 final class PriceConsensus {
 
@@ -30,6 +33,14 @@ final class PriceConsensus {
   static List<Answer> accepted(List<Answer> answers, BigDecimal margin) {
     if (answers.size() <= 1) {
       return answers;
+    }
+    if (answers.size() == 2) {
+      BigDecimal low = answers.get(0).price().min(answers.get(1).price());
+      BigDecimal high = answers.get(0).price().max(answers.get(1).price());
+      boolean agree = high.subtract(low).divide(low, MathContext.DECIMAL64).compareTo(margin) <= 0;
+      List<Answer> both = new ArrayList<>(agree ? answers : List.of());
+      both.sort((a, b) -> Integer.compare(a.rank(), b.rank()));
+      return both;
     }
     BigDecimal median = median(answers);
     List<Answer> accepted = new ArrayList<>();

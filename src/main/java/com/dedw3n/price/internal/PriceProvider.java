@@ -23,4 +23,12 @@ interface PriceProvider {
    * is reported in {@link ProviderAnswer#rejected()}.
    */
   Mono<ProviderAnswer> fetch(Set<PricePair> pairs);
+
+  /**
+   * How many HTTP requests, one after the other, {@link #fetch} makes for these pairs: the timeout
+   * is per request, so a fetch of several has as many timeouts.
+   */
+  default int requests(Set<PricePair> pairs) {
+    return 1;
+  }
 }

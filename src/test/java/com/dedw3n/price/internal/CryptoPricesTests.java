@@ -346,6 +346,30 @@ class CryptoPricesTests {
     assertThat(coinGecko.calls()).isEqualTo(1); // a timeout is not retried
   }
 
+  /**
+   * CoinMarketCap's free plan takes one request per currency, one after the other: each has the
+   * timeout, where the whole fetch had one request's and timed out on answers each in time.
+   */
+  @Test
+  void eachOfCoinMarketCapsRequestsHasTheTimeout() {
+    CryptoPrices prices = prices(s -> s.timeout = Duration.ofMillis(700));
+    coinGecko.answers(404, Map.of(), "{}"); // not retried: CoinMarketCap is asked at once
+    coinMarketCap.delay(Duration.ofMillis(450)); // two currencies: 900 ms in all
+
+    assertThat(btcUsd(prices).freshness()).isEqualTo(PriceFreshness.FRESH);
+    assertThat(coinMarketCap.calls()).isEqualTo(2);
+    assertThat(
+            meters
+                .timer(
+                    "dedw3n.price.provider.calls",
+                    "provider",
+                    "coinmarketcap",
+                    "outcome",
+                    "success")
+                .count())
+        .isEqualTo(1);
+  }
+
   // 6
   @Test
   void malformedJsonIsAFailureAndTheOthersPriceIsServed() {
@@ -400,6 +424,22 @@ class CryptoPricesTests {
     assertThat(quotes.get(new PricePair("BTC", "USD")).price()).isEqualByComparingTo("64010.00");
     assertThat(quotes.get(new PricePair("BTC", "EUR")).source()).isEqualTo("coingecko");
     assertThat(coinMarketCap.calls()).isEqualTo(1); // the third opinion, for BTC/USD only
+    assertThat(rejected("coingecko", "outlier")).isEqualTo(1);
+  }
+
+  /**
+   * 18.7 % apart: the median of two (their mean) is within 10 % of each, so a median's test passed
+   * both, and the first provider's wrong price was served FRESH with no third opinion.
+   */
+  @Test
+  void twoAnswersFurtherApartThanTheMarginAskTheThird() {
+    CryptoPrices prices = prices();
+    coinGecko.prices(
+        "BTC/USD", "76000", "BTC/EUR", "59000.25", "ETH/USD", "3000.10", "ETH/EUR", "2760.05");
+    Map<PricePair, PriceQuote> quotes = all(prices);
+    assertThat(quotes.get(new PricePair("BTC", "USD")).source()).isEqualTo("cryptocompare");
+    assertThat(quotes.get(new PricePair("BTC", "USD")).price()).isEqualByComparingTo("64010.00");
+    assertThat(coinMarketCap.calls()).isEqualTo(1);
     assertThat(rejected("coingecko", "outlier")).isEqualTo(1);
   }
 

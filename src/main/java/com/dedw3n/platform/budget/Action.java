@@ -7,6 +7,8 @@ public enum Action {
   SIGN_IN_ACCOUNT("sign-in attempts for this account", BudgetSettings::signInPerAccount),
   SIGN_IN_ADDRESS("sign-in attempts from your address", BudgetSettings::signInPerAddress),
   SIGN_UP_ADDRESS("sign-ups from your address", BudgetSettings::signUpPerAddress),
+  PARTNER_KEY_ADDRESS(
+      "partner keys unknown to this API from your address", BudgetSettings::partnerKeysPerAddress),
   RESET_MAIL_RECIPIENT(
       "password reset mails to this address", BudgetSettings::resetMailsPerRecipient),
   MESSAGE("messages", BudgetSettings::messages),
@@ -35,7 +37,7 @@ public enum Action {
 
   /** Whether its subject is a client address (an IPv6 one spends its /64's budget). */
   boolean perClientAddress() {
-    return this == SIGN_IN_ADDRESS || this == SIGN_UP_ADDRESS;
+    return this == SIGN_IN_ADDRESS || this == SIGN_UP_ADDRESS || this == PARTNER_KEY_ADDRESS;
   }
 
   /** The bucket key's prefix. */

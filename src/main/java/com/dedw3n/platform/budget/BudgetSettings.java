@@ -19,6 +19,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param signInPerAccount sign-in attempts per account (a successful attempt is given back)
  * @param signInPerAddress sign-in attempts per client address
  * @param signUpPerAddress sign-ups per client address
+ * @param partnerKeysPerAddress lookups of partner keys per client address (a key found is given
+ *     back): each new key is a database statement before any other budget applies
  * @param resetMailsPerRecipient password reset requests per email address, known or not (one client
  *     could otherwise send a mailbox a reset mail every two seconds)
  * @param messages chat messages per user
@@ -42,6 +44,7 @@ public record BudgetSettings(
     Rate signInPerAccount,
     Rate signInPerAddress,
     Rate signUpPerAddress,
+    Rate partnerKeysPerAddress,
     Rate resetMailsPerRecipient,
     Rate messages,
     Rate posts,

@@ -1,14 +1,18 @@
 package com.dedw3n.platform.graphql;
 
 import com.dedw3n.platform.RedisEnvironment;
+import com.dedw3n.platform.budget.Action;
+import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.db.DatabaseErrors;
 import com.dedw3n.platform.partner.Partner;
 import com.dedw3n.platform.partner.Partners;
 import com.dedw3n.platform.session.SessionContextRepository;
 import com.dedw3n.platform.session.SessionSettings;
+import com.dedw3n.platform.web.ClientAddress;
 import graphql.language.OperationDefinition;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
@@ -90,6 +94,8 @@ final class PersistedQueries {
   private final TrustedDocuments trusted;
   private final AutomaticPersistedQueries automatic;
   private final Partners partners;
+  private final Budgets budgets;
+  private final ClientAddress clientAddress;
   private final DocumentCache documents;
   private final GraphQlSource graphQl;
   private final OperationLimits limits;
@@ -106,8 +112,12 @@ final class PersistedQueries {
       JsonMapper json,
       SessionSettings sessions,
       Environment environment,
-      ObjectProvider<ReactiveStringRedisTemplate> redis) {
+      ObjectProvider<ReactiveStringRedisTemplate> redis,
+      Budgets budgets,
+      ClientAddress clientAddress) {
     this.settings = settings;
+    this.budgets = budgets;
+    this.clientAddress = clientAddress;
     this.trusted = trusted;
     this.partners = partners;
     this.documents = documents;
@@ -181,6 +191,22 @@ final class PersistedQueries {
   }
 
   /**
+   * A key this instance has not looked up costs a database statement before any other budget or
+   * limit applies, so each address may try only so many (a refusal is 429 with Retry-After); the
+   * token taken, if any, to give back when the key is found.
+   */
+  private Mono<Optional<Budgets.Spent>> admitKeyLookup(ServerWebExchange exchange, String key) {
+    if (partners.cached(key)) {
+      return Mono.just(Optional.empty());
+    }
+    return budgets
+        .spend(Action.PARTNER_KEY_ADDRESS, clientAddress.of(exchange.getRequest()))
+        .map(Optional::of)
+        .defaultIfEmpty(Optional.empty())
+        .onErrorMap(ApiException.class, e -> new Refused(HttpStatus.TOO_MANY_REQUESTS, e));
+  }
+
+  /**
    * The request with its document resolved, or a {@link Refused} error; registers a document sent
    * with its hash. Sets the request attributes the rest of the way reads ({@link #PARTNER}, {@link
    * #PRICE}, {@link #CACHE_FOR}).
@@ -194,8 +220,13 @@ final class PersistedQueries {
       exchange.getAttributes().put(BY_GET, Boolean.TRUE);
     }
     if (key != null) {
-      return partners
-          .byKey(key)
+      return admitKeyLookup(exchange, key)
+          .flatMap(
+              spent ->
+                  partners
+                      .byKey(key)
+                      // a key found costs nothing: only guesses spend the address's budget
+                      .doOnNext(found -> spent.ifPresent(taken -> budgets.giveBack(taken, 1))))
           // a 503 with Retry-After, as for any request while the database is away
           .onErrorMap(
               e -> isUnavailable(DatabaseErrors.classify(e)),

@@ -34,6 +34,7 @@ public final class TrustedDocuments {
       String id, String name, OperationDefinition.Operation kind, String body, long price) {}
 
   private final Map<String, Trusted> byId = new LinkedHashMap<>();
+  private final long maxCost;
 
   @Autowired
   TrustedDocuments(DocumentCache documents, GraphQlSource graphQl, OperationLimits limits) {
@@ -45,6 +46,7 @@ public final class TrustedDocuments {
       DocumentCache documents,
       GraphQlSource graphQl,
       OperationLimits limits) {
+    this.maxCost = limits.maxCost();
     for (PersistedQueryManifest.Operation operation : manifest.operations()) {
       DocumentCache.Analysis analysis =
           documents.analyse(operation.body(), operation.name(), graphQl.schema(), limits);
@@ -70,6 +72,19 @@ public final class TrustedDocuments {
   /** The registered operation with this id (the SHA-256 of its body), or null. */
   public @Nullable Trusted byId(String id) {
     return byId.get(id);
+  }
+
+  /**
+   * Whether a partner's call of the operation can pass the cost limit: a partner pays its price
+   * whatever its variables, so one priced over the limit is refused every time.
+   */
+  public boolean affordable(Trusted operation) {
+    return operation.price() <= maxCost;
+  }
+
+  /** The cost limit the prices are held to. */
+  public long maxCost() {
+    return maxCost;
   }
 
   /** Every registered operation, in the manifest's order. */

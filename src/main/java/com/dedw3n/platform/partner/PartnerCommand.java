@@ -3,7 +3,9 @@ package com.dedw3n.platform.partner;
 import com.dedw3n.platform.graphql.TrustedDocuments;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.ExitCodeGenerator;
@@ -135,22 +137,34 @@ public final class PartnerCommand implements ApplicationRunner, ExitCodeGenerato
     if (values == null || values.isEmpty()) {
       throw new IllegalArgumentException("--operations=name,name... (names from api/*.graphql)");
     }
-    List<String> ids = new ArrayList<>();
+    // a name given twice is allowed once
+    Set<String> ids = new LinkedHashSet<>();
     for (String value : values) {
       for (String name : value.split(",")) {
         if (name.isBlank()) {
           continue;
         }
-        ids.add(
+        TrustedDocuments.Trusted operation =
             manifest.all().stream()
-                .filter(operation -> operation.name().equals(name.strip()))
+                .filter(registered -> registered.name().equals(name.strip()))
                 .findFirst()
                 .orElseThrow(
-                    () -> new IllegalArgumentException("No registered operation named " + name))
-                .id());
+                    () -> new IllegalArgumentException("No registered operation named " + name));
+        if (!manifest.affordable(operation)) {
+          throw new IllegalArgumentException(
+              "Operation "
+                  + operation.name()
+                  + " costs "
+                  + operation.price()
+                  + " points with every page at its largest, over the cost limit of "
+                  + manifest.maxCost()
+                  + ": a partner, who pays that price whatever its variables, would be refused"
+                  + " every call (QUERY_TOO_COSTLY)");
+        }
+        ids.add(operation.id());
       }
     }
-    return ids;
+    return List.copyOf(ids);
   }
 
   private static long number(ApplicationArguments arguments, String option, long fallback) {

@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
@@ -73,6 +74,14 @@ public class Partners {
   }
 
   /**
+   * Whether this instance holds the key's lookup (done or under way), so that {@link #byKey} asks
+   * the database nothing.
+   */
+  public boolean cached(String key) {
+    return byKeyHash.getIfPresent(Base64.getEncoder().encodeToString(sha256(key))) != null;
+  }
+
+  /**
    * The partner of a live key; empty for an unknown or revoked one. Concurrent requests with one
    * key share one lookup, which a request that goes away does not cancel for the others; a lookup
    * that failed is dropped from the cache, so the next request asks the database again.
@@ -120,7 +129,7 @@ public class Partners {
                 + " VALUES ($1, $2, $3, $4)"
                 + " RETURNING id, name, allowed_operations, cost_capacity, cost_refill_per_second")
         .bind(0, name)
-        .bind(1, operationIds.toArray(String[]::new))
+        .bind(1, operationIds.stream().distinct().toArray(String[]::new))
         .bind(2, capacity)
         .bind(3, refillPerSecond)
         .map(Partners::partner)
@@ -171,10 +180,11 @@ public class Partners {
             "UPDATE partners SET allowed_operations = $2 WHERE name = $1"
                 + " RETURNING id, name, allowed_operations, cost_capacity, cost_refill_per_second")
         .bind(0, name)
-        .bind(1, operationIds.toArray(String[]::new))
+        .bind(1, operationIds.stream().distinct().toArray(String[]::new))
         .map(Partners::partner)
         .one()
         .switchIfEmpty(Mono.error(() -> new IllegalArgumentException("No partner named " + name)))
+        .as(transactions::transactional)
         .doOnSuccess(partner -> byKeyHash.synchronous().invalidateAll());
   }
 
@@ -221,7 +231,9 @@ public class Partners {
     return new Partner(
         row.get("id", Long.class),
         row.get("name", String.class),
-        allowed == null ? Set.of() : Set.of(allowed),
+        // Set.copyOf: a record stored with an id twice (allowed before duplicates were dropped)
+        // must still be read, not fail every lookup of the partner's keys
+        allowed == null ? Set.of() : Set.copyOf(Arrays.asList(allowed)),
         row.get("cost_capacity", Long.class),
         row.get("cost_refill_per_second", Long.class));
   }

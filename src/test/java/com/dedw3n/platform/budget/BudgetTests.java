@@ -96,7 +96,10 @@ class BudgetTests {
                 "--dedw3n.budgets.reviews.per=1h",
                 "--dedw3n.budgets.profile-likes.capacity=2",
                 "--dedw3n.budgets.profile-likes.refill=2",
-                "--dedw3n.budgets.profile-likes.per=12h"));
+                "--dedw3n.budgets.profile-likes.per=12h",
+                "--dedw3n.budgets.partner-keys-per-address.capacity=3",
+                "--dedw3n.budgets.partner-keys-per-address.refill=3",
+                "--dedw3n.budgets.partner-keys-per-address.per=1h"));
     args.addAll(List.of(more));
     return Instances.builder()
         .initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock))
@@ -133,6 +136,65 @@ class BudgetTests {
 
     clock.advance(Duration.ofSeconds(2));
     assertThat(post(a, ten, address).getStatus().value()).isEqualTo(200);
+  }
+
+  /**
+   * Each key an instance has not looked up is a database statement before any other budget: an
+   * address may guess only so many, and a key found (a partner's, looked up again each time the
+   * cache forgets it) costs nothing.
+   */
+  @Test
+  void guessedPartnerKeysAreLimitedPerAddressAndAKeyFoundCostsNothing() {
+    var partners = b.getBean(com.dedw3n.platform.partner.Partners.class);
+    String feed =
+        b.getBean(com.dedw3n.platform.graphql.TrustedDocuments.class).all().stream()
+            .filter(operation -> operation.name().equals("productFeed"))
+            .findFirst()
+            .orElseThrow()
+            .id();
+    String key =
+        partners.create("guessed-" + UUID.randomUUID(), List.of(feed), 20_000, 2_000).block().key();
+    String address = randomAddress();
+    for (int call = 0; call < 5; call++) {
+      assertThat(partnerCall(b, key, feed, address).getStatus().value())
+          .as("the partner's call %d", call + 1)
+          .isEqualTo(200);
+    }
+    for (int guess = 0; guess < 3; guess++) {
+      var refused = partnerCall(b, "dpk_guess-" + UUID.randomUUID(), feed, address);
+      assertThat(refused.getStatus().value()).as("guess %d", guess + 1).isEqualTo(401);
+      assertThat(refused.getResponseBody()).asString().contains("PARTNER_KEY_INVALID");
+    }
+    String fourth = "dpk_guess-" + UUID.randomUUID();
+    var limited = partnerCall(b, fourth, feed, address);
+    assertThat(limited.getStatus().value()).isEqualTo(429);
+    assertThat(limited.getResponseHeaders().getFirst("Retry-After")).isNotBlank();
+    assertThat(limited.getResponseBody()).asString().contains("RATE_LIMITED");
+    assertThat(partners.cached(fourth)).as("the refused guess was looked up").isFalse();
+
+    // the partner's own key is known to this instance: still served from that address
+    assertThat(partnerCall(b, key, feed, address).getStatus().value()).isEqualTo(200);
+    // another address has its own budget
+    assertThat(partnerCall(b, fourth, feed, randomAddress()).getStatus().value()).isEqualTo(401);
+  }
+
+  static EntityExchangeResult<byte[]> partnerCall(
+      ConfigurableApplicationContext instance, String key, String operationId, String address) {
+    return client(instance)
+        .post()
+        .uri("/graphql")
+        .header("X-Forwarded-For", address)
+        .header("X-Api-Key", key)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            Map.of(
+                "variables",
+                Map.of("category", "books", "first", 1),
+                "extensions",
+                Map.of("persistedQuery", Map.of("version", 1, "sha256Hash", operationId))))
+        .exchange()
+        .expectBody()
+        .returnResult();
   }
 
   /**

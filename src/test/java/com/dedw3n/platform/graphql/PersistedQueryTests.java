@@ -385,6 +385,8 @@ class PersistedQueryTests extends ApiTests {
   @Autowired SessionSettings sessions;
   @Autowired Environment environment;
   @Autowired ObjectProvider<ReactiveStringRedisTemplate> redis;
+  @Autowired com.dedw3n.platform.budget.Budgets budgets;
+  @Autowired com.dedw3n.platform.web.ClientAddress clientAddress;
 
   /**
    * The resolver as safelist mode configures it (a server of its own would cost the suite its
@@ -412,7 +414,9 @@ class PersistedQueryTests extends ApiTests {
             json,
             sessions,
             environment,
-            redis);
+            redis,
+            budgets,
+            clientAddress);
     var feed = operation("productFeed");
     var byId =
         safelist

@@ -71,6 +71,61 @@ class PartnerCommandTests extends ApiTests {
     assertThat(run("partners", "frobnicate").exitCode()).isEqualTo(2);
   }
 
+  @Test
+  void anOperationNamedTwiceIsAllowedOnce() {
+    String name = "twice-" + UUID.randomUUID();
+    var created =
+        run(
+            "partners",
+            "create",
+            name,
+            "--operations=productFeed,productFeed",
+            "--operations=productDetail,productFeed");
+    assertThat(created.exitCode()).isZero();
+    String key = created.output().lines().reduce((a, b) -> b).orElseThrow();
+    assertThat(partners.byKey(key).block().allowedOperations()).hasSize(2);
+
+    var allowed = run("partners", "allow", name, "--operations=productDetail,productDetail");
+    assertThat(allowed.exitCode()).as(allowed.output()).isZero();
+    assertThat(allowed.output()).contains("may call [productDetail]");
+    assertThat(partners.byKey(key).block().allowedOperations()).hasSize(1);
+    assertThat(run("partners", "list").output()).contains(name);
+
+    // a record that holds an id twice (stored before duplicates were dropped) is still read
+    db.sql(
+            "UPDATE partners SET allowed_operations = allowed_operations || allowed_operations"
+                + " WHERE name = $1")
+        .bind(0, name)
+        .then()
+        .block();
+    assertThat(run("partners", "list").exitCode()).isZero();
+    run("partners", "allow", name, "--operations=productDetail"); // drops the cached lookup
+    assertThat(partners.byKey(key).block().allowedOperations()).hasSize(1);
+  }
+
+  @Test
+  void anOperationPricedOverTheCostLimitIsNotAllowed() {
+    String name = "costly-" + UUID.randomUUID();
+    assertThat(run("partners", "create", name, "--operations=productFeed").exitCode()).isZero();
+    TrustedDocuments.Trusted myOrders =
+        manifest.all().stream().filter(o -> o.name().equals("myOrders")).findFirst().orElseThrow();
+    assertThat(myOrders.price()).isGreaterThan(manifest.maxCost());
+
+    var refused = run("partners", "allow", name, "--operations=productDetail,myOrders");
+    assertThat(refused.exitCode()).isEqualTo(2);
+    assertThat(refused.output())
+        .contains("Operation myOrders costs " + myOrders.price() + " points")
+        .contains("over the cost limit of " + manifest.maxCost());
+    assertThat(run("partners", "list").output()).contains(name + "  ").contains("[productFeed]");
+    // what a partner may be allowed, it can call
+    assertThat(
+            manifest.all().stream()
+                .filter(manifest::affordable)
+                .map(TrustedDocuments.Trusted::name)
+                .toList())
+        .contains("productFeed", "productDetail", "cryptoPrice", "persistedOperations");
+  }
+
   record Run(int exitCode, String output) {}
 
   private Run run(String... args) {

@@ -959,6 +959,37 @@ class ProductTests extends ApiTests {
         .block();
   }
 
+  /**
+   * A review after a field that loaded its product, in one document: the review's product is read
+   * after the review, with its count and its reviews, not the copy the order loaded before it.
+   */
+  @Test
+  void aReviewAnswersItsProductAsItLeftItAfterAnOrderInTheSameDocument() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String id = createProduct(seller, uniqueCategory(), 500, 3);
+    var response =
+        buyer
+            .graphQl()
+            .document(
+                "mutation($p:ID!){"
+                    + " o: placeOrder(items:[{productId:$p, quantity:1}]) {"
+                    + "  items { product { reviewSummary { count } reviews { edges { node { id } } } } } }"
+                    + " r: addReview(productId:$p, rating:4, body:\"fine\") { id product {"
+                    + "  stock reviewSummary { count average } reviews { edges { node { id } } } } } }")
+            .variable("p", id)
+            .execute();
+    response.path("o.items[0].product.reviewSummary.count").entity(Integer.class).isEqualTo(0);
+    String review = response.path("r.id").entity(String.class).get();
+    response.path("r.product.stock").entity(Integer.class).isEqualTo(2);
+    response.path("r.product.reviewSummary.count").entity(Integer.class).isEqualTo(1);
+    response.path("r.product.reviewSummary.average").entity(Double.class).isEqualTo(4.0);
+    response
+        .path("r.product.reviews.edges[*].node.id")
+        .entityList(String.class)
+        .containsExactly(review);
+  }
+
   private String createProduct(Client seller, String category, long price, int stock) {
     return seller
         .graphQl()

@@ -2,6 +2,7 @@ package com.dedw3n.platform.graphql;
 
 import graphql.ExecutionResult;
 import graphql.execution.DataLoaderDispatchStrategy;
+import graphql.execution.ExecutionContext;
 import graphql.execution.instrumentation.InstrumentationContext;
 import graphql.execution.instrumentation.InstrumentationState;
 import graphql.execution.instrumentation.SimpleInstrumentationContext;
@@ -10,6 +11,7 @@ import graphql.execution.instrumentation.dataloader.ExhaustedDataLoaderDispatchS
 import graphql.execution.instrumentation.dataloader.PerLevelDataLoaderDispatchStrategy;
 import graphql.execution.instrumentation.parameters.InstrumentationCreateStateParameters;
 import graphql.execution.instrumentation.parameters.InstrumentationFieldParameters;
+import graphql.language.OperationDefinition;
 import java.lang.reflect.Field;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,6 +41,13 @@ import org.springframework.stereotype.Component;
  * onNext}), each before its own stack is created, so a stack in use is never removed. The map is a
  * private field of each strategy: when a graphql-java upgrade renames it, this logs once and does
  * nothing, and {@code SubscriptionEventCleanupTests} fails.
+ *
+ * <p>The same holds between the fields at the root of a mutation, which run one after the other and
+ * share the request's DataLoaders: each starts with their caches empty, so it answers what the ones
+ * before it wrote (a second order of one product answers the stock it left, a review after an order
+ * of its product answers its own count), not what an earlier field loaded. It is done here, not in
+ * an instrumentation of its own, because a second one puts graphql-java's chain around every field
+ * of every result ({@code GraphQlConfiguration.unchainedInstrumentation}).
  */
 @Component
 class SubscriptionEventCleanup extends SimplePerformantInstrumentation {
@@ -74,6 +83,17 @@ class SubscriptionEventCleanup extends SimplePerformantInstrumentation {
     }
     return SimpleInstrumentationContext.whenCompleted(
         (result, failure) -> events.executing.decrementAndGet());
+  }
+
+  @Override
+  public @Nullable InstrumentationContext<Object> beginFieldExecution(
+      InstrumentationFieldParameters parameters, InstrumentationState state) {
+    ExecutionContext execution = parameters.getExecutionContext();
+    if (execution.getOperationDefinition().getOperation() == OperationDefinition.Operation.MUTATION
+        && parameters.getExecutionStepInfo().getPath().getLevel() == 1) {
+      execution.getDataLoaderRegistry().getDataLoaders().forEach(DataLoader::clearAll);
+    }
+    return null;
   }
 
   /** The strategy's call stacks of subscription events; null when it keeps none (or hides them). */

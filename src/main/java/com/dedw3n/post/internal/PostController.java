@@ -3,7 +3,6 @@ package com.dedw3n.post.internal;
 import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
-import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.graphql.Selections;
@@ -100,14 +99,13 @@ class PostController {
   }
 
   /**
-   * Stores a comment. The post's cached load is dropped: a second addComment in the same document
-   * would otherwise answer its post's commentCount as the first left it.
+   * Stores a comment. A second addComment in the same document answers its post's commentCount as
+   * the first left it: each field at a mutation's root starts with the DataLoaders' caches empty
+   * ({@code SubscriptionEventCleanup}).
    */
   @MutationMapping
   Mono<Comment> addComment(
-      @Argument String postId,
-      @Argument @Text(min = 1, max = 2000) String body,
-      DataFetchingEnvironment env) {
+      @Argument String postId, @Argument @Text(min = 1, max = 2000) String body) {
     long post = Ids.parse("postId", postId);
     String text = body.strip();
     return Viewer.requireId()
@@ -115,9 +113,6 @@ class PostController {
             author ->
                 budgets.spendAs(
                     Action.COMMENT, author, writer -> posts.insertComment(post, writer, text)))
-        .doOnNext(
-            comment ->
-                DataLoaders.<Long, Post>named(env, PostBatchLoaders.POSTS).clear(comment.postId()))
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("Post", postId)));
   }
 

@@ -271,6 +271,29 @@ class OrderTests extends ApiTests {
     assertThat(stock(b)).isEqualTo(1);
   }
 
+  /**
+   * Mutation fields run one after the other with the request's DataLoaders: the second order's
+   * product must be the one it left, not the one the first order loaded.
+   */
+  @Test
+  void twoOrdersInOneDocumentEachAnswerTheStockTheyLeft() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    long p = product(seller, 300, 5, "USD");
+    var response =
+        buyer
+            .graphQl()
+            .document(
+                "mutation($items:[OrderItemInput!]!){"
+                    + " a: placeOrder(items:$items){ items { product { stock } } }"
+                    + " b: placeOrder(items:$items){ items { product { stock } } } }")
+            .variable("items", List.of(item(p, 1)))
+            .execute();
+    response.path("a.items[0].product.stock").entity(Integer.class).isEqualTo(4);
+    response.path("b.items[0].product.stock").entity(Integer.class).isEqualTo(3);
+    assertThat(stock(p)).isEqualTo(3);
+  }
+
   @Test
   void anOrderThatStockCannotCoverChangesNothing() {
     var seller = signUp("Seller");

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -138,8 +139,12 @@ final class BrevoApi {
                     .defaultIfEmpty(new Accepted(null));
               }
               if (status.value() == 429) {
+                // Brevo's own header (its rate-limit documentation names no other), then
+                // Retry-After should a proxy in between answer the 429
+                HttpHeaders headers = response.headers().asHttpHeaders();
+                String reset = headers.getFirst("x-sib-ratelimit-reset");
                 Duration wait =
-                    retryAfter(response.headers().asHttpHeaders().getFirst("Retry-After"));
+                    retryAfter(reset != null ? reset : headers.getFirst(HttpHeaders.RETRY_AFTER));
                 return response.releaseBody().thenReturn(new RateLimited(wait));
               }
               return response
@@ -181,7 +186,10 @@ final class BrevoApi {
     return id == null ? null : id.toString();
   }
 
-  /** Retry-After as seconds or an HTTP date; the default when absent or unreadable. */
+  /**
+   * x-sib-ratelimit-reset or Retry-After as seconds, or Retry-After as an HTTP date; the default
+   * when absent or unreadable.
+   */
   private Duration retryAfter(@Nullable String header) {
     Duration fallback = settings.brevo().defaultRetryAfter();
     if (header == null || header.isBlank()) {

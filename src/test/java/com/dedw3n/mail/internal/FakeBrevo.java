@@ -18,10 +18,11 @@ import reactor.netty.resources.LoopResources;
  * Brevo's {@code POST /v3/smtp/email} on a loopback port, over real HTTP: it checks the api-key
  * header, and delivers a mail once per {@code headers.idempotencyKey} as Brevo does (a key it has
  * seen answers 400 {@code duplicate_parameter} and sends nothing; Brevo forgets keys after 30
- * minutes, which no test here outlasts). A test makes it fail (a status, or 429 with Retry-After)
- * or answer slowly; a slow answer still delivers, as a real server whose answer was lost would. It
- * counts every request that reached its idempotency check per key, replays included, and keeps the
- * mails it delivered, so a test sees what the sender sent, not only what Brevo let through.
+ * minutes, which no test here outlasts). A test makes it fail (a status, or 429 with
+ * x-sib-ratelimit-reset) or answer slowly; a slow answer still delivers, as a real server whose
+ * answer was lost would. It counts every request that reached its idempotency check per key,
+ * replays included, and keeps the mails it delivered, so a test sees what the sender sent, not only
+ * what Brevo let through.
  */
 public final class FakeBrevo implements AutoCloseable {
 
@@ -65,7 +66,9 @@ public final class FakeBrevo implements AutoCloseable {
                                 status = failStatus;
                                 answer = "{\"code\":\"failure\",\"message\":\"told to fail\"}";
                                 if (retryAfter != null) {
-                                  response.header("Retry-After", retryAfter);
+                                  // Brevo's header for the wait (developers.brevo.com,
+                                  // rate limit headers), not Retry-After
+                                  response.header("x-sib-ratelimit-reset", retryAfter);
                                 }
                               } else {
                                 JsonObject json = JsonParser.parseString(body).getAsJsonObject();

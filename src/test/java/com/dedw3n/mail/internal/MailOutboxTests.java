@@ -25,8 +25,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * The outbox's sender against a fake Brevo on loopback and a clock the test moves: Brevo failing
- * with 5xx, rate limiting with 429 and Retry-After, and answering too late, and every mail
- * delivered exactly once after it recovers.
+ * with 5xx, rate limiting with 429 and x-sib-ratelimit-reset, and answering too late, and every
+ * mail delivered exactly once after it recovers.
  *
  * <p>The test builds its own sender, with Brevo configured and its own clock ten years ahead, on
  * the shared server's database (no context of its own): rows dated by that clock are never due for
@@ -108,7 +108,8 @@ class MailOutboxTests extends ApiTests {
     int beforeLimit = brevo.requests();
     deliverRounds(3, Duration.ZERO);
     assertThat(rows(keys)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("PENDING"));
-    // 429 waits its Retry-After, from the clock of the answer, and so does every other row: the
+    // 429 waits its x-sib-ratelimit-reset, from the clock of the answer, and so does every other
+    // row: the
     // sender asks Brevo nothing more meanwhile
     assertThat(brevo.requests() - beforeLimit).as("one request, the 429").isEqualTo(1);
     assertThat(rows(keys))

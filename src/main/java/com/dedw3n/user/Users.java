@@ -41,6 +41,14 @@ public class Users {
         .all();
   }
 
+  /** Ids of those of {@code ids} whose owners verified their email address. */
+  public Flux<Long> verified(Collection<Long> ids) {
+    return db.sql("SELECT id FROM users WHERE id = ANY($1) AND email_verified_at IS NOT NULL")
+        .bind(0, ids.toArray(Long[]::new))
+        .map(row -> row.get(0, Long.class))
+        .all();
+  }
+
   /** Ids of those of {@code ids} that exist. */
   public Flux<Long> existing(Collection<Long> ids) {
     return db.sql("SELECT id FROM users WHERE id = ANY($1)")

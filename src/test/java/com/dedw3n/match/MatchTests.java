@@ -17,6 +17,8 @@ class MatchTests extends ApiTests {
   void aNewMatchMailsBothUsersOnce() {
     var ann = signUp("Ann");
     var ben = signUp("Ben");
+    verified(ann);
+    verified(ben);
     like(ann, ben);
     like(ben, ann);
     like(ben, ann); // the match stands: no second mail
@@ -31,6 +33,41 @@ class MatchTests extends ApiTests {
                   .block())
           .isEqualTo(1);
     }
+  }
+
+  /**
+   * Anyone may sign up with someone else's address: like, like back and unmatch, over and over,
+   * would mail its owner a display name of the sender's choosing. Only a verified address gets it.
+   */
+  @Test
+  void matchMailsGoOnlyToVerifiedAddresses() {
+    var owner = signUp("Owner");
+    verified(owner);
+    var squatter = signUp("Squatter");
+    for (int round = 0; round < 3; round++) {
+      like(squatter, owner);
+      String match = like(owner, squatter).path("likeProfile.match.id").entity(String.class).get();
+      squatter.graphQl().documentName("unmatch").variable("matchId", match).execute();
+    }
+    assertThat(matchMails(squatter)).isZero();
+    assertThat(matchMails(owner)).isEqualTo(3);
+  }
+
+  private long matchMails(Client user) {
+    return db.sql(
+            "SELECT count(*) FROM mail_outbox WHERE recipient = $1 AND dedup_key LIKE 'new-match:%'")
+        .bind(0, user.email())
+        .map(r -> r.get(0, Long.class))
+        .one()
+        .block();
+  }
+
+  /** As verifyEmail leaves the account (its token comes by mail: AccountMailTests). */
+  private void verified(Client user) {
+    db.sql("UPDATE users SET email_verified_at = now() WHERE id = $1")
+        .bind(0, Long.parseLong(user.id()))
+        .then()
+        .block();
   }
 
   @Test

@@ -121,29 +121,44 @@ class MatchController implements RuntimeWiringConfigurer {
 
   /**
    * Queues the "new match" mail to both users, in the match's transaction; once per match (a like
-   * that finds the match already active, or a rematch at the same instant, queues nothing).
+   * that finds the match already active, or a rematch at the same instant, queues nothing), and
+   * only to a verified address: an address is anyone's to sign up with, and an account on it, a
+   * like back and an unmatch, over and over, would mail its owner a display name of the sender's
+   * choosing, from our domain, a few times an hour.
    */
   private Mono<Void> announce(Match match) {
     String since = String.valueOf(match.createdAt().toInstant().toEpochMilli());
+    List<Long> both = List.of(match.userAId(), match.userBId());
+    // one statement after the other: they share the transaction's connection
     return users
-        .findAllById(List.of(match.userAId(), match.userBId()))
-        .collectMap(User::id)
+        .verified(both)
+        .collectList()
+        .filter(verified -> !verified.isEmpty())
         .flatMapMany(
-            pair ->
-                Flux.fromIterable(pair.values())
-                    .concatMap(
-                        user -> {
-                          User other =
-                              pair.get(
-                                  user.id() == match.userAId() ? match.userBId() : match.userAId());
-                          return outbox.enqueue(
-                              "new-match:" + match.id() + ":" + since + ":" + user.id(),
-                              user.email(),
-                              "You have a new match on Dedw3n",
-                              "You and "
-                                  + (other == null ? "someone" : other.displayName())
-                                  + " like each other. Say hello in the app.");
-                        }))
+            verified ->
+                users
+                    .findAllById(both)
+                    .collectMap(User::id)
+                    .flatMapMany(
+                        pair ->
+                            Flux.fromIterable(verified)
+                                .filter(pair::containsKey)
+                                .concatMap(
+                                    id -> {
+                                      User user = pair.get(id);
+                                      User other =
+                                          pair.get(
+                                              id == match.userAId()
+                                                  ? match.userBId()
+                                                  : match.userAId());
+                                      return outbox.enqueue(
+                                          "new-match:" + match.id() + ":" + since + ":" + id,
+                                          user.email(),
+                                          "You have a new match on Dedw3n",
+                                          "You and "
+                                              + (other == null ? "someone" : other.displayName())
+                                              + " like each other. Say hello in the app.");
+                                    })))
         .then();
   }
 

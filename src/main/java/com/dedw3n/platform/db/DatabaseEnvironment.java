@@ -48,7 +48,7 @@ public class DatabaseEnvironment implements EnvironmentPostProcessor {
     String databaseUrl = env.getProperty("DATABASE_URL");
     if (StringUtils.hasText(r2dbcUrl)) {
       if (!env.containsProperty("spring.flyway.url")) {
-        props.put("spring.flyway.url", r2dbcUrl.replaceFirst("^r2dbc:(pool:)?", "jdbc:"));
+        props.put("spring.flyway.url", DatabaseUrl.jdbcOf(r2dbcUrl));
         props.put("spring.flyway.user", env.getProperty("spring.r2dbc.username", ""));
         props.put("spring.flyway.password", env.getProperty("spring.r2dbc.password", ""));
       }

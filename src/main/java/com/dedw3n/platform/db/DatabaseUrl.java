@@ -5,7 +5,9 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -74,7 +76,7 @@ record DatabaseUrl(
   }
 
   /**
-   * libpq's TLS parameters as r2dbc-postgresql spells them; other parameters pass through (the JDBC
+   * libpq's parameters as r2dbc-postgresql spells them; other parameters pass through (the JDBC
    * driver takes libpq's spelling).
    */
   private static final Map<String, String> R2DBC_NAMES =
@@ -83,30 +85,98 @@ record DatabaseUrl(
           "sslrootcert", "sslRootCert",
           "sslcert", "sslCert",
           "sslkey", "sslKey",
-          "sslpassword", "sslPassword");
+          "sslpassword", "sslPassword",
+          "application_name", "applicationName");
+
+  /** One {@code -c name=value} (or {@code --name=value}) of libpq's {@code options}. */
+  private static final java.util.regex.Pattern OPTION =
+      java.util.regex.Pattern.compile("\\s*(?:-c\\s*|--)([A-Za-z0-9_.]+)=(\\S+)\\s*");
 
   String r2dbcUrl() {
-    return "r2dbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(true);
+    Map<String, String> r2dbc = new LinkedHashMap<>();
+    params.forEach(
+        (name, value) -> {
+          String lower = name.toLowerCase(java.util.Locale.ROOT);
+          r2dbc.put(
+              R2DBC_NAMES.getOrDefault(lower, name),
+              lower.equals("options") ? r2dbcOptions(value) : value);
+        });
+    // libpq and the JDBC driver use TLS when the server offers it (sslmode=prefer) unless told
+    // otherwise; r2dbc-postgresql would not: the URL Heroku hands out names no sslmode
+    r2dbc.putIfAbsent("sslMode", "prefer");
+    return "r2dbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(r2dbc);
   }
 
   String jdbcUrl() {
-    return "jdbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(false);
+    return "jdbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(params);
   }
 
-  private String query(boolean r2dbc) {
+  /**
+   * The JDBC URL (Flyway's) of an R2DBC URL set as {@code spring.r2dbc.url}: the same address with
+   * its parameters as the JDBC driver spells them, which ignores r2dbc-postgresql's names (a {@code
+   * sslMode=verify-full} passed on unchanged would migrate over an unverified connection).
+   */
+  static String jdbcOf(String r2dbcUrl) {
+    String url = r2dbcUrl.replaceFirst("^r2dbc:(pool:)?", "jdbc:");
+    int query = url.indexOf('?');
+    if (query < 0) {
+      return url;
+    }
+    Map<String, String> jdbc = new LinkedHashMap<>();
+    for (String pair : url.substring(query + 1).split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      String[] kv = pair.split("=", 2);
+      String name = decode(kv[0]);
+      String value = kv.length > 1 ? decode(kv[1]) : "";
+      String libpq =
+          R2DBC_NAMES.entrySet().stream()
+              .filter(e -> e.getValue().equals(name))
+              .map(Map.Entry::getKey)
+              .findFirst()
+              .orElse(name);
+      jdbc.put(
+          libpq,
+          libpq.equals("options")
+              ? java.util.Arrays.stream(value.split(";"))
+                  .filter(setting -> !setting.isBlank())
+                  .map(setting -> "-c " + setting.strip())
+                  .collect(Collectors.joining(" "))
+              : value);
+    }
+    return url.substring(0, query) + query(jdbc);
+  }
+
+  /**
+   * libpq's {@code options} ({@code -c search_path=app -c statement_timeout=5s}) as
+   * r2dbc-postgresql reads it ({@code search_path=app;statement_timeout=5s}): it would send the
+   * text before each '=' as a parameter's name, which PostgreSQL refuses when the connection opens.
+   */
+  private static String r2dbcOptions(String libpq) {
+    java.util.regex.Matcher option = OPTION.matcher(libpq);
+    List<String> settings = new ArrayList<>();
+    int end = 0;
+    while (option.lookingAt()) {
+      settings.add(option.group(1) + "=" + option.group(2));
+      end = option.end();
+      option.region(end, libpq.length());
+    }
+    if (end != libpq.length() || settings.isEmpty()) {
+      throw new IllegalArgumentException(
+          "DATABASE_URL's options must be settings of the form -c name=value (values without"
+              + " spaces), not: "
+              + libpq);
+    }
+    return String.join(";", settings);
+  }
+
+  private static String query(Map<String, String> params) {
     if (params.isEmpty()) {
       return "";
     }
     return params.entrySet().stream()
-        .map(
-            e ->
-                encode(
-                        r2dbc
-                            ? R2DBC_NAMES.getOrDefault(
-                                e.getKey().toLowerCase(java.util.Locale.ROOT), e.getKey())
-                            : e.getKey())
-                    + "="
-                    + encode(e.getValue()))
+        .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
         .collect(Collectors.joining("&", "?", ""));
   }
 

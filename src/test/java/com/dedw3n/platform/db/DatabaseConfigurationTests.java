@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.dedw3n.ApiTests;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -16,6 +18,7 @@ import reactor.core.publisher.Mono;
 class DatabaseConfigurationTests extends ApiTests {
 
   @Autowired ConnectionPool pool;
+  @Autowired org.springframework.core.env.Environment environment;
 
   /**
    * A page's size is part of its statement's text (SqlLimit), so a client that asks for every size
@@ -52,6 +55,56 @@ class DatabaseConfigurationTests extends ApiTests {
           .isBetween(
               DatabaseConfiguration.PREPARED_STATEMENTS - 1L,
               (long) DatabaseConfiguration.PREPARED_STATEMENTS);
+    } finally {
+      Mono.from(connection.close()).block(Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * libpq's options and application_name in DATABASE_URL reach the server through the R2DBC URL it
+   * becomes: r2dbc-postgresql reads options in a form of its own, and sent libpq's as they were,
+   * PostgreSQL refused the connection.
+   */
+  @Test
+  void databaseUrlOptionsReachTheServer() {
+    var server =
+        ConnectionFactoryOptions.parse(
+            environment.getProperty("spring.r2dbc.url").replaceFirst("^r2dbc:pool:", "r2dbc:"));
+    String user = environment.getProperty("spring.r2dbc.username", "postgres");
+    var url =
+        DatabaseUrl.parse(
+            "postgresql://"
+                + user
+                + "@"
+                + server.getValue(ConnectionFactoryOptions.HOST)
+                + ":"
+                + server.getValue(ConnectionFactoryOptions.PORT)
+                + "/"
+                + server.getValue(ConnectionFactoryOptions.DATABASE)
+                + "?options=-c%20search_path%3Dpg_catalog%2Cpublic%20-c%20statement_timeout%3D4321"
+                + "&application_name=dedw3n-url-test");
+    var options =
+        ConnectionFactoryOptions.parse(url.r2dbcUrl())
+            .mutate()
+            .option(ConnectionFactoryOptions.USER, user)
+            .option(
+                ConnectionFactoryOptions.PASSWORD,
+                environment.getProperty("spring.r2dbc.password", ""))
+            .build();
+    Connection connection =
+        Mono.from(ConnectionFactories.get(options).create()).block(Duration.ofSeconds(10));
+    try {
+      String settings =
+          Flux.from(
+                  connection
+                      .createStatement(
+                          "SELECT current_setting('search_path') || ' ' ||"
+                              + " current_setting('statement_timeout') || ' ' ||"
+                              + " current_setting('application_name')")
+                      .execute())
+              .flatMap(result -> result.map((row, meta) -> row.get(0, String.class)))
+              .blockFirst(Duration.ofSeconds(10));
+      assertThat(settings).isEqualTo("pg_catalog,public 4321ms dedw3n-url-test");
     } finally {
       Mono.from(connection.close()).block(Duration.ofSeconds(10));
     }

@@ -32,8 +32,10 @@ class DatabaseUrlTests {
     assertThat(r2dbc.getValue(ConnectionFactoryOptions.DATABASE)).isEqualTo("my db");
     assertThat(r2dbc.getValue(ConnectionFactoryOptions.PORT)).isEqualTo(6543);
     assertThat(r2dbc.getValue(Option.valueOf("sslMode"))).isEqualTo("require");
-    assertThat(r2dbc.getValue(Option.valueOf("options"))).isEqualTo("-c search_path=app,public");
-    assertThat(r2dbc.getValue(Option.valueOf("application_name"))).isEqualTo("a+b");
+    // as r2dbc-postgresql reads them (name=value;...), proved over a connection in
+    // DatabaseConfigurationTests
+    assertThat(r2dbc.getValue(Option.valueOf("options"))).isEqualTo("search_path=app,public");
+    assertThat(r2dbc.getValue(Option.valueOf("applicationName"))).isEqualTo("a+b");
 
     Properties jdbc = Driver.parseURL(url.jdbcUrl(), new Properties());
     assertThat(jdbc).isNotNull();
@@ -50,7 +52,13 @@ class DatabaseUrlTests {
     assertThat(url.port()).isEqualTo(5432);
     assertThat(url.database()).isEqualTo("postgres");
     assertThat(url.username()).isNull();
-    assertThat(url.r2dbcUrl()).isEqualTo("r2dbc:postgresql://localhost:5432/postgres");
+    // TLS when the server offers it, as libpq and the JDBC driver do (r2dbc-postgresql would not)
+    assertThat(url.r2dbcUrl())
+        .isEqualTo("r2dbc:postgresql://localhost:5432/postgres?sslMode=prefer");
+    assertThat(Driver.parseURL(url.jdbcUrl(), new Properties()).getProperty("sslmode")).isNull();
+    assertThatThrownBy(
+            () -> DatabaseUrl.parse("postgres://h/db?options=search_path%3Dapp").r2dbcUrl())
+        .hasMessageContaining("-c name=value");
     assertThatThrownBy(() -> DatabaseUrl.parse("mysql://localhost/db"))
         .hasMessageContaining("postgresql://");
     assertThatThrownBy(() -> DatabaseUrl.parse("postgresql:///db")).hasMessageContaining("no host");
@@ -75,5 +83,24 @@ class DatabaseUrlTests {
     assertThat(r2dbc.getValue(Option.valueOf("sslRootCert"))).isEqualTo("/etc/ca.pem");
     Properties jdbc = Driver.parseURL(url.jdbcUrl(), new Properties());
     assertThat(jdbc.getProperty("sslrootcert")).isEqualTo("/etc/ca.pem");
+  }
+
+  /**
+   * spring.r2dbc.url set as it is, with r2dbc-postgresql's names: Flyway's URL, made from it, must
+   * carry the same TLS settings in the JDBC driver's names, which ignores the others.
+   */
+  @Test
+  void anR2dbcUrlsTlsSettingsReachFlywayInTheJdbcDriversNames() {
+    String jdbcUrl =
+        DatabaseUrl.jdbcOf(
+            "r2dbc:pool:postgresql://db:5432/app?sslMode=verify-full&sslRootCert=%2Fetc%2Fca.pem"
+                + "&applicationName=api&options=search_path%3Dapp%3Bstatement_timeout%3D5s");
+    Properties jdbc = Driver.parseURL(jdbcUrl, new Properties());
+    assertThat(jdbc.getProperty("sslmode")).isEqualTo("verify-full");
+    assertThat(jdbc.getProperty("sslrootcert")).isEqualTo("/etc/ca.pem");
+    assertThat(jdbc.getProperty("application_name")).isEqualTo("api");
+    assertThat(jdbc.getProperty("options")).isEqualTo("-c search_path=app -c statement_timeout=5s");
+    assertThat(DatabaseUrl.jdbcOf("r2dbc:postgresql://db/app"))
+        .isEqualTo("jdbc:postgresql://db/app");
   }
 }

@@ -127,7 +127,9 @@ public final class SessionStore implements DisposableBean {
         .flatMap(
             session -> {
               Instant now = clock.instant();
-              Duration idle = settings.idleTimeout();
+              // as at each touch: an absolute lifetime set shorter than the idle one ends it first,
+              // and its expiresAt, the store's TTL and the index say so from the start
+              Duration idle = min(settings.idleTimeout(), settings.absoluteTimeout());
               session.setAttribute(USER_ID, userId);
               session.setAttribute(CREATED_AT, now.toEpochMilli());
               session.setLastAccessedTime(now);

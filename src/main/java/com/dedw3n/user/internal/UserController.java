@@ -322,6 +322,10 @@ class UserController {
                                                         ? Mono.just(login)
                                                         : Mono.error(
                                                             UserController::currentPasswordWrong))
+                                            // before the commit as well as after, as a reset does
+                                            .flatMap(
+                                                changed ->
+                                                    sessions.endOthers(userId).thenReturn(changed))
                                             .as(transaction::transactional)))
                     .switchIfEmpty(Mono.error(UserController::currentPasswordWrong))
                     .then(sessions.endOthers(userId)))
@@ -392,8 +396,15 @@ class UserController {
                                 .then(
                                     tokens.retireAll(userId, AccountTokens.Purpose.RESET_PASSWORD))
                                 .then(tokens.markEmailVerified(userId))
+                                // before the commit: with the session store away the reset rolls
+                                // back and its link still works, where after it the link was used
+                                // and every session, an intruder's too, came back with the store
+                                .then(sessions.endAll(userId))
                                 .thenReturn(userId))
                     .as(transaction::transactional))
+        // and again after it, for a sign-in that checked the old password, still unchanged until
+        // the commit, after the sessions ended (should the store fail here, only such a session,
+        // made within those milliseconds, can outlive the reset)
         .flatMap(sessions::endAll)
         .thenReturn(true);
   }

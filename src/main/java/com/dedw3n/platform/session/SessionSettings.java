@@ -1,15 +1,18 @@
 package com.dedw3n.platform.session;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
 
 /**
  * Sessions: how long they live, how often they are written, what the cookie looks like.
  *
  * @param touchAfter a session's expiry is pushed back at most this often ({@code
- *     SESSION_TOUCH_AFTER}); every other request only reads it
+ *     SESSION_TOUCH_AFTER}); every other request only reads it. This and the two timeouts take a
+ *     bare number as seconds
  * @param idleTimeout a session not used for this long ends (the apps' "stay signed in")
  * @param absoluteTimeout a session ends this long after sign-in, used or not
  * @param maxPerUser sessions one user may hold at once; signing in beyond ends the oldest
@@ -25,9 +28,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("dedw3n.session")
 public record SessionSettings(
-    @DefaultValue("2h") Duration touchAfter,
-    @DefaultValue("30d") Duration idleTimeout,
-    @DefaultValue("90d") Duration absoluteTimeout,
+    // a bare number is seconds, as in the contract's CACHE_TTL_* (Boot would read milliseconds:
+    // SESSION_TOUCH_AFTER=7200 a write every 7.2 s, SESSION_ABSOLUTE_TIMEOUT=7776000 sign-outs
+    // after two hours)
+    @DefaultValue("2h") @DurationUnit(ChronoUnit.SECONDS) Duration touchAfter,
+    @DefaultValue("30d") @DurationUnit(ChronoUnit.SECONDS) Duration idleTimeout,
+    @DefaultValue("90d") @DurationUnit(ChronoUnit.SECONDS) Duration absoluteTimeout,
     @DefaultValue("10") int maxPerUser,
     @Nullable String secret,
     @DefaultValue("SESSION") String cookieName,

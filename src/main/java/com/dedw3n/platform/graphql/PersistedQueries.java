@@ -191,12 +191,14 @@ final class PersistedQueries {
   }
 
   /**
-   * A key this instance has not looked up costs a database statement before any other budget or
-   * limit applies, so each address may try only so many (a refusal is 429 with Retry-After); the
-   * token taken, if any, to give back when the key is found.
+   * A key this instance does not know costs a database statement before any other budget or limit
+   * applies, so each address may try only so many (a refusal is 429 with Retry-After); the token
+   * taken, if any, to give back when the key is found. A partner's key, once found, is known here
+   * for a day: its lookups when the cache forgets it spend nothing, whoever else shares its
+   * address.
    */
   private Mono<Optional<Budgets.Spent>> admitKeyLookup(ServerWebExchange exchange, String key) {
-    if (partners.cached(key)) {
+    if (partners.known(key)) {
       return Mono.just(Optional.empty());
     }
     return budgets

@@ -1,12 +1,14 @@
 package com.dedw3n.platform.partner;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.r2dbc.spi.Readable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Base64;
@@ -49,6 +51,10 @@ public class Partners {
   private final TransactionalOperator transactions;
   private final AsyncCache<String, Lookup> byKeyHash;
 
+  /** Hashes of the keys this instance found live in the last day (see {@link #known}). */
+  private final Cache<String, Boolean> foundLive =
+      Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(10_000).build();
+
   /**
    * What a key's lookup found: its partner, none, or the failure of the lookup. A failure is a
    * value rather than a failed future, which Caffeine would log with its whole stack trace every
@@ -74,11 +80,13 @@ public class Partners {
   }
 
   /**
-   * Whether this instance holds the key's lookup (done or under way), so that {@link #byKey} asks
-   * the database nothing.
+   * Whether this instance knows the key: it holds the key's lookup (done or under way, so {@link
+   * #byKey} asks the database nothing), or found the key live within the last day (its lookup is
+   * made again when the cache forgets it, for revocations, and is no guess).
    */
-  public boolean cached(String key) {
-    return byKeyHash.getIfPresent(Base64.getEncoder().encodeToString(sha256(key))) != null;
+  public boolean known(String key) {
+    String hash = Base64.getEncoder().encodeToString(sha256(key));
+    return byKeyHash.getIfPresent(hash) != null || foundLive.getIfPresent(hash) != null;
   }
 
   /**
@@ -105,6 +113,9 @@ public class Partners {
                     if (found.failure() != null) {
                       byKeyHash.asMap().remove(hash, lookup);
                       return Mono.error(found.failure());
+                    }
+                    if (found.partner() != null) {
+                      foundLive.put(hash, Boolean.TRUE);
                     }
                     return Mono.justOrEmpty(found.partner());
                   });

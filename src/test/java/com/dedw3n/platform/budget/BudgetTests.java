@@ -152,8 +152,8 @@ class BudgetTests {
             .findFirst()
             .orElseThrow()
             .id();
-    String key =
-        partners.create("guessed-" + UUID.randomUUID(), List.of(feed), 20_000, 2_000).block().key();
+    String name = "guessed-" + UUID.randomUUID();
+    String key = partners.create(name, List.of(feed), 20_000, 2_000).block().key();
     String address = randomAddress();
     for (int call = 0; call < 5; call++) {
       assertThat(partnerCall(b, key, feed, address).getStatus().value())
@@ -170,9 +170,12 @@ class BudgetTests {
     assertThat(limited.getStatus().value()).isEqualTo(429);
     assertThat(limited.getResponseHeaders().getFirst("Retry-After")).isNotBlank();
     assertThat(limited.getResponseBody()).asString().contains("RATE_LIMITED");
-    assertThat(partners.cached(fourth)).as("the refused guess was looked up").isFalse();
+    assertThat(partners.known(fourth)).as("the refused guess was looked up").isFalse();
 
-    // the partner's own key is known to this instance: still served from that address
+    // the partner's own key is known to this instance: still served from that address, also once
+    // the cache has forgotten its lookup (as it does every cache-for), which is made again
+    assertThat(partnerCall(b, key, feed, address).getStatus().value()).isEqualTo(200);
+    partners.allow(name, List.of(feed)).block(); // empties the cache
     assertThat(partnerCall(b, key, feed, address).getStatus().value()).isEqualTo(200);
     // another address has its own budget
     assertThat(partnerCall(b, fourth, feed, randomAddress()).getStatus().value()).isEqualTo(401);

@@ -99,9 +99,9 @@ class PostController {
   }
 
   /**
-   * Stores a comment. A second addComment in the same document answers its post's commentCount as
-   * the first left it: each field at a mutation's root starts with the DataLoaders' caches empty
-   * ({@code SubscriptionEventCleanup}).
+   * Stores a comment. A second addComment in the same document answers its post's commentCount with
+   * both comments counted: each field at a mutation's root starts with the DataLoaders' caches
+   * empty ({@code SubscriptionEventCleanup}), so it does not see the count the first one loaded.
    */
   @MutationMapping
   Mono<Comment> addComment(

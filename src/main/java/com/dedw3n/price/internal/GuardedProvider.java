@@ -86,8 +86,9 @@ final class GuardedProvider {
 
   /** The provider's answer, or an error once every guard has had its say. */
   Mono<ProviderAnswer> fetch(Set<PricePair> pairs) {
-    // each request its own timeout: three of CoinMarketCap's free plan (a currency each), on new
-    // connections after minutes idle, must not share one request's 2 s
+    // a timeout for each request the fetch makes, one after the other: three of CoinMarketCap's
+    // free plan (a currency each), on new connections after minutes idle, must not share one
+    // request's 2 s (the total, not each request, is bounded: one slow request may use the others')
     Duration timeout = upstream.timeout().multipliedBy(Math.max(1, provider.requests(pairs)));
     Mono<ProviderAnswer> attempt =
         Mono.defer(() -> provider.fetch(pairs))

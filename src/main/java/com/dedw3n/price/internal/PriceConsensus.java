@@ -29,7 +29,10 @@ final class PriceConsensus {
     return accepted.isEmpty() ? null : accepted.get(0);
   }
 
-  /** The answers within the margin of the median, in provider order. */
+  /**
+   * The answers believed, in provider order: both of two within the margin of each other, or of
+   * three or more those within the margin of their median.
+   */
   static List<Answer> accepted(List<Answer> answers, BigDecimal margin) {
     if (answers.size() <= 1) {
       return answers;

@@ -25,8 +25,8 @@ interface PriceProvider {
   Mono<ProviderAnswer> fetch(Set<PricePair> pairs);
 
   /**
-   * How many HTTP requests, one after the other, {@link #fetch} makes for these pairs: the timeout
-   * is per request, so a fetch of several has as many timeouts.
+   * How many HTTP requests, one after the other, {@link #fetch} makes for these pairs: a fetch of
+   * several has as many timeouts in all.
    */
   default int requests(Set<PricePair> pairs) {
     return 1;

@@ -27,8 +27,8 @@ import org.springframework.util.StringUtils;
  * @param quoteRetention how long an expired locked quote is kept before it is deleted (a payment
  *     records the rate it charged itself)
  * @param quorum how many providers each refresh asks at once, so that an outlier can be seen
- * @param outlierMargin a provider's price further than this fraction from the median of all answers
- *     for a pair is ignored (0.10 = 10%)
+ * @param outlierMargin two answers for a pair further apart than this fraction (0.10 = 10%) are
+ *     both doubted; of three or more, one further than it from their median is ignored
  * @param currencies the fiat currencies (ISO 4217) prices are kept in
  * @param coins the crypto currencies, by ticker symbol
  * @param emergencyAsOf when the emergency rates were written down (their {@code asOf})

@@ -109,8 +109,7 @@ class MailOutboxTests extends ApiTests {
     deliverRounds(3, Duration.ZERO);
     assertThat(rows(keys)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("PENDING"));
     // 429 waits its x-sib-ratelimit-reset, from the clock of the answer, and so does every other
-    // row: the
-    // sender asks Brevo nothing more meanwhile
+    // row: the sender asks Brevo nothing more meanwhile
     assertThat(brevo.requests() - beforeLimit).as("one request, the 429").isEqualTo(1);
     assertThat(rows(keys))
         .allSatisfy(

@@ -21,6 +21,8 @@ import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.graphql.data.federation.EntityMapping;
 import org.springframework.graphql.data.method.annotation.Argument;
@@ -36,6 +38,8 @@ import reactor.core.publisher.Mono;
 /** Accounts and sign-in; the {@code User} entity. */
 @Controller
 class UserController {
+
+  private static final Log log = LogFactory.getLog(UserController.class);
 
   /**
    * An email address, with the white space around it that is stripped: any space, the no-break ones
@@ -328,7 +332,7 @@ class UserController {
                                                     sessions.endOthers(userId).thenReturn(changed))
                                             .as(transaction::transactional)))
                     .switchIfEmpty(Mono.error(UserController::currentPasswordWrong))
-                    .then(sessions.endOthers(userId)))
+                    .then(afterCommit(sessions.endOthers(userId), userId)))
         .thenReturn(true);
   }
 
@@ -372,6 +376,23 @@ class UserController {
   }
 
   /**
+   * The second end of a password's sessions, after its commit: logged, not answered, when the
+   * session store fails, since the change is stored and the first end, before the commit, went
+   * through.
+   */
+  private static Mono<Void> afterCommit(Mono<Void> endSessions, long userId) {
+    return endSessions.onErrorResume(
+        e -> {
+          log.warn(
+              "Sessions of user "
+                  + userId
+                  + " not ended again after the password's commit (they were before it): "
+                  + e);
+          return Mono.empty();
+        });
+  }
+
+  /**
    * Sets a new password with a mailed reset token: the token is used up, every other reset token of
    * the user retired, the address counts as verified (the mail reached it), and every session of
    * the user ends.
@@ -403,9 +424,10 @@ class UserController {
                                 .thenReturn(userId))
                     .as(transaction::transactional))
         // and again after it, for a sign-in that checked the old password, still unchanged until
-        // the commit, after the sessions ended (should the store fail here, only such a session,
-        // made within those milliseconds, can outlive the reset)
-        .flatMap(sessions::endAll)
+        // the commit, after the sessions ended; the reset is done whatever this answers (a retry
+        // would be refused, its link used), and only such a session, made within those
+        // milliseconds, can outlive a failure here
+        .flatMap(userId -> afterCommit(sessions.endAll(userId), userId))
         .thenReturn(true);
   }
 

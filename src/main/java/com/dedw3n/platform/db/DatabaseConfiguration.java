@@ -32,6 +32,20 @@ class DatabaseConfiguration {
    */
   static final int PREPARED_STATEMENTS = 128;
 
+  /** Whether the driver's {@code options} (name=value;... or a map) set statement_timeout. */
+  static boolean setsStatementTimeout(ConnectionFactoryOptions options) {
+    if (!options.hasOption(PostgresqlConnectionFactoryProvider.OPTIONS)) {
+      return false;
+    }
+    Object settings = options.getValue(PostgresqlConnectionFactoryProvider.OPTIONS);
+    if (settings instanceof java.util.Map<?, ?> map) {
+      return map.containsKey("statement_timeout");
+    }
+    return settings != null
+        && java.util.Arrays.stream(settings.toString().split(";"))
+            .anyMatch(setting -> setting.strip().startsWith("statement_timeout="));
+  }
+
   @Bean(destroyMethod = "dispose")
   ConnectionPool connectionFactory(
       R2dbcProperties settings,
@@ -59,7 +73,10 @@ class DatabaseConfiguration {
       // text for DateTimeFormatter to parse, which alone took 8 % of the CPU of the W1 feed.
       options.option(PostgresqlConnectionFactoryProvider.FORCE_BINARY, true);
     }
-    if (!options.build().hasOption(PostgresqlConnectionFactoryProvider.STATEMENT_TIMEOUT)) {
+    if (!options.build().hasOption(PostgresqlConnectionFactoryProvider.STATEMENT_TIMEOUT)
+        // the driver would put this default over one the URL's options set (DATABASE_URL's
+        // options=-c statement_timeout=...), which the operator chose
+        && !setsStatementTimeout(options.build())) {
       // PostgreSQL's own backstop behind the execution timeout, which cancels a stopped request's
       // statements itself: no statement outlives it, whatever happens to the request
       options.option(

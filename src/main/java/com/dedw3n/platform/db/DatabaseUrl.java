@@ -108,7 +108,16 @@ record DatabaseUrl(
   }
 
   String jdbcUrl() {
-    return "jdbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(params);
+    Map<String, String> jdbc = new LinkedHashMap<>();
+    // the JDBC driver reads the application's name as ApplicationName only
+    params.forEach(
+        (name, value) ->
+            jdbc.put(
+                name.toLowerCase(java.util.Locale.ROOT).equals("application_name")
+                    ? "ApplicationName"
+                    : name,
+                value));
+    return "jdbc:postgresql://" + host + ":" + port + "/" + encode(database) + query(jdbc);
   }
 
   /**
@@ -131,11 +140,13 @@ record DatabaseUrl(
       String name = decode(kv[0]);
       String value = kv.length > 1 ? decode(kv[1]) : "";
       String libpq =
-          R2DBC_NAMES.entrySet().stream()
-              .filter(e -> e.getValue().equals(name))
-              .map(Map.Entry::getKey)
-              .findFirst()
-              .orElse(name);
+          name.equals("applicationName")
+              ? "ApplicationName" // the JDBC driver's name for it
+              : R2DBC_NAMES.entrySet().stream()
+                  .filter(e -> e.getValue().equals(name))
+                  .map(Map.Entry::getKey)
+                  .findFirst()
+                  .orElse(name);
       jdbc.put(
           libpq,
           libpq.equals("options")

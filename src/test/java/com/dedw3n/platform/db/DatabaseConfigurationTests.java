@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.dedw3n.ApiTests;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.r2dbc.connection.SingleConnectionFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Flux;
@@ -19,6 +19,10 @@ class DatabaseConfigurationTests extends ApiTests {
 
   @Autowired ConnectionPool pool;
   @Autowired org.springframework.core.env.Environment environment;
+  @Autowired DatabaseLimits limits;
+  @Autowired R2dbcProperties application;
+  @Autowired StatementCounter counter;
+  @Autowired StatementDurations durations;
 
   /**
    * A page's size is part of its statement's text (SqlLimit), so a client that asks for every size
@@ -62,8 +66,9 @@ class DatabaseConfigurationTests extends ApiTests {
 
   /**
    * libpq's options and application_name in DATABASE_URL reach the server through the R2DBC URL it
-   * becomes: r2dbc-postgresql reads options in a form of its own, and sent libpq's as they were,
-   * PostgreSQL refused the connection.
+   * becomes and the pool this configuration builds from it: r2dbc-postgresql reads options in a
+   * form of its own (libpq's, passed as they were, could not be used at all), and the pool's
+   * default statement timeout must not replace one the options set.
    */
   @Test
   void databaseUrlOptionsReachTheServer() {
@@ -83,16 +88,24 @@ class DatabaseConfigurationTests extends ApiTests {
                 + server.getValue(ConnectionFactoryOptions.DATABASE)
                 + "?options=-c%20search_path%3Dpg_catalog%2Cpublic%20-c%20statement_timeout%3D4321"
                 + "&application_name=dedw3n-url-test");
-    var options =
-        ConnectionFactoryOptions.parse(url.r2dbcUrl())
-            .mutate()
-            .option(ConnectionFactoryOptions.USER, user)
-            .option(
-                ConnectionFactoryOptions.PASSWORD,
-                environment.getProperty("spring.r2dbc.password", ""))
-            .build();
-    Connection connection =
-        Mono.from(ConnectionFactories.get(options).create()).block(Duration.ofSeconds(10));
+    // the application's pool settings (application.yml), with the URL DATABASE_URL becomes
+    var properties = new R2dbcProperties();
+    var pooled = properties.getPool();
+    var configured = application.getPool();
+    pooled.setMinIdle(configured.getMinIdle());
+    pooled.setMaxSize(configured.getMaxSize());
+    pooled.setMaxIdleTime(configured.getMaxIdleTime());
+    pooled.setMaxLifeTime(configured.getMaxLifeTime());
+    pooled.setMaxAcquireTime(configured.getMaxAcquireTime());
+    pooled.setMaxCreateConnectionTime(configured.getMaxCreateConnectionTime());
+    pooled.setMaxValidationTime(configured.getMaxValidationTime());
+    pooled.setValidationDepth(configured.getValidationDepth());
+    properties.setUrl(url.r2dbcUrl());
+    properties.setUsername(user);
+    properties.setPassword(environment.getProperty("spring.r2dbc.password", ""));
+    ConnectionPool built =
+        new DatabaseConfiguration().connectionFactory(properties, limits, counter, durations);
+    Connection connection = Mono.from(built.create()).block(Duration.ofSeconds(10));
     try {
       String settings =
           Flux.from(
@@ -103,10 +116,13 @@ class DatabaseConfigurationTests extends ApiTests {
                               + " current_setting('application_name')")
                       .execute())
               .flatMap(result -> result.map((row, meta) -> row.get(0, String.class)))
-              .blockFirst(Duration.ofSeconds(10));
+              // read to the end: a result cancelled halfway keeps the connection busy
+              .single()
+              .block(Duration.ofSeconds(10));
       assertThat(settings).isEqualTo("pg_catalog,public 4321ms dedw3n-url-test");
     } finally {
       Mono.from(connection.close()).block(Duration.ofSeconds(10));
+      built.disposeLater().block(Duration.ofSeconds(10));
     }
   }
 }

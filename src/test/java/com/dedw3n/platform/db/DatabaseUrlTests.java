@@ -43,7 +43,7 @@ class DatabaseUrlTests {
     assertThat(jdbc.getProperty("PGPORT")).isEqualTo("6543");
     assertThat(jdbc.getProperty("sslmode")).isEqualTo("require");
     assertThat(jdbc.getProperty("options")).isEqualTo("-c search_path=app,public");
-    assertThat(jdbc.getProperty("application_name")).isEqualTo("a+b");
+    assertThat(jdbc.getProperty("ApplicationName")).isEqualTo("a+b");
   }
 
   @Test
@@ -98,7 +98,7 @@ class DatabaseUrlTests {
     Properties jdbc = Driver.parseURL(jdbcUrl, new Properties());
     assertThat(jdbc.getProperty("sslmode")).isEqualTo("verify-full");
     assertThat(jdbc.getProperty("sslrootcert")).isEqualTo("/etc/ca.pem");
-    assertThat(jdbc.getProperty("application_name")).isEqualTo("api");
+    assertThat(jdbc.getProperty("ApplicationName")).isEqualTo("api");
     assertThat(jdbc.getProperty("options")).isEqualTo("-c search_path=app -c statement_timeout=5s");
     assertThat(DatabaseUrl.jdbcOf("r2dbc:postgresql://db/app"))
         .isEqualTo("jdbc:postgresql://db/app");

@@ -22,6 +22,7 @@ import org.springframework.graphql.MediaTypes;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -390,7 +391,13 @@ class GraphQlHttpGuard implements WebFilter {
    * mutation accepting both, and they are answered with JSON.
    */
   static boolean answeredWithEvents(HttpHeaders headers) {
-    List<MediaType> accepted = headers.getAccept();
+    List<MediaType> accepted;
+    try {
+      accepted = headers.getAccept();
+    } catch (InvalidMediaTypeException unreadable) {
+      // "Accept: json": answered with JSON, as GraphQlHttpResponses answers it, not a 500
+      return false;
+    }
     boolean events = false;
     for (MediaType type : accepted) {
       if (type.isCompatibleWith(MediaType.APPLICATION_JSON)

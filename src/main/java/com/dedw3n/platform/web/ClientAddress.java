@@ -65,17 +65,51 @@ public class ClientAddress {
     List<String> forwarded = headers.getValuesAsList("X-Forwarded-For");
     String client = peerText;
     for (int i = forwarded.size() - 1; i >= 0; i--) {
-      String hop = forwarded.get(i).strip();
+      String hop = withoutPort(forwarded.get(i).strip());
       byte[] bytes = NetUtil.createByteArrayFromIpAddressString(hop);
       if (bytes == null) {
         break; // not an address: nothing to its left can be trusted either
       }
-      client = hop;
+      bytes = unmapped(bytes);
+      client = bytes.length == 4 ? NetUtil.bytesToIpAddress(bytes) : hop;
       if (!isTrusted(bytes)) {
         break;
       }
     }
     return client;
+  }
+
+  /**
+   * A hop as some proxies write it, with the client's port ({@code 203.0.113.7:51234}, Azure's
+   * Application Gateway) or an IPv6 address in brackets ({@code [2001:db8::1]:443}), as its address
+   * alone: read whole, it was no address, and the walk stopped at the proxy, whose address all its
+   * clients then shared as one budget.
+   */
+  static String withoutPort(String hop) {
+    if (hop.startsWith("[")) {
+      int end = hop.indexOf(']');
+      return end < 0 ? hop : hop.substring(1, end);
+    }
+    int colon = hop.indexOf(':');
+    return colon > 0 && colon == hop.lastIndexOf(':') ? hop.substring(0, colon) : hop;
+  }
+
+  /**
+   * An IPv4-mapped IPv6 address ({@code ::ffff:10.0.0.7}, written by a dual-stack proxy) as the
+   * IPv4 address it is, so that the IPv4 ranges of trusted proxies match it.
+   */
+  private static byte[] unmapped(byte[] address) {
+    if (address.length != 16) {
+      return address;
+    }
+    for (int i = 0; i < 10; i++) {
+      if (address[i] != 0) {
+        return address;
+      }
+    }
+    return address[10] == (byte) 0xff && address[11] == (byte) 0xff
+        ? java.util.Arrays.copyOfRange(address, 12, 16)
+        : address;
   }
 
   /**
@@ -95,6 +129,7 @@ public class ClientAddress {
   }
 
   private boolean isTrusted(byte[] address) {
+    address = unmapped(address);
     for (Cidr range : trusted) {
       if (range.contains(address)) {
         return true;

@@ -13,7 +13,10 @@ class ClientAddressTests {
   private final ClientAddress addresses =
       new ClientAddress(
           new WebSettings(
-              List.of(), List.of("127.0.0.0/8", "10.0.0.0/8", "::1/128"), Duration.ZERO));
+              List.of(),
+              List.of("127.0.0.0/8", "10.0.0.0/8", "::1/128"),
+              Duration.ZERO,
+              Duration.ofSeconds(10)));
 
   private static HttpHeaders forwarded(String value) {
     HttpHeaders headers = new HttpHeaders();
@@ -45,6 +48,23 @@ class ClientAddressTests {
     assertThat(addresses.of(proxy, forwarded(null))).isEqualTo("10.0.0.5");
     assertThat(addresses.of(new InetSocketAddress("::1", 5000), forwarded("2001:db8::1")))
         .isEqualTo("2001:db8::1");
+  }
+
+  /**
+   * Hops as proxies write them: with the client's port (Azure's Application Gateway), an IPv6
+   * address in brackets with its port, and an IPv4 proxy's address mapped into IPv6 by a dual-stack
+   * one. Each is the address it names, so the walk goes on past a trusted one to the client.
+   */
+  @Test
+  void hopsWithPortsOrMappedAddressesAreTheirAddresses() {
+    var proxy = new InetSocketAddress("10.0.0.5", 5000);
+    assertThat(addresses.of(proxy, forwarded("198.51.100.9:5555"))).isEqualTo("198.51.100.9");
+    assertThat(addresses.of(proxy, forwarded("[2001:db8::1]:443"))).isEqualTo("2001:db8::1");
+    assertThat(addresses.of(proxy, forwarded("198.51.100.9, ::ffff:10.0.0.7")))
+        .isEqualTo("198.51.100.9");
+    assertThat(addresses.of(proxy, forwarded("::ffff:198.51.100.9"))).isEqualTo("198.51.100.9");
+    // an IPv6 address without brackets keeps its colons
+    assertThat(addresses.of(proxy, forwarded("2001:db8::7"))).isEqualTo("2001:db8::7");
   }
 
   @Test

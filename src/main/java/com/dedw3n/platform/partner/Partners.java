@@ -50,6 +50,7 @@ public class Partners {
   private final DatabaseClient db;
   private final TransactionalOperator transactions;
   private final AsyncCache<String, Lookup> byKeyHash;
+  private final Duration lookupTimeout;
 
   /** Hashes of the keys this instance found live in the last day (see {@link #known}). */
   private final Cache<String, Boolean> foundLive =
@@ -67,6 +68,7 @@ public class Partners {
   Partners(DatabaseClient db, TransactionalOperator transactions, PartnerSettings settings) {
     this.db = db;
     this.transactions = transactions;
+    this.lookupTimeout = settings.lookupTimeout();
     this.byKeyHash =
         Caffeine.newBuilder()
             .expireAfterWrite(settings.cacheFor())
@@ -129,7 +131,10 @@ public class Partners {
                 + " WHERE k.key_hash = $1 AND k.revoked_at IS NULL")
         .bind(0, keyHash)
         .map(Partners::partner)
-        .one();
+        .one()
+        // a TimeoutException: an outage (503 with Retry-After), and the failed lookup leaves the
+        // cache, so the next request asks again rather than joining a lookup that never ends
+        .timeout(lookupTimeout);
   }
 
   /** Creates a partner with its first key. */

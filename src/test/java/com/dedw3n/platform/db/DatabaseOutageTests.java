@@ -504,6 +504,41 @@ class DatabaseOutageTests {
     }
   }
 
+  /**
+   * A partner's key is looked up before the request's execution deadline, and the requests with one
+   * key share the lookup: on a database that stops answering it must fail on its own, so that they
+   * are answered 503, not held until TCP gives up on the connection, minutes later.
+   */
+  @Test
+  void aPartnersKeyLookupOnADatabaseThatStopsAnsweringIsAnsweredUnavailable() {
+    assertAnswered(feed()); // connections open in the pool, about to be silenced
+    String key = "dpk_" + UUID.randomUUID().toString().replace("-", "").repeat(2).substring(0, 43);
+    network.crusher().freezeAllPairs();
+    try {
+      for (int request = 0; request < 2; request++) {
+        long started = System.nanoTime();
+        EntityExchangeResult<Map> partner =
+            http.post()
+                .uri("/graphql")
+                .contentType(MediaType.APPLICATION_JSON)
+                .header("X-Api-Key", key)
+                .bodyValue(Map.of("query", "{ products(first: 5) { edges { node { id } } } }"))
+                .exchange()
+                .expectBody(Map.class)
+                .returnResult();
+        assertThat(partner.getStatus().value())
+            .as("request %d: %s", request + 1, partner.getResponseBody())
+            .isEqualTo(503);
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+            .as("request %d answered", request + 1)
+            .isLessThan(Duration.ofSeconds(10));
+      }
+    } finally {
+      network.crusher().unfreezeAllPairs();
+    }
+    awaitRecovered();
+  }
+
   /** A 200, or a failure that says what the server answered instead. */
   private static void assertAnswered(EntityExchangeResult<Map> answer) {
     assertThat(answer.getStatus().value()).as("%s", answer.getResponseBody()).isEqualTo(200);

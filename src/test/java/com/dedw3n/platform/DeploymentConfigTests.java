@@ -72,6 +72,8 @@ class DeploymentConfigTests {
     assertThat(propagated).contains("cookie", "authorization");
     Map<String, Object> subscription = map(router.get("subscription"));
     assertThat(subscription.get("enabled")).isEqualTo("${env.ROUTER_SUBSCRIPTIONS:-false}");
+    // each subscriber its own stream: its first event and its replay (after:) are its own
+    assertThat(subscription.get("enable_deduplication")).isEqualTo(false);
     Map<String, Object> subgraph =
         map(
             map(map(map(subscription.get("mode")).get("passthrough")).get("subgraphs"))

@@ -233,6 +233,33 @@ class FederationTests extends ApiTests {
         .valueIsNull();
   }
 
+  /**
+   * A representation that is not an object (federation-jvm's _Any takes anything) is the client's
+   * mistake, refused before anything executes: it was an internal error, logged at ERROR.
+   */
+  @Test
+  void aRepresentationThatIsNotAnObjectIsInvalidInput() {
+    anonymous()
+        .documentName("entities")
+        .variable("representations", List.of("x"))
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                !e.getErrorType().toString().equals("INTERNAL_ERROR")
+                    && e.getMessage().contains("A representation is an object"))
+        .verify();
+    anonymous()
+        .document("{ _entities(representations: [\"x\", 1]) { __typename } }")
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                !e.getErrorType().toString().equals("INTERNAL_ERROR")
+                    && e.getMessage().contains("A representation is an object"))
+        .verify();
+  }
+
   private long insert(String sql, String userId) {
     return db.sql(sql).bind(0, Long.parseLong(userId)).map(r -> r.get(0, Long.class)).one().block();
   }

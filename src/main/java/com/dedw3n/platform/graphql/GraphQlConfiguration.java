@@ -139,9 +139,18 @@ class GraphQlConfiguration {
     return new FederationSchemaFactory();
   }
 
-  /** Adds {@code _service} and {@code _entities}, resolved through the entity mappings. */
+  /**
+   * Adds {@code _service} and {@code _entities}, resolved through the entity mappings, with
+   * representations that must be objects ({@link ObjectRepresentations}).
+   */
   @Bean
   GraphQlSourceBuilderCustomizer federation(FederationSchemaFactory federation) {
-    return builder -> builder.schemaFactory(federation::createGraphQLSchema);
+    return builder ->
+        builder.schemaFactory(
+            (registry, wiring) ->
+                federation
+                    .createSchemaTransformer(registry, wiring)
+                    .coercingForAny(new ObjectRepresentations())
+                    .build());
   }
 }

@@ -482,6 +482,9 @@ run_w6() {
        GROUP BY c.conversation_id ORDER BY hashint8(c.conversation_id) LIMIT $conversations" |
     tr '|' '\t' >"$WORK/W6.data"
   local dir=$WORK/w6
+  # a run of its own: the markers of an earlier W6 in this invocation (OPS="W6 W6") would start
+  # wrk before the subscribers are ready and stop them before anything arrived
+  rm -rf "$dir"
   mkdir -p "$dir"
   log "W6: $(wc -l <"$WORK/W6.data") conversations: bench/W6.java signs their members in and subscribes"
   java bench/W6.java "$BENCH_URL" "$WORK/W6.data" --receive "$dir" >"$WORK/w6.out" &

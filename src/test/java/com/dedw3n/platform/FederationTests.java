@@ -250,6 +250,16 @@ class FederationTests extends ApiTests {
                     && e.getMessage().contains("A representation is an object"))
         .verify();
     anonymous()
+        .document(
+            "{ _entities(representations: [{__typename: \"Product\", id: null}]) { __typename } }")
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                !e.getErrorType().toString().equals("INTERNAL_ERROR")
+                    && e.getMessage().contains("not be null"))
+        .verify();
+    anonymous()
         .document("{ _entities(representations: [\"x\", 1]) { __typename } }")
         .execute()
         .errors()

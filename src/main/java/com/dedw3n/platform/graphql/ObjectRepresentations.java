@@ -40,7 +40,17 @@ final class ObjectRepresentations implements Coercing<Object, Object> {
   @Override
   public @Nullable Object parseLiteral(
       Value<?> input, CoercedVariables variables, GraphQLContext context, Locale locale) {
-    Object value = federation.parseLiteral(input, variables, context, locale);
+    Object value;
+    try {
+      value = federation.parseLiteral(input, variables, context, locale);
+    } catch (CoercingParseLiteralException refused) {
+      throw refused;
+    } catch (RuntimeException unreadable) {
+      // federation-jvm collects an object literal with Collectors.toMap, which throws on a null
+      // field ({id: null}) or a repeated one: invalid input all the same, not an internal error
+      throw new CoercingParseLiteralException(
+          "A representation's fields must be named once each and not be null: " + unreadable);
+    }
     if (!(value instanceof Map)) {
       throw new CoercingParseLiteralException(refusal(value));
     }

@@ -149,6 +149,11 @@ public class ClientAddress {
         throw new IllegalArgumentException("Not an address range: " + text);
       }
       int prefix = slash < 0 ? bytes.length * 8 : Integer.parseInt(text.substring(slash + 1));
+      byte[] unmapped = unmapped(bytes);
+      if (unmapped.length == 4 && prefix >= 96) {
+        // ::ffff:10.0.0.0/104 is 10.0.0.0/8: addresses are compared unmapped
+        return new Cidr(unmapped, prefix - 96);
+      }
       return new Cidr(bytes, prefix);
     }
 

@@ -65,6 +65,13 @@ class ClientAddressTests {
     assertThat(addresses.of(proxy, forwarded("::ffff:198.51.100.9"))).isEqualTo("198.51.100.9");
     // an IPv6 address without brackets keeps its colons
     assertThat(addresses.of(proxy, forwarded("2001:db8::7"))).isEqualTo("2001:db8::7");
+    // a trusted range written mapped is the IPv4 range it maps
+    var mapped =
+        new ClientAddress(
+            new WebSettings(
+                List.of(), List.of("::ffff:10.0.0.0/104"), Duration.ZERO, Duration.ofSeconds(10)));
+    assertThat(mapped.of(proxy, forwarded("198.51.100.9, ::ffff:10.0.0.7")))
+        .isEqualTo("198.51.100.9");
   }
 
   @Test

@@ -395,7 +395,8 @@ class GraphQlHttpGuard implements WebFilter {
     try {
       accepted = headers.getAccept();
     } catch (InvalidMediaTypeException unreadable) {
-      // "Accept: json": answered with JSON, as GraphQlHttpResponses answers it, not a 500
+      // "Accept: json": no preference for events here (spring-graphql's routes answer a valid
+      // query 406 for it), so never the 500 of an exception thrown before the error handling
       return false;
     }
     boolean events = false;

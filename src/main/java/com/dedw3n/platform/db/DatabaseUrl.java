@@ -56,16 +56,8 @@ record DatabaseUrl(
     }
     // raw, decoded once below (getPath() would decode it, and decoding again corrupts a "%25")
     String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
-    Map<String, String> params = new LinkedHashMap<>();
-    if (uri.getRawQuery() != null) {
-      for (String pair : uri.getRawQuery().split("&")) {
-        if (pair.isEmpty()) {
-          continue;
-        }
-        String[] kv = pair.split("=", 2);
-        params.put(decode(kv[0]), kv.length > 1 ? decode(kv[1]) : "");
-      }
-    }
+    Map<String, String> params =
+        uri.getRawQuery() == null ? new LinkedHashMap<>() : params(uri.getRawQuery());
     return new DatabaseUrl(
         uri.getHost(),
         uri.getPort() > 0 ? uri.getPort() : 5432,
@@ -132,31 +124,40 @@ record DatabaseUrl(
       return url;
     }
     Map<String, String> jdbc = new LinkedHashMap<>();
-    for (String pair : url.substring(query + 1).split("&")) {
+    params(url.substring(query + 1))
+        .forEach(
+            (name, value) -> {
+              String libpq =
+                  name.equals("applicationName")
+                      ? "ApplicationName" // the JDBC driver's name for it
+                      : R2DBC_NAMES.entrySet().stream()
+                          .filter(e -> e.getValue().equals(name))
+                          .map(Map.Entry::getKey)
+                          .findFirst()
+                          .orElse(name);
+              jdbc.put(
+                  libpq,
+                  libpq.equals("options")
+                      ? java.util.Arrays.stream(value.split(";"))
+                          .filter(setting -> !setting.isBlank())
+                          .map(setting -> "-c " + setting.strip())
+                          .collect(Collectors.joining(" "))
+                      : value);
+            });
+    return url.substring(0, query) + query(jdbc);
+  }
+
+  /** A URL's raw query as its parameters, each name and value decoded once, in their order. */
+  private static Map<String, String> params(String rawQuery) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : rawQuery.split("&")) {
       if (pair.isEmpty()) {
         continue;
       }
       String[] kv = pair.split("=", 2);
-      String name = decode(kv[0]);
-      String value = kv.length > 1 ? decode(kv[1]) : "";
-      String libpq =
-          name.equals("applicationName")
-              ? "ApplicationName" // the JDBC driver's name for it
-              : R2DBC_NAMES.entrySet().stream()
-                  .filter(e -> e.getValue().equals(name))
-                  .map(Map.Entry::getKey)
-                  .findFirst()
-                  .orElse(name);
-      jdbc.put(
-          libpq,
-          libpq.equals("options")
-              ? java.util.Arrays.stream(value.split(";"))
-                  .filter(setting -> !setting.isBlank())
-                  .map(setting -> "-c " + setting.strip())
-                  .collect(Collectors.joining(" "))
-              : value);
+      params.put(decode(kv[0]), kv.length > 1 ? decode(kv[1]) : "");
     }
-    return url.substring(0, query) + query(jdbc);
+    return params;
   }
 
   /**

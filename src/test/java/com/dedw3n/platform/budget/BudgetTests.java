@@ -305,14 +305,15 @@ class BudgetTests {
     assertThat(signIn(b, another, "anything", address).getStatus().value()).isEqualTo(200);
   }
 
+  static final String SEND =
+      "mutation($c:ID!,$b:String!,$k:String){sendMessage(conversationId:$c,body:$b,"
+          + "idempotencyKey:$k){seq}}";
+
   @Test
   void messagesBeyondTheBudgetAreRefusedAndNotStored() {
     var ann = signUp(a, "ann-" + UUID.randomUUID() + "@example.com");
     var ben = signUp(a, "ben-" + UUID.randomUUID() + "@example.com");
     String conversation = startConversation(ann, ben.id());
-    String send =
-        "mutation($c:ID!,$b:String!,$k:String){sendMessage(conversationId:$c,body:$b,"
-            + "idempotencyKey:$k){seq}}";
     String key = UUID.randomUUID().toString();
     for (int i = 1; i <= 3; i++) {
       // sessions live in one instance's memory (until the sessions issue), so all through a
@@ -320,24 +321,24 @@ class BudgetTests {
           graphQl(
               a,
               ann.session(),
-              send,
+              SEND,
               i == 3
                   ? Map.of("c", conversation, "b", "m3", "k", key)
                   : Map.of("c", conversation, "b", "m" + i));
       assertThat(sent.getStatus().value()).isEqualTo(200);
     }
-    var refused = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "m4"));
+    var refused = graphQl(a, ann.session(), SEND, Map.of("c", conversation, "b", "m4"));
     assertThat(refused.getStatus().value()).as("%s", refused.getResponseBody()).isEqualTo(429);
     assertThat(refused.getResponseBody().toString()).contains("Too many messages");
     // a retry of a stored send is answered its message, budget or not; a new one with a key is not
-    var retried = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "m3", "k", key));
+    var retried = graphQl(a, ann.session(), SEND, Map.of("c", conversation, "b", "m3", "k", key));
     assertThat(retried.getStatus().value()).as("%s", retried.getResponseBody()).isEqualTo(200);
     assertThat(retried.getResponseBody().toString()).contains("seq=3").doesNotContain("errors");
     var fresh =
         graphQl(
             a,
             ann.session(),
-            send,
+            SEND,
             Map.of("c", conversation, "b", "m4", "k", UUID.randomUUID().toString()));
     assertThat(fresh.getStatus().value()).as("%s", fresh.getResponseBody()).isEqualTo(429);
     var page =
@@ -402,12 +403,9 @@ class BudgetTests {
     var ann = signUp(a, "ann-" + UUID.randomUUID() + "@example.com");
     var ben = signUp(a, "ben-" + UUID.randomUUID() + "@example.com");
     String conversation = startConversation(ann, ben.id());
-    String send =
-        "mutation($c:ID!,$b:String!,$k:String){sendMessage(conversationId:$c,body:$b,"
-            + "idempotencyKey:$k){seq}}";
     String key = UUID.randomUUID().toString();
     for (int i = 0; i < 3; i++) {
-      var sent = graphQl(a, ann.session(), send, Map.of("c", conversation, "b", "once", "k", key));
+      var sent = graphQl(a, ann.session(), SEND, Map.of("c", conversation, "b", "once", "k", key));
       assertThat(sent.getResponseBody().toString()).as("send %d", i + 1).contains("seq=1");
     }
     for (int i = 2; i <= 3; i++) {
@@ -415,7 +413,7 @@ class BudgetTests {
           graphQl(
               a,
               ann.session(),
-              send,
+              SEND,
               Map.of("c", conversation, "b", "m" + i, "k", UUID.randomUUID().toString()));
       assertThat(sent.getStatus().value()).as("%s", sent.getResponseBody()).isEqualTo(200);
       assertThat(sent.getResponseBody().toString()).contains("seq=" + i);

@@ -405,13 +405,15 @@ public final class FakeStripe implements AutoCloseable {
           "amount_too_small",
           "Amount must be at least " + ("usd".equals(currency) ? "$0.50 usd" : "€0.50 eur"));
     }
-    if ("isk".equals(currency) && amount % 100 != 0) {
-      // Stripe's króna: two decimals in its API, whole krónur only (since April 2023)
+    if (("isk".equals(currency) || "ugx".equals(currency)) && amount % 100 != 0) {
+      // Stripe's króna (since April 2023) and shilling: two decimals in its API, whole units only
       return error(
           400,
           "invalid_request_error",
           "invalid_charge_amount_no_decimal_compatible",
-          "Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts"
+          "Invalid amount. Currency "
+              + currency.toUpperCase(Locale.ROOT)
+              + " has become effectively zero-decimal and charged amounts"
               + " must be evenly divisible by 100.");
     }
     String id = "pi_" + random();

@@ -8,8 +8,10 @@ import org.jspecify.annotations.Nullable;
  * minor units (Java's {@code Currency.getDefaultFractionDigits}); Stripe's are too, except:
  *
  * <ul>
- *   <li>ISK: ISO has no minor unit, Stripe keeps two decimals (100 is 1 króna) and takes whole
- *       krónur only, so ours times 100;
+ *   <li>ISK and UGX: ISO has no minor unit, Stripe keeps two decimals (100 is 1 króna, 100 is 1
+ *       shilling: both were two-decimal once, and Stripe kept that for backward compatibility) and
+ *       takes whole units only, so ours times 100. Stripe's list of zero-decimal currencies names
+ *       UGX too; its special cases say otherwise, and its API follows those;
  *   <li>MGA: ISO (and Java) have two decimals, Stripe none, so ours divided by 100, and an amount
  *       in fractions of an ariary cannot be charged;
  *   <li>BHD, JOD, KWD, OMR, TND: three decimals on both sides, but Stripe's partners take amounts
@@ -18,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  *
  * Every amount sent to Stripe goes through {@link #toStripe}, every amount read from it (a
  * PaymentIntent, a charge, a refund, in an answer or an event) through {@link #fromStripe}. Without
- * it, an order of 5,000 krónur was charged 50.
+ * it, an order of 5,000 krónur was charged 50, and one of 380,000 shillings 3,800.
  */
 final class StripeAmounts {
 
@@ -59,22 +61,22 @@ final class StripeAmounts {
       throw new IllegalArgumentException(unchargeable);
     }
     return switch (currency.toUpperCase(Locale.ROOT)) {
-      case "ISK" -> Math.multiplyExact(amount, 100L);
+      case "ISK", "UGX" -> Math.multiplyExact(amount, 100L);
       case "MGA" -> amount / 100;
       default -> amount;
     };
   }
 
   /**
-   * Stripe's amount in our units. ISK's fractions (Stripe took none since 2023) are dropped: they
-   * have no place in ISO's króna.
+   * Stripe's amount in our units. ISK's and UGX's fractions (Stripe takes none) are dropped: they
+   * have no place in ISO's króna or shilling.
    */
   static long fromStripe(@Nullable String currency, long amount) {
     if (currency == null) {
       return amount;
     }
     return switch (currency.toUpperCase(Locale.ROOT)) {
-      case "ISK" -> Math.floorDiv(amount, 100L);
+      case "ISK", "UGX" -> Math.floorDiv(amount, 100L);
       case "MGA" -> Math.multiplyExact(amount, 100L);
       default -> amount;
     };

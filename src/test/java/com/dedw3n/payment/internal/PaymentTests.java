@@ -575,6 +575,19 @@ class PaymentTests extends ApiTests {
         .isEqualTo(200000L);
     assertThat(refunded(buyer, order)).isEqualTo(2000);
 
+    // the shilling as the króna: 380,000 USh is 38000000 at Stripe, not 3,800 USh
+    String shillings = placeOrder(buyer, product(seller, 380000, "UGX", 1), 1);
+    String shillingIntent = pay(buyer, shillings);
+    assertThat(stripe.intent(shillingIntent).get("amount")).isEqualTo(38000000L);
+    refund(seller, shillings, 1000, UUID.randomUUID().toString())
+        .path("refund.amount.amount")
+        .entity(Long.class)
+        .isEqualTo(1000L);
+    assertThat(stripe.refundsOf(shillingIntent))
+        .singleElement()
+        .extracting(r -> r.get("amount"))
+        .isEqualTo(100000L);
+
     // 5,000.00 Ar is 5,000 at Stripe, which takes no fractions of an ariary
     String ariary = placeOrder(buyer, product(seller, 500000, "MGA", 1), 1);
     String ariaryIntent = pay(buyer, ariary);

@@ -1,5 +1,7 @@
 package com.dedw3n.platform.graphql;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,6 +73,18 @@ public class WebSocketShutdown implements SmartLifecycle {
         new SimpleUrlHandlerMapping(Map.of(path, tracked), Ordered.HIGHEST_PRECEDENCE);
     mapping.setHandlerPredicate(new WebSocketUpgradeHandlerPredicate());
     return mapping;
+  }
+
+  /**
+   * The gauge of open GraphQL WebSockets: this set, which holds each socket for its whole life (the
+   * HTTP exchange of its upgrade ends with the handshake).
+   */
+  @Bean
+  MeterBinder openWebSockets() {
+    return meters ->
+        Gauge.builder("dedw3n.websocket.open", open, Set::size)
+            .description("GraphQL WebSockets open now")
+            .register(meters);
   }
 
   /**

@@ -16,10 +16,12 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Every HTTP exchange the server is working on, from its first filter to its last signal (a
- * WebSocket's upgrade lasts as long as the socket). When a request goes unanswered, "what is still
- * in flight, and since when" is the first question; gauges {@code dedw3n.http.inflight} and {@code
- * dedw3n.websocket.open} answer it for operators, {@link #snapshot()} for the logs and tests.
+ * Every HTTP exchange the server is working on, from its first filter to its last signal. When a
+ * request goes unanswered, "what is still in flight, and since when" is the first question; the
+ * gauge {@code dedw3n.http.inflight} answers it for operators, {@link #snapshot()} for the logs and
+ * tests. A WebSocket is here for its upgrade only: Reactor Netty completes the exchange once the
+ * handshake is answered and runs the socket apart from it ({@code dedw3n.websocket.open} counts the
+ * sockets, in {@code WebSocketShutdown}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -33,11 +35,8 @@ public class InFlightRequests implements WebFilter {
   private final Map<String, Started> inFlight = new ConcurrentHashMap<>();
 
   InFlightRequests(MeterRegistry meters) {
-    Gauge.builder("dedw3n.http.inflight", this, r -> r.count(false))
-        .description("HTTP requests being answered now (WebSockets not included)")
-        .register(meters);
-    Gauge.builder("dedw3n.websocket.open", this, r -> r.count(true))
-        .description("WebSockets open now")
+    Gauge.builder("dedw3n.http.inflight", this, InFlightRequests::requests)
+        .description("HTTP requests being answered now (WebSocket upgrades not included)")
         .register(meters);
   }
 
@@ -69,7 +68,7 @@ public class InFlightRequests implements WebFilter {
         .toList();
   }
 
-  private double count(boolean webSocket) {
-    return inFlight.values().stream().filter(s -> s.webSocket() == webSocket).count();
+  private double requests() {
+    return inFlight.values().stream().filter(s -> !s.webSocket()).count();
   }
 }

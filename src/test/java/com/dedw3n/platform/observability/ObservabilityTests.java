@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,10 @@ import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.MediaType;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.WebsocketClientSpec;
 
 /**
  * What an operator follows a request by: its trace id (the gateway's, from {@code traceparent}) in
@@ -347,6 +352,50 @@ class ObservabilityTests extends ApiTests {
         .isPositive();
     assertThat(meters.find("graphql.operation").timers())
         .allSatisfy(t -> assertThat(t.getId().getTag("operation")).doesNotStartWith("madeUp"));
+  }
+
+  /**
+   * The gauge counts a socket for as long as it is open. It used to count the exchange of its
+   * upgrade, which Reactor Netty completes with the handshake: 0 with any number of sockets open.
+   */
+  @Test
+  void openWebSocketsAreCountedUntilTheyClose() throws InterruptedException {
+    double before = openWebSockets();
+    var acknowledged = new CountDownLatch(1);
+    Sinks.Empty<Void> done = Sinks.empty();
+    var socket =
+        HttpClient.create()
+            .websocket(WebsocketClientSpec.builder().protocols("graphql-transport-ws").build())
+            .uri("ws://localhost:" + port + "/graphql")
+            .handle(
+                (inbound, outbound) -> {
+                  inbound.receive().asString().subscribe(frame -> acknowledged.countDown());
+                  return outbound
+                      .sendString(Mono.just("{\"type\":\"connection_init\"}"))
+                      .then()
+                      .then(done.asMono());
+                })
+            .subscribe();
+    try {
+      assertThat(acknowledged.await(20, TimeUnit.SECONDS)).isTrue();
+      awaitOpenWebSockets(before + 1);
+    } finally {
+      done.tryEmitEmpty();
+    }
+    awaitOpenWebSockets(before);
+    socket.dispose();
+  }
+
+  private double openWebSockets() {
+    return meters.get("dedw3n.websocket.open").gauge().value();
+  }
+
+  private void awaitOpenWebSockets(double expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (openWebSockets() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(openWebSockets()).isEqualTo(expected);
   }
 
   @Test

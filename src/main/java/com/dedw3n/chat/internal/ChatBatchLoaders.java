@@ -80,7 +80,10 @@ class ChatBatchLoaders implements RuntimeWiringConfigurer {
     wiring.type(
         "TypingIndicator",
         type ->
-            type.dataFetcher("user", LoadedField.of(User.LOADER, TypingIndicator::userId))
+            type.dataFetcher(
+                    "user",
+                    LoadedField.carriedOr(
+                        TypingIndicator::user, User.LOADER, TypingIndicator::userId))
                 .dataFetcher(
                     "conversation",
                     LoadedField.of(CONVERSATIONS, TypingIndicator::conversationId)));

@@ -1,5 +1,7 @@
 package com.dedw3n.chat.internal;
 
+import com.dedw3n.user.User;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -7,7 +9,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * What one instance tells the others (through Redis) or itself (in process) about a conversation: a
  * committed message, carrying its sender and conversation, with each participant's inbox number for
- * it, or someone typing.
+ * it, or someone typing, carrying who ({@code typist}: a typing event's subscribers read no user;
+ * null in an event of an instance of the release before, which did not carry it, and left out of
+ * the JSON when null, so a message's event is what that release reads).
  */
 record ChatEvent(
     Kind kind,
@@ -16,7 +20,8 @@ record ChatEvent(
     @Nullable Map<Long, Long> inboxSeqs,
     long userId,
     long head,
-    @Nullable Instant until) {
+    @Nullable Instant until,
+    @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable User typist) {
 
   enum Kind {
     MESSAGE,
@@ -31,10 +36,11 @@ record ChatEvent(
         inboxSeqs,
         message.senderId(),
         message.seq(),
+        null,
         null);
   }
 
-  static ChatEvent typing(long conversationId, long userId, Instant until) {
-    return new ChatEvent(Kind.TYPING, conversationId, null, null, userId, 0, until);
+  static ChatEvent typing(long conversationId, User typist, Instant until) {
+    return new ChatEvent(Kind.TYPING, conversationId, null, null, typist.id(), 0, until, typist);
   }
 }

@@ -4,6 +4,8 @@ import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
 import com.dedw3n.platform.graphql.KeysetCursors;
 import com.dedw3n.platform.security.Viewer;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -27,6 +29,9 @@ class ChatRealtimeController {
   private final ChatSubscriptions subscriptions;
   private final ChatBus bus;
   private final ChatSettings settings;
+  // who was published typing where by this instance, for typing-repeat: bounded, as each entry
+  // is a participant who said so in the last second
+  private final Cache<Typist, Boolean> recentlyPublished;
 
   ChatRealtimeController(
       Conversations conversations,
@@ -37,6 +42,11 @@ class ChatRealtimeController {
     this.subscriptions = subscriptions;
     this.bus = bus;
     this.settings = settings;
+    this.recentlyPublished =
+        Caffeine.newBuilder()
+            .expireAfterWrite(settings.typingRepeat())
+            .maximumSize(100_000)
+            .build();
   }
 
   @SubscriptionMapping
@@ -105,24 +115,43 @@ class ChatRealtimeController {
                     .map(
                         event ->
                             new TypingIndicator(
-                                id, event.userId(), event.until().atOffset(ZoneOffset.UTC))));
+                                id,
+                                event.userId(),
+                                event.until().atOffset(ZoneOffset.UTC),
+                                event.typist())));
   }
 
-  /** Tells the other participants that the caller is typing; it expires by itself. */
+  /**
+   * Tells the other participants that the caller is typing; it expires by itself. One statement,
+   * which checks that the caller takes part and reads them for the event, so that its subscribers
+   * read nothing; said again within {@code dedw3n.chat.typing-repeat} (1 s) of a publish from this
+   * instance, it is answered true and neither read nor published (the indicator already lasts 5 s).
+   */
   @MutationMapping
   Mono<Boolean> setTyping(@Argument String conversationId) {
     long id = Ids.parse("conversationId", conversationId);
     return Viewer.requireId()
         .flatMap(
-            viewer ->
-                participant(id)
-                    .doOnNext(
-                        c ->
-                            bus.publish(
-                                ChatEvent.typing(
-                                    id, viewer, Instant.now().plus(settings.typingFor())))))
-        .thenReturn(true);
+            viewer -> {
+              var typist = new Typist(id, viewer);
+              if (recentlyPublished.getIfPresent(typist) != null) {
+                return Mono.just(true);
+              }
+              return conversations
+                  .participant(id, viewer)
+                  .switchIfEmpty(Mono.error(ChatRealtimeController::notAParticipant))
+                  .map(
+                      user -> {
+                        recentlyPublished.put(typist, true);
+                        bus.publish(
+                            ChatEvent.typing(id, user, Instant.now().plus(settings.typingFor())));
+                        return true;
+                      });
+            });
   }
+
+  /** A participant of a conversation, as {@link #recentlyPublished} knows them. */
+  private record Typist(long conversationId, long userId) {}
 
   @MutationMapping
   Mono<Conversation> markRead(
@@ -159,7 +188,10 @@ class ChatRealtimeController {
   private Mono<Conversation> participant(long conversationId) {
     return Viewer.requireId()
         .flatMap(viewer -> conversations.visible(List.of(conversationId), viewer).next())
-        .switchIfEmpty(
-            Mono.error(() -> ApiException.forbidden("You do not take part in this conversation.")));
+        .switchIfEmpty(Mono.error(ChatRealtimeController::notAParticipant));
+  }
+
+  private static ApiException notAParticipant() {
+    return ApiException.forbidden("You do not take part in this conversation.");
   }
 }

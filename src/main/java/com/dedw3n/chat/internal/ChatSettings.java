@@ -12,6 +12,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sweepInterval how often each instance checks PostgreSQL for messages whose notification
  *     never arrived (a lost Redis message), and delivers them
  * @param typingFor how long a typing indicator lasts unless renewed
+ * @param typingRepeat how long an instance ignores a participant's {@code setTyping} in a
+ *     conversation after publishing one (an app that sends it at every keystroke made as many
+ *     events for every other participant)
  * @param redisChannel the Redis channel the instances of one deployment share (deployments that
  *     share a Redis need different channels)
  * @param publishTimeout how long publishing one event to Redis may take, in the background
@@ -25,6 +28,7 @@ record ChatSettings(
     @DefaultValue("256") int subscriptionBuffer,
     @DefaultValue("5s") Duration sweepInterval,
     @DefaultValue("5s") Duration typingFor,
+    @DefaultValue("1s") Duration typingRepeat,
     @DefaultValue("dedw3n:chat") String redisChannel,
     @DefaultValue("1s") Duration publishTimeout,
     @DefaultValue("20s") Duration readTimeout) {}

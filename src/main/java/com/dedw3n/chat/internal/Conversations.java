@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -59,6 +60,20 @@ class Conversations {
         .bind(1, userId)
         .map(Conversations::conversation)
         .all();
+  }
+
+  /** The user, when they take part in the conversation: one statement. */
+  Mono<User> participant(long conversationId, long userId) {
+    return db.sql(
+            "SELECT "
+                + SENDER.columns()
+                + " FROM conversation_participants p"
+                + SENDER.on("p.user_id")
+                + " WHERE p.conversation_id = $1 AND p.user_id = $2")
+        .bind(0, conversationId)
+        .bind(1, userId)
+        .map(row -> Objects.requireNonNull(SENDER.user(row), "a participant's user"))
+        .one();
   }
 
   /**

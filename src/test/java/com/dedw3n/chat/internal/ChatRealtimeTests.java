@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -487,6 +488,101 @@ class ChatRealtimeTests extends ApiTests {
     assertThat(forFifty / messages)
         .isEqualTo(forOne / messages)
         .isEqualTo(1); // its send, which returns the message with its sender
+  }
+
+  /**
+   * A typing event costs its {@code setTyping}'s one statement, however many watch: the event
+   * carries the typist. Each watching subscription used to read them, a statement per watcher per
+   * event (a participant of a group of 50 typing made 49).
+   */
+  @Test
+  void aTypingEventCostsTheSameStatementsForOneWatcherAndForTwenty() {
+    List<Client> people = IntStream.range(0, 41).mapToObj(i -> signUp("T" + i)).toList();
+    String group =
+        people
+            .get(0)
+            .graphQl()
+            .documentName("startConversation")
+            .variable("participantIds", people.stream().skip(1).map(Client::id).toList())
+            .execute()
+            .path("startConversation.id")
+            .entity(String.class)
+            .get();
+    long forOne = statementsToShowTyping(people, group, 1, people.subList(20, 30));
+    long forTwenty = statementsToShowTyping(people, group, 20, people.subList(30, 40));
+    // background work adds a few statements every 5 s, never one per event (see above)
+    assertThat(forTwenty / 10).isEqualTo(forOne / 10).isEqualTo(1);
+  }
+
+  /**
+   * Statements the server sends from the first of {@code typists} saying they are typing until each
+   * of {@code watchers} fresh typing subscriptions (people 0, 1, ...) has seen all of them by name.
+   * The last person says it until every subscription is live; that is not counted.
+   */
+  private long statementsToShowTyping(
+      List<Client> people, String conversation, int watchers, List<Client> typists) {
+    List<WebSocketGraphQlClient> sockets = new ArrayList<>();
+    List<List<Map<?, ?>>> received = new ArrayList<>();
+    List<Disposable> subscriptions = new ArrayList<>();
+    try {
+      for (int w = 0; w < watchers; w++) {
+        var socket = client(people.get(w).session(), null);
+        List<Map<?, ?>> into = new CopyOnWriteArrayList<>();
+        sockets.add(socket);
+        received.add(into);
+        subscriptions.add(
+            socket
+                .documentName("typing")
+                .variable("conversationId", conversation)
+                .retrieveSubscription("typing")
+                .toEntity(Map.class)
+                .subscribe(event -> into.add((Map<?, ?>) event.get("user"))));
+      }
+      Client herald = people.get(people.size() - 1);
+      await(
+          () -> {
+            herald
+                .graphQl()
+                .documentName("setTyping")
+                .variable("conversationId", conversation)
+                .execute();
+            return received.stream().noneMatch(List::isEmpty);
+          });
+      Map<Object, Object> names = new HashMap<>();
+      typists.forEach(t -> names.put(t.id(), t.name()));
+      long before = statements.total();
+      for (Client typist : typists) {
+        typist
+            .graphQl()
+            .documentName("setTyping")
+            .variable("conversationId", conversation)
+            .execute()
+            .path("setTyping")
+            .entity(Boolean.class)
+            .isEqualTo(true);
+      }
+      await(
+          () ->
+              received.stream()
+                  .allMatch(
+                      users ->
+                          users.stream()
+                                  .filter(u -> names.containsKey(u.get("id")))
+                                  .map(u -> u.get("id"))
+                                  .distinct()
+                                  .count()
+                              == typists.size()));
+      long counted = statements.total() - before;
+      for (List<Map<?, ?>> users : received) {
+        assertThat(users)
+            .filteredOn(u -> names.containsKey(u.get("id")))
+            .allSatisfy(u -> assertThat(u.get("displayName")).isEqualTo(names.get(u.get("id"))));
+      }
+      return counted;
+    } finally {
+      subscriptions.forEach(Disposable::dispose);
+      sockets.forEach(socket -> socket.stop().block(Duration.ofSeconds(5)));
+    }
   }
 
   /**

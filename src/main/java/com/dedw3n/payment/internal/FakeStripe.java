@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -404,6 +405,23 @@ public final class FakeStripe implements AutoCloseable {
           "invalid_request_error",
           "amount_too_small",
           "Amount must be at least " + ("usd".equals(currency) ? "$0.50 usd" : "€0.50 eur"));
+    }
+    if (Set.of("irr", "kpw", "syp", "cup").contains(currency)) {
+      // currencies Stripe does not list: refused by parameter, with no code
+      return new Answer(
+          400,
+          Json.write(
+              Map.of(
+                  "error",
+                  Map.of(
+                      "type",
+                      "invalid_request_error",
+                      "param",
+                      "currency",
+                      "message",
+                      "Invalid currency: "
+                          + currency
+                          + ". Stripe currently supports these currencies: usd, aed, afn, ..."))));
     }
     if (("isk".equals(currency) || "ugx".equals(currency)) && amount % 100 != 0) {
       // Stripe's króna (since April 2023) and shilling: two decimals in its API, whole units only

@@ -96,8 +96,12 @@ class PaymentController {
                                 .onErrorMap(
                                     e ->
                                         e instanceof StripeGateway.StripeRefusal refusal
-                                            && refusal.ofTheAmount(),
-                                    e -> refused(id, (StripeGateway.StripeRefusal) e))
+                                            && (refusal.ofTheAmount() || refusal.ofTheCurrency()),
+                                    e ->
+                                        refused(
+                                            id,
+                                            payment.currency(),
+                                            (StripeGateway.StripeRefusal) e))
                                 .flatMap(intent -> link(payment, intent));
                       });
             });
@@ -126,7 +130,16 @@ class PaymentController {
    * buyer learns why, where an unclassified failure would say only INTERNAL_ERROR. The order stays
    * unpaid until it expires. Stripe's other refusals stay internal errors, logged for operators.
    */
-  private static ApiException refused(long orderId, StripeGateway.StripeRefusal e) {
+  private static ApiException refused(
+      long orderId, String currency, StripeGateway.StripeRefusal e) {
+    if (e.ofTheCurrency()) {
+      return ApiException.conflict(
+          "The payment provider does not take payments in "
+              + currency
+              + ", the currency of order "
+              + orderId
+              + ". Nothing was charged.");
+    }
     return ApiException.conflict(
         "The payment provider refuses to take payment for order "
             + orderId

@@ -102,6 +102,20 @@ class Payments {
         .then();
   }
 
+  /**
+   * Records that Stripe answered this PaymentIntent processing (a bank debit under way), unless the
+   * payment succeeded meanwhile; a later event's status replaces it as usual.
+   */
+  Mono<Void> processing(long orderId, String paymentIntentId) {
+    return db.sql(
+            "UPDATE payments SET stripe_status = 'processing', updated_at = now()"
+                + " WHERE order_id = $1 AND payment_intent_id = $2 AND NOT succeeded"
+                + " AND stripe_status IS DISTINCT FROM 'processing'")
+        .bind(0, orderId)
+        .bind(1, paymentIntentId)
+        .then();
+  }
+
   /** Records the facts after an event; the caller holds the row lock and computed them. */
   Mono<Void> update(PaymentRow p) {
     return db.sql(

@@ -209,11 +209,13 @@ final class StripeGateway {
   static final class StripeRefusal extends RuntimeException {
 
     private final @Nullable String code;
+    private final @Nullable String param;
     private final String reason;
 
     StripeRefusal(String what, StripeException cause) {
       super("Stripe refused to " + what + ": " + cause.getMessage(), cause);
       this.code = cause.getCode();
+      this.param = cause.getStripeError() != null ? cause.getStripeError().getParam() : null;
       // Stripe's own message, without the request id getMessage() appends
       String message = cause.getStripeError() != null ? cause.getStripeError().getMessage() : null;
       this.reason =
@@ -229,6 +231,14 @@ final class StripeGateway {
      */
     boolean ofTheAmount() {
       return "amount_too_small".equals(code) || "amount_too_large".equals(code);
+    }
+
+    /**
+     * Whether Stripe refused the currency (one it does not charge in, or not for this account): the
+     * buyer is told that, not Stripe's message, which lists every currency it takes.
+     */
+    boolean ofTheCurrency() {
+      return "currency".equals(param);
     }
 
     /** Why, in Stripe's words, as one sentence. */

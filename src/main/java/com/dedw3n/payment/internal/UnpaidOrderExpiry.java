@@ -154,7 +154,9 @@ class UnpaidOrderExpiry implements DisposableBean {
             atStripe ->
                 switch (atStripe.status()) {
                   case "succeeded" -> paid(orderId, atStripe);
-                  case "processing" -> Mono.just(false);
+                  // stored, so that the next sweeps ask once an hour: its processing event may
+                  // never come (an endpoint not subscribed to it), and a debit takes days
+                  case "processing" -> payments.processing(orderId, intent).thenReturn(false);
                   default -> cancelOrder(orderId, intent);
                 })
         .onErrorResume(

@@ -806,6 +806,21 @@ class PaymentTests extends ApiTests {
                     && e.getMessage().contains("Nothing was charged"))
         .verify();
     assertThat(payment(buyer, order).get("status")).isEqualTo("PENDING_PAYMENT");
+
+    // a currency Stripe does not charge in: CONFLICT naming it, not an internal error
+    String rials = placeOrder(buyer, product(seller, 500000, "IRR", 1), 1);
+    buyer
+        .graphQl()
+        .documentName("checkout")
+        .variable("orderId", rials)
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("CONFLICT")
+                    && e.getMessage().contains("does not take payments in IRR")
+                    && e.getMessage().contains("Nothing was charged"))
+        .verify();
   }
 
   @Test
@@ -1252,6 +1267,13 @@ class PaymentTests extends ApiTests {
     assertThat(stripe.cancels() - cancels).as("cancel requests Stripe would refuse").isZero();
     assertThat(payment(buyer, other).get("status")).isEqualTo("PENDING_PAYMENT");
     assertThat(stock(product)).isEqualTo(3);
+    // and Stripe's answer is kept: the next sweeps ask no more than for the first (its event may
+    // never come, and every instance asked every 30 s for the days a debit takes)
+    int otherReads = stripe.intentReads(otherPi);
+    for (int i = 0; i < 3; i++) {
+      expiry.sweep().block(Duration.ofSeconds(30));
+    }
+    assertThat(stripe.intentReads(otherPi) - otherReads).as("reads of the other intent").isZero();
 
     // days later the first debit clears
     stripe.pay(pi);

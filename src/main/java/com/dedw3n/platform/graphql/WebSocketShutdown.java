@@ -2,16 +2,22 @@ package com.dedw3n.platform.graphql;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.springframework.boot.graphql.autoconfigure.GraphQlProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.graphql.server.WebGraphQlInterceptor;
+import org.springframework.graphql.server.WebSocketGraphQlRequest;
 import org.springframework.graphql.server.webflux.GraphQlWebSocketHandler;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
@@ -30,6 +36,12 @@ import tools.jackson.databind.json.JsonMapper;
  * resume their subscriptions from their last cursor, instead of waiting out the drain on a dying
  * instance. Subscriptions over Server-Sent Events end then too ({@link #stopping}): the drain
  * waited on each open stream as on a request in flight, for its whole timeout, and then cut it.
+ *
+ * <p>Queries and mutations sent over a socket are answered before it closes: graphql-ws sends an
+ * operation that was not answered again after a 1001, to the instance it reconnects to, so a
+ * mutation cut while its statement committed ran twice (a chat message stored twice). Once the
+ * shutdown starts, operations that arrive are held, never started, and that retry is what a client
+ * wants; those under way are waited for, up to an operation's deadline (13 s).
  */
 @Configuration(proxyBeanMethods = false)
 public class WebSocketShutdown implements SmartLifecycle {
@@ -40,6 +52,15 @@ public class WebSocketShutdown implements SmartLifecycle {
   // already stopping
   private volatile Sinks.Empty<Void> stopping = Sinks.empty();
   private volatile boolean running;
+  // operations over the sockets whose answer is not ready yet (a subscription until its stream
+  // starts); counted before running is read, so that stop() either waits for one or it is held
+  private final AtomicInteger answering = new AtomicInteger();
+  private final Duration answerWait;
+
+  WebSocketShutdown(OperationLimits limits) {
+    // an operation's own deadline (13 s): within the shutdown phase's 20 s, with the close frames'
+    this.answerWait = limits.requestDeadline();
+  }
 
   /** Completes when the instance starts shutting down, before it drains its requests. */
   public Mono<Void> stopping() {
@@ -73,6 +94,27 @@ public class WebSocketShutdown implements SmartLifecycle {
         new SimpleUrlHandlerMapping(Map.of(path, tracked), Ordered.HIGHEST_PRECEDENCE);
     mapping.setHandlerPredicate(new WebSocketUpgradeHandlerPredicate());
     return mapping;
+  }
+
+  /**
+   * Counts the operations over the sockets until their answer is ready, and holds those that arrive
+   * once the shutdown has started (see the class comment). First, so that a held operation costs
+   * nothing.
+   */
+  @Bean
+  @Order(Ordered.HIGHEST_PRECEDENCE)
+  WebGraphQlInterceptor answeredBeforeGoingAway() {
+    return (request, chain) -> {
+      if (!(request instanceof WebSocketGraphQlRequest)) {
+        return chain.next(request);
+      }
+      answering.incrementAndGet();
+      if (!running) {
+        answering.decrementAndGet();
+        return Mono.never(); // cancelled when the socket closes; the client sends it elsewhere
+      }
+      return chain.next(request).doFinally(signal -> answering.decrementAndGet());
+    };
   }
 
   /**
@@ -122,10 +164,15 @@ public class WebSocketShutdown implements SmartLifecycle {
   public void stop() {
     running = false;
     stopping.tryEmitEmpty();
+    // the answers under way first; their frames go out ahead of the close frame, in order
+    long deadline = System.nanoTime() + answerWait.toNanos();
+    while (answering.get() > 0 && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    }
     Flux.fromIterable(List.copyOf(open))
         .flatMap(session -> session.close(CloseStatus.GOING_AWAY).onErrorComplete())
         .then()
-        .block(java.time.Duration.ofSeconds(5)); // shutdown thread: waits for the close frames
+        .block(Duration.ofSeconds(5)); // shutdown thread: waits for the close frames
   }
 
   @Override

@@ -1,8 +1,12 @@
 package com.dedw3n.platform.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.dedw3n.Instances;
+import com.dedw3n.platform.graphql.WebSocketShutdown;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.graphql.client.WebSocketGraphQlClient;
+import org.springframework.http.HttpHeaders;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -126,6 +134,106 @@ class GracefulShutdownTests {
     assertThat(failures).as("requests that failed").isEmpty();
     assertThat(toldToClose.get()).as("clients told to close").isEqualTo(CONNECTIONS);
     assertThat(answered.get()).isGreaterThan(CONNECTIONS * 5);
+  }
+
+  /**
+   * A mutation sent over a WebSocket is answered before the socket closes with 1001, and one sent
+   * once the shutdown has started is never run. graphql-ws sends an unanswered operation again
+   * after a 1001, to the instance it reconnects to: a mutation cut after its statement committed
+   * was stored twice (a chat message without an idempotency key).
+   */
+  @Test
+  void aMutationOverAWebSocketIsAnsweredBeforeTheSocketGoesAway() throws Exception {
+    ConfigurableApplicationContext server =
+        Instances.builder().run("--server.port=0", "--dedw3n.web.drain-delay=0s");
+    // a connection of the test's own: the server's pool closes with it
+    var env = server.getEnvironment();
+    DatabaseClient db =
+        DatabaseClient.create(
+            ConnectionFactories.get(
+                ConnectionFactoryOptions.parse(env.getProperty("spring.r2dbc.url"))
+                    .mutate()
+                    .option(ConnectionFactoryOptions.USER, env.getProperty("spring.r2dbc.username"))
+                    .option(
+                        ConnectionFactoryOptions.PASSWORD,
+                        env.getProperty("spring.r2dbc.password", ""))
+                    .build()));
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    String trigger = "test_slow_post_" + tag;
+    db.sql(
+            "CREATE FUNCTION "
+                + trigger
+                + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.body LIKE 'slow-"
+                + tag
+                + "%' THEN PERFORM pg_sleep(2); END IF; RETURN NEW; END $$")
+        .then()
+        .block();
+    db.sql(
+            "CREATE TRIGGER "
+                + trigger
+                + " BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION "
+                + trigger
+                + "()")
+        .then()
+        .block();
+    try {
+      String port = env.getProperty("local.server.port");
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      String session = signUp(http, "http://localhost:" + port);
+      var socket =
+          WebSocketGraphQlClient.builder(
+                  URI.create("ws://localhost:" + port + "/graphql"),
+                  new ReactorNettyWebSocketClient())
+              .header(HttpHeaders.COOKIE, "SESSION=" + session)
+              .build();
+      String create = "mutation($b:String!){ createPost(body:$b) { id } }";
+      var first =
+          socket.document(create).variable("b", "slow-" + tag + " first").execute().toFuture();
+      await(
+          () ->
+              db.sql(
+                          "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+                              + " AND query LIKE '%INSERT INTO posts%'")
+                      .map(row -> row.get("n", Long.class))
+                      .one()
+                      .block()
+                  > 0);
+      WebSocketShutdown sockets = server.getBean(WebSocketShutdown.class);
+      CompletableFuture<Void> shutdown = CompletableFuture.runAsync(server::close);
+      await(() -> !sockets.isRunning());
+      var second =
+          socket.document(create).variable("b", "slow-" + tag + " second").execute().toFuture();
+
+      Object id = first.get(30, TimeUnit.SECONDS).field("createPost.id").getValue();
+      assertThat(id).as("the answer of the mutation under way").isNotNull();
+      assertThatThrownBy(() -> second.get(30, TimeUnit.SECONDS))
+          .as("the mutation sent during the shutdown, for the client to send elsewhere")
+          .hasMessageContaining("1001");
+      shutdown.get(60, TimeUnit.SECONDS);
+      assertThat(
+              db.sql("SELECT body FROM posts WHERE body LIKE $1")
+                  .bind(0, "slow-" + tag + "%")
+                  .map(row -> row.get("body", String.class))
+                  .all()
+                  .collectList()
+                  .block())
+          .containsExactly("slow-" + tag + " first");
+    } finally {
+      if (server.isActive()) {
+        server.close();
+      }
+      db.sql("DROP TRIGGER " + trigger + " ON posts").then().block();
+      db.sql("DROP FUNCTION " + trigger + "()").then().block();
+    }
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 20 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   private static HttpRequest read(String base) {

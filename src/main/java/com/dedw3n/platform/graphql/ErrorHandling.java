@@ -2,6 +2,8 @@ package com.dedw3n.platform.graphql;
 
 import graphql.GraphQLError;
 import graphql.schema.DataFetchingEnvironment;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import jakarta.validation.ConstraintViolationException;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -48,8 +50,17 @@ class ErrorHandling implements DataFetcherExceptionResolver, SubscriptionExcepti
     return Mono.just(GraphQlErrors.resolve(ex, env));
   }
 
+  /**
+   * A subscription's stream: spring-graphql subscribes to this inside the stream's Reactor context,
+   * which carries the operation's observation (see {@code OperationObservation}).
+   */
   @Override
   public Mono<List<GraphQLError>> resolveException(Throwable ex) {
-    return Mono.just(GraphQlErrors.resolve(ex, null));
+    return Mono.deferContextual(
+        context -> {
+          Observation operation = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+          return Mono.just(
+              GraphQlErrors.resolveStream(ex, operation == null ? null : operation.getContext()));
+        });
   }
 }

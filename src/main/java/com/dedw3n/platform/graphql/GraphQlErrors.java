@@ -9,6 +9,7 @@ import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
 import graphql.execution.AbortExecutionException;
 import graphql.schema.DataFetchingEnvironment;
+import io.micrometer.observation.Observation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
@@ -53,10 +54,25 @@ public final class GraphQlErrors {
    * it ended), so no stack trace, SQL or class name reaches a client.
    */
   static List<GraphQLError> resolve(Throwable ex, @Nullable DataFetchingEnvironment env) {
-    return classify(ex, env).stream().map(e -> of(e, env)).toList();
+    return classify(ex, env, null).stream().map(e -> of(e, env)).toList();
   }
 
-  private static List<ApiException> classify(Throwable ex, @Nullable DataFetchingEnvironment env) {
+  /**
+   * The errors of a subscription's stream that failed, as {@link #resolve} with no field, for the
+   * operation of this observation (null when not known): each carries its trace id in {@code
+   * extensions.traceId}, which the log line names too.
+   */
+  static List<GraphQLError> resolveStream(Throwable ex, Observation.@Nullable Context operation) {
+    String traceId = TraceIds.of(operation);
+    return classify(ex, null, operation).stream().map(e -> of(e, null, traceId)).toList();
+  }
+
+  /**
+   * @param stream the observation of the operation whose subscription's stream failed, for the log
+   *     line's trace (env is null then)
+   */
+  private static List<ApiException> classify(
+      Throwable ex, @Nullable DataFetchingEnvironment env, Observation.@Nullable Context stream) {
     if (ex instanceof ApiException api) {
       return List.of(api);
     }
@@ -88,16 +104,20 @@ public final class GraphQlErrors {
             default -> null;
           };
       if (what != null) {
-        String traceId = env == null ? null : TraceIds.of(env.getGraphQlContext());
+        String traceId = env == null ? TraceIds.of(stream) : TraceIds.of(env.getGraphQlContext());
         TraceLogging.in(
-            env == null ? null : TraceIds.observationOf(env.getGraphQlContext()),
+            env == null ? stream : TraceIds.observationOf(env.getGraphQlContext()),
             () -> log.warn(what + where(env) + (traceId == null ? "" : " [" + traceId + "]"), ex));
       }
       return List.of(database);
     }
     if (env == null) {
       // a subscription's stream failed: it has ended, and the client resubscribes from its cursor
-      log.error("Subscription failed", ex);
+      String traceId = TraceIds.of(stream);
+      TraceLogging.in(
+          stream,
+          () ->
+              log.error("Subscription failed" + (traceId == null ? "" : " [" + traceId + "]"), ex));
       return List.of(new ApiException(ErrorKind.INTERNAL_ERROR, SUBSCRIPTION_ENDED));
     }
     // the trace id when there is one: it finds the log line, the request's other lines and its
@@ -146,12 +166,23 @@ public final class GraphQlErrors {
 
   /** The error for an {@link ApiException} raised while resolving a field. */
   public static GraphQLError of(ApiException e, @Nullable DataFetchingEnvironment env) {
+    return of(e, env, env == null ? null : TraceIds.of(env.getGraphQlContext()));
+  }
+
+  /**
+   * With the operation's trace id in {@code extensions.traceId} when there is one: the operation's
+   * observation adds it to the errors of its response, but an error that ends a subscription's
+   * stream is sent without passing there.
+   */
+  private static GraphQLError of(
+      ApiException e, @Nullable DataFetchingEnvironment env, @Nullable String traceId) {
     var builder = env == null ? GraphqlErrorBuilder.newError() : GraphqlErrorBuilder.newError(env);
-    return builder
-        .errorType(e.kind())
-        .message(e.getMessage())
-        .extensions(extensions(e.code(), e.retryAfterSeconds()))
-        .build();
+    Map<String, Object> extensions = extensions(e.code(), e.retryAfterSeconds());
+    if (traceId != null) {
+      extensions = new LinkedHashMap<>(extensions);
+      extensions.put("traceId", traceId);
+    }
+    return builder.errorType(e.kind()).message(e.getMessage()).extensions(extensions).build();
   }
 
   /** A request-level refusal (no path): a limit, a budget, a deadline. */

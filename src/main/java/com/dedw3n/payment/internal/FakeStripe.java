@@ -84,6 +84,7 @@ public final class FakeStripe implements AutoCloseable {
   private volatile Duration delay = Duration.ZERO;
   private volatile Duration processing = Duration.ZERO;
   private volatile boolean pendingRefunds;
+  private volatile boolean cryptoRefused;
 
   private record Replay(String fingerprint, int status, String body) {}
 
@@ -146,6 +147,14 @@ public final class FakeStripe implements AutoCloseable {
   /** From now on every request answers this status with Stripe's error body; 0: healthy again. */
   public void failWith(int status) {
     this.failStatus = status;
+  }
+
+  /**
+   * From now on a PaymentIntent for crypto is refused, as for an account without stablecoin
+   * payments activated; false: taken again.
+   */
+  public void refuseCrypto(boolean refused) {
+    this.cryptoRefused = refused;
   }
 
   /** Each answer is held back this long, after the request's work is done. */
@@ -405,6 +414,21 @@ public final class FakeStripe implements AutoCloseable {
           "invalid_request_error",
           "amount_too_small",
           "Amount must be at least " + ("usd".equals(currency) ? "$0.50 usd" : "€0.50 eur"));
+    }
+    if (cryptoRefused && "crypto".equals(form.get("payment_method_types[0]"))) {
+      return new Answer(
+          400,
+          Json.write(
+              Map.of(
+                  "error",
+                  Map.of(
+                      "type",
+                      "invalid_request_error",
+                      "param",
+                      "payment_method_types",
+                      "message",
+                      "The payment method type \"crypto\" is invalid. Please ensure the provided"
+                          + " type is activated in your dashboard."))));
     }
     if (Set.of("irr", "kpw", "syp", "cup").contains(currency)) {
       // currencies Stripe does not list: refused by parameter, with no code

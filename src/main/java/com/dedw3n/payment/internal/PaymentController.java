@@ -3,6 +3,7 @@ package com.dedw3n.payment.internal;
 import com.dedw3n.order.OrderLifecycle;
 import com.dedw3n.order.OrderSummary;
 import com.dedw3n.order.OrderView;
+import com.dedw3n.platform.ThrottledLog;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
@@ -30,6 +31,8 @@ import reactor.core.publisher.Mono;
 /** checkout, refund and {@code Order.payment}. */
 @Controller
 class PaymentController {
+
+  private static final ThrottledLog log = new ThrottledLog(PaymentController.class);
 
   private final StripeGateway stripe;
   private final Payments payments;
@@ -93,6 +96,19 @@ class PaymentController {
                                         + unchargeable
                                         + " Nothing was charged."))
                             : intentOf(payment)
+                                .onErrorResume(
+                                    e ->
+                                        e instanceof StripeGateway.StripeRefusal
+                                            && payment.quoteId() != null
+                                            && payment.paymentIntentId() == null,
+                                    e ->
+                                        releaseQuote(payment)
+                                            .then(
+                                                Mono.error(
+                                                    ((StripeGateway.StripeRefusal) e)
+                                                            .ofThePaymentMethod()
+                                                        ? cryptoRefused(id, e)
+                                                        : e)))
                                 .onErrorMap(
                                     e ->
                                         e instanceof StripeGateway.StripeRefusal refusal
@@ -123,6 +139,32 @@ class PaymentController {
         payment.amount(),
         payment.currency(),
         payment.quoteId() == null ? null : payment.quoteId().toString());
+  }
+
+  /**
+   * A checkout with a quote that Stripe refused for good (crypto payments not activated on the
+   * account, a currency they do not settle in) lets go of its quote: the payment kept it, and every
+   * later checkout, by card too, was CONFLICT ("started with quote N") until the order expired. A
+   * failure Stripe may not repeat (unreachable, 5xx, 429) keeps it, and its rate.
+   */
+  /**
+   * The account does not take crypto (an operator's setting at Stripe, logged for them): the buyer
+   * may pay by card, without the quote.
+   */
+  private static ApiException cryptoRefused(long orderId, Throwable e) {
+    log.warn("Stripe refused a crypto PaymentIntent; is crypto activated on the account?", e);
+    return ApiException.conflict(
+        "Order "
+            + orderId
+            + " cannot be paid in crypto now; check out without a quote to pay another way."
+            + " Nothing was charged.");
+  }
+
+  private Mono<Void> releaseQuote(PaymentRow payment) {
+    return orders
+        .lock(payment.orderId())
+        .then(payments.releaseQuote(payment.orderId(), payment.attempt()))
+        .as(transaction::transactional);
   }
 
   /**

@@ -78,6 +78,22 @@ class Payments {
         .map(inserted -> inserted > 0);
   }
 
+  /**
+   * Stripe refused to create the PaymentIntent of an attempt started with a quote: the payment lets
+   * go of the quote, so that the buyer can pay another way, and the next attempt has a key of its
+   * own. Nothing when the attempt has moved on or has its PaymentIntent; the caller holds the
+   * order's lock.
+   */
+  Mono<Void> releaseQuote(long orderId, int attempt) {
+    return db.sql(
+            "UPDATE payments SET attempt = attempt + 1, quote_id = NULL, quote_symbol = NULL,"
+                + " quote_price = NULL, quote_crypto_amount = NULL, updated_at = now()"
+                + " WHERE order_id = $1 AND attempt = $2 AND payment_intent_id IS NULL")
+        .bind(0, orderId)
+        .bind(1, attempt)
+        .then();
+  }
+
   /** A canceled attempt makes way for the next one, with a PaymentIntent of its own. */
   Mono<Void> nextAttempt(long orderId) {
     return db.sql(

@@ -241,6 +241,11 @@ final class StripeGateway {
       return "currency".equals(param);
     }
 
+    /** Whether Stripe refused the payment method, as crypto on an account without it activated. */
+    boolean ofThePaymentMethod() {
+      return "payment_method_types".equals(param);
+    }
+
     /** Why, in Stripe's words, as one sentence. */
     String reason() {
       return reason;

@@ -1325,6 +1325,37 @@ class PaymentTests extends ApiTests {
   }
 
   /**
+   * Stripe refusing a crypto PaymentIntent for good (stablecoin payments not activated on the
+   * account) leaves the order payable by card: the payment kept the quote it started with, and
+   * every checkout without it was CONFLICT until the order expired.
+   */
+  @Test
+  void aCryptoCheckoutStripeRefusesLeavesTheOrderPayableByCard() {
+    var seller = signUp("Seller");
+    var buyer = signUp("Buyer");
+    String order = placeOrder(buyer, product(seller, 10000, 3), 1);
+    long quote = quote(buyer, "BTC", "USD", "50000", Duration.ofMinutes(10));
+    stripe.refuseCrypto(true);
+    try {
+      checkout(buyer, order, quote)
+          .errors()
+          .expect(
+              e ->
+                  e.getErrorType().toString().equals("CONFLICT")
+                      && e.getMessage().contains("check out without a quote"))
+          .verify();
+    } finally {
+      stripe.refuseCrypto(false);
+    }
+    assertThat(stripe.intentsOfOrder(order)).isEmpty();
+    String pi = checkout(buyer, order).paymentIntentId();
+    assertThat(stripe.intent(pi).get("payment_method_types")).isNotEqualTo(List.of("crypto"));
+    assertThat(((Map<?, ?>) payment(buyer, order)).get("payment"))
+        .extracting(p -> ((Map<?, ?>) p).get("crypto"))
+        .isNull();
+  }
+
+  /**
    * A coin amount has the coin's own decimals, as Product.priceIn shows it: 6 for USDC, whose
    * amounts on chain have no 7th (it was rounded up to 8 for every coin, so the checkout showed an
    * amount nobody could send, and another than the product's page).

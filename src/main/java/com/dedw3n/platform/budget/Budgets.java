@@ -66,6 +66,7 @@ public class Budgets implements DisposableBean {
   private final CircuitBreaker redisBreaker;
   private final Map<BudgetSettings.Rate, BucketConfiguration> configurations =
       new ConcurrentHashMap<>();
+  private final Map<BudgetSettings.Rate, String> suffixes = new ConcurrentHashMap<>();
   private final MeterRegistry meters;
   private final Counter fallbacks;
 
@@ -128,7 +129,7 @@ public class Budgets implements DisposableBean {
     if (redis != null) {
       return null;
     }
-    return spent(key, rate, local.takeNow(key, configuration(rate), tokens), local);
+    return spent(key, rate, local.takeNow(stored(key, rate), configuration(rate), tokens), local);
   }
 
   /**
@@ -137,13 +138,15 @@ public class Budgets implements DisposableBean {
    */
   public Mono<Spent> take(String key, BudgetSettings.Rate rate, long tokens) {
     BucketConfiguration configuration = configuration(rate);
+    String stored = stored(key, rate);
     // memory answers at once: no future to adapt (and tokens are taken on subscription only)
     Mono<Spent> fromMemory =
-        Mono.fromSupplier(() -> spent(key, rate, local.takeNow(key, configuration, tokens), local));
+        Mono.fromSupplier(
+            () -> spent(key, rate, local.takeNow(stored, configuration, tokens), local));
     if (redis == null) {
       return fromMemory;
     }
-    return Mono.fromFuture(() -> redis.take(key, configuration, tokens))
+    return Mono.fromFuture(() -> redis.take(stored, configuration, tokens))
         .timeout(settings.redisTimeout())
         .transformDeferred(CircuitBreakerOperator.of(redisBreaker))
         // after the timeout and the breaker: a wait for a parallel thread is not Redis's slowness
@@ -162,10 +165,15 @@ public class Budgets implements DisposableBean {
       return;
     }
     if (spent.store() == local) {
-      local.giveBack(spent.key(), configuration(spent.rate()), tokens);
+      local.giveBack(stored(spent.key(), spent.rate()), configuration(spent.rate()), tokens);
       return;
     }
-    Mono.fromFuture(() -> spent.store().giveBack(spent.key(), configuration(spent.rate()), tokens))
+    Mono.fromFuture(
+            () ->
+                spent
+                    .store()
+                    .giveBack(
+                        stored(spent.key(), spent.rate()), configuration(spent.rate()), tokens))
         .timeout(settings.redisTimeout())
         .subscribe(
             ignored -> {}, e -> log.debug("Tokens not given back to " + spent.key() + ": " + e));
@@ -281,6 +289,19 @@ public class Budgets implements DisposableBean {
                 ? Long.MAX_VALUE / 2
                 : TimeUnit.NANOSECONDS.toSeconds(wait - 1) + 1;
     return new Spent(key, rate, probe.isConsumed(), probe.getRemainingTokens(), seconds, store);
+  }
+
+  /**
+   * Where a budget's bucket is stored: its key and its rate. A bucket keeps the rate it was created
+   * with (Bucket4j applies a configuration only to a new bucket, and Redis renews a bucket's expiry
+   * at every use), so under the key alone a changed setting, or a partner's new budget, never
+   * reached a caller who kept spending: an account under attack kept the old sign-in budget after
+   * the operator lowered it. A new rate starts a new bucket, full; the old one expires unused.
+   */
+  private String stored(String key, BudgetSettings.Rate rate) {
+    return key
+        + suffixes.computeIfAbsent(
+            rate, r -> "@" + r.capacity() + "/" + r.refill() + "/" + r.per().toMillis());
   }
 
   private BucketConfiguration configuration(BudgetSettings.Rate rate) {

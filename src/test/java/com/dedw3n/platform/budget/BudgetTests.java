@@ -106,6 +106,29 @@ class BudgetTests {
         .run(args.toArray(String[]::new));
   }
 
+  /**
+   * A budget's new setting reaches a caller who keeps spending: a bucket kept the rate it was
+   * created with, and Redis renewed it at every use, so lowering the sign-in budget of an account
+   * under attack, or raising a partner's, never applied to them.
+   */
+  @Test
+  void aChangedRateAppliesToABucketInUse() {
+    String key = "rate-change:" + UUID.randomUUID();
+    var before = new BudgetSettings.Rate(3, 3, Duration.ofHours(1));
+    var after = new BudgetSettings.Rate(10, 10, Duration.ofHours(1));
+    Budgets onA = a.getBean(Budgets.class);
+    Budgets onB = b.getBean(Budgets.class);
+    for (int i = 0; i < 3; i++) {
+      assertThat(onA.take(key, before, 1).block().allowed()).isTrue();
+    }
+    assertThat(onB.take(key, before, 1).block().allowed()).as("spent on every instance").isFalse();
+    assertThat(onB.take(key, after, 1).block().allowed()).as("the new rate's own bucket").isTrue();
+    for (int i = 0; i < 9; i++) {
+      assertThat(onA.take(key, after, 1).block().allowed()).isTrue();
+    }
+    assertThat(onB.take(key, after, 1).block().allowed()).isFalse();
+  }
+
   @Test
   void twoInstancesSpendOneCostBudgetAndItComesBackWithTime() {
     // ten users: 10 points, and ten come back, so the actual cost gives nothing back

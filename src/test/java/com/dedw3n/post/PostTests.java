@@ -211,6 +211,48 @@ class PostTests extends ApiTests {
         .isZero();
   }
 
+  /**
+   * A body is text people see: one of no-break or zero-width spaces showed everyone an empty post,
+   * and control characters (six bytes of JSON each) made a timeline page larger than the response
+   * limit, answered with nothing and no cursor past them. Spaces of any kind around a body are
+   * stripped, as they always were for plain ones; tabs and line breaks stay.
+   */
+  @Test
+  void aBodyIsVisibleTextWithoutControlCharacters() {
+    var author = signUp("Author");
+    String post = createPost(author, "x");
+    for (String body : List.of("\u00A0", " \u200B ", "\u2060\uFEFF", "\u0001".repeat(5000))) {
+      author
+          .graphQl()
+          .documentName("createPost")
+          .variable("body", body)
+          .execute()
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+          .verify();
+    }
+    author
+        .graphQl()
+        .documentName("addComment")
+        .variable("postId", post)
+        .variable("body", "x\u001by")
+        .execute()
+        .errors()
+        .expect(
+            e ->
+                e.getErrorType().toString().equals("BAD_REQUEST")
+                    && e.getMessage().contains("U+001B"))
+        .verify();
+    author
+        .graphQl()
+        .documentName("createPost")
+        .variable("body", "\u00A0\u200B line one\n\tline two \u202F")
+        .execute()
+        .path("createPost.body")
+        .entity(String.class)
+        .isEqualTo("line one\n\tline two");
+  }
+
   @Test
   void theTimelineCostsTheSameFewStatementsForFiveAndTwentyPosts() {
     // posts dated in the future top the shared timeline, so this test sees only its own

@@ -1,9 +1,11 @@
 package com.dedw3n.product;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.dedw3n.ApiTests;
 import com.dedw3n.platform.graphql.KeysetCursors;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -129,6 +131,20 @@ class ProductTests extends ApiTests {
                       && e.getMessage().contains("lower-case letters, digits and dashes"))
           .verify();
     }
+    // refused at once however long: the pattern was quadratic in a run of spaces before a
+    // character it refuses, and 100,000 of them held a server thread for minutes
+    var spaces = product(" ".repeat(100_000) + "X", 100, 1, "USD");
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () ->
+            seller
+                .graphQl()
+                .documentName("createProduct")
+                .variable("input", spaces)
+                .execute()
+                .errors()
+                .expect(e -> e.getErrorType().toString().equals("BAD_REQUEST"))
+                .verify());
   }
 
   @Test

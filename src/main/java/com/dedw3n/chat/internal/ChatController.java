@@ -7,6 +7,7 @@ import com.dedw3n.platform.graphql.DataLoaders;
 import com.dedw3n.platform.graphql.ErrorKind;
 import com.dedw3n.platform.graphql.IdempotencyKey;
 import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.NestedPages;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.graphql.Selections;
@@ -227,7 +228,7 @@ class ChatController {
       @Argument @Text(min = 1, max = 4000) String body,
       @Argument @IdempotencyKey @Nullable String idempotencyKey) {
     long id = Ids.parse("conversationId", conversationId);
-    String text = body.strip();
+    String text = Inputs.strip(body);
     return Viewer.requireId()
         .flatMap(
             sender ->

@@ -15,9 +15,15 @@ import org.hibernate.validator.constraintvalidation.HibernateConstraintValidator
 
 /**
  * A free-text argument of {@code min} to {@code max} characters once the white space around it is
- * stripped (what the API stores is the stripped text). Null is valid: GraphQL's non-null types keep
- * it out of the arguments that are required. On an {@code ArgumentValue<String>} it checks the
- * value when one is given.
+ * stripped ({@link Inputs#strip}: what the API stores is the stripped text), and without control
+ * characters other than tab and line breaks. Null is valid: GraphQL's non-null types keep it out of
+ * the arguments that are required. On an {@code ArgumentValue<String>} it checks the value when one
+ * is given.
+ *
+ * <p>Why both: a body of no-break or zero-width spaces passed {@code String.strip()} and showed
+ * everyone an empty post; and a control character is six bytes of JSON ({@code \u0001}), so bodies
+ * of them made a timeline page larger than the response limit, which answers it with nothing (no
+ * cursor to page past them).
  */
 @Documented
 @Constraint(validatedBy = Text.Validator.class)
@@ -52,9 +58,20 @@ public @interface Text {
       if (value == null) {
         return true;
       }
+      var control = Inputs.CONTROL.matcher(value);
+      if (control.find()) {
+        var hibernate = context.unwrap(HibernateConstraintValidatorContext.class);
+        hibernate.disableDefaultConstraintViolation();
+        hibernate
+            .addMessageParameter(
+                "control", String.format("U+%04X", (int) value.charAt(control.start())))
+            .buildConstraintViolationWithTemplate("must not hold control characters ({control})")
+            .addConstraintViolation();
+        return false;
+      }
       // characters as people count them and PostgreSQL's char_length does: an emoji is one, not
       // the two UTF-16 units Java's length() counts
-      String text = value.strip();
+      String text = Inputs.strip(value);
       int length = text.codePointCount(0, text.length());
       if (length >= min && length <= max) {
         return true;

@@ -4,6 +4,7 @@ import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.graphql.Selections;
 import com.dedw3n.platform.graphql.Text;
@@ -92,7 +93,7 @@ class PostController {
 
   @MutationMapping
   Mono<Post> createPost(@Argument @Text(min = 1, max = 5000) String body) {
-    String text = body.strip();
+    String text = Inputs.strip(body);
     return Viewer.requireId()
         .flatMap(
             author -> budgets.spendAs(Action.POST, author, writer -> posts.insert(writer, text)));
@@ -107,7 +108,7 @@ class PostController {
   Mono<Comment> addComment(
       @Argument String postId, @Argument @Text(min = 1, max = 2000) String body) {
     long post = Ids.parse("postId", postId);
-    String text = body.strip();
+    String text = Inputs.strip(body);
     return Viewer.requireId()
         .flatMap(
             author ->

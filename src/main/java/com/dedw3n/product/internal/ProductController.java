@@ -4,6 +4,7 @@ import com.dedw3n.platform.budget.Action;
 import com.dedw3n.platform.budget.Budgets;
 import com.dedw3n.platform.graphql.ApiException;
 import com.dedw3n.platform.graphql.Ids;
+import com.dedw3n.platform.graphql.Inputs;
 import com.dedw3n.platform.graphql.Money;
 import com.dedw3n.platform.graphql.Page;
 import com.dedw3n.platform.graphql.Selections;
@@ -88,7 +89,7 @@ class ProductController {
       DataFetchingEnvironment env) {
     Page page = Page.of("first", first, 20, after);
     // as createProduct takes it: a category it would have stripped or refused would find nothing
-    String wanted = category == null ? null : category.strip();
+    String wanted = category == null ? null : Inputs.strip(category);
     if (wanted != null && !A_CATEGORY.matcher(wanted).matches()) {
       throw ApiException.badRequest(
           "category must be 1 to 50 characters long and " + CATEGORY_MESSAGE);
@@ -116,9 +117,13 @@ class ProductController {
 
   /**
    * A category: lower-case letters, digits and dashes (white space around it is stripped: the same
-   * white space as {@code String.strip()}, which plain {@code \s} would not match beyond ASCII).
+   * white space as {@code Inputs.strip}, which plain {@code \\s} would not match beyond ASCII).
+   * Possessive, so linear in the input: with a run of spaces matchable at either end, a long one
+   * before a character outside the class was tried at every split, quadratic in its length.
    */
-  private static final String CATEGORY = "\\p{javaWhitespace}*[a-z0-9-]*\\p{javaWhitespace}*";
+  private static final String CATEGORY =
+      "[\\p{javaWhitespace}\\p{javaSpaceChar}\\p{Cf}]*+[a-z0-9-]*+"
+          + "[\\p{javaWhitespace}\\p{javaSpaceChar}\\p{Cf}]*+";
 
   private static final String CATEGORY_MESSAGE = "must be lower-case letters, digits and dashes";
 
@@ -154,9 +159,9 @@ class ProductController {
 
   @MutationMapping
   Mono<Product> createProduct(@Argument @Valid CreateProductInput input) {
-    String title = input.title().strip();
-    String description = input.description() == null ? "" : input.description().strip();
-    String category = input.category().strip();
+    String title = Inputs.strip(input.title());
+    String description = input.description() == null ? "" : Inputs.strip(input.description());
+    String category = Inputs.strip(input.category());
     Money price = Money.fromInput(input.price());
     int stock = input.stock();
     return Viewer.requireId()
@@ -183,11 +188,11 @@ class ProductController {
     ArgumentValue<String> description = input.description();
     var changes =
         new ProductChanges(
-            input.title() == null ? null : input.title().strip(),
+            input.title() == null ? null : Inputs.strip(input.title()),
             description.isOmitted()
                 ? null
-                : description.value() == null ? "" : description.value().strip(),
-            input.category() == null ? null : input.category().strip(),
+                : description.value() == null ? "" : Inputs.strip(description.value()),
+            input.category() == null ? null : Inputs.strip(input.category()),
             input.price() == null ? null : Money.fromInput(input.price()),
             input.stock(),
             input.stockChange());
@@ -225,7 +230,7 @@ class ProductController {
       @Argument @Range(min = 1, max = 5) int rating,
       @Argument @Text(min = 1, max = 2000) String body) {
     long product = Ids.parse("productId", productId);
-    String text = body.strip();
+    String text = Inputs.strip(body);
     return Viewer.requireId()
         .flatMap(
             reviewer ->

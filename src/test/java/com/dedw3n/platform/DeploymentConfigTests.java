@@ -46,7 +46,7 @@ class DeploymentConfigTests {
           .isEqualTo("service_healthy");
       assertThat(String.join(" ", strings(map(api.get("healthcheck")).get("test"))))
           .contains("/actuator/health/readiness");
-      assertThat(api.get("stop_grace_period")).isEqualTo("30s");
+      assertThat(api.get("stop_grace_period")).isEqualTo("45s");
       List<Object> aliases = list(map(map(api.get("networks")).get("default")).get("aliases"));
       assertThat(aliases).contains("api");
     }

@@ -221,7 +221,8 @@ class PostTests extends ApiTests {
   void aBodyIsVisibleTextWithoutControlCharacters() {
     var author = signUp("Author");
     String post = createPost(author, "x");
-    for (String body : List.of("\u00A0", " \u200B ", "\u2060\uFEFF", "\u0001".repeat(5000))) {
+    for (String body :
+        List.of("\u00A0", " \u200B ", "\u2060\uFEFF", "\u200F\u200E", "\u0001".repeat(5000))) {
       author
           .graphQl()
           .documentName("createPost")
@@ -251,6 +252,21 @@ class PostTests extends ApiTests {
         .path("createPost.body")
         .entity(String.class)
         .isEqualTo("line one\n\tline two");
+    // format characters that end a text are part of it: the tags of the flag of England, the
+    // right-to-left mark after Hebrew
+    for (String body :
+        List.of(
+            "Go England \uD83C\uDFF4\uDB40\uDC67\uDB40\uDC62\uDB40\uDC65\uDB40\uDC6E\uDB40\uDC67\uDB40\uDC7F",
+            "\u05E9\u05DC\u05D5\u05DD\u200F")) {
+      author
+          .graphQl()
+          .documentName("createPost")
+          .variable("body", body)
+          .execute()
+          .path("createPost.body")
+          .entity(String.class)
+          .isEqualTo(body);
+    }
   }
 
   @Test

@@ -217,6 +217,29 @@ class UserTests extends ApiTests {
     }
   }
 
+  /**
+   * Sign-up takes a domain of dot-separated labels, none empty, since 2026-12-07; an account whose
+   * address an earlier sign-up took with an empty label still signs in.
+   */
+  @Test
+  void anAccountOfAnAddressSignUpNoLongerTakesStillSignsIn() {
+    var user = signUp("Legacy");
+    String legacy = "legacy-" + UUID.randomUUID() + "@gmail..com";
+    db.sql("UPDATE users SET email = $1 WHERE id = $2")
+        .bind(0, legacy)
+        .bind(1, Long.parseLong(user.id()))
+        .then()
+        .block();
+    anonymous()
+        .documentName("signIn")
+        .variable("email", legacy)
+        .variable("password", "correct horse battery")
+        .execute()
+        .path("signIn.email")
+        .entity(String.class)
+        .isEqualTo(legacy);
+  }
+
   @Test
   void rejectsBadSignUpInput() {
     for (String[] input :

@@ -98,7 +98,10 @@ class PaymentController {
                             : intentOf(payment)
                                 .onErrorResume(
                                     e ->
-                                        e instanceof StripeGateway.StripeRefusal
+                                        e instanceof StripeGateway.StripeRefusal refusal
+                                            && (refusal.ofThePaymentMethod()
+                                                || refusal.ofTheCurrency()
+                                                || refusal.ofTheAmount())
                                             && payment.quoteId() != null
                                             && payment.paymentIntentId() == null,
                                     e ->
@@ -142,12 +145,6 @@ class PaymentController {
   }
 
   /**
-   * A checkout with a quote that Stripe refused for good (crypto payments not activated on the
-   * account, a currency they do not settle in) lets go of its quote: the payment kept it, and every
-   * later checkout, by card too, was CONFLICT ("started with quote N") until the order expired. A
-   * failure Stripe may not repeat (unreachable, 5xx, 429) keeps it, and its rate.
-   */
-  /**
    * The account does not take crypto (an operator's setting at Stripe, logged for them): the buyer
    * may pay by card, without the quote.
    */
@@ -160,6 +157,13 @@ class PaymentController {
             + " Nothing was charged.");
   }
 
+  /**
+   * A checkout with a quote that Stripe refused for good (crypto payments not activated on the
+   * account, the order's currency or amount) lets go of its quote, so that the order can be paid by
+   * card: the payment kept it, and every later checkout was CONFLICT ("started with quote N") until
+   * the order expired. Any other failure keeps it, and its rate: Stripe unreachable, 5xx or 429,
+   * and a refusal of ours (a revoked key, a missing permission), which the operator can fix.
+   */
   private Mono<Void> releaseQuote(PaymentRow payment) {
     return orders
         .lock(payment.orderId())

@@ -119,16 +119,19 @@ class Payments {
   }
 
   /**
-   * Records that Stripe answered this PaymentIntent processing (a bank debit under way), unless the
-   * payment succeeded meanwhile; a later event's status replaces it as usual.
+   * Records that Stripe answered this PaymentIntent processing (a bank debit under way), over the
+   * status read before Stripe was asked ({@code read}) only: an event applied meanwhile (a failed
+   * debit) is newer than the answer, and stays.
    */
-  Mono<Void> processing(long orderId, String paymentIntentId) {
+  Mono<Void> processing(long orderId, String paymentIntentId, @Nullable String read) {
     return db.sql(
             "UPDATE payments SET stripe_status = 'processing', updated_at = now()"
                 + " WHERE order_id = $1 AND payment_intent_id = $2 AND NOT succeeded"
+                + " AND stripe_status IS NOT DISTINCT FROM $3"
                 + " AND stripe_status IS DISTINCT FROM 'processing'")
         .bind(0, orderId)
         .bind(1, paymentIntentId)
+        .bind(2, Parameters.in(R2dbcType.VARCHAR, read))
         .then();
   }
 

@@ -130,6 +130,7 @@ class UnpaidOrderExpiry implements DisposableBean {
                           return expire(
                               due.id(),
                               payment == null ? null : payment.paymentIntentId(),
+                              payment == null ? null : payment.stripeStatus(),
                               waitingForStripe);
                         },
                         CONCURRENCY));
@@ -137,7 +138,10 @@ class UnpaidOrderExpiry implements DisposableBean {
 
   /** Expires one order; false when it is left for now (a failure also logs a warning). */
   private Mono<Boolean> expire(
-      long orderId, @Nullable String intent, AtomicInteger waitingForStripe) {
+      long orderId,
+      @Nullable String intent,
+      @Nullable String storedStatus,
+      AtomicInteger waitingForStripe) {
     if (intent != null && !stripe.configured()) {
       // Its PaymentIntent can still be paid until it is cancelled at Stripe, which this instance
       // cannot do: cancelled here, the order could be paid after its stock went back. An instance
@@ -156,7 +160,8 @@ class UnpaidOrderExpiry implements DisposableBean {
                   case "succeeded" -> paid(orderId, atStripe);
                   // stored, so that the next sweeps ask once an hour: its processing event may
                   // never come (an endpoint not subscribed to it), and a debit takes days
-                  case "processing" -> payments.processing(orderId, intent).thenReturn(false);
+                  case "processing" ->
+                      payments.processing(orderId, intent, storedStatus).thenReturn(false);
                   default -> cancelOrder(orderId, intent);
                 })
         .onErrorResume(

@@ -33,12 +33,31 @@ public final class Inputs {
 
   /**
    * White space as {@link #strip} removes it: Java's ({@code String.strip()}'s), the Unicode space
-   * separators (no-break spaces) and the format characters (zero-width spaces, joiners, BOM).
+   * separators (no-break spaces) and the invisible spaces among the format characters (zero-width
+   * space, word joiner, byte order mark, Mongolian vowel separator). Not the other format
+   * characters: the tags that end the flags of England, Scotland and Wales, and the direction marks
+   * that end right-to-left text, are part of the text.
    */
   static boolean around(int codePoint) {
     return Character.isWhitespace(codePoint)
         || Character.isSpaceChar(codePoint)
-        || Character.getType(codePoint) == Character.FORMAT;
+        || codePoint == 0x200B
+        || codePoint == 0x2060
+        || codePoint == 0xFEFF
+        || codePoint == 0x180E;
+  }
+
+  /**
+   * Whether the text has a character that shows: one that is not white space, a control or a format
+   * character (a body of direction marks alone is as empty as one of spaces).
+   */
+  static boolean visible(String text) {
+    return text.codePoints()
+        .anyMatch(
+            c ->
+                !around(c)
+                    && Character.getType(c) != Character.FORMAT
+                    && Character.getType(c) != Character.CONTROL);
   }
 
   /** A trimmed text of {@code min..max} characters. */

@@ -20,10 +20,11 @@ import org.hibernate.validator.constraintvalidation.HibernateConstraintValidator
  * the arguments that are required. On an {@code ArgumentValue<String>} it checks the value when one
  * is given.
  *
- * <p>Why both: a body of no-break or zero-width spaces passed {@code String.strip()} and showed
- * everyone an empty post; and a control character is six bytes of JSON ({@code \u0001}), so bodies
- * of them made a timeline page larger than the response limit, which answers it with nothing (no
- * cursor to page past them).
+ * <p>Why: a body of no-break or zero-width spaces passed {@code String.strip()} and showed everyone
+ * an empty post (a required text must also hold a character that shows, not only format
+ * characters); and a control character is six bytes of JSON ({@code \u0001}), so bodies of them
+ * made a timeline page larger than the response limit, which answers it with nothing (no cursor to
+ * page past them).
  */
 @Documented
 @Constraint(validatedBy = Text.Validator.class)
@@ -74,7 +75,15 @@ public @interface Text {
       String text = Inputs.strip(value);
       int length = text.codePointCount(0, text.length());
       if (length >= min && length <= max) {
-        return true;
+        if (min == 0 || Inputs.visible(text)) {
+          return true;
+        }
+        var hibernate = context.unwrap(HibernateConstraintValidatorContext.class);
+        hibernate.disableDefaultConstraintViolation();
+        hibernate
+            .buildConstraintViolationWithTemplate("must hold a visible character")
+            .addConstraintViolation();
+        return false;
       }
       context
           .unwrap(HibernateConstraintValidatorContext.class)

@@ -122,8 +122,8 @@ class ProductController {
    * before a character outside the class was tried at every split, quadratic in its length.
    */
   private static final String CATEGORY =
-      "[\\p{javaWhitespace}\\p{javaSpaceChar}\\p{Cf}]*+[a-z0-9-]*+"
-          + "[\\p{javaWhitespace}\\p{javaSpaceChar}\\p{Cf}]*+";
+      "[\\p{javaWhitespace}\\p{javaSpaceChar}\\u200B\\u2060\\uFEFF\\u180E]*+[a-z0-9-]*+"
+          + "[\\p{javaWhitespace}\\p{javaSpaceChar}\\u200B\\u2060\\uFEFF\\u180E]*+";
 
   private static final String CATEGORY_MESSAGE = "must be lower-case letters, digits and dashes";
 

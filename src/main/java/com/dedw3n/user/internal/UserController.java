@@ -57,6 +57,15 @@ class UserController {
       "[\\s\\p{Z}\\p{Cf}]*+[^@\\s\\p{Z}\\p{C}]++@[^@.\\s\\p{Z}\\p{C}]++(?:\\.[^@.\\s\\p{Z}\\p{C}]++)++"
           + "[\\s\\p{Z}\\p{Cf}]*+";
 
+  /**
+   * An address as sign-in and password resets look it up: as {@link #EMAIL}, but its domain's
+   * labels may be empty ({@code gmail..com}, {@code example.com.}), as sign-up let them be before
+   * 2026-12-07: those accounts still sign in. Linear too.
+   */
+  private static final String EMAIL_LOOKUP =
+      "[\\s\\p{Z}\\p{Cf}]*+[^@\\s\\p{Z}\\p{C}]++@[^@.\\s\\p{Z}\\p{C}]*+(?:\\.[^@.\\s\\p{Z}\\p{C}]*+)++"
+          + "[\\s\\p{Z}\\p{Cf}]*+";
+
   private static final java.util.regex.Pattern AROUND_EMAIL =
       java.util.regex.Pattern.compile("^[\\s\\p{Z}\\p{Cf}]+|[\\s\\p{Z}\\p{Cf}]+$");
 
@@ -191,7 +200,7 @@ class UserController {
    */
   @MutationMapping
   Mono<DataFetcherResult<User>> signIn(
-      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
+      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL_LOOKUP, message = EMAIL_MESSAGE)
           String email,
       @Argument String password) {
     return authenticate(email, password)
@@ -203,7 +212,7 @@ class UserController {
   /** For clients that keep the token themselves: no cookie is set. */
   @MutationMapping
   Mono<DataFetcherResult<SessionToken>> signInForToken(
-      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
+      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL_LOOKUP, message = EMAIL_MESSAGE)
           String email,
       @Argument String password) {
     return authenticate(email, password)
@@ -367,7 +376,7 @@ class UserController {
    */
   @MutationMapping
   Mono<Boolean> requestPasswordReset(
-      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL, message = EMAIL_MESSAGE)
+      @Argument @Text(min = 3, max = 254) @Pattern(regexp = EMAIL_LOOKUP, message = EMAIL_MESSAGE)
           String email) {
     String normalizedEmail = normalizeEmail(email);
     return clientAddress

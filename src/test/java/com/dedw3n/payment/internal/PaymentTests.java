@@ -1350,6 +1350,23 @@ class PaymentTests extends ApiTests {
     assertThat(stripe.intentsOfOrder(order)).isEmpty();
     String pi = checkout(buyer, order).paymentIntentId();
     assertThat(stripe.intent(pi).get("payment_method_types")).isNotEqualTo(List.of("crypto"));
+
+    // a refusal the operator can fix (a revoked key) keeps the quote and its rate for the retry
+    String other = placeOrder(buyer, product(seller, 10000, 3), 1);
+    long kept = quote(buyer, "BTC", "USD", "50000", Duration.ofMinutes(10));
+    stripe.failWith(401);
+    try {
+      checkout(buyer, other, kept)
+          .errors()
+          .expect(e -> e.getErrorType().toString().equals("INTERNAL_ERROR"))
+          .verify();
+    } finally {
+      stripe.failWith(0);
+    }
+    checkout(buyer, other, kept)
+        .path("checkout.crypto.quoteId")
+        .entity(String.class)
+        .isEqualTo(String.valueOf(kept));
     assertThat(((Map<?, ?>) payment(buyer, order)).get("payment"))
         .extracting(p -> ((Map<?, ?>) p).get("crypto"))
         .isNull();

@@ -416,36 +416,18 @@ public final class FakeStripe implements AutoCloseable {
           "Amount must be at least " + ("usd".equals(currency) ? "$0.50 usd" : "€0.50 eur"));
     }
     if (cryptoRefused && "crypto".equals(form.get("payment_method_types[0]"))) {
-      return new Answer(
-          400,
-          Json.write(
-              Map.of(
-                  "error",
-                  Map.of(
-                      "type",
-                      "invalid_request_error",
-                      "param",
-                      "payment_method_types",
-                      "message",
-                      "The payment method type \"crypto\" is invalid. Please ensure the provided"
-                          + " type is activated in your dashboard."))));
+      return refusedParameter(
+          "payment_method_types",
+          "The payment method type \"crypto\" is invalid. Please ensure the provided"
+              + " type is activated in your dashboard.");
     }
     if (Set.of("irr", "kpw", "syp", "cup").contains(currency)) {
       // currencies Stripe does not list: refused by parameter, with no code
-      return new Answer(
-          400,
-          Json.write(
-              Map.of(
-                  "error",
-                  Map.of(
-                      "type",
-                      "invalid_request_error",
-                      "param",
-                      "currency",
-                      "message",
-                      "Invalid currency: "
-                          + currency
-                          + ". Stripe currently supports these currencies: usd, aed, afn, ..."))));
+      return refusedParameter(
+          "currency",
+          "Invalid currency: "
+              + currency
+              + ". Stripe currently supports these currencies: usd, aed, afn, ...");
     }
     if (("isk".equals(currency) || "ugx".equals(currency)) && amount % 100 != 0) {
       // Stripe's króna (since April 2023) and shilling: two decimals in its API, whole units only
@@ -699,6 +681,16 @@ public final class FakeStripe implements AutoCloseable {
   private static Answer error(int status, String type, String message) {
     return new Answer(
         status, Json.write(Map.of("error", Map.of("type", type, "message", message))));
+  }
+
+  /** Stripe's 400 for a parameter it does not take: named in {@code param}, with no code. */
+  private static Answer refusedParameter(String param, String message) {
+    return new Answer(
+        400,
+        Json.write(
+            Map.of(
+                "error",
+                Map.of("type", "invalid_request_error", "param", param, "message", message))));
   }
 
   private static Answer error(int status, String type, String code, String message) {

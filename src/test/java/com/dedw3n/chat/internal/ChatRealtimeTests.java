@@ -469,16 +469,7 @@ class ChatRealtimeTests extends ApiTests {
   @Test
   void aDeliveredMessageCostsTheSameStatementsForOneSubscriberAndForFifty() {
     List<Client> people = IntStream.range(0, 50).mapToObj(i -> signUp("P" + i)).toList();
-    String group =
-        people
-            .get(0)
-            .graphQl()
-            .documentName("startConversation")
-            .variable("participantIds", people.stream().skip(1).map(Client::id).toList())
-            .execute()
-            .path("startConversation.id")
-            .entity(String.class)
-            .get();
+    String group = group(people);
     int messages = 50;
     long forOne = statementsToDeliver(people, group, 1, messages);
     long forFifty = statementsToDeliver(people, group, 50, messages);
@@ -498,16 +489,7 @@ class ChatRealtimeTests extends ApiTests {
   @Test
   void aTypingEventCostsTheSameStatementsForOneWatcherAndForTwenty() {
     List<Client> people = IntStream.range(0, 41).mapToObj(i -> signUp("T" + i)).toList();
-    String group =
-        people
-            .get(0)
-            .graphQl()
-            .documentName("startConversation")
-            .variable("participantIds", people.stream().skip(1).map(Client::id).toList())
-            .execute()
-            .path("startConversation.id")
-            .entity(String.class)
-            .get();
+    String group = group(people);
     long forOne = statementsToShowTyping(people, group, 1, people.subList(20, 30));
     long forTwenty = statementsToShowTyping(people, group, 20, people.subList(30, 40));
     // background work adds a few statements every 5 s, never one per event (see above)
@@ -583,6 +565,19 @@ class ChatRealtimeTests extends ApiTests {
       subscriptions.forEach(Disposable::dispose);
       sockets.forEach(socket -> socket.stop().block(Duration.ofSeconds(5)));
     }
+  }
+
+  /** The conversation of all these people, started by the first. */
+  private static String group(List<Client> people) {
+    return people
+        .get(0)
+        .graphQl()
+        .documentName("startConversation")
+        .variable("participantIds", people.stream().skip(1).map(Client::id).toList())
+        .execute()
+        .path("startConversation.id")
+        .entity(String.class)
+        .get();
   }
 
   /**

@@ -93,12 +93,7 @@ class SubscriptionErrorsTests extends ApiTests {
       String traceId = TraceIds.of(operation.getContext());
       assertThat(traceId).isNotNull();
       List<GraphQLError> errors =
-          new ErrorHandling()
-              .resolveException(new IllegalStateException("a stream's own failure"))
-              // as spring-graphql subscribes to it: in the stream's context, which has the
-              // operation's observation (OperationObservation)
-              .contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, operation))
-              .block();
+          resolvedInTheStreamOf(operation, new IllegalStateException("a stream's own failure"));
       assertThat(errors)
           .singleElement()
           .satisfies(
@@ -118,10 +113,7 @@ class SubscriptionErrorsTests extends ApiTests {
     Observation operation = Observation.start("graphql.operation", observations);
     try {
       List<GraphQLError> errors =
-          new ErrorHandling()
-              .resolveException(ApiException.conflict("Fell behind; resubscribe."))
-              .contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, operation))
-              .block();
+          resolvedInTheStreamOf(operation, ApiException.conflict("Fell behind; resubscribe."));
       assertThat(errors)
           .singleElement()
           .satisfies(
@@ -133,5 +125,16 @@ class SubscriptionErrorsTests extends ApiTests {
     } finally {
       operation.stop();
     }
+  }
+
+  /**
+   * The errors for a stream's failure, resolved as spring-graphql subscribes to the resolver: in
+   * the stream's context, which has the operation's observation (OperationObservation).
+   */
+  private static List<GraphQLError> resolvedInTheStreamOf(Observation operation, Throwable e) {
+    return new ErrorHandling()
+        .resolveException(e)
+        .contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, operation))
+        .block();
   }
 }

@@ -62,7 +62,7 @@ class UserController {
    * labels may be empty ({@code gmail..com}, {@code example.com.}), as sign-up let them be before
    * 2026-12-07: those accounts still sign in. Linear too.
    */
-  private static final String EMAIL_LOOKUP =
+  static final String EMAIL_LOOKUP =
       "[\\s\\p{Z}\\p{Cf}]*+[^@\\s\\p{Z}\\p{C}]++@[^@.\\s\\p{Z}\\p{C}]*+(?:\\.[^@.\\s\\p{Z}\\p{C}]*+)++"
           + "[\\s\\p{Z}\\p{Cf}]*+";
 
@@ -477,7 +477,7 @@ class UserController {
   }
 
   /** A validated email argument as accounts are keyed: stripped (see EMAIL) and in lower case. */
-  private static String normalizeEmail(String email) {
+  static String normalizeEmail(String email) {
     return AROUND_EMAIL.matcher(email).replaceAll("").toLowerCase(Locale.ROOT);
   }
 }

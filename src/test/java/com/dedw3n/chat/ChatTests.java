@@ -225,6 +225,80 @@ class ChatTests extends ApiTests {
     send(ben, first, "hello").path("sendMessage.seq").entity(Integer.class).isEqualTo(1);
   }
 
+  /**
+   * The conversation a set of people already has is found by one probe of its key, reading no
+   * participation rows: the same for an account in 100,000 conversations as in one. It read every
+   * conversation of the set's smallest user id, and the participants of each. Here the participant
+   * rows are locked against any reader, and the call still answers.
+   */
+  @Test
+  void startingAConversationAgainReadsNoParticipationRows() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben.id());
+    try (var held = holding("LOCK TABLE conversation_participants IN ACCESS EXCLUSIVE MODE")) {
+      assertThat(
+              ann.graphQl()
+                  .document("mutation($p:[ID!]!){startConversation(participantIds:$p){id}}")
+                  .variable("p", List.of(ben.id()))
+                  .execute()
+                  .path("startConversation.id")
+                  .entity(String.class)
+                  .get())
+          .isEqualTo(conversation);
+    }
+  }
+
+  /**
+   * Instances of the release before V36 created conversations without a key during that upgrade:
+   * V41 keys them (the oldest of a set, as V36 did), so that their people are not given a second
+   * conversation now that the key alone finds one.
+   */
+  @Test
+  void conversationsCreatedWithoutAKeyAreKeyedByV41() throws Exception {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    var cat = signUp("Cat");
+    long older = keyless(ann, ben);
+    long newer = keyless(ben, ann);
+    String keyed = start(ann, cat.id());
+    long duplicate = keyless(cat, ann);
+
+    String v41;
+    try (var in =
+        getClass().getResourceAsStream("/db/migration/V41__conversations_found_by_their_key.sql")) {
+      v41 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    db.sql(v41).then().block();
+
+    assertThat(start(ben, ann.id())).isEqualTo(String.valueOf(older));
+    assertThat(keyOf(newer)).as("the newer of two keyless").isEmpty();
+    assertThat(start(cat, ann.id())).isEqualTo(keyed);
+    assertThat(keyOf(duplicate)).as("a duplicate of a keyed conversation").isEmpty();
+  }
+
+  /** A conversation as an instance of the release before V36 created it, with no key. */
+  private long keyless(Client creator, Client other) {
+    return db.sql(
+            "WITH c AS (INSERT INTO conversations (created_by) VALUES ($1) RETURNING id),"
+                + " p AS (INSERT INTO conversation_participants (conversation_id, user_id)"
+                + " SELECT c.id, u FROM c, unnest(ARRAY[$1, $2]::bigint[]) AS u)"
+                + " SELECT id FROM c")
+        .bind(0, Long.parseLong(creator.id()))
+        .bind(1, Long.parseLong(other.id()))
+        .map(row -> row.get(0, Long.class))
+        .one()
+        .block();
+  }
+
+  private java.util.Optional<Long[]> keyOf(long conversation) {
+    return db.sql("SELECT participant_ids FROM conversations WHERE id = $1")
+        .bind(0, conversation)
+        .map(row -> java.util.Optional.ofNullable(row.get(0, Long[].class)))
+        .one()
+        .block();
+  }
+
   private CompletableFuture<String> startAside(Client starter, String other) {
     return Mono.fromCallable(() -> start(starter, other))
         .subscribeOn(BlockingCalls.SCHEDULER)

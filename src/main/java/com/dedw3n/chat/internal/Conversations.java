@@ -139,17 +139,17 @@ class Conversations {
         .all();
   }
 
-  /** The conversation whose participants are exactly these users, if there is one. */
+  /**
+   * The conversation whose participants are exactly these users, if there is one: one probe of the
+   * unique key on their sorted ids (V36), however many conversations each of them has. (It read
+   * every conversation of the user with the smallest id and the participants of each.)
+   */
   Mono<Conversation> withExactly(List<Long> sortedUserIds) {
     return db.sql(
             "SELECT "
                 + CONVERSATION_COLUMNS
-                + " FROM conversations c WHERE c.id IN (SELECT conversation_id FROM"
-                + " conversation_participants WHERE user_id = $2) AND (SELECT array_agg(user_id"
-                + " ORDER BY user_id) FROM conversation_participants WHERE conversation_id = c.id)"
-                + " = $1::bigint[] ORDER BY c.id LIMIT 1")
+                + " FROM conversations c WHERE c.participant_ids = $1::bigint[]")
         .bind(0, sortedUserIds.toArray(Long[]::new))
-        .bind(1, sortedUserIds.get(0))
         .map(Conversations::conversation)
         .one();
   }

@@ -16,7 +16,7 @@ import org.springframework.core.env.Profiles;
  * <p>When the default would be the application's own port ({@code PORT=8081} without {@code
  * MANAGEMENT_PORT}), Boot would serve health details, metrics and Prometheus on the public port, so
  * the server refuses to start instead. {@code MANAGEMENT_PORT} set to {@code PORT} on purpose (the
- * benchmark does) is taken as said.
+ * benchmark does) is taken as said; set to nothing, it is unset.
  */
 public class ManagementPortEnvironment implements EnvironmentPostProcessor {
 
@@ -28,7 +28,9 @@ public class ManagementPortEnvironment implements EnvironmentPostProcessor {
       return;
     }
     String port = env.getProperty("MANAGEMENT_PORT");
-    if (port == null) {
+    // empty is unset (a template's ${MANAGEMENT_PORT:-}): Boot reads an empty port as none and
+    // mounts the actuator on the public port
+    if (port == null || port.isBlank()) {
       port = DEFAULT;
       if (DEFAULT.equals(env.getProperty("server.port"))) {
         throw new IllegalStateException(

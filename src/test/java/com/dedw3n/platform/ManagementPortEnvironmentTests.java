@@ -26,6 +26,14 @@ class ManagementPortEnvironmentTests {
                         .withProperty("MANAGEMENT_PORT", "9100"))
                 .getProperty("management.server.port"))
         .isEqualTo("9100");
+    // an empty value, as a template that passes MANAGEMENT_PORT on when unset gives it, is unset
+    assertThat(
+            processed(
+                    new MockEnvironment()
+                        .withProperty("server.port", "8080")
+                        .withProperty("MANAGEMENT_PORT", " "))
+                .getProperty("management.server.port"))
+        .isEqualTo("8081");
   }
 
   /**

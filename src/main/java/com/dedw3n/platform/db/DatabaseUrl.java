@@ -45,7 +45,13 @@ record DatabaseUrl(
           "DATABASE_URL must start with postgresql:// (or postgres://), not " + scheme + "://");
     }
     if (uri.getHost() == null) {
-      throw new IllegalArgumentException("DATABASE_URL has no host");
+      // java.net.URI, and with it R2DBC's URL parser, reads no host in a name that is not an
+      // internet host name, such as a Compose service's with an underscore (postgres_db)
+      throw new IllegalArgumentException(
+          uri.getRawAuthority() == null || uri.getRawAuthority().endsWith("@")
+              ? "DATABASE_URL has no host"
+              : "DATABASE_URL's host is not a host name that the R2DBC driver reads (letters,"
+                  + " digits, '-' and '.'; no '_'): use another name for it, or its address");
     }
     String user = null;
     String password = null;

@@ -62,6 +62,11 @@ class DatabaseUrlTests {
     assertThatThrownBy(() -> DatabaseUrl.parse("mysql://localhost/db"))
         .hasMessageContaining("postgresql://");
     assertThatThrownBy(() -> DatabaseUrl.parse("postgresql:///db")).hasMessageContaining("no host");
+    // a Compose service named with an underscore: R2DBC's parser would read "postgres_db:6543" as
+    // the host, so it is refused here with what to do, not at the first connection
+    assertThatThrownBy(() -> DatabaseUrl.parse("postgresql://app:secret@postgres_db:6543/app"))
+        .hasMessageContaining("'_'")
+        .hasMessageNotContaining("secret");
     assertThatThrownBy(() -> DatabaseUrl.parse("postgresql://bad host/db"))
         .hasMessageContaining("not a URL");
     // a password the parser cannot read is never quoted back (it goes to the startup log)

@@ -14,7 +14,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * The development mailbox: {@code GET /dev/mailbox?to=<address>} lists the mail delivered locally
  * (without {@code BREVO_API_KEY}), newest first, so a new user can follow the sign-up, password
  * reset and order mails offline. Only when {@code dedw3n.mail.local-mailbox-endpoint} is on (the
- * development profile): it shows anyone's mail to anyone.
+ * development profile), and only to a client on the server's own machine (the peer a loopback
+ * address; a proxy's headers are not read): it shows anyone's mail, password-reset links included,
+ * and a development server run with {@code SPRING_PROFILES_ACTIVE=dev} on a reachable host would
+ * otherwise hand any account to whoever asks for its reset.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "dedw3n.mail.local-mailbox-endpoint", havingValue = "true")
@@ -26,6 +29,12 @@ class LocalMailbox {
         .GET(
             "/dev/mailbox",
             request -> {
+              if (!request
+                  .remoteAddress()
+                  .map(peer -> peer.getAddress() != null && peer.getAddress().isLoopbackAddress())
+                  .orElse(false)) {
+                return ServerResponse.notFound().build();
+              }
               String to = request.queryParam("to").orElse("");
               return db.sql(
                       "SELECT id, recipient, subject, body, sent_at FROM mail_outbox"

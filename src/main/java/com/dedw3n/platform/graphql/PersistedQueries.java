@@ -245,7 +245,7 @@ final class PersistedQueries {
     }
     if (id == null) {
       if (query != null && settings.safelist() && !fromGateway(headers)) {
-        if (trusted.byId(PersistedQueryManifest.sha256(query)) == null) {
+        if (!trusted.registers(query)) {
           throw notRegistered();
         }
       }
@@ -259,7 +259,7 @@ final class PersistedQueries {
       if (trusted.byId(id) != null) {
         return Mono.just(cacheable(exchange, body, byGet));
       }
-      if (settings.safelist()) {
+      if (settings.safelist() && !trusted.registers(query)) {
         throw notRegistered();
       }
       return register(id, query, text(body, "operationName"))
@@ -270,12 +270,32 @@ final class PersistedQueries {
       body.put("query", registered.body());
       return Mono.just(cacheable(exchange, body, byGet));
     }
-    if (!settings.registersByHash()) {
+    if (!settings.automatic()) {
       throw new Refused(
           HttpStatus.NOT_FOUND,
           ErrorKind.NOT_FOUND,
           "PERSISTED_QUERY_NOT_FOUND",
           "No registered operation has this id.");
+    }
+    if (settings.safelist()) {
+      // an app's form of a registered operation, kept when the app sent it in full; checked
+      // again here, since the store may hold documents of the time before safelist mode
+      return automatic
+          .find(id)
+          .filter(trusted::registers)
+          .map(
+              document -> {
+                body.put("query", document);
+                return cacheable(exchange, body, byGet);
+              })
+          .switchIfEmpty(
+              Mono.error(
+                  () ->
+                      new Refused(
+                          HttpStatus.NOT_FOUND,
+                          ErrorKind.NOT_FOUND,
+                          "PERSISTED_QUERY_NOT_FOUND",
+                          "No registered operation has this id.")));
     }
     return automatic
         .find(id)
@@ -301,7 +321,7 @@ final class PersistedQueries {
    * document: graphql-ws has no persisted queries).
    */
   boolean refusedOverWebSocket(String document) {
-    return settings.safelist() && trusted.byId(PersistedQueryManifest.sha256(document)) == null;
+    return settings.safelist() && !trusted.registers(document);
   }
 
   /** The kind of the operation a resolved request asks for; null when it does not validate. */
@@ -363,9 +383,12 @@ final class PersistedQueries {
     return partner.mayCall(operation.id()) || PRICE_LIST.equals(operation.name());
   }
 
-  /** Registers a document sent with its hash, if it is one worth keeping: valid and not huge. */
+  /**
+   * Registers a document sent with its hash, if it is one worth keeping: valid and not huge (in
+   * safelist mode, the caller admitted it as a registered operation in an app's form).
+   */
   private Mono<Void> register(String id, String query, @Nullable String operationName) {
-    if (!settings.registersByHash()
+    if (!settings.automatic()
         || query.length() > settings.automaticMaxDocument().toBytes()
         || !(documents.analyse(query, operationName, graphQl.schema(), limits)
             instanceof DocumentCache.Valid)) {

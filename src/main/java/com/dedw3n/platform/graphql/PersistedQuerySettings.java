@@ -12,7 +12,8 @@ import org.springframework.util.unit.DataSize;
  *
  * @param safelist only registered operations may run, for everyone (the gateway's own {@code
  *     _entities} and {@code _service} requests excepted); off by default
- * @param automatic whether apps may register documents by hash (Apollo's APQ); off in safelist mode
+ * @param automatic whether apps may register documents by hash (Apollo's APQ); in safelist mode
+ *     only registered operations in an app client's form (with {@code __typename}) are kept
  * @param automaticTtl how long a document registered by hash is kept after it was last registered
  * @param automaticMaxEntries the most documents registered by hash that Redis keeps; registering
  *     one more ends the least recently registered
@@ -41,9 +42,5 @@ record PersistedQuerySettings(
           "dedw3n.persisted-queries.automatic-max-entries must be at least 1");
     }
     maxAge = maxAge == null ? Map.of() : Map.copyOf(maxAge);
-  }
-
-  boolean registersByHash() {
-    return automatic && !safelist;
   }
 }

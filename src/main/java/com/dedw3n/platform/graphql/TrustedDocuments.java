@@ -3,15 +3,28 @@ package com.dedw3n.platform.graphql;
 import graphql.ExecutionInput;
 import graphql.ParseAndValidate;
 import graphql.ParseAndValidateResult;
+import graphql.language.AstPrinter;
+import graphql.language.AstTransformer;
+import graphql.language.Document;
+import graphql.language.Field;
+import graphql.language.Node;
+import graphql.language.NodeVisitorStub;
 import graphql.language.OperationDefinition;
+import graphql.parser.InvalidSyntaxException;
+import graphql.parser.Parser;
 import graphql.schema.GraphQLSchema;
+import graphql.util.TraversalControl;
+import graphql.util.TraverserContext;
+import graphql.util.TreeTransformerUtil;
 import graphql.validation.ValidationError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,6 +47,10 @@ public final class TrustedDocuments {
       String id, String name, OperationDefinition.Operation kind, String body, long price) {}
 
   private final Map<String, Trusted> byId = new LinkedHashMap<>();
+
+  /** The registered operations' {@link #clientForm}s. */
+  private final Set<String> clientForms = new HashSet<>();
+
   private final long maxCost;
 
   @Autowired
@@ -66,7 +83,53 @@ public final class TrustedDocuments {
               valid.kind(),
               operation.body(),
               Math.max(1, valid.plan().price(Page.MAX_SIZE))));
+      clientForms.add(clientForm(operation.body()));
     }
+  }
+
+  /**
+   * Whether a document sent in full is a registered operation: its registered text, or the same
+   * operation as an app's GraphQL client sends it. Apollo Client (and urql) add {@code __typename}
+   * to every selection set for their caches, and print the document their own way, so the text they
+   * send, and the hash Apollo's persisted-query link sends first, are never the manifest's:
+   * safelist mode refused every such app's every operation.
+   */
+  public boolean registers(String document) {
+    if (byId.containsKey(PersistedQueryManifest.sha256(document))) {
+      return true;
+    }
+    String form = clientForm(document);
+    return form != null && clientForms.contains(form);
+  }
+
+  /**
+   * A document as compared with the registered ones: without the {@code __typename} fields that
+   * clients add (unaliased, without directives: a client cannot tell it asked for them or not, and
+   * they cost nothing), printed compactly (no comments, no layout). Null when it does not parse.
+   */
+  static @Nullable String clientForm(String document) {
+    Document parsed;
+    try {
+      parsed = Parser.parse(document);
+    } catch (InvalidSyntaxException e) {
+      return null;
+    }
+    Node<?> stripped =
+        new AstTransformer()
+            .transform(
+                parsed,
+                new NodeVisitorStub() {
+                  @Override
+                  public TraversalControl visitField(Field field, TraverserContext<Node> context) {
+                    if ("__typename".equals(field.getName())
+                        && field.getAlias() == null
+                        && field.getDirectives().isEmpty()) {
+                      return TreeTransformerUtil.deleteNode(context);
+                    }
+                    return TraversalControl.CONTINUE;
+                  }
+                });
+    return AstPrinter.printAstCompact(stripped);
   }
 
   /** The registered operation with this id (the SHA-256 of its body), or null. */

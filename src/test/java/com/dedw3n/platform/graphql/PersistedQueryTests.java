@@ -390,33 +390,12 @@ class PersistedQueryTests extends ApiTests {
 
   /**
    * The resolver as safelist mode configures it (a server of its own would cost the suite its
-   * start-up): the registered operations run, by id or as their exact document; nothing else, and
-   * nothing is registered by hash. The HTTP status of each refusal is the one the guard answers.
+   * start-up): the registered operations run, by id or as their document; nothing else, and nothing
+   * else is registered by hash. The HTTP status of each refusal is the one the guard answers.
    */
   @Test
   void inSafelistModeOnlyTheManifestsOperationsRun() {
-    var safelist =
-        new PersistedQueries(
-            new PersistedQuerySettings(
-                true,
-                true,
-                java.time.Duration.ofHours(1),
-                10_000,
-                org.springframework.util.unit.DataSize.ofKilobytes(32),
-                org.springframework.util.unit.DataSize.ofMegabytes(1),
-                "unused:",
-                Map.of()),
-            trusted,
-            partners,
-            documents,
-            graphQl,
-            limits,
-            json,
-            sessions,
-            environment,
-            redis,
-            budgets,
-            clientAddress);
+    var safelist = safelistMode();
     var feed = operation("productFeed");
     var byId =
         safelist
@@ -452,6 +431,96 @@ class PersistedQueryTests extends ApiTests {
                 exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false),
         404,
         "PERSISTED_QUERY_NOT_FOUND");
+  }
+
+  /**
+   * Apollo Client's form of a registered operation runs in safelist mode: the client adds
+   * __typename to every selection set and prints the document its own way, so neither its text nor
+   * the hash its persisted-query link sends first is the manifest's. The fixture is what
+   * {@code @apollo/client} 4.3.8 sent for {@code api/productFeed.graphql} (its hash-only request,
+   * then, after the 404, the document); it was refused every time.
+   */
+  @Test
+  void inSafelistModeAnAppClientsFormOfARegisteredOperationRuns() throws Exception {
+    var safelist = safelistMode();
+    String apollo;
+    try (var in = getClass().getResourceAsStream("/apollo-client/productFeed.graphql")) {
+      apollo = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    String hash = PersistedQueryManifest.sha256(apollo);
+    assertThat(hash)
+        .as("the hash Apollo Client sent")
+        .isEqualTo("af2cd5610b7d4e64c4691dfe2d1dcb63b8b5359a5f112d053d1d1483afdb489e");
+    assertThat(trusted.byId(hash)).isNull();
+
+    assertThat(safelist.refusedOverWebSocket(apollo)).isFalse();
+    assertThat(
+            safelist
+                .resolve(exchange(), safelist.read(bytes(Map.of("query", apollo))), false)
+                .block())
+        .isNotNull();
+    // the link's first request: the hash alone, not known yet
+    assertRefused(
+        () ->
+            safelist.resolve(
+                exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false),
+        404,
+        "PERSISTED_QUERY_NOT_FOUND");
+    // its second: the document with its hash, which runs and is kept by that hash
+    assertThat(
+            safelist
+                .resolve(
+                    exchange(),
+                    safelist.read(bytes(Map.of("query", apollo, "extensions", persisted(hash)))),
+                    false)
+                .block())
+        .isNotNull();
+    // so that its next call runs by the hash alone
+    assertThat(
+            safelist
+                .resolve(
+                    exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false)
+                .block()
+                .get("query")
+                .asString())
+        .isEqualTo(apollo);
+
+    // anything more than __typename is another operation
+    for (String other :
+        List.of(
+            apollo.replace("title\n", "title\n        description\n"),
+            apollo.replace("cursor\n", "cursor\n      t: __typename\n"))) {
+      assertThat(other).isNotEqualTo(apollo);
+      assertThat(safelist.refusedOverWebSocket(other)).isTrue();
+      assertRefused(
+          () -> safelist.resolve(exchange(), safelist.read(bytes(Map.of("query", other))), false),
+          403,
+          "PERSISTED_QUERY_NOT_ALLOWED");
+    }
+  }
+
+  private PersistedQueries safelistMode() {
+    return new PersistedQueries(
+        new PersistedQuerySettings(
+            true,
+            true,
+            java.time.Duration.ofHours(1),
+            10_000,
+            org.springframework.util.unit.DataSize.ofKilobytes(32),
+            org.springframework.util.unit.DataSize.ofMegabytes(1),
+            "test-safelist-" + UUID.randomUUID() + ":",
+            Map.of()),
+        trusted,
+        partners,
+        documents,
+        graphQl,
+        limits,
+        json,
+        sessions,
+        environment,
+        redis,
+        budgets,
+        clientAddress);
   }
 
   private static void assertRefused(

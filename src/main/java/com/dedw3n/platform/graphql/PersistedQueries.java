@@ -270,12 +270,14 @@ final class PersistedQueries {
       body.put("query", registered.body());
       return Mono.just(cacheable(exchange, body, byGet));
     }
+    // Apollo's message for an unknown hash, also where nothing is registered by hash: urql's
+    // persistedExchange (and Apollo Client before 3.8) send the document only on that message
     if (!settings.automatic()) {
       throw new Refused(
           HttpStatus.NOT_FOUND,
           ErrorKind.NOT_FOUND,
           "PERSISTED_QUERY_NOT_FOUND",
-          "No registered operation has this id.");
+          "PersistedQueryNotFound");
     }
     if (settings.safelist()) {
       // an app's form of a registered operation, kept when the app sent it in full; checked
@@ -295,7 +297,7 @@ final class PersistedQueries {
                           HttpStatus.NOT_FOUND,
                           ErrorKind.NOT_FOUND,
                           "PERSISTED_QUERY_NOT_FOUND",
-                          "No registered operation has this id.")));
+                          "PersistedQueryNotFound")));
     }
     return automatic
         .find(id)

@@ -459,13 +459,22 @@ class PersistedQueryTests extends ApiTests {
                 .resolve(exchange(), safelist.read(bytes(Map.of("query", apollo))), false)
                 .block())
         .isNotNull();
-    // the link's first request: the hash alone, not known yet
+    // the link's first request: the hash alone, not known yet, answered with the message that
+    // urql's persistedExchange (and Apollo Client before 3.8) send the document on
     assertRefused(
         () ->
             safelist.resolve(
                 exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false),
         404,
         "PERSISTED_QUERY_NOT_FOUND");
+    try {
+      safelist
+          .resolve(exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false)
+          .block();
+      throw new AssertionError("not refused");
+    } catch (PersistedQueries.Refused e) {
+      assertThat(e.getMessage()).isEqualTo("PersistedQueryNotFound");
+    }
     // its second: the document with its hash, which runs and is kept by that hash
     assertThat(
             safelist

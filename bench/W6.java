@@ -23,7 +23,7 @@
 // driver or its connection was held up still counts from when it was due); minus the sent time,
 // the uncorrected figure. Prints:
 //   RESULT subscriptions=.. conversations=.. committed=.. expected=.. delivered=.. lost=..
-//          duplicates=.. unlisted=.. p50_us=.. p99_us=.. max_us=.. sent_p50_us=.. sent_p99_us=..
+//          duplicates=.. unlisted=.. misrouted=.. p50_us=.. p99_us=.. max_us=.. sent_p50_us=.. sent_p99_us=..
 //          delivered_per_s=.. protocol_errors=.. resumed=..
 // unlisted: messages received after the warm-up that the committed list does not hold (none
 // unless a send committed after wrk gave up on it and bench.sh read the list).
@@ -229,11 +229,16 @@ public class W6 {
     List<Long> endToEnd = new ArrayList<>();
     long delivered = 0;
     long duplicates = 0;
+    long misrouted = 0;
     long lastReceipt = start;
     for (Subscriber s : subscribers) {
       for (var r : s.received.entrySet()) {
         Long conversation = measured.get(r.getKey());
         if (conversation == null) continue; // a warm-up message
+        if (!conversation.equals(s.arrivedOn.get(r.getKey()))) {
+          misrouted++; // on another conversation's subscription: nobody waiting for it got it
+          continue;
+        }
         delivered++;
         latencies.add(Math.max(0, r.getValue() - acknowledged.get(r.getKey())));
         endToEnd.add(r.getValue() - sentAt.get(r.getKey()));
@@ -248,11 +253,12 @@ public class W6 {
     double window = (Math.max(lastReceipt, sendingEnded) - start) / 1e9;
     System.out.printf(
         "RESULT subscriptions=%d conversations=%d sent=%d send_errors=%d expected=%d delivered=%d"
-            + " lost=%d duplicates=%d p50_us=%d p99_us=%d delivered_per_s=%.0f send_p50_us=%d"
+            + " lost=%d duplicates=%d misrouted=%d p50_us=%d p99_us=%d delivered_per_s=%.0f"
+            + " send_p50_us=%d"
             + " send_p99_us=%d end_to_end_p50_us=%d end_to_end_p99_us=%d protocol_errors=%d"
             + " statements_per_message=%.2f resumed=%d%n",
         subscriptions, conversations.size(), measured.size(), sendErrors.get(), expected, delivered,
-        expected - delivered, duplicates, percentile(latencies, 50) / 1000,
+        expected - delivered, duplicates, misrouted, percentile(latencies, 50) / 1000,
         percentile(latencies, 99) / 1000, delivered / window, percentile(sendLatencies, 50) / 1000,
         percentile(sendLatencies, 99) / 1000, percentile(endToEnd, 50) / 1000,
         percentile(endToEnd, 99) / 1000, protocolErrors.get(), statementsPerMessage,
@@ -299,13 +305,18 @@ public class W6 {
 
     List<Long> fromDue = new ArrayList<>();
     List<Long> fromSent = new ArrayList<>();
-    long delivered = 0, duplicates = 0, unlisted = 0, unstamped = 0;
+    long delivered = 0, duplicates = 0, unlisted = 0, unstamped = 0, misrouted = 0;
     long firstReceipt = Long.MAX_VALUE, lastReceipt = Long.MIN_VALUE;
     for (Subscriber s : subscribers) {
       for (var r : s.received.entrySet()) {
         long id = r.getKey();
         if (!measured.containsKey(id)) {
           if (!warmUp.contains(id)) unlisted++;
+          continue;
+        }
+        // on the subscription of its own conversation, or it reached nobody who waits for it
+        if (!measured.get(id).equals(s.arrivedOn.get(id))) {
+          misrouted++;
           continue;
         }
         delivered++;
@@ -327,10 +338,10 @@ public class W6 {
     double window = lastReceipt > firstReceipt ? (lastReceipt - firstReceipt) / 1e6 : 1;
     System.out.printf(
         "RESULT subscriptions=%d conversations=%d committed=%d expected=%d delivered=%d lost=%d"
-            + " duplicates=%d unlisted=%d unstamped=%d p50_us=%d p99_us=%d max_us=%d sent_p50_us=%d"
+            + " duplicates=%d unlisted=%d misrouted=%d unstamped=%d p50_us=%d p99_us=%d max_us=%d sent_p50_us=%d"
             + " sent_p99_us=%d delivered_per_s=%.0f protocol_errors=%d resumed=%d%n",
         subscriptions, conversations.size(), measured.size(), expected, delivered,
-        expected - delivered, duplicates, unlisted, unstamped, percentile(fromDue, 50),
+        expected - delivered, duplicates, unlisted, misrouted, unstamped, percentile(fromDue, 50),
         percentile(fromDue, 99), fromDue.isEmpty() ? 0 : fromDue.get(fromDue.size() - 1),
         percentile(fromSent, 50), percentile(fromSent, 99), delivered / window,
         protocolErrors.get(), resumed.get());
@@ -465,6 +476,8 @@ public class W6 {
     final Set<Long> conversations;
     /** messageId -> nanoTime it arrived */
     final Map<Long, Long> received = new ConcurrentHashMap<>();
+    /** messageId -> the conversation of the subscription it arrived on (its id is the latter's) */
+    final Map<Long, Long> arrivedOn = new ConcurrentHashMap<>();
     /** messageId -> {receipt - due, receipt - sent, receipt} in wall-clock us, for wrk's messages */
     final Map<Long, long[]> stamps = new ConcurrentHashMap<>();
     final AtomicInteger duplicates = new AtomicInteger();
@@ -554,6 +567,8 @@ public class W6 {
           if (received.putIfAbsent(messageId, now) != null) {
             duplicates.incrementAndGet();
           } else {
+            Matcher on = SUBSCRIPTION_ID.matcher(message);
+            if (on.find()) arrivedOn.put(messageId, Long.parseLong(on.group(1)));
             Matcher stamp = STAMPS.matcher(message);
             if (stamp.find()) {
               long due = Long.parseLong(stamp.group(1));

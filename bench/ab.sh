@@ -32,6 +32,10 @@ run() { # side op warmup duration -> the result line of bench.sh (its stderr to 
       CONNECTIONS=$CONNECTIONS SQL_CEILING=0 FLOOR=0 SEED=${SEED:-auto} RESULTS=${RESULTS:-bench/results} \
       bench/bench.sh 2>>"${AB_LOG:-/dev/null}" || true; } |
     awk -v op="$op" '$1 == op && !seen { print; seen = 1 }
+      # a run with errors (a fast error is a cheap answer) or a W6 run that lost, duplicated or
+      # misrouted a message has no place in the medians
+      $1 == op && op != "W6" && $6 != 0 { print "ab.sh: " op ": " $6 " errors" > "/dev/stderr"; failed = 1 }
+      $1 == op && op == "W6" && /(lost|duplicates|misrouted) [1-9]/ { print > "/dev/stderr"; failed = 1 }
       /check FAILED/ { print > "/dev/stderr"; failed = 1 }
       END {
         if (!seen) print "ab.sh: no " op " line from bench.sh (AB_LOG has its log)" > "/dev/stderr"
@@ -40,8 +44,8 @@ run() { # side op warmup duration -> the result line of bench.sh (its stderr to 
   # (awk reads to the end: with head -1, bench.sh's next line after W5's (its check) died of
   # SIGPIPE, and under pipefail that ended the A/B at its first run.) bench.sh exits 1 when a
   # check fails, and a W6 run past what the server answers always has unanswered sends: its line
-  # says so, and the A/B goes on. A missing line or a failed W5 check (stock, half-written
-  # orders) ends it.
+  # says so, and the A/B goes on. A missing line, errors, a W6 message lost, duplicated or
+  # misrouted, or a failed W5 check (stock, half-written orders) ends it.
 }
 
 declare -A rps cpu

@@ -287,6 +287,7 @@ class BenchSmokeTests extends ApiTests {
     assertThat(figures)
         .containsEntry("lost", "0")
         .containsEntry("duplicates", "0")
+        .containsEntry("misrouted", "0")
         .containsEntry("send_errors", "0")
         .containsEntry("protocol_errors", "0");
   }

@@ -23,6 +23,8 @@ const cases = [
   ["a message of an unknown type", ['{"type":"connection_init"}', '{"type":"bogus"}'], 4400],
   ["a subscribe before connection_ack", ['{"type":"subscribe","id":"1","payload":{"query":"{__typename}"}}'], 4401],
   ["two connection_init", ['{"type":"connection_init"}', '{"type":"connection_init"}'], 4429],
+  // a token of no live session: 4401, which graphql-ws takes as final (the app signs in again)
+  ["a sessionToken of no session", ['{"type":"connection_init","payload":{"sessionToken":"x.y"}}'], 4401],
 ];
 for (const [name, frames, expected] of cases) {
   const code = await closeCodeAfter(frames);

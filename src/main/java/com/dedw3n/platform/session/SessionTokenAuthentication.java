@@ -63,7 +63,6 @@ final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
     }
     return store
         .find(value)
-        .switchIfEmpty(Mono.error(() -> new BadCredentialsException("No signed-in session")))
         .onErrorResume(
             SessionContextRepository::storeFailure,
             // closed first with a code to retry: the failure then makes spring-graphql close it
@@ -72,6 +71,9 @@ final class SessionTokenAuthentication implements WebSocketGraphQlInterceptor {
                 sockets
                     .close(info.getAttributes(), TRY_AGAIN_LATER)
                     .then(Mono.error(SessionContextRepository.unavailable(e))))
+        // after the store's failures, not before: this refusal is no failure of the store, and
+        // taken for one it was closed with 1013, which graphql-ws retries, where 4401 is final
+        .switchIfEmpty(Mono.error(() -> new BadCredentialsException("No signed-in session")))
         .doOnNext(
             session -> {
               info.getAttributes()

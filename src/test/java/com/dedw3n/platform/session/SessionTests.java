@@ -522,6 +522,24 @@ class SessionTests {
   }
 
   /**
+   * A token that names no live session (signed out, past its lifetime, forged) fails the connection
+   * with 4401, which graphql-ws takes as final: the app signs in again. It was closed with 1013 Try
+   * Again Later, which graphql-ws retries (forever with the README's client settings), and logged
+   * as a failure of the session store at each attempt.
+   */
+  @Test
+  void aTokenOfNoLiveSessionInConnectionInitIsUnauthorized() {
+    Account ann = signUp(a);
+    String token = signInForToken(a, ann);
+    assertThat(data(graphQl(a, bearer(token), "mutation { signOut }", Map.of())).get("signOut"))
+        .isEqualTo(true);
+    for (String dead : List.of(token, "x.y")) {
+      Socket socket = Socket.connect(b, null, dead, "subscription { inbox { cursor } }", Map.of());
+      assertThat(socket.closed()).as(dead).isEqualTo(4401);
+    }
+  }
+
+  /**
    * Waits until both instances read sessions again after Redis came back (the next tests need it).
    */
   static void awaitSessionsBack(Map<String, String> credential) {

@@ -244,12 +244,17 @@ write_data() {
            GROUP BY user_id ORDER BY hashint8(user_id) LIMIT ${W3_USERS:-1000}" |
         tr '|' ' ' >"$WORK/w3.users"
       rm -f "$WORK"/w3-session.*
-      local signed=0
+      # waits for these jobs only: a bare wait would also wait for the server this script started
+      local signing=()
       while read -r id conversations; do
         printf 'session\t%s\t%s\n' "$(sign_in "$id")" "$conversations" >"$WORK/w3-session.$id" &
-        ((++signed % 4 == 0)) && wait
+        signing+=($!)
+        if ((${#signing[@]} == 4)); then
+          wait "${signing[@]}"
+          signing=()
+        fi
       done <"$WORK/w3.users"
-      wait
+      ((${#signing[@]} == 0)) || wait "${signing[@]}"
       cat "$WORK"/w3-session.* >"$file"
       rm -f "$WORK"/w3-session.*
       # a user left without a session would make every request of theirs an error: say so now

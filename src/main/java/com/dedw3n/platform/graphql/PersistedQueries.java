@@ -279,40 +279,27 @@ final class PersistedQueries {
           "PERSISTED_QUERY_NOT_FOUND",
           "PersistedQueryNotFound");
     }
+    Mono<String> found = automatic.find(id);
     if (settings.safelist()) {
       // an app's form of a registered operation, kept when the app sent it in full; checked
       // again here, since the store may hold documents of the time before safelist mode
-      return automatic
-          .find(id)
-          .filter(trusted::registers)
-          .map(
-              document -> {
-                body.put("query", document);
-                return cacheable(exchange, body, byGet);
-              })
-          .switchIfEmpty(
-              Mono.error(
-                  () ->
-                      new Refused(
-                          HttpStatus.NOT_FOUND,
-                          ErrorKind.NOT_FOUND,
-                          "PERSISTED_QUERY_NOT_FOUND",
-                          "PersistedQueryNotFound")));
+      found = found.filter(trusted::registers);
     }
-    return automatic
-        .find(id)
+    // Apollo's protocol: the message is what its clients look for; 200 so that no client takes it
+    // for a server that does not support persisted queries (in safelist mode, 404 as for any id
+    // that no registered operation has)
+    HttpStatus unknown = settings.safelist() ? HttpStatus.NOT_FOUND : HttpStatus.OK;
+    return found
         .map(
             document -> {
               body.put("query", document);
               return cacheable(exchange, body, byGet);
             })
         .switchIfEmpty(
-            // Apollo's protocol: the message is what its clients look for; 200 so that no client
-            // takes it for a server that does not support persisted queries
             Mono.error(
                 () ->
                     new Refused(
-                        HttpStatus.OK,
+                        unknown,
                         ErrorKind.NOT_FOUND,
                         "PERSISTED_QUERY_NOT_FOUND",
                         "PersistedQueryNotFound")));

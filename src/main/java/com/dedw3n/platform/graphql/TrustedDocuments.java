@@ -1,5 +1,7 @@
 package com.dedw3n.platform.graphql;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import graphql.ExecutionInput;
 import graphql.ParseAndValidate;
 import graphql.ParseAndValidateResult;
@@ -51,6 +53,17 @@ public final class TrustedDocuments {
   /** The registered operations' {@link #clientForm}s. */
   private final Set<String> clientForms = new HashSet<>();
 
+  /**
+   * {@link #registers}' answers by text (bounded by its characters): in safelist mode an app's form
+   * of an operation comes with every request, or is found by its hash for every request, and was
+   * parsed and printed again each time.
+   */
+  private final Cache<String, Boolean> verdicts =
+      Caffeine.newBuilder()
+          .maximumWeight(1_000_000)
+          .<String, Boolean>weigher((text, verdict) -> text.length())
+          .build();
+
   private final long maxCost;
 
   @Autowired
@@ -98,8 +111,12 @@ public final class TrustedDocuments {
     if (byId.containsKey(PersistedQueryManifest.sha256(document))) {
       return true;
     }
-    String form = clientForm(document);
-    return form != null && clientForms.contains(form);
+    return verdicts.get(
+        document,
+        text -> {
+          String form = clientForm(text);
+          return form != null && clientForms.contains(form);
+        });
   }
 
   /**

@@ -461,20 +461,17 @@ class PersistedQueryTests extends ApiTests {
         .isNotNull();
     // the link's first request: the hash alone, not known yet, answered with the message that
     // urql's persistedExchange (and Apollo Client before 3.8) send the document on
-    assertRefused(
-        () ->
-            safelist.resolve(
-                exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false),
-        404,
-        "PERSISTED_QUERY_NOT_FOUND");
-    try {
-      safelist
-          .resolve(exchange(), safelist.read(bytes(Map.of("extensions", persisted(hash)))), false)
-          .block();
-      throw new AssertionError("not refused");
-    } catch (PersistedQueries.Refused e) {
-      assertThat(e.getMessage()).isEqualTo("PersistedQueryNotFound");
-    }
+    assertThat(
+            assertRefused(
+                    () ->
+                        safelist.resolve(
+                            exchange(),
+                            safelist.read(bytes(Map.of("extensions", persisted(hash)))),
+                            false),
+                    404,
+                    "PERSISTED_QUERY_NOT_FOUND")
+                .getMessage())
+        .isEqualTo("PersistedQueryNotFound");
     // its second: the document with its hash, which runs and is kept by that hash
     assertThat(
             safelist
@@ -532,7 +529,8 @@ class PersistedQueryTests extends ApiTests {
         clientAddress);
   }
 
-  private static void assertRefused(
+  /** Asserts the resolution is refused with this status and code; answers the refusal. */
+  private static PersistedQueries.Refused assertRefused(
       java.util.function.Supplier<reactor.core.publisher.Mono<?>> resolution,
       int status,
       String code) {
@@ -546,6 +544,7 @@ class PersistedQueryTests extends ApiTests {
     var refused = (PersistedQueries.Refused) refusal;
     assertThat(refused.status.value()).isEqualTo(status);
     assertThat(refused.error.code()).isEqualTo(code);
+    return refused;
   }
 
   private static MockServerWebExchange exchange() {

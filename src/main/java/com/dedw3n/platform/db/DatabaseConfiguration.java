@@ -101,11 +101,12 @@ class DatabaseConfiguration {
     ConnectionFactory driver =
         new ContextFreeConnectionFactory(
             ConnectionFactories.get(options.build()), counter, durations);
+    Duration sweep = WarmPool.sweepInterval(pool.getMaxIdleTime());
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(driver)
             .name("dedw3n")
-            // warm from the start with the connections kept warm (Boot's initial-size, 10, would
-            // open the whole pool at once)
+            // the minimum, not Boot's initial-size (10, the whole pool), is what WarmPool keeps
+            // open
             .initialSize(pool.getMinIdle())
             .minIdle(pool.getMinIdle())
             .maxSize(pool.getMaxSize())
@@ -117,7 +118,7 @@ class DatabaseConfiguration {
             .acquireRetry(pool.getAcquireRetry())
             .validationDepth(pool.getValidationDepth())
             // idle connections are evicted by a background sweep, not only when next acquired
-            .backgroundEvictionInterval(Duration.ofSeconds(10))
+            .backgroundEvictionInterval(sweep)
             // retired by idle time and age as r2dbc-pool does, and after dedw3n.db.max-uses uses
             .customizer(
                 builder ->
@@ -127,6 +128,7 @@ class DatabaseConfiguration {
     if (StringUtils.hasText(pool.getValidationQuery())) {
       config.validationQuery(pool.getValidationQuery());
     }
-    return new ConnectionPool(config.build());
+    // the minimum reopened within half a sweep of the sweep retiring it
+    return new WarmPool(config.build(), sweep.dividedBy(2));
   }
 }

@@ -8,8 +8,8 @@ import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 
 /**
- * Pools of one connection of a test's own, built as the server builds its pool, so that nothing
- * else uses the connection between the test's statements.
+ * Pools of one connection (or a few) of a test's own, built as the server builds its pool, so that
+ * nothing else uses the connections between the test's statements.
  */
 final class PoolsOfOne {
 
@@ -35,20 +35,34 @@ final class PoolsOfOne {
 
   /** One connection to the server's database, retired after {@code maxUses} (0: no limit). */
   static ConnectionPool pool(R2dbcProperties settings, int maxUses, StatementDurations durations) {
+    return pool(settings, 0, 1, settings.getPool().getMaxIdleTime(), maxUses, durations);
+  }
+
+  /**
+   * A pool of its own of {@code min} to {@code max} connections, idle ones retired after {@code
+   * maxIdleTime}.
+   */
+  static ConnectionPool pool(
+      R2dbcProperties settings,
+      int min,
+      int max,
+      Duration maxIdleTime,
+      int maxUses,
+      StatementDurations durations) {
     R2dbcProperties one = new R2dbcProperties();
     one.setUrl(settings.getUrl());
     one.setUsername(settings.getUsername());
     one.setPassword(settings.getPassword());
     one.getProperties().putAll(settings.getProperties());
     R2dbcProperties.Pool pool = settings.getPool();
-    one.getPool().setMaxIdleTime(pool.getMaxIdleTime());
+    one.getPool().setMaxIdleTime(maxIdleTime);
     one.getPool().setMaxLifeTime(pool.getMaxLifeTime());
     one.getPool().setMaxAcquireTime(pool.getMaxAcquireTime());
     one.getPool().setMaxCreateConnectionTime(pool.getMaxCreateConnectionTime());
     one.getPool().setMaxValidationTime(pool.getMaxValidationTime());
     one.getPool().setValidationQuery(pool.getValidationQuery());
-    one.getPool().setMaxSize(1);
-    one.getPool().setMinIdle(0);
+    one.getPool().setMaxSize(max);
+    one.getPool().setMinIdle(min);
     DatabaseLimits limits =
         new DatabaseLimits(
             LIMITS.statementTimeout(),

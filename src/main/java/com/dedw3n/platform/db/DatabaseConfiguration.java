@@ -101,6 +101,10 @@ class DatabaseConfiguration {
     ConnectionFactory driver =
         new ContextFreeConnectionFactory(
             ConnectionFactories.get(options.build()), counter, durations);
+    // Boot leaves max-life-time unset (null) by default: r2dbc-pool reads that as no limit, and so
+    // must the retirement rule, which the pool consults on every release
+    Duration maxLifeTime =
+        pool.getMaxLifeTime() == null ? Duration.ofMillis(-1) : pool.getMaxLifeTime();
     Duration sweep = WarmPool.sweepInterval(pool.getMaxIdleTime());
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(driver)
@@ -113,7 +117,7 @@ class DatabaseConfiguration {
             .maxIdleTime(pool.getMaxIdleTime())
             .maxAcquireTime(pool.getMaxAcquireTime())
             .maxCreateConnectionTime(pool.getMaxCreateConnectionTime())
-            .maxLifeTime(pool.getMaxLifeTime())
+            .maxLifeTime(maxLifeTime)
             .maxValidationTime(pool.getMaxValidationTime())
             .acquireRetry(pool.getAcquireRetry())
             .validationDepth(pool.getValidationDepth())
@@ -124,11 +128,15 @@ class DatabaseConfiguration {
                 builder ->
                     builder.evictionPredicate(
                         new ConnectionRetirement(
-                            pool.getMaxIdleTime(), pool.getMaxLifeTime(), limits.maxUses())));
+                            pool.getMaxIdleTime(), maxLifeTime, limits.maxUses())));
     if (StringUtils.hasText(pool.getValidationQuery())) {
       config.validationQuery(pool.getValidationQuery());
     }
+    if (pool.getMaxIdleTime().isZero() || maxLifeTime.isZero()) {
+      // every connection is closed as it is released: none could be kept warm
+      return new ConnectionPool(config.build());
+    }
     // the minimum reopened within half a sweep of the sweep retiring it
-    return new WarmPool(config.build(), sweep.dividedBy(2));
+    return new WarmPool(config.build(), pool.getMinIdle(), sweep.dividedBy(2));
   }
 }

@@ -108,6 +108,30 @@ class ConnectionRetirementTests extends ApiTests {
     }
   }
 
+  /**
+   * Boot leaves max-life-time unset (null), which r2dbc-pool reads as no limit: the retirement rule
+   * read it as a duration, failed on each release, and the connection was never given back.
+   */
+  @Test
+  void aPoolWithoutAMaximumLifetimeTakesItsConnectionsBack() {
+    ConnectionPool connections =
+        PoolsOfOne.pool(
+            settings,
+            0,
+            1,
+            settings.getPool().getMaxIdleTime(),
+            null,
+            0,
+            PoolsOfOne.durations(settings));
+    try {
+      DatabaseClient client = DatabaseClient.create(connections);
+      int first = backend(client);
+      assertThat(backend(client)).as("the one connection, given back and reused").isEqualTo(first);
+    } finally {
+      connections.dispose();
+    }
+  }
+
   private static int backend(DatabaseClient client) {
     return client
         .sql("SELECT pg_backend_pid()")

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.tracing.Tracer;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 
@@ -35,18 +36,26 @@ final class PoolsOfOne {
 
   /** One connection to the server's database, retired after {@code maxUses} (0: no limit). */
   static ConnectionPool pool(R2dbcProperties settings, int maxUses, StatementDurations durations) {
-    return pool(settings, 0, 1, settings.getPool().getMaxIdleTime(), maxUses, durations);
+    return pool(
+        settings,
+        0,
+        1,
+        settings.getPool().getMaxIdleTime(),
+        settings.getPool().getMaxLifeTime(),
+        maxUses,
+        durations);
   }
 
   /**
    * A pool of its own of {@code min} to {@code max} connections, idle ones retired after {@code
-   * maxIdleTime}.
+   * maxIdleTime}, every one after {@code maxLifeTime} (null: Boot's default, unset).
    */
   static ConnectionPool pool(
       R2dbcProperties settings,
       int min,
       int max,
       Duration maxIdleTime,
+      @Nullable Duration maxLifeTime,
       int maxUses,
       StatementDurations durations) {
     R2dbcProperties one = new R2dbcProperties();
@@ -56,7 +65,7 @@ final class PoolsOfOne {
     one.getProperties().putAll(settings.getProperties());
     R2dbcProperties.Pool pool = settings.getPool();
     one.getPool().setMaxIdleTime(maxIdleTime);
-    one.getPool().setMaxLifeTime(pool.getMaxLifeTime());
+    one.getPool().setMaxLifeTime(maxLifeTime);
     one.getPool().setMaxAcquireTime(pool.getMaxAcquireTime());
     one.getPool().setMaxCreateConnectionTime(pool.getMaxCreateConnectionTime());
     one.getPool().setMaxValidationTime(pool.getMaxValidationTime());

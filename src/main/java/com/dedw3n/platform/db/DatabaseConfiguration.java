@@ -8,6 +8,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.r2dbc.spi.Option;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
 import org.springframework.context.annotation.Bean;
@@ -101,11 +102,12 @@ class DatabaseConfiguration {
     ConnectionFactory driver =
         new ContextFreeConnectionFactory(
             ConnectionFactories.get(options.build()), counter, durations);
-    // Boot leaves max-life-time unset (null) by default: r2dbc-pool reads that as no limit, and so
-    // must the retirement rule, which the pool consults on every release
-    Duration maxLifeTime =
-        pool.getMaxLifeTime() == null ? Duration.ofMillis(-1) : pool.getMaxLifeTime();
-    Duration sweep = WarmPool.sweepInterval(pool.getMaxIdleTime());
+    // Boot leaves max-life-time unset (null) by default, and a blank setting unsets either:
+    // r2dbc-pool reads null as no limit, and so must the retirement rule, which the pool consults
+    // on every release
+    Duration maxIdleTime = noLimitIfUnset(pool.getMaxIdleTime());
+    Duration maxLifeTime = noLimitIfUnset(pool.getMaxLifeTime());
+    Duration sweep = WarmPool.sweepInterval(maxIdleTime);
     ConnectionPoolConfiguration.Builder config =
         ConnectionPoolConfiguration.builder(driver)
             .name("dedw3n")
@@ -114,7 +116,7 @@ class DatabaseConfiguration {
             .initialSize(pool.getMinIdle())
             .minIdle(pool.getMinIdle())
             .maxSize(pool.getMaxSize())
-            .maxIdleTime(pool.getMaxIdleTime())
+            .maxIdleTime(maxIdleTime)
             .maxAcquireTime(pool.getMaxAcquireTime())
             .maxCreateConnectionTime(pool.getMaxCreateConnectionTime())
             .maxLifeTime(maxLifeTime)
@@ -127,16 +129,19 @@ class DatabaseConfiguration {
             .customizer(
                 builder ->
                     builder.evictionPredicate(
-                        new ConnectionRetirement(
-                            pool.getMaxIdleTime(), maxLifeTime, limits.maxUses())));
+                        new ConnectionRetirement(maxIdleTime, maxLifeTime, limits.maxUses())));
     if (StringUtils.hasText(pool.getValidationQuery())) {
       config.validationQuery(pool.getValidationQuery());
     }
-    if (pool.getMaxIdleTime().isZero() || maxLifeTime.isZero()) {
+    if (maxIdleTime.isZero() || maxLifeTime.isZero()) {
       // every connection is closed as it is released: none could be kept warm
       return new ConnectionPool(config.build());
     }
     // the minimum reopened within half a sweep of the sweep retiring it
     return new WarmPool(config.build(), pool.getMinIdle(), sweep.dividedBy(2));
+  }
+
+  private static Duration noLimitIfUnset(@Nullable Duration limit) {
+    return limit == null ? Duration.ofMillis(-1) : limit;
   }
 }

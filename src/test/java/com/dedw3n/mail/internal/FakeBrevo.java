@@ -157,6 +157,8 @@ public final class FakeBrevo implements AutoCloseable {
   @Override
   public void close() {
     server.disposeNow();
-    loop.dispose();
+    // stopped before close() returns, as FakeStripe's: a background stop's late failure would be
+    // logged into whatever test runs next
+    loop.disposeLater(Duration.ZERO, Duration.ofSeconds(10)).block();
   }
 }

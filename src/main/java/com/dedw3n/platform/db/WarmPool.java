@@ -68,9 +68,10 @@ final class WarmPool extends ConnectionPool {
   private Mono<Void> refill() {
     return Mono.defer(
             () -> {
-              PoolMetrics now = getMetrics().orElse(null);
+              // r2dbc-pool's pool always has metrics (reactor-pool's is instrumented)
+              PoolMetrics now = getMetrics().orElseThrow();
               // an idle connection is warm already, and taking it would restart its idle time
-              if (now == null || now.idleSize() > 0 || now.allocatedSize() >= minimum) {
+              if (now.idleSize() > 0 || now.allocatedSize() >= minimum) {
                 return Mono.<Void>empty();
               }
               return Mono.usingWhen(create(), opened -> Mono.<Void>empty(), Connection::close);

@@ -234,6 +234,66 @@ class FederationTests extends ApiTests {
   }
 
   /**
+   * A router resolves a page of references in one request; one malformed id among them is refused
+   * at its own index, and its neighbours, of its type too, resolve in their one statement a type
+   * (the batch failed as a whole before: every product of the page was null). Errors of the batch
+   * itself keep the index of their representation in the request.
+   */
+  @Test
+  void aMalformedIdIsRefusedAloneAndItsNeighboursResolve() {
+    var ben = signUp("Ben");
+    long first =
+        insert(
+            "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock) VALUES ($1, 'fed', 'First', 100, 'USD', 5) RETURNING id",
+            ben.id());
+    long second =
+        insert(
+            "INSERT INTO products (seller_id, category, title, price_amount, price_currency, stock) VALUES ($1, 'fed', 'Second', 100, 'USD', 5) RETURNING id",
+            ben.id());
+    List<Map<String, Object>> representations =
+        List.of(
+            rep("Product", String.valueOf(first)),
+            rep("Product", "not-a-number"),
+            rep("User", ben.id()),
+            rep("Product", String.valueOf(second)),
+            rep("NoSuchEntity", "1"));
+    long sent =
+        statementsOf(
+            () ->
+                anonymous()
+                    .documentName("entities")
+                    .variable("representations", representations)
+                    .execute());
+    var response =
+        anonymous().documentName("entities").variable("representations", representations).execute();
+
+    response
+        .errors()
+        .satisfy(
+            errors ->
+                assertThat(errors)
+                    .extracting(e -> e.getPath() + " " + e.getErrorType() + " " + e.getMessage())
+                    .containsExactlyInAnyOrder(
+                        "_entities[1] BAD_REQUEST id is not a valid id: 'not-a-number'",
+                        "_entities[4] INTERNAL_ERROR No entity fetcher"))
+        .path("_entities[0].title")
+        .entity(String.class)
+        .isEqualTo("First")
+        .path("_entities[1]")
+        .valueIsNull()
+        .path("_entities[2].id")
+        .entity(String.class)
+        .isEqualTo(ben.id())
+        .path("_entities[3].title")
+        .entity(String.class)
+        .isEqualTo("Second")
+        .path("_entities[4]")
+        .valueIsNull();
+    // products (1), users (1), the products' seller through the users loader (1)
+    assertThat(sent).isLessThanOrEqualTo(3);
+  }
+
+  /**
    * A representation that is not an object (federation-jvm's _Any takes anything) is the client's
    * mistake, refused before anything executes: it was an internal error, logged at ERROR.
    */

@@ -1,8 +1,13 @@
 package com.dedw3n.platform.graphql;
 
+import com.apollographql.federation.graphqljava._Entity;
 import graphql.execution.SubscriptionExecutionStrategy;
 import graphql.execution.instrumentation.Instrumentation;
 import graphql.scalars.ExtendedScalars;
+import graphql.schema.DataFetcher;
+import graphql.schema.FieldCoordinates;
+import graphql.schema.GraphQLCodeRegistry;
+import graphql.schema.GraphQLSchema;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -141,16 +146,29 @@ class GraphQlConfiguration {
 
   /**
    * Adds {@code _service} and {@code _entities}, resolved through the entity mappings, with
-   * representations that must be objects ({@link ObjectRepresentations}).
+   * representations that must be objects ({@link ObjectRepresentations}), a malformed id refused on
+   * its own ({@link RepresentationIds}).
    */
   @Bean
   GraphQlSourceBuilderCustomizer federation(FederationSchemaFactory federation) {
     return builder ->
         builder.schemaFactory(
-            (registry, wiring) ->
-                federation
-                    .createSchemaTransformer(registry, wiring)
-                    .coercingForAny(new ObjectRepresentations())
-                    .build());
+            (registry, wiring) -> {
+              GraphQLSchema schema =
+                  federation
+                      .createSchemaTransformer(registry, wiring)
+                      .coercingForAny(new ObjectRepresentations())
+                      .build();
+              FieldCoordinates entities =
+                  FieldCoordinates.coordinates(schema.getQueryType().getName(), _Entity.fieldName);
+              GraphQLCodeRegistry codes = schema.getCodeRegistry();
+              DataFetcher<?> fetcher =
+                  codes.getDataFetcher(entities, schema.getQueryType().getField(_Entity.fieldName));
+              return schema.transform(
+                  s ->
+                      s.codeRegistry(
+                          codes.transform(
+                              c -> c.dataFetcher(entities, new RepresentationIds(fetcher)))));
+            });
   }
 }

@@ -16,7 +16,8 @@ class ClientAddressTests {
               List.of(),
               List.of("127.0.0.0/8", "10.0.0.0/8", "::1/128"),
               Duration.ZERO,
-              Duration.ofSeconds(10)));
+              Duration.ofSeconds(10),
+              Duration.ofSeconds(30)));
 
   private static HttpHeaders forwarded(String value) {
     HttpHeaders headers = new HttpHeaders();
@@ -69,7 +70,11 @@ class ClientAddressTests {
     var mapped =
         new ClientAddress(
             new WebSettings(
-                List.of(), List.of("::ffff:10.0.0.0/104"), Duration.ZERO, Duration.ofSeconds(10)));
+                List.of(),
+                List.of("::ffff:10.0.0.0/104"),
+                Duration.ZERO,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(30)));
     assertThat(mapped.of(proxy, forwarded("198.51.100.9, ::ffff:10.0.0.7")))
         .isEqualTo("198.51.100.9");
   }

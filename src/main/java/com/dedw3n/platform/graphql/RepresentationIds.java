@@ -7,7 +7,7 @@ import graphql.execution.DataFetcherResult;
 import graphql.execution.ExecutionStepInfo;
 import graphql.schema.DataFetcher;
 import graphql.schema.DataFetchingEnvironment;
-import graphql.schema.DataFetchingEnvironmentImpl;
+import graphql.schema.DelegatingDataFetchingEnvironment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,13 +58,7 @@ final class RepresentationIds implements DataFetcher<Object> {
     if (refused.isEmpty()) {
       return entities.get(env); // the usual case: nothing to take apart
     }
-    Map<String, Object> arguments = new HashMap<>(env.getArguments());
-    arguments.put(_Entity.argumentName, wellFormed);
-    Object batch =
-        entities.get(
-            DataFetchingEnvironmentImpl.newDataFetchingEnvironment(env)
-                .arguments(arguments)
-                .build());
+    Object batch = entities.get(withRepresentations(env, wellFormed));
     int count = representations.size();
     return Mono.from(toPublisher(batch))
         .map(result -> merge(result, indexes, count, refused, env.getExecutionStepInfo()));
@@ -100,8 +94,8 @@ final class RepresentationIds implements DataFetcher<Object> {
     for (int i = 0; i < count; i++) {
       entities.add(null);
     }
-    List<Object> resolved = batch.getData();
-    for (int i = 0; i < resolved.size(); i++) {
+    List<Object> resolved = batch.getData() == null ? List.of() : batch.getData();
+    for (int i = 0; i < resolved.size() && i < indexes.size(); i++) {
       entities.set(indexes.get(i), resolved.get(i));
     }
     List<GraphQLError> errors = new ArrayList<>(refused);
@@ -133,12 +127,49 @@ final class RepresentationIds implements DataFetcher<Object> {
         .build();
   }
 
+  /**
+   * The field's environment with only these representations. Delegating, not copied: graphql-java's
+   * copy builder takes its own implementation only, and an instrumentation may hand another.
+   */
+  private static DataFetchingEnvironment withRepresentations(
+      DataFetchingEnvironment env, List<Map<String, Object>> representations) {
+    Map<String, Object> arguments = new HashMap<>(env.getArguments());
+    arguments.put(_Entity.argumentName, representations);
+    return new DelegatingDataFetchingEnvironment(env) {
+      @Override
+      public Map<String, Object> getArguments() {
+        return arguments;
+      }
+
+      @Override
+      public boolean containsArgument(String name) {
+        return arguments.containsKey(name);
+      }
+
+      @Override
+      @SuppressWarnings("unchecked")
+      public <T> @Nullable T getArgument(String name) {
+        return (T) arguments.get(name);
+      }
+
+      @Override
+      @SuppressWarnings("unchecked")
+      public <T> T getArgumentOrDefault(String name, T defaultValue) {
+        return (T) arguments.getOrDefault(name, defaultValue);
+      }
+    };
+  }
+
   /** The field's environment at the request's index i, for the error's path. */
   private static DataFetchingEnvironment at(DataFetchingEnvironment env, int i) {
     ExecutionStepInfo field = env.getExecutionStepInfo();
-    return DataFetchingEnvironmentImpl.newDataFetchingEnvironment(env)
-        .executionStepInfo(
-            ExecutionStepInfo.newExecutionStepInfo(field).path(field.getPath().segment(i)).build())
-        .build();
+    ExecutionStepInfo element =
+        ExecutionStepInfo.newExecutionStepInfo(field).path(field.getPath().segment(i)).build();
+    return new DelegatingDataFetchingEnvironment(env) {
+      @Override
+      public ExecutionStepInfo getExecutionStepInfo() {
+        return element;
+      }
+    };
   }
 }

@@ -77,6 +77,7 @@ class GraphQlHttpGuard implements WebFilter {
   private final PathPattern endpoint;
 
   private final int maxBodyBytes;
+  private final Duration bodyTimeout;
   private final WebSocketShutdown shutdown;
   private final SessionContextRepository sessions;
   private final CorsConfiguration origins = new CorsConfiguration();
@@ -103,6 +104,7 @@ class GraphQlHttpGuard implements WebFilter {
     this.persisted = persisted;
     this.json = json;
     this.maxBodyBytes = settings.maxBodyBytes();
+    this.bodyTimeout = settings.bodyTimeout();
     this.origins.setAllowedOriginPatterns(web.allowedOrigins());
     // one origin policy for HTTP and WebSocket: listed origins may call with credentials
     this.origins.setAllowCredentials(true);
@@ -185,6 +187,8 @@ class GraphQlHttpGuard implements WebFilter {
           "The request body must be JSON (Content-Type: application/json).");
     }
     return DataBufferUtils.join(request.getBody(), maxBodyBytes)
+        // only the body's arrival: what executes after it has its own deadline
+        .timeout(bodyTimeout, Mono.error(BodyTooSlow::new))
         .map(PersistedQueries::bytes)
         .defaultIfEmpty(NO_BODY)
         .flatMap(
@@ -209,7 +213,17 @@ class GraphQlHttpGuard implements WebFilter {
                 problem(
                     exchange,
                     HttpStatus.PAYLOAD_TOO_LARGE,
-                    "The request body is larger than " + maxBodyBytes + " bytes."));
+                    "The request body is larger than " + maxBodyBytes + " bytes."))
+        .onErrorResume(
+            BodyTooSlow.class,
+            e -> {
+              // the rest of the body may still be on its way: the connection ends with the answer
+              exchange.getResponse().getHeaders().setConnection("close");
+              return problem(
+                  exchange,
+                  HttpStatus.REQUEST_TIMEOUT,
+                  "The request body did not arrive within " + bodyTimeout.toSeconds() + " s.");
+            });
   }
 
   /**
@@ -408,5 +422,12 @@ class GraphQlHttpGuard implements WebFilter {
       events |= type.isCompatibleWith(MediaType.TEXT_EVENT_STREAM);
     }
     return events;
+  }
+
+  /** A body that did not arrive within {@code bodyTimeout}: the client's doing, no stack. */
+  private static final class BodyTooSlow extends RuntimeException {
+    BodyTooSlow() {
+      super("request body too slow", null, false, false);
+    }
   }
 }

@@ -29,7 +29,7 @@ class DroppedErrors {
 
   static void dropped(Throwable error) {
     if (DisconnectedClientHelper.isClientDisconnectedException(error)
-        // a body that stopped arriving or came too slowly (RequestReadTimeout): the client's too
+        // a body that stopped arriving (RequestReadTimeout): the client's doing too
         || StalledRequests.isReadTimeout(error)) {
       if (log.isDebugEnabled()) {
         log.debug("The client went away before its response was written: " + error);

@@ -8,11 +8,11 @@ import reactor.netty.http.server.HttpServer;
  * Closes the connection of a request whose body stops arriving: Reactor Netty waits for it without
  * end, and the GraphQL guard holds what came (up to the 256 KB body limit, in pooled direct memory)
  * until it is complete, so a few hundred clients that stop halfway would hold the server's direct
- * memory. Two limits, both on reading one request only: its body may go {@code read-timeout} (10 s)
- * without a byte, and may take {@code request-timeout} (30 s) in all, so that a byte every 9 s
- * cannot hold the buffers either (30 s reads the 256 KiB limit at 9 KB/s; the API's requests are a
- * few KB, uploads go to storage directly). Neither runs once the request has arrived: a slow
- * response, a WebSocket or an event stream is not cut.
+ * memory. The timeout runs between reads of one request's body only: a slow upload that keeps
+ * sending is not cut, and WebSockets and event streams, whose requests end before they stream, are
+ * not touched. A limit on a body's whole arrival is the GraphQL endpoint's own ({@code
+ * dedw3n.graphql.body-timeout}), not Reactor Netty's server-wide {@code requestTimeout}, which
+ * would also cut the local media store's uploads (up to 200 MiB, streamed to disk).
  */
 @Component
 class RequestReadTimeout implements NettyServerCustomizer {
@@ -25,6 +25,6 @@ class RequestReadTimeout implements NettyServerCustomizer {
 
   @Override
   public HttpServer apply(HttpServer server) {
-    return server.readTimeout(settings.readTimeout()).requestTimeout(settings.requestTimeout());
+    return server.readTimeout(settings.readTimeout());
   }
 }

@@ -12,10 +12,10 @@ import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
 
 /**
- * A request whose body stopped arriving, or did not arrive in time ({@link RequestReadTimeout}):
- * the client's doing, answered 408 on a connection Reactor Netty is closing, and logged at DEBUG.
- * Without this, Boot's error handler (order -1) answered it as a 500 and logged it at ERROR, so
- * anyone could fill the log and the 5xx count by sending half a body.
+ * A request whose body stopped arriving ({@link RequestReadTimeout}): the client's doing, answered
+ * 408 on a connection Reactor Netty is closing, and logged at DEBUG. Without this, Boot's error
+ * handler (order -1) answered it as a 500 and logged it at ERROR, so anyone could fill the log and
+ * the 5xx count by sending half a body.
  */
 @Component
 @Order(-2)
@@ -35,13 +35,9 @@ class StalledRequests implements WebExceptionHandler {
     return exchange.getResponse().setComplete().onErrorResume(e -> Mono.empty());
   }
 
-  /** Reactor Netty's error for a request not read within its request timeout: not public. */
-  private static final String REQUEST_TIMEOUT = "reactor.netty.http.server.RequestTimeoutException";
-
   static boolean isReadTimeout(@Nullable Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof ReadTimeoutException
-          || cause.getClass().getName().equals(REQUEST_TIMEOUT)) {
+      if (cause instanceof ReadTimeoutException) {
         return true;
       }
       if (cause.getCause() == cause) {

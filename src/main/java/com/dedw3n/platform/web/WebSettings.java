@@ -18,14 +18,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param readTimeout how long a request's body may go without a byte before its connection is
  *     closed (a client that stops halfway would otherwise hold the buffers of what it sent for as
  *     long as it keeps the connection open)
- * @param requestTimeout how long a request's body may take to arrive in all, however it trickles
- *     in: a client that sends a byte every few seconds stays under {@code readTimeout} for as long
- *     as its body lasts (256 KiB: days)
  */
 @ConfigurationProperties("dedw3n.web")
 public record WebSettings(
     List<String> allowedOrigins,
     List<String> trustedProxies,
     @DefaultValue("5s") Duration drainDelay,
-    @DefaultValue("10s") Duration readTimeout,
-    @DefaultValue("30s") Duration requestTimeout) {}
+    @DefaultValue("10s") Duration readTimeout) {}

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.dedw3n.ApiTests;
 import com.dedw3n.BlockingCalls;
 import io.r2dbc.pool.ConnectionPool;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,10 +16,13 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.graphql.execution.RuntimeWiringConfigurer;
@@ -28,8 +35,8 @@ import reactor.core.publisher.Mono;
 /**
  * Deadlines, the response size limit and the gateway-only {@code _service}, on a server of their
  * own with tight settings (one heavy request, from a cost of 2, and one light executing at once,
- * 300 ms in the queue, 1 s to execute, 40 KiB responses) and a test-only field that runs {@code
- * pg_sleep} in PostgreSQL.
+ * 300 ms in the queue, 1 s to execute, 40 KiB responses, 3 s for a request's body to arrive) and a
+ * test-only field that runs {@code pg_sleep} in PostgreSQL.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -40,6 +47,7 @@ import reactor.core.publisher.Mono;
       "dedw3n.graphql.limits.queue-timeout=300ms",
       "dedw3n.graphql.limits.execution-timeout=1s",
       "dedw3n.graphql.limits.max-response-size=40KB",
+      "dedw3n.graphql.body-timeout=3s",
       "dedw3n.graphql.limits.service-open=false",
       "dedw3n.graphql.limits.gateway-secret=" + ProtectionTests.SECRET,
       "dedw3n.budgets.enabled=false"
@@ -206,6 +214,59 @@ class ProtectionTests extends ApiTests {
             .bodyToFlux(String.class)
             .blockFirst(Duration.ofSeconds(30));
     assertThat(event).contains("RESPONSE_TOO_LARGE").doesNotContain("zzzz");
+  }
+
+  /**
+   * A body trickling in a byte every 500 ms stays under the 10 s gap limit for as long as it lasts
+   * (here 1,000 bytes: 8 minutes), holding the buffers of what it sent; it is answered 408 at the
+   * body limit, its connection closed, as the client's doing (no ERROR line). Before the limit, the
+   * test's 20 s of trickle ended with the connection still open.
+   */
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void aBodyThatTricklesInIsAnswered408AtTheBodyLimit(CapturedOutput output) throws Exception {
+    int logBefore = output.getOut().length();
+    try (var socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(500);
+      var out = socket.getOutputStream();
+      var in = socket.getInputStream();
+      out.write(
+          ("POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                  + "Content-Length: 1000\r\n\r\n{\"query\":\"{ __typename }\", \"x\":\"")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      long started = System.nanoTime();
+      var answer = new ByteArrayOutputStream();
+      boolean closed = false;
+      while (!closed && Duration.ofNanos(System.nanoTime() - started).toSeconds() < 20) {
+        try {
+          out.write('x');
+          out.flush();
+        } catch (IOException reset) {
+          closed = true; // the server closed first and the kernel said so
+          break;
+        }
+        try {
+          int n;
+          while ((n = in.read()) >= 0) {
+            answer.write(n);
+          }
+          closed = true;
+        } catch (SocketTimeoutException quiet) {
+          // nothing more for now: trickle on
+        } catch (IOException reset) {
+          closed = true;
+        }
+      }
+      Duration lasted = Duration.ofNanos(System.nanoTime() - started);
+      assertThat(closed).as("connection closed").isTrue();
+      assertThat(lasted).isGreaterThan(Duration.ofMillis(2_500)).isLessThan(Duration.ofSeconds(8));
+      assertThat(answer.toString(StandardCharsets.UTF_8))
+          .startsWith("HTTP/1.1 408")
+          .contains("The request body did not arrive within 3 s.");
+    }
+    Thread.sleep(300); // let a late log line land
+    assertThat(output.getOut().substring(logBefore)).doesNotContain(" ERROR ");
   }
 
   @Test

@@ -16,8 +16,7 @@ class ClientAddressTests {
               List.of(),
               List.of("127.0.0.0/8", "10.0.0.0/8", "::1/128"),
               Duration.ZERO,
-              Duration.ofSeconds(10),
-              Duration.ofSeconds(30)));
+              Duration.ofSeconds(10)));
 
   private static HttpHeaders forwarded(String value) {
     HttpHeaders headers = new HttpHeaders();
@@ -70,11 +69,7 @@ class ClientAddressTests {
     var mapped =
         new ClientAddress(
             new WebSettings(
-                List.of(),
-                List.of("::ffff:10.0.0.0/104"),
-                Duration.ZERO,
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(30)));
+                List.of(), List.of("::ffff:10.0.0.0/104"), Duration.ZERO, Duration.ofSeconds(10)));
     assertThat(mapped.of(proxy, forwarded("198.51.100.9, ::ffff:10.0.0.7")))
         .isEqualTo("198.51.100.9");
   }

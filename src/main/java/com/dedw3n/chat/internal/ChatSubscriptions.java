@@ -322,6 +322,16 @@ class ChatSubscriptions implements DisposableBean {
             + " the last message you received.");
   }
 
+  /** Whether a subscriber here follows the conversation: its feed is open (for diagnostics). */
+  boolean follows(long conversationId) {
+    return conversationFeeds.containsKey(conversationId);
+  }
+
+  /** Whether a subscriber here follows the user's inbox: its feed is open (for diagnostics). */
+  boolean followsInbox(long userId) {
+    return inboxFeeds.containsKey(userId);
+  }
+
   /** How many conversations and inboxes have subscribers here (for diagnostics). */
   Map<String, Integer> watched() {
     return Map.of("conversations", conversationFeeds.size(), "inboxes", inboxFeeds.size());

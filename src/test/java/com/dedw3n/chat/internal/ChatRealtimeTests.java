@@ -52,6 +52,56 @@ class ChatRealtimeTests extends ApiTests {
         .containsExactly("m1", "m2", "m3", "m4", "m5");
   }
 
+  /**
+   * A conversation's feed on this instance (its place in the dispatch, its buffer, the sweep's
+   * reads) lives as long as someone here follows it: a subscriber that completes its subscription
+   * (graphql-transport-ws {@code complete}) or whose socket closes without a word leaves it, and
+   * the last one to leave closes it. The same for an inbox.
+   */
+  @Test
+  void aFeedIsClosedWhenItsLastSubscriberLeavesHoweverItLeaves() {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    long id = Long.parseLong(conversation);
+    long benId = Long.parseLong(ben.id());
+    WebSocketGraphQlClient annSocket = client(ann.session(), null);
+    WebSocketGraphQlClient benSocket = client(ben.session(), null);
+    try {
+      Disposable annFollows =
+          annSocket
+              .documentName("messageAdded")
+              .variable("conversationId", conversation)
+              .retrieveSubscription("messageAdded")
+              .toEntity(Map.class)
+              .subscribe(m -> {}, closed -> {});
+      benSocket
+          .documentName("messageAdded")
+          .variable("conversationId", conversation)
+          .retrieveSubscription("messageAdded")
+          .toEntity(Map.class)
+          // the socket's close ends it with an error here, on the client: expected
+          .subscribe(m -> {}, closed -> {});
+      benSocket
+          .documentName("inbox")
+          .retrieveSubscription("inbox")
+          .toEntity(Map.class)
+          .subscribe(m -> {}, closed -> {});
+      await(() -> subscriptions.follows(id) && subscriptions.followsInbox(benId));
+
+      annFollows.dispose(); // Ann completes her subscription; Ben still follows
+      Mono.delay(Duration.ofMillis(500)).block();
+      assertThat(subscriptions.follows(id)).isTrue();
+
+      // Ben's socket closes with both his subscriptions open: no complete for either
+      benSocket.stop().block(Duration.ofSeconds(5));
+      await(() -> !subscriptions.follows(id) && !subscriptions.followsInbox(benId));
+    } finally {
+      annSocket.stop().block(Duration.ofSeconds(5));
+      benSocket.stop().block(Duration.ofSeconds(5));
+    }
+  }
+
   @Test
   void aResubscriberWithItsLastCursorGetsExactlyWhatItMissedThenLiveOnes() {
     var ann = signUp("Ann");

@@ -187,9 +187,11 @@ class GraphQlHttpGuard implements WebFilter {
           "The request body must be JSON (Content-Type: application/json).");
     }
     return DataBufferUtils.join(request.getBody(), maxBodyBytes)
+        // copied out (and released) before the timeout: a body completing just as it fires is
+        // dropped by the timeout, which would not release a buffer
+        .map(PersistedQueries::bytes)
         // only the body's arrival: what executes after it has its own deadline
         .timeout(bodyTimeout, Mono.error(BodyTooSlow::new))
-        .map(PersistedQueries::bytes)
         .defaultIfEmpty(NO_BODY)
         .flatMap(
             body -> {
@@ -217,8 +219,10 @@ class GraphQlHttpGuard implements WebFilter {
         .onErrorResume(
             BodyTooSlow.class,
             e -> {
-              // the rest of the body may still be on its way: the connection ends with the answer
-              exchange.getResponse().getHeaders().setConnection("close");
+              if (!exchange.getResponse().isCommitted()) {
+                // the rest of the body may still be on its way: the connection ends with the answer
+                exchange.getResponse().getHeaders().setConnection("close");
+              }
               return problem(
                   exchange,
                   HttpStatus.REQUEST_TIMEOUT,

@@ -30,6 +30,14 @@ record GraphQlHttpSettings(
     @DefaultValue("500") long heavyRequestCost,
     @DefaultValue("2048") int maxQueuedRequests) {
 
+  GraphQlHttpSettings {
+    if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+      // zero would answer every POST 408 at once, not switch the limit off
+      throw new IllegalArgumentException(
+          "dedw3n.graphql.body-timeout must be positive (it is " + bodyTimeout + ")");
+    }
+  }
+
   int concurrency() {
     return maxConcurrentRequests > 0
         ? maxConcurrentRequests

@@ -322,9 +322,10 @@ class ChatSubscriptions implements DisposableBean {
             + " the last message you received.");
   }
 
-  /** Whether a subscriber here follows the conversation: its feed is open (for diagnostics). */
-  boolean follows(long conversationId) {
-    return conversationFeeds.containsKey(conversationId);
+  /** How many subscribers here follow the conversation; 0 when its feed is closed (diagnostics). */
+  int followers(long conversationId) {
+    Feed<Message> feed = conversationFeeds.get(conversationId);
+    return feed == null ? 0 : feed.subscribers;
   }
 
   /** Whether a subscriber here follows the user's inbox: its feed is open (for diagnostics). */
@@ -380,8 +381,8 @@ class ChatSubscriptions implements DisposableBean {
     private final Sinks.Many<T> items = Sinks.many().multicast().directBestEffort();
     private final Disposable ordering;
 
-    /** Subscribers here; changed only inside the feeds map's compute. */
-    int subscribers;
+    /** Subscribers here; changed only inside the feeds map's compute, read by followers(). */
+    volatile int subscribers;
 
     /** The newest number emitted; written only by {@link #ordering}, one signal at a time. */
     private long last;

@@ -107,6 +107,67 @@ class ChatRealtimeTests extends ApiTests {
     }
   }
 
+  /**
+   * A client that subscribes and at once completes (React's strict mode mounts an effect twice, a
+   * route changes at once) sends its {@code complete} right behind its {@code subscribe}.
+   * spring-graphql cancels only a subscription it has already registered, so a {@code complete}
+   * handled before that would leave it running, with its feed and buffer, until the socket closes.
+   * The socket stays open here, and the feed must be closed. (The test fails when the complete
+   * names another id.)
+   */
+  @Test
+  void aSubscriptionCompletedAsSoonAsSentIsNotLeftRunning() throws Exception {
+    var ann = signUp("Ann");
+    var ben = signUp("Ben");
+    String conversation = start(ann, ben);
+    long id = Long.parseLong(conversation);
+    String document =
+        new String(
+            java.nio.file.Files.readAllBytes(java.nio.file.Path.of("api/messageAdded.graphql")),
+            java.nio.charset.StandardCharsets.UTF_8);
+    String subscribe =
+        new tools.jackson.databind.json.JsonMapper()
+            .writeValueAsString(
+                Map.of(
+                    "id",
+                    "s1",
+                    "type",
+                    "subscribe",
+                    "payload",
+                    Map.of(
+                        "query", document, "variables", Map.of("conversationId", conversation))));
+    List<String> frames = new CopyOnWriteArrayList<>();
+    reactor.core.publisher.Sinks.Many<String> outgoing =
+        reactor.core.publisher.Sinks.many().unicast().onBackpressureBuffer();
+    Disposable socket =
+        reactor.netty.http.client.HttpClient.create()
+            .headers(h -> h.add(HttpHeaders.COOKIE, "SESSION=" + ann.session()))
+            .websocket(
+                reactor.netty.http.client.WebsocketClientSpec.builder()
+                    .protocols("graphql-transport-ws")
+                    .build())
+            .uri("ws://localhost:" + port + "/graphql")
+            .handle(
+                (in, out) -> {
+                  in.receive().asString().subscribe(frames::add);
+                  return out.sendString(outgoing.asFlux(), java.nio.charset.StandardCharsets.UTF_8);
+                })
+            .subscribe();
+    try {
+      outgoing.tryEmitNext("{\"type\":\"connection_init\"}");
+      await(() -> frames.stream().anyMatch(f -> f.contains("connection_ack")));
+      // both frames in one go, as a client unsubscribing right away sends them
+      outgoing.tryEmitNext(subscribe);
+      outgoing.tryEmitNext("{\"id\":\"s1\",\"type\":\"complete\"}");
+      Mono.delay(Duration.ofSeconds(3)).block();
+      outgoing.tryEmitNext("{\"type\":\"ping\"}");
+      await(() -> frames.stream().anyMatch(f -> f.contains("pong"))); // the socket is open
+      assertThat(subscriptions.followers(id)).isZero();
+    } finally {
+      socket.dispose();
+    }
+  }
+
   @Test
   void aResubscriberWithItsLastCursorGetsExactlyWhatItMissedThenLiveOnes() {
     var ann = signUp("Ann");

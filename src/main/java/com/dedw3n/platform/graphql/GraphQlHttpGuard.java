@@ -47,11 +47,12 @@ import tools.jackson.databind.node.ObjectNode;
  * Answers requests to the GraphQL endpoint that are not GraphQL the way GraphQL-over-HTTP expects:
  * a 4xx status and a JSON body with {@code errors[].extensions.classification}, never a 500 nor an
  * empty 200. Takes queries as a GET (their parameters in the URL, a mutation refused with 405) and
- * everything as a POST of JSON; refuses other methods, bodies that are not JSON, empty or larger
- * than the limit. Requests naming their operation by id, and partners', are resolved by {@link
- * PersistedQueries} first. Turns the endpoint's own 4xx failures (broken JSON, no query) into the
- * same shape. (Queries and mutations take their turn under the {@link ExecutionLimit} in the {@link
- * OperationGuard}, once their cost is known.)
+ * everything as a POST of JSON; refuses other methods, bodies that are not JSON, empty, larger than
+ * the limit or too slow to arrive (408, {@code dedw3n.graphql.body-timeout}). Requests naming their
+ * operation by id, and partners', are resolved by {@link PersistedQueries} first. Turns the
+ * endpoint's own 4xx failures (broken JSON, no query) into the same shape. (Queries and mutations
+ * take their turn under the {@link ExecutionLimit} in the {@link OperationGuard}, once their cost
+ * is known.)
  *
  * <p>It is also the last guard against a request that never ends, whatever the cause: a query or
  * mutation not answered within {@link OperationLimits#requestDeadline()} (its wait for a turn, its
@@ -226,7 +227,10 @@ class GraphQlHttpGuard implements WebFilter {
               return problem(
                   exchange,
                   HttpStatus.REQUEST_TIMEOUT,
-                  "The request body did not arrive within " + bodyTimeout.toSeconds() + " s.");
+                  "The request body did not arrive within "
+                      + (bodyTimeout.toMillis() % 1000 == 0
+                          ? bodyTimeout.toSeconds() + " s."
+                          : bodyTimeout.toMillis() + " ms."));
             });
   }
 

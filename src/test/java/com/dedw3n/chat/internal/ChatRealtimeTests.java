@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.dedw3n.ApiTests;
 import com.dedw3n.platform.graphql.KeysetCursors;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -30,6 +33,10 @@ import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.WebsocketClientSpec;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Subscriptions over a real graphql-transport-ws connection, on one server without Redis. */
 class ChatRealtimeTests extends ApiTests {
@@ -112,8 +119,10 @@ class ChatRealtimeTests extends ApiTests {
    * route changes at once) sends its {@code complete} right behind its {@code subscribe}.
    * spring-graphql cancels only a subscription it has already registered, so a {@code complete}
    * handled before that would leave it running, with its feed and buffer, until the socket closes.
-   * The socket stays open here, and the feed must be closed. (The test fails when the complete
-   * names another id.)
+   * Today a subscription's setup runs on one thread up to its registration, before the next frame
+   * is handled; this catches a change that makes it wait on the way (an interceptor that switches
+   * threads, say). The socket stays open throughout, and a second subscription, left running and
+   * then completed, shows what the check sees.
    */
   @Test
   void aSubscriptionCompletedAsSoonAsSentIsNotLeftRunning() throws Exception {
@@ -122,50 +131,53 @@ class ChatRealtimeTests extends ApiTests {
     String conversation = start(ann, ben);
     long id = Long.parseLong(conversation);
     String document =
-        new String(
-            java.nio.file.Files.readAllBytes(java.nio.file.Path.of("api/messageAdded.graphql")),
-            java.nio.charset.StandardCharsets.UTF_8);
-    String subscribe =
-        new tools.jackson.databind.json.JsonMapper()
-            .writeValueAsString(
-                Map.of(
-                    "id",
-                    "s1",
-                    "type",
-                    "subscribe",
-                    "payload",
-                    Map.of(
-                        "query", document, "variables", Map.of("conversationId", conversation))));
+        new String(Files.readAllBytes(Path.of("api/messageAdded.graphql")), StandardCharsets.UTF_8);
+    JsonMapper json = new JsonMapper();
     List<String> frames = new CopyOnWriteArrayList<>();
-    reactor.core.publisher.Sinks.Many<String> outgoing =
-        reactor.core.publisher.Sinks.many().unicast().onBackpressureBuffer();
+    Sinks.Many<String> outgoing = Sinks.many().unicast().onBackpressureBuffer();
     Disposable socket =
-        reactor.netty.http.client.HttpClient.create()
+        HttpClient.create()
             .headers(h -> h.add(HttpHeaders.COOKIE, "SESSION=" + ann.session()))
-            .websocket(
-                reactor.netty.http.client.WebsocketClientSpec.builder()
-                    .protocols("graphql-transport-ws")
-                    .build())
+            .websocket(WebsocketClientSpec.builder().protocols("graphql-transport-ws").build())
             .uri("ws://localhost:" + port + "/graphql")
             .handle(
                 (in, out) -> {
                   in.receive().asString().subscribe(frames::add);
-                  return out.sendString(outgoing.asFlux(), java.nio.charset.StandardCharsets.UTF_8);
+                  return out.sendString(outgoing.asFlux(), StandardCharsets.UTF_8);
                 })
             .subscribe();
     try {
       outgoing.tryEmitNext("{\"type\":\"connection_init\"}");
       await(() -> frames.stream().anyMatch(f -> f.contains("connection_ack")));
-      // both frames in one go, as a client unsubscribing right away sends them
-      outgoing.tryEmitNext(subscribe);
+      // back to back, as a client unsubscribing right away sends them
+      outgoing.tryEmitNext(subscribe(json, "s1", document, conversation));
       outgoing.tryEmitNext("{\"id\":\"s1\",\"type\":\"complete\"}");
       Mono.delay(Duration.ofSeconds(3)).block();
-      outgoing.tryEmitNext("{\"type\":\"ping\"}");
-      await(() -> frames.stream().anyMatch(f -> f.contains("pong"))); // the socket is open
       assertThat(subscriptions.followers(id)).isZero();
+
+      // the same subscription left running is seen, and its complete ends it
+      outgoing.tryEmitNext(subscribe(json, "s2", document, conversation));
+      await(() -> subscriptions.followers(id) == 1);
+      outgoing.tryEmitNext("{\"id\":\"s2\",\"type\":\"complete\"}");
+      await(() -> subscriptions.followers(id) == 0);
+      outgoing.tryEmitNext("{\"type\":\"ping\"}");
+      await(() -> frames.stream().anyMatch(f -> f.contains("pong"))); // the socket is still open
+      assertThat(frames).noneMatch(f -> f.contains("\"error\""));
     } finally {
       socket.dispose();
     }
+  }
+
+  private static String subscribe(
+      JsonMapper json, String id, String document, String conversation) {
+    return json.writeValueAsString(
+        Map.of(
+            "id",
+            id,
+            "type",
+            "subscribe",
+            "payload",
+            Map.of("query", document, "variables", Map.of("conversationId", conversation))));
   }
 
   @Test

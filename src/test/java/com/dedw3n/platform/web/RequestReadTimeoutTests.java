@@ -77,7 +77,7 @@ class RequestReadTimeoutTests {
 
   /** A WebSocket (the chat's subscriptions) quiet for longer than the limit stays open. */
   @Test
-  void aWebSocketOutlivesTheLimits() {
+  void aWebSocketOutlivesTheLimit() {
     server =
         new RequestReadTimeout(SETTINGS)
             .apply(HttpServer.create().host("127.0.0.1").port(0))

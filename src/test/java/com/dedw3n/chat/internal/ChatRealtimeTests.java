@@ -3,6 +3,7 @@ package com.dedw3n.chat.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dedw3n.ApiTests;
+import com.dedw3n.GraphQlTransportWs;
 import com.dedw3n.platform.graphql.KeysetCursors;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Subscriptions over a real graphql-transport-ws connection, on one server without Redis. */
 class ChatRealtimeTests extends ApiTests {
@@ -132,7 +132,6 @@ class ChatRealtimeTests extends ApiTests {
     long id = Long.parseLong(conversation);
     String document =
         new String(Files.readAllBytes(Path.of("api/messageAdded.graphql")), StandardCharsets.UTF_8);
-    JsonMapper json = new JsonMapper();
     List<String> frames = new CopyOnWriteArrayList<>();
     Sinks.Many<String> outgoing = Sinks.many().unicast().onBackpressureBuffer();
     Disposable socket =
@@ -150,13 +149,15 @@ class ChatRealtimeTests extends ApiTests {
       outgoing.tryEmitNext("{\"type\":\"connection_init\"}");
       await(() -> frames.stream().anyMatch(f -> f.contains("connection_ack")));
       // back to back, as a client unsubscribing right away sends them
-      outgoing.tryEmitNext(subscribe(json, "s1", document, conversation));
+      outgoing.tryEmitNext(
+          GraphQlTransportWs.subscribe("s1", document, Map.of("conversationId", conversation)));
       outgoing.tryEmitNext("{\"id\":\"s1\",\"type\":\"complete\"}");
       Mono.delay(Duration.ofSeconds(3)).block();
       assertThat(subscriptions.followers(id)).isZero();
 
       // the same subscription left running is seen, and its complete ends it
-      outgoing.tryEmitNext(subscribe(json, "s2", document, conversation));
+      outgoing.tryEmitNext(
+          GraphQlTransportWs.subscribe("s2", document, Map.of("conversationId", conversation)));
       await(() -> subscriptions.followers(id) == 1);
       outgoing.tryEmitNext("{\"id\":\"s2\",\"type\":\"complete\"}");
       await(() -> subscriptions.followers(id) == 0);
@@ -166,18 +167,6 @@ class ChatRealtimeTests extends ApiTests {
     } finally {
       socket.dispose();
     }
-  }
-
-  private static String subscribe(
-      JsonMapper json, String id, String document, String conversation) {
-    return json.writeValueAsString(
-        Map.of(
-            "id",
-            id,
-            "type",
-            "subscribe",
-            "payload",
-            Map.of("query", document, "variables", Map.of("conversationId", conversation))));
   }
 
   @Test

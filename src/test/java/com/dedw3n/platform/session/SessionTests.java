@@ -3,6 +3,7 @@ package com.dedw3n.platform.session;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.dedw3n.GraphQlTransportWs;
 import com.dedw3n.Instances;
 import com.dedw3n.RedisBehindProxy;
 import com.dedw3n.TestClock;
@@ -961,7 +962,7 @@ class SessionTests {
           token == null
               ? "{\"type\":\"connection_init\"}"
               : "{\"type\":\"connection_init\",\"payload\":{\"sessionToken\":\"" + token + "\"}}";
-      String subscribe = subscribeMessage("1", query, variables);
+      String subscribe = GraphQlTransportWs.subscribe("1", query, variables);
       socket.connection =
           new ReactorNettyWebSocketClient()
               .execute(
@@ -1005,19 +1006,7 @@ class SessionTests {
     /** Subscribes once more over this socket, as graphql-ws does for each operation. */
     void subscribe(String id, String conversation) {
       outgoing.tryEmitNext(
-          subscribeMessage(id, MESSAGES, Map.of("c", conversation, "a", FROM_START)));
-    }
-
-    /** graphql-transport-ws's subscribe message for one operation. */
-    static String subscribeMessage(String id, String query, Map<String, Object> variables) {
-      return json.writeValueAsString(
-          Map.of(
-              "id",
-              id,
-              "type",
-              "subscribe",
-              "payload",
-              Map.of("query", query, "variables", variables)));
+          GraphQlTransportWs.subscribe(id, MESSAGES, Map.of("c", conversation, "a", FROM_START)));
     }
 
     /** The next result, data or errors, waiting up to {@code wait}; null when none came. */

@@ -9,12 +9,16 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The gap limit on reading a request runs while its body arrives only, on a Reactor Netty server
@@ -37,20 +41,14 @@ class RequestReadTimeoutTests {
     }
   }
 
-  private void start(Duration answerAfter) {
-    // a plain Reactor Netty handler, reading the whole body
+  /** A server configured as the application's, answering with {@code handler}. */
+  private void start(
+      BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>>
+          handler) {
     server =
         new RequestReadTimeout(SETTINGS)
             .apply(HttpServer.create().host("127.0.0.1").port(0))
-            .handle(
-                (request, response) ->
-                    response.sendString(
-                        request
-                            .receive()
-                            .aggregate()
-                            .asString()
-                            .delayUntil(body -> Mono.delay(answerAfter))
-                            .map(body -> "read " + body.length())))
+            .handle(handler)
             .bindNow();
   }
 
@@ -60,7 +58,16 @@ class RequestReadTimeoutTests {
    */
   @Test
   void aRequestReadInTimeIsAnsweredHoweverLongTheAnswerTakes() throws Exception {
-    start(Duration.ofSeconds(4));
+    // a plain Reactor Netty handler, reading the whole body, answering 4 s later
+    start(
+        (request, response) ->
+            response.sendString(
+                request
+                    .receive()
+                    .aggregate()
+                    .asString()
+                    .delayUntil(body -> Mono.delay(Duration.ofSeconds(4)))
+                    .map(body -> "read " + body.length())));
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(15_000);
       OutputStream out = socket.getOutputStream();
@@ -78,19 +85,15 @@ class RequestReadTimeoutTests {
   /** A WebSocket (the chat's subscriptions) quiet for longer than the limit stays open. */
   @Test
   void aWebSocketOutlivesTheLimit() {
-    server =
-        new RequestReadTimeout(SETTINGS)
-            .apply(HttpServer.create().host("127.0.0.1").port(0))
-            .handle(
-                (request, response) ->
-                    response.sendWebsocket(
-                        (in, out) ->
-                            out.sendString(
-                                in.receive()
-                                    .asString()
-                                    .delayElements(Duration.ofSeconds(4))
-                                    .map(text -> "late " + text))))
-            .bindNow();
+    start(
+        (request, response) ->
+            response.sendWebsocket(
+                (in, out) ->
+                    out.sendString(
+                        in.receive()
+                            .asString()
+                            .delayElements(Duration.ofSeconds(4))
+                            .map(text -> "late " + text))));
     String answer =
         HttpClient.create()
             .websocket()
